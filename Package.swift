@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "snapcheck",
+    products: [
+        .library(name: "SnapCheck", targets: ["SnapCheck"]),
+        .library(name: "RPM", targets: ["RPM"]),
+        .executable(name: "snapcheck", targets: ["SnapCheckCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // librpm and librpmbuild, seen through a module map. Only `RPM` imports it.
+        .systemLibrary(
+            name: "CRPM",
+            pkgConfig: "rpm",
+            providers: [.apt(["librpm-dev"]), .yum(["rpm-devel"])]
+        ),
+        // Swift values over librpm: package files, payload streams, spec parses, the rpmdb.
+        .target(name: "RPM", dependencies: ["CRPM"]),
+        // The domain: inputs, eras, rules, builds, verdicts, evidence, reports. Pure Swift.
+        .target(name: "SnapCheck", dependencies: ["RPM"]),
+        // The `snapcheck` command: argument parsing and exit codes over `SnapCheck`.
+        .executableTarget(
+            name: "SnapCheckCLI",
+            dependencies: [
+                "SnapCheck",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Test helpers (fixture location and building). Not API.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
+        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "TestSupport"]),
+        .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,69 @@
+/// The one error type of the `RPM` module.
+///
+/// It names what failed (`operation`, the librpm call or our step), on which
+/// input (`path`), librpm's result code where there is one, and librpm's own
+/// message, captured for that operation (librpm never prints to our stderr).
+/// `description` is one line meant for people; its wording is not API.
+public struct RPMError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong, as a closed-but-extensible set of named values.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The path does not exist.
+        public static let notFound = Kind(rawValue: "not-found")
+        /// The path is a directory.
+        public static let isDirectory = Kind(rawValue: "is-directory")
+        /// The path could not be opened or read (permissions, I/O).
+        public static let unreadable = Kind(rawValue: "unreadable")
+        /// The file is not an RPM package at all (empty, text, other format).
+        public static let notAnRPM = Kind(rawValue: "not-an-rpm")
+        /// The file ends inside the lead, the signature header or the main header.
+        public static let truncatedHeader = Kind(rawValue: "truncated-header")
+        /// A header failed its structure or digest check.
+        public static let corruptHeader = Kind(rawValue: "corrupt-header")
+        /// The payload ended before the archive did.
+        public static let truncatedPayload = Kind(rawValue: "truncated-payload")
+        /// The compressed payload or its archive could not be decoded.
+        public static let corruptPayload = Kind(rawValue: "corrupt-payload")
+        /// A file read from the payload does not match the digest in the header.
+        public static let digestMismatch = Kind(rawValue: "digest-mismatch")
+        /// The payload compressor is not one librpm can read.
+        public static let unsupportedCompressor = Kind(rawValue: "unsupported-compressor")
+        /// librpmbuild could not parse the spec file.
+        public static let specParse = Kind(rawValue: "spec-parse")
+        /// The rpmdb could not be opened or iterated.
+        public static let database = Kind(rawValue: "database")
+        /// A limit set by the caller was exceeded.
+        public static let limitExceeded = Kind(rawValue: "limit-exceeded")
+    }
+
+    public var kind: Kind
+    /// The C call or step that failed, e.g. `rpmReadPackageFile`.
+    public var operation: String
+    /// The input the operation was working on.
+    public var path: String?
+    /// librpm's result code, where the call returns one.
+    public var code: Int32?
+    /// librpm's own message(s) for this operation, or ours when librpm said nothing.
+    public var message: String
+
+    public init(_ kind: Kind, operation: String, path: String?, code: Int32? = nil, message: String) {
+        self.kind = kind
+        self.operation = operation
+        self.path = path
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String {
+        var s = ""
+        if let path { s += "\(path): " }
+        s += message
+        s += " (\(operation)"
+        if let code { s += " returned \(code)" }
+        s += ")"
+        return s.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}

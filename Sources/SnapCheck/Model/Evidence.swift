@@ -1,0 +1,82 @@
+/// Where a piece of evidence was read. Ordered by trust, lowest first:
+/// a running binary outranks the executable file, which outranks the spec,
+/// which outranks package headers.
+public enum Layer: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Binary or source RPM headers: name, Provides, Conflicts, Epoch, Release. A prior, not proof.
+    case header
+    /// The spec file as rpm evaluates it: what the build meant to configure.
+    case spec
+    /// The built emulator file, scanned for command names (never run).
+    case executable
+    /// A running emulator's QMP answers (a capture, or a probe).
+    case runtime
+
+    var trust: Int {
+        switch self {
+        case .header: 0
+        case .spec: 1
+        case .executable: 2
+        case .runtime: 3
+        }
+    }
+
+    public static func < (lhs: Layer, rhs: Layer) -> Bool { lhs.trust < rhs.trust }
+}
+
+/// One observation and the rule that interpreted it.
+public struct Evidence: Sendable, Hashable, Codable {
+    /// How a piece of evidence took part in its build's verdict.
+    public enum Role: String, Sendable, Codable, Comparable {
+        /// In the trusted layer and supporting the verdict.
+        case deciding
+        /// In another layer, agreeing with the deciding evidence.
+        case supporting
+        /// Supporting a different verdict than the trusted layer (why a build is inconsistent).
+        case contradicting
+        /// Recorded for the reader (versions, names seen, gaps); supports no verdict.
+        case note
+
+        var order: Int {
+            switch self {
+            case .deciding: 0
+            case .contradicting: 1
+            case .supporting: 2
+            case .note: 3
+            }
+        }
+
+        public static func < (lhs: Role, rhs: Role) -> Bool { lhs.order < rhs.order }
+    }
+
+    public var layer: Layer
+    /// The file the evidence was read from: a spec path, an RPM path, a path
+    /// inside an RPM (`pkg.rpm:/usr/libexec/qemu-kvm`), a capture.
+    public var source: String
+    /// 1-based line in the original spec file (or helper script), when there is one.
+    public var line: Int?
+    /// What was seen, in words: `--disable-live-block-ops in the x86_64-softmmu configure call`.
+    public var observed: String
+    /// The id of the rule that interpreted it (see `Rules.all`).
+    public var rule: String
+    /// The verdict this evidence supports on its own; `nil` for notes.
+    public var supports: Verdict?
+    /// Filled in when the build's verdict is computed.
+    public var role: Role
+
+    public init(layer: Layer, source: String, line: Int? = nil, observed: String, rule: String, supports: Verdict?) {
+        self.layer = layer
+        self.source = source
+        self.line = line
+        self.observed = observed
+        self.rule = rule
+        self.supports = supports
+        self.role = .note
+    }
+}
+
+extension Evidence {
+    /// Evidence interpreted by `rule`, in the rule's layer.
+    init(_ rule: Rule, source: String, line: Int? = nil, observed: String, supports: Verdict?) {
+        self.init(layer: rule.layer, source: source, line: line, observed: observed, rule: rule.id, supports: supports)
+    }
+}

@@ -1,0 +1,59 @@
+/// A rule: a stable id, the layer it reads, and one line saying what it concludes and why.
+public struct Rule: Sendable, Hashable, Codable, Identifiable {
+    public var id: String
+    public var layer: Layer
+    public var summary: String
+}
+
+/// Every rule snapcheck applies, in a stable order. Ids never change meaning;
+/// `snapcheck --list-rules` prints this table and Docs/rules.md explains it.
+public enum Rules {
+    // Spec layer
+    public static let el6DisableFlag = Rule(id: "el6-disable-flag", layer: .spec, summary: "EL6: --disable-rhev-features or --disable-live-snapshots in the emulator's configure call turns live snapshots off.")
+    public static let el6DefaultOn = Rule(id: "el6-default-on", layer: .spec, summary: "EL6 from release 2.222: without a disable flag configure defaults to live snapshots on.")
+    public static let el6Deleted = Rule(id: "el6-6.2-deleted", layer: .spec, summary: "EL6 releases 2.197 to 2.221 (RHEL 6.2): a patch deleted the commands; there is no flag.")
+    public static let el6PreCommand = Rule(id: "el6-before-2.173", layer: .spec, summary: "EL6 before release 2.173: the QMP command does not exist yet.")
+    public static let el6Undetermined = Rule(id: "el6-no-default", layer: .spec, summary: "EL6 releases 2.173 to 2.196 without a flag: the configure default is not known.")
+    public static let el7LiveBlockOps = Rule(id: "el7-live-block-ops", layer: .spec, summary: "EL7: --enable-live-block-ops or --disable-live-block-ops in the emulator's configure call decides.")
+    public static let el7BeforeOption = Rule(id: "el7-before-option", layer: .spec, summary: "EL7 1.5.3 before release 15: the option does not exist and the commands are built.")
+    public static let el7MissingOption = Rule(id: "el7-missing-option", layer: .spec, summary: "EL7 1.5.3 from release 15 or rhev 2.1.2: the emulator's configure call names no live-block-ops option.")
+    public static let evNoOption = Rule(id: "el7-ev-no-option", layer: .spec, summary: "rhev/ev 2.3 and 2.6: no option exists; the commands are always built.")
+    public static let positional = Rule(id: "el7-positional-live-block-ops", layer: .spec, summary: "2.9-2.12: the word enable/disable at the position build_configure.sh assigns to have_live_block_ops decides.")
+    public static let macroFallback = Rule(id: "el7-have-live-block-ops-macro", layer: .spec, summary: "2.9-2.12 without the helper script: the value of %have_live_block_ops (1 or 0) decides.")
+    public static let upstreamSince014 = Rule(id: "upstream-since-0.14", layer: .spec, summary: "EL8+, Fedora and upstream never gate the commands; they exist from QEMU 0.14.")
+    public static let upstreamBefore014 = Rule(id: "upstream-before-0.14", layer: .spec, summary: "QEMU before 0.14 predates blockdev-snapshot-sync.")
+    public static let noEmulatorCall = Rule(id: "spec-no-emulator-configure", layer: .spec, summary: "The spec, as evaluated for this arch, has no configure call that builds the system emulator.")
+    public static let refusedExpansion = Rule(id: "spec-expansion-not-run", layer: .spec, summary: "A %(...) shell or %{lua:} expansion was not executed; the spec was evaluated without it.")
+    public static let unknownEra = Rule(id: "unknown-era", layer: .spec, summary: "Name, epoch, version and release match no era snapcheck knows; nothing is concluded.")
+
+    // Header layer
+    public static let headerStock = Rule(id: "header-stock-name", layer: .header, summary: "EL6/EL7 qemu-kvm (Provides qemu-kvm-rhel, Conflicts qemu-kvm-rhev) is built without live block operations: a prior.")
+    public static let headerRHEV = Rule(id: "header-rhev-name", layer: .header, summary: "A -rhev or -ev name, or Provides qemu-kvm-rhev, marks a build with live block operations: a prior.")
+    public static let headerMA = Rule(id: "header-ma-name", layer: .header, summary: "A -ma name marks a build without live block operations: a prior.")
+    public static let headerNeverGated = Rule(id: "header-never-gated", layer: .header, summary: "EL8+ (Epoch 15) and Fedora qemu packages never gate the commands: enabled from 0.14, absent before.")
+    public static let headerUnfamiliar = Rule(id: "header-unfamiliar", layer: .header, summary: "A header snapcheck cannot place in an era proves nothing.")
+
+    // Executable layer
+    public static let exeQMPNames = Rule(id: "exe-qmp-names", layer: .executable, summary: "EL6, EL7 1.5.3 and rhev 2.1.2: the gated QMP names exist as NUL-terminated strings only in enabled builds.")
+    public static let exeHMPNames = Rule(id: "exe-hmp-names", layer: .executable, summary: "2.9-2.12: QMP names stay in disabled builds; only the HMP name snapshot_blkdev tells.")
+    public static let exeNotGated = Rule(id: "exe-not-gated", layer: .executable, summary: "Builds without a gate: command names in the executable are recorded but prove nothing.")
+    public static let exeNotELF = Rule(id: "exe-not-elf", layer: .executable, summary: "The emulator path holds no ELF executable (a wrapper script): nothing to scan.")
+
+    // Runtime layer
+    public static let qmpQueryCommands = Rule(id: "qmp-query-commands", layer: .runtime, summary: "A running emulator has live snapshots iff query-commands lists blockdev-snapshot-sync.")
+    public static let qmpCommandNotFound = Rule(id: "qmp-command-not-found", layer: .runtime, summary: "A running emulator that answers CommandNotFound for blockdev-snapshot-sync lacks live snapshots.")
+    public static let qmpTransactionAlone = Rule(id: "qmp-transaction-alone", layer: .runtime, summary: "transaction without blockdev-snapshot-sync stays registered on disabled 2.9+ builds: it proves nothing.")
+    public static let qmpSchemaOnly = Rule(id: "qmp-schema-only", layer: .runtime, summary: "query-qmp-schema lists unregistered commands: it never proves disabled, and proves enabled only for upstream builds.")
+    public static let qmpVersion = Rule(id: "qmp-version", layer: .runtime, summary: "query-version names the QEMU version and package string: an annotation.")
+    public static let qmpHMPHelp = Rule(id: "qmp-hmp-help", layer: .runtime, summary: "HMP help listing snapshot_blkdev agrees with query-commands; it is recorded, not decisive.")
+
+    /// All rules, in the order they are documented.
+    public static let all: [Rule] = [
+        el6DisableFlag, el6DefaultOn, el6Deleted, el6PreCommand, el6Undetermined,
+        el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback,
+        upstreamSince014, upstreamBefore014, noEmulatorCall, refusedExpansion, unknownEra,
+        headerStock, headerRHEV, headerMA, headerNeverGated, headerUnfamiliar,
+        exeQMPNames, exeHMPNames, exeNotGated, exeNotELF,
+        qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpVersion, qmpHMPHelp,
+    ]
+}
