@@ -33,6 +33,16 @@ enum HeaderRules {
             if provides.contains("qemu-kvm-rhev") {
                 return Evidence(Rules.headerRHEV, source: source, observed: "\(who): Provides qemu-kvm-rhev", supports: .enabled)
             }
+            // The stock name means "gated off" only once the gate exists.
+            if era == .el7, compareRPMVersions(header.release, "15") < 0 {
+                return Evidence(Rules.headerStock, source: source, observed: "\(who): stock name, but release \(header.release) predates the live-block-ops option", supports: nil)
+            }
+            if era == .el6, compareRPMVersions(header.release, "2.173") < 0 {
+                return Evidence(Rules.headerStock, source: source, observed: "\(who): release \(header.release) predates the command", supports: .absent)
+            }
+            if era == .el6, compareRPMVersions(header.release, "2.197") < 0 {
+                return Evidence(Rules.headerStock, source: source, observed: "\(who): stock name, release \(header.release) from before the known gates", supports: nil)
+            }
             var seen: [String] = []
             if provides.contains("qemu-kvm-rhel") { seen.append("Provides qemu-kvm-rhel") }
             if conflicts.contains("qemu-kvm-rhev") { seen.append("Conflicts qemu-kvm-rhev") }

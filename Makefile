@@ -1,0 +1,33 @@
+# snapcheck: the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+SWIFT ?= swift
+FIXTURES ?= Fixtures/.out
+SAMPLE ?= ev-212
+
+.PHONY: run build release test fixtures deps clean
+
+## Install missing system packages, build, and audit a bundled sample build (SRPM + binary RPMs).
+run: deps build
+	@bash Fixtures/build-fixtures.sh --out $(FIXTURES) --only $(SAMPLE) >/dev/null
+	$(SWIFT) run --skip-build snapcheck $(FIXTURES)/builds/$(SAMPLE)
+
+deps:
+	@.ci/install-deps
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+fixtures:
+	bash Fixtures/build-fixtures.sh --out $(FIXTURES)
+
+## The whole test suite (builds the fixtures first).
+test: deps fixtures
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build $(FIXTURES)

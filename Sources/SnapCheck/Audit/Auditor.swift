@@ -1,0 +1,220 @@
+import Foundation
+import RPM
+
+/// How an audit reads its inputs.
+public struct AuditOptions: Sendable {
+    /// What every build is expected to be (`--expect`).
+    public var expectation: Expectation = .enabled
+    /// Spec evaluation: `--define`, `--with`, `--without`, `--target`.
+    public var defines: [MacroDefinition] = []
+    public var with: [String] = []
+    public var without: [String] = []
+    public var targetArch: String?
+    /// Where helper scripts of bare spec files are looked up besides the spec's own directory (`--sources`).
+    public var sourcesDirectory: String?
+    /// Parallel readers (`--jobs`); 1 reads inputs one after another.
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Who evaluates spec files.
+    public var specEvaluator: any SpecEvaluator = InProcessSpecEvaluator()
+
+    public init() {}
+}
+
+/// The result of one audit: builds with verdicts, skipped packages, errors.
+public struct AuditResult: Sendable, Hashable {
+    public var expectation: Expectation
+    /// Sorted by name, version, release, arch.
+    public var builds: [Build]
+    /// Packages found while walking directories that are not QEMU builds.
+    public var skipped: Int
+    public var errors: [InputError]
+
+    /// The worst build verdict (`unknown` when there is no build).
+    public var verdict: Verdict { builds.map(\.verdict).max() ?? .unknown }
+}
+
+/// Audits inputs: reads each one, groups them into builds, decides verdicts.
+public struct Auditor: Sendable {
+    public var options: AuditOptions
+
+    public init(options: AuditOptions = AuditOptions()) {
+        self.options = options
+    }
+
+    /// Audits files and directories (walked recursively). Never throws: what
+    /// cannot be audited is in `errors`.
+    public func audit(_ paths: [String]) -> AuditResult {
+        var work: [(path: String, named: Bool)] = []
+        var errors: [InputError] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                work += Self.walk(path).map { ($0, false) }
+            } else {
+                work.append((path, true))
+            }
+        }
+
+        let reader = InputReader(options: options)
+        let results = ParallelMap.map(work, jobs: options.jobs) { item -> Result<Observation, any Error> in
+            Result { try reader.read(path: item.path, named: item.named) }
+        }
+        var observations: [Observation] = []
+        var skipped = 0
+        for result in results {
+            switch result {
+            case .success(let observation): observations.append(observation)
+            case .failure(let error as InputError): errors.append(error)
+            case .failure(is Skipped): skipped += 1
+            case .failure(let error): errors.append(InputError(input: "?", message: "\(error)"))
+            }
+        }
+        var builds: [Build] = []
+        for group in Self.group(observations) {
+            do { builds.append(try decide(group)) } catch let error as InputError {
+                errors.append(error)
+            } catch {
+                errors.append(InputError(input: group.members.first?.input.path ?? "?", message: "\(error)"))
+            }
+        }
+        builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }
+        errors.sort { ($0.input, $0.message) < ($1.input, $1.message) }
+        return AuditResult(expectation: options.expectation, builds: builds, skipped: skipped, errors: errors)
+    }
+
+    /// Files under a directory that could be inputs, sorted: packages (by
+    /// content), `.spec` files and QMP captures (by extension, then content).
+    static func walk(_ directory: String) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var found: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let path = (directory as NSString).appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let ext = (relative as NSString).pathExtension
+            if ["rpm", "spec", "json", "jsonl", "replies", "qmp"].contains(ext) { found.append(path) }
+        }
+        return found.sorted()
+    }
+
+    /// A build in the making: the inputs of one source NVR and arch.
+    struct Group {
+        var sourceNVR: String?
+        var arch: String?
+        var members: [Observation]
+    }
+
+    /// Binary packages group by SOURCERPM and arch; specs, SRPMs, noarch
+    /// packages and captures join every arch of their source NVR, or stand
+    /// alone when no binary package of theirs is among the inputs.
+    static func group(_ observations: [Observation]) -> [Group] {
+        var groups: [Group] = []
+        let bySource = Dictionary(grouping: observations.enumerated()) { $0.element.sourceNVR ?? "#\($0.offset)" }
+        for key in bySource.keys.sorted() {
+            let members = bySource[key]!.map(\.element)
+            let arches = Set(members.compactMap(\.arch)).sorted()
+            let shared = members.filter { $0.arch == nil }
+            if arches.isEmpty {
+                groups.append(Group(sourceNVR: members[0].sourceNVR, arch: nil, members: members))
+            } else {
+                for arch in arches {
+                    groups.append(Group(sourceNVR: members[0].sourceNVR, arch: arch, members: members.filter { $0.arch == arch } + shared))
+                }
+            }
+        }
+        return groups
+    }
+
+    /// Evaluates what waited for the build (specs per arch, captures) and decides.
+    func decide(_ group: Group) throws -> Build {
+        let reader = InputReader(options: options)
+        // The identity comes from a binary package first, then an SRPM, a spec, a capture.
+        let lead = group.members.min { rank($0.input.kind) < rank($1.input.kind) }!
+        let era = Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
+        var evidence: [Evidence] = []
+        var hasSpec = false
+        var arch = group.arch
+        for member in group.members {
+            evidence += member.evidence
+            switch member.pending {
+            case .spec(let material, let evaluatedArch, let specEvidence)?:
+                hasSpec = true
+                if let arch = group.arch, arch != (evaluatedArch ?? Self.hostArch) {
+                    evidence += try reader.evaluate(material, arch: arch, withSourceHeader: member.input.kind == .spec).1
+                } else {
+                    evidence += specEvidence
+                }
+            case .capture(let capture)?:
+                let downstream = era.map { $0 != .upstream } ?? false
+                evidence += RuntimeRules.evaluate(capture, isDownstream: downstream, source: member.input.path)
+            case nil:
+                break
+            }
+        }
+        if arch == nil, hasSpec { arch = options.targetArch ?? "src" }
+
+        let decided = Build.decide(evidence)
+        let inputs = group.members.map(\.input).sorted { ($0.path, $0.kind.rawValue) < ($1.path, $1.kind.rawValue) }
+        return Build(
+            name: lead.name, epoch: group.members.lazy.compactMap(\.epoch).first, version: lead.version, release: lead.release,
+            arch: arch, era: era, verdict: decided.verdict, trustedLayer: decided.layer, trustedVerdict: decided.trusted,
+            meetsExpectation: options.expectation.isMet(by: decided.verdict),
+            inputs: inputs, evidence: Self.deduplicated(decided.evidence).sorted(by: Evidence.reportOrder))
+    }
+
+    private func rank(_ kind: InputKind) -> Int {
+        switch kind {
+        case .rpm: 0
+        case .srpm: 1
+        case .spec: 2
+        case .qmp: 3
+        }
+    }
+
+    private static func deduplicated(_ evidence: [Evidence]) -> [Evidence] {
+        var seen = Set<Evidence>()
+        return evidence.filter { seen.insert($0).inserted }
+    }
+
+    /// The arch rpm evaluates specs for when no `--target` is given.
+    static let hostArch: String = {
+        var info = utsname()
+        uname(&info)
+        return withUnsafeBytes(of: &info.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }()
+}
+
+/// Order-preserving parallel map over a fixed number of threads.
+enum ParallelMap {
+    static func map<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, _ transform: @Sendable @escaping (T) -> R) -> [R] {
+        let count = items.count
+        guard count > 0 else { return [] }
+        let box = ResultBox<R>(count: count)
+        let workers = max(1, min(jobs, count))
+        let next = ResultBox<Int>(count: 0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = next.takeIndex(limit: count) {
+                box.set(index, transform(items[index]))
+            }
+        }
+        return box.values()
+    }
+
+    private final class ResultBox<R>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [R?]
+        private var counter = 0
+
+        init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ value: R) { lock.withLock { storage[index] = value } }
+        func values() -> [R] { lock.withLock { storage.map { $0! } } }
+        func takeIndex(limit: Int) -> Int? {
+            lock.withLock {
+                guard counter < limit else { return nil }
+                defer { counter += 1 }
+                return counter
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// What an input turned out to be, detected from its content.
+public enum InputKind: String, Sendable, Codable {
+    case spec
+    case srpm
+    case rpm
+    case qmp
+}
+
+/// One input file that took part in a build's verdict.
+public struct AuditedInput: Sendable, Hashable, Codable {
+    public var path: String
+    public var kind: InputKind
+    /// Hex SHA-256 of the file's bytes.
+    public var sha256: String
+}
+
+/// An input that could not be audited, with the reason in one line.
+public struct InputError: Sendable, Hashable, Codable, Error, CustomStringConvertible {
+    public var input: String
+    public var message: String
+
+    public var description: String { "\(input): \(message)" }
+}

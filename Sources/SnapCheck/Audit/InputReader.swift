@@ -1,0 +1,246 @@
+import Foundation
+import RPM
+
+/// Turns one input file into an `Observation`: detects what it is from its
+/// content, reads it with the `RPM` module, and applies the rules that need
+/// only that file.
+struct InputReader: Sendable {
+    var options: AuditOptions
+
+    /// Largest spec, helper script or capture read into memory.
+    static let textLimit = 16 << 20
+    static let captureLimit = 64 << 20
+
+    /// Reads `path`. Throws `InputError` when it cannot be audited, `Skipped`
+    /// when it is a package that is not a QEMU build and `named` is false.
+    func read(path: String, named: Bool) throws -> Observation {
+        let kind = try detect(path)
+        do {
+            switch kind {
+            case .rpm, .srpm:
+                return try readPackage(path, named: named)
+            case .spec:
+                return try readSpec(path, named: named)
+            case .qmp:
+                return try readCapture(path)
+            }
+        } catch let error as RPMError {
+            throw InputError(input: path, message: error.description.droppingPathPrefix(path))
+        }
+    }
+
+    // MARK: Detection
+
+    func detect(_ path: String) throws -> InputKind {
+        let prefix = try readPrefix(path, count: 4096)
+        if prefix.starts(with: [0xED, 0xAB, 0xEE, 0xDB]) { return prefix.count > 7 && prefix[7] == 1 ? .srpm : .rpm }
+        if prefix.starts(with: [0x7F, 0x45, 0x4C, 0x46]) {
+            throw InputError(input: path, message: "an executable: snapcheck reads emulators inside RPM packages")
+        }
+        if QMPCapture.looksLikeCapture(prefix) { return .qmp }
+        if Self.looksLikeSpec(prefix) { return .spec }
+        if prefix.isEmpty { throw InputError(input: path, message: "empty file") }
+        throw InputError(input: path, message: "not a spec file, RPM package or QMP capture")
+    }
+
+    /// A spec has preamble tags: `Name:` and `Version:` at the start of lines.
+    static func looksLikeSpec(_ prefix: [UInt8]) -> Bool {
+        let text = String(decoding: prefix, as: UTF8.self)
+        var tags = Set<String>()
+        for line in text.split(whereSeparator: \.isNewline) {
+            let lower = line.lowercased()
+            for tag in ["name:", "version:", "release:"] where lower.hasPrefix(tag) { tags.insert(tag) }
+        }
+        return tags.contains("name:") && tags.count >= 2
+    }
+
+    private func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError(input: path, message: "no such file")
+        }
+        if isDirectory.boolValue { throw InputError(input: path, message: "is a directory") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(input: path, message: "cannot be opened for reading")
+        }
+        defer { try? handle.close() }
+        return Array((try? handle.read(upToCount: count)) ?? Data())
+    }
+
+    static func readWhole(_ path: String, limit: Int) throws -> [UInt8] {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = attributes?[.size] as? Int, size > limit {
+            throw InputError(input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(input: path, message: "cannot be read")
+        }
+        return Array(data)
+    }
+
+    // MARK: Packages
+
+    private func readPackage(_ path: String, named: Bool) throws -> Observation {
+        let package = try PackageFile(path: path)
+        let header = package.header
+        let sourceName = header.isSource ? header.name : HeaderRules.sourceName(of: header)
+        guard let sourceName, Era.isQEMUSourceName(sourceName) else {
+            let what = "\(header.name) (source package \(sourceName ?? "unknown"))"
+            if named { throw InputError(input: path, message: "not a QEMU build: \(what)") }
+            throw Skipped(path: path, reason: what)
+        }
+        let source = header.isSource ? SourceNVR(name: header.name, version: header.version, release: header.release)
+            : header.sourceRPM.flatMap(SourceNVR.init(sourceRPM:))
+        guard let source else {
+            throw InputError(input: path, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
+        }
+        let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
+        var observation = Observation(
+            input: AuditedInput(path: path, kind: header.isSource ? .srpm : .rpm, sha256: try FileDigest.sha256(path: path)),
+            sourceNVR: source.nvr, name: source.name, epoch: header.epoch, version: source.version, release: source.release,
+            arch: header.isSource || header.arch == "noarch" ? nil : header.arch,
+            evidence: [HeaderRules.evaluate(header, era: era, source: path)], pending: nil)
+
+        if header.isSource {
+            let material = try specMaterial(fromSourcePackage: package)
+            let (_, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: false)
+            observation.pending = .spec(material, evaluatedArch: options.targetArch, evidence: evidence)
+        } else {
+            observation.evidence += try scanEmulators(package, era: era, release: source.release)
+        }
+        return observation
+    }
+
+    /// Emulator executables a binary package can carry (facts: "Binary").
+    static func isEmulatorPath(_ path: String) -> Bool {
+        if path == "/usr/libexec/qemu-kvm" || path == "/usr/bin/qemu-kvm" { return true }
+        let name = path.split(separator: "/").last ?? ""
+        return name.hasPrefix("qemu-system-") && (path.hasPrefix("/usr/bin/") || path.hasPrefix("/usr/libexec/"))
+    }
+
+    private func scanEmulators(_ package: PackageFile, era: Era?, release: String) throws -> [Evidence] {
+        let wanted = package.header.files.filter { $0.isRegularFile && Self.isEmulatorPath($0.path) }
+        guard !wanted.isEmpty else { return [] }
+        var evidence: [Evidence] = []
+        var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
+        var isELF: Bool?
+        try package.streamPayload(select: { file in wanted.contains { $0.path == file.path } }) { file, event in
+            switch event {
+            case .data(let chunk):
+                if isELF == nil { isELF = chunk.starts(with: [0x7F, 0x45, 0x4C, 0x46]) }
+                if isELF == true { scanner.feed(chunk) }
+            case .end:
+                let source = "\(package.path):\(file.path)"
+                if isELF == true {
+                    evidence.append(ExecutableRules.evaluate(found: scanner.finish(), era: era, release: release, source: source))
+                } else {
+                    evidence.append(Evidence(Rules.exeNotELF, source: source, observed: "\(file.path) is not an ELF executable", supports: nil))
+                }
+                scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
+                isELF = nil
+            }
+            return .continue
+        }
+        return evidence
+    }
+
+    private func specMaterial(fromSourcePackage package: PackageFile) throws -> SpecMaterial {
+        var specs: [(String, [UInt8])] = []
+        var helpers: [String: (path: String, text: String)] = [:]
+        let contents = try package.readFiles(
+            Set(package.header.files.filter { $0.isRegularFile && ($0.path.hasSuffix(".spec") || $0.path.hasSuffix(".sh")) }.map(\.path)),
+            limit: Self.textLimit)
+        for (name, bytes) in contents.sorted(by: { $0.key < $1.key }) {
+            if name.hasSuffix(".spec") { specs.append((name, bytes)) }
+            else { helpers[name] = (path: "\(package.path):\(name)", text: String(decoding: bytes, as: UTF8.self)) }
+        }
+        guard let spec = specs.first else {
+            throw InputError(input: package.path, message: "source package has no spec file in its payload")
+        }
+        guard !spec.1.contains(0) else {
+            throw InputError(input: package.path, message: "\(spec.0) in the payload is not a text file")
+        }
+        return SpecMaterial(displayPath: "\(package.path):\(spec.0)", text: String(decoding: spec.1, as: UTF8.self), helpers: helpers)
+    }
+
+    // MARK: Specs
+
+    private func readSpec(_ path: String, named: Bool) throws -> Observation {
+        let bytes = try Self.readWhole(path, limit: Self.textLimit)
+        let directory = (path as NSString).deletingLastPathComponent
+        var helpers: [String: (path: String, text: String)] = [:]
+        for dir in [options.sourcesDirectory, directory.isEmpty ? "." : directory].compactMap({ $0 }) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+            for name in names.sorted() where name.hasSuffix(".sh") && helpers[name] == nil {
+                let helperPath = (dir as NSString).appendingPathComponent(name)
+                if let text = try? Self.readWhole(helperPath, limit: Self.textLimit) {
+                    helpers[name] = (path: helperPath, text: String(decoding: text, as: UTF8.self))
+                }
+            }
+        }
+        let material = SpecMaterial(displayPath: path, text: String(decoding: bytes, as: UTF8.self), helpers: helpers)
+        let (parsed, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: true)
+        let p = parsed.sourcePackage
+        guard Era.isQEMUSourceName(p.name) else {
+            if named { throw InputError(input: path, message: "not a QEMU build: \(p.name)") }
+            throw Skipped(path: path, reason: p.name)
+        }
+        return Observation(
+            input: AuditedInput(path: path, kind: .spec, sha256: try FileDigest.sha256(path: path)),
+            sourceNVR: "\(p.name)-\(p.version)-\(p.release)", name: p.name, epoch: p.epoch, version: p.version, release: p.release,
+            arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence))
+    }
+
+    /// Evaluates a spec for `arch` without running its shell or Lua expansions.
+    func evaluate(_ material: SpecMaterial, arch: String?, withSourceHeader: Bool) throws -> (ParsedSpec, [Evidence]) {
+        let source = SpecSource(text: material.text)
+        let (text, refused) = source.neutralized()
+        let specOptions = SpecOptions(
+            defines: options.defines, with: options.with, without: options.without, targetArch: arch,
+            sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead, expressions: SpecRules.expressions)
+        let parsed = try options.specEvaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)
+        var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
+                                 refused: refused, options: specOptions).evaluate()
+        if withSourceHeader {
+            let p = parsed.sourcePackage
+            let era = Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
+            var header = HeaderRules.evaluate(parsed.packages.first ?? p, era: era, source: material.displayPath)
+            header.line = source.lines.firstIndex { $0.lowercased().hasPrefix("name:") }.map { $0 + 1 }
+            evidence.append(header)
+        }
+        return (parsed, evidence)
+    }
+
+    // MARK: Captures
+
+    private func readCapture(_ path: String) throws -> Observation {
+        let bytes = try Self.readWhole(path, limit: Self.captureLimit)
+        let capture: QMPCapture
+        do { capture = try QMPCapture(bytes: bytes) } catch {
+            throw InputError(input: path, message: "not a QMP capture: \(error)")
+        }
+        let input = AuditedInput(path: path, kind: .qmp, sha256: try FileDigest.sha256(path: path))
+        let package = capture.version?.package.trimmingWhitespace ?? ""
+        if let nvr = SourceNVR(sourceRPM: package), Era.isQEMUSourceName(nvr.name) {
+            return Observation(input: input, sourceNVR: nvr.nvr, name: nvr.name, epoch: nil, version: nvr.version, release: nvr.release,
+                               arch: nil, evidence: [], pending: .capture(capture))
+        }
+        return Observation(input: input, sourceNVR: nil, name: "qemu", epoch: nil, version: capture.version?.string ?? "unknown",
+                           release: "", arch: nil, evidence: [], pending: .capture(capture))
+    }
+}
+
+extension SourceNVR {
+    init(name: String, version: String, release: String) {
+        self.name = name
+        self.version = version
+        self.release = release
+    }
+}
+
+extension String {
+    /// An RPMError description names its path first; the report names the input already.
+    func droppingPathPrefix(_ path: String) -> String {
+        hasPrefix(path + ": ") ? String(dropFirst(path.count + 2)) : self
+    }
+}

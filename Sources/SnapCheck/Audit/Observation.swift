@@ -1,0 +1,41 @@
+import RPM
+
+/// What one input contributes before it is grouped into a build.
+struct Observation: Sendable {
+    var input: AuditedInput
+    /// The source package `name-version-release` this input belongs to, when known.
+    var sourceNVR: String?
+    var name: String
+    var epoch: UInt32?
+    var version: String
+    var release: String
+    /// A binary package's arch; `nil` for inputs that join every arch of their build
+    /// (spec, SRPM, noarch packages, captures).
+    var arch: String?
+    /// Arch-independent evidence: headers, executables.
+    var evidence: [Evidence]
+    /// Evidence that can only be read once the build is known.
+    var pending: Pending?
+
+    enum Pending: Sendable {
+        /// A spec to evaluate for the build's arch (already evaluated for `evaluatedArch`).
+        case spec(SpecMaterial, evaluatedArch: String?, evidence: [Evidence])
+        /// A QMP capture; how far it proves depends on whether the build is downstream.
+        case capture(QMPCapture)
+    }
+}
+
+/// A spec's text and helper scripts, ready to evaluate for any arch.
+struct SpecMaterial: Sendable {
+    /// How the report names the spec: a path, or `pkg.src.rpm:name.spec`.
+    var displayPath: String
+    var text: String
+    /// Helper scripts by file name.
+    var helpers: [String: (path: String, text: String)]
+}
+
+/// Why an input contributes nothing: skipped (not a QEMU build, found by walking a directory).
+struct Skipped: Error {
+    var path: String
+    var reason: String
+}

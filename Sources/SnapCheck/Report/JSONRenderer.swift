@@ -1,0 +1,133 @@
+import Foundation
+
+/// The JSON report (`schema_version` 1, Docs/json.md): one object, keys
+/// sorted, two-space indentation. Within schema version 1 fields are only added.
+public struct JSONRenderer: ReportRenderer {
+    public static let schemaVersion = 1
+
+    public init() {}
+
+    public func render(_ result: AuditResult) -> [UInt8] {
+        let document = Document(
+            schemaVersion: Self.schemaVersion,
+            tool: .init(name: Tool.name, version: Tool.version),
+            expectation: result.expectation,
+            verdict: result.verdict,
+            builds: result.builds.map(BuildObject.init),
+            skipped: result.skipped,
+            errors: result.errors.map { .init(input: $0.input, message: $0.message) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        // Encoding plain strings, numbers and arrays cannot fail.
+        let data = (try? encoder.encode(document)) ?? Data("{}".utf8)
+        return Array(data) + [0x0A]
+    }
+
+    struct Document: Encodable {
+        var schemaVersion: Int
+        var tool: ToolObject
+        var expectation: Expectation
+        var verdict: Verdict
+        var builds: [BuildObject]
+        var skipped: Int
+        var errors: [ErrorObject]
+
+        enum CodingKeys: String, CodingKey {
+            case schemaVersion = "schema_version", tool, expectation, verdict, builds, skipped, errors
+        }
+    }
+
+    struct ToolObject: Encodable {
+        var name: String
+        var version: String
+    }
+
+    struct ErrorObject: Encodable {
+        var input: String
+        var message: String
+    }
+
+    struct BuildObject: Encodable {
+        var name: String
+        var epoch: UInt32?
+        var version: String
+        var release: String
+        var arch: String?
+        var era: Era?
+        var verdict: Verdict
+        var trustedLayer: Layer?
+        var trustedVerdict: Verdict?
+        var meetsExpectation: Bool
+        var inputs: [AuditedInput]
+        var evidence: [EvidenceObject]
+
+        init(_ build: Build) {
+            name = build.name
+            epoch = build.epoch
+            version = build.version
+            release = build.release
+            arch = build.arch
+            era = build.era
+            verdict = build.verdict
+            trustedLayer = build.trustedLayer
+            trustedVerdict = build.trustedVerdict
+            meetsExpectation = build.meetsExpectation
+            inputs = build.inputs
+            evidence = build.evidence.map(EvidenceObject.init)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, epoch, version, release, arch, era, verdict, inputs, evidence
+            case trustedLayer = "trusted_layer", trustedVerdict = "trusted_verdict", meetsExpectation = "meets_expectation"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(epoch, forKey: .epoch)  // null when the package has no Epoch
+            try c.encode(version, forKey: .version)
+            try c.encode(release, forKey: .release)
+            try c.encode(arch, forKey: .arch)
+            try c.encode(era, forKey: .era)
+            try c.encode(verdict, forKey: .verdict)
+            try c.encodeIfPresent(trustedLayer, forKey: .trustedLayer)
+            try c.encodeIfPresent(trustedVerdict, forKey: .trustedVerdict)
+            try c.encode(meetsExpectation, forKey: .meetsExpectation)
+            try c.encode(inputs, forKey: .inputs)
+            try c.encode(evidence, forKey: .evidence)
+        }
+    }
+
+    struct EvidenceObject: Encodable {
+        var layer: Layer
+        var source: String
+        var line: Int?
+        var observed: String
+        var rule: String
+        var supports: Verdict?
+        var role: Evidence.Role
+
+        init(_ e: Evidence) {
+            layer = e.layer
+            source = e.source
+            line = e.line
+            observed = e.observed
+            rule = e.rule
+            supports = e.supports
+            role = e.role
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(layer, forKey: .layer)
+            try c.encode(source, forKey: .source)
+            try c.encodeIfPresent(line, forKey: .line)
+            try c.encode(observed, forKey: .observed)
+            try c.encode(rule, forKey: .rule)
+            try c.encode(supports, forKey: .supports)  // null for notes
+            try c.encode(role, forKey: .role)
+        }
+
+        enum CodingKeys: String, CodingKey { case layer, source, line, observed, rule, supports, role }
+    }
+}
