@@ -1,0 +1,80 @@
+import Foundation
+import RPM
+import Testing
+import TestSupport
+
+@Suite("Bad inputs")
+struct BadInputTests {
+    /// Reads the header and then every file of the payload.
+    private func readFully(_ path: String) throws {
+        let package = try PackageFile(path: path)
+        try package.streamPayload(select: { _ in true }) { _, _ in .continue }
+    }
+
+    @Test("each corrupt fixture gives its error kind and a message naming the file", arguments: [
+        ("empty", RPMError.Kind.notAnRPM),
+        ("text", .notAnRPM),
+        ("truncated-signature", .truncatedHeader),
+        ("truncated-header", .truncatedHeader),
+        ("bad-header-magic", .corruptHeader),
+        ("flipped-header-data", .corruptHeader),
+        ("truncated-payload", .truncatedPayload),
+        ("corrupt-payload", .corruptPayload),
+        ("tampered-content", .digestMismatch),
+        ("bad-compressor", .unsupportedCompressor),
+    ])
+    func corruptFixture(name: String, kind: RPMError.Kind) throws {
+        let path = try Fixtures.path("corrupt/\(name).rpm")
+        let error = #expect(throws: RPMError.self) { try readFully(path) }
+        #expect(error?.kind == kind, "\(name): \(error.map { "\($0.kind): \($0)" } ?? "no error")")
+        #expect(error?.path == path)
+        #expect(error?.description.contains(path) == true)
+        #expect(error?.message.isEmpty == false)
+    }
+
+    @Test("a nonexistent path is .notFound, a directory is .isDirectory")
+    func pathChecks() throws {
+        let missing = "/nonexistent/snapcheck/\(UUID().uuidString).rpm"
+        let e1 = #expect(throws: RPMError.self) { _ = try PackageFile(path: missing) }
+        #expect(e1?.kind == .notFound)
+        #expect(e1?.description.contains(missing) == true)
+
+        let dir = FileManager.default.temporaryDirectory.path
+        let e2 = #expect(throws: RPMError.self) { _ = try PackageFile(path: dir) }
+        #expect(e2?.kind == .isDirectory)
+        #expect(e2?.description.contains(dir) == true)
+    }
+
+    @Test("a path with % and spaces is read as given, not macro-expanded")
+    func percentInPath() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpm %{_arch} \(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("p%%.rpm").path
+        try FileManager.default.copyItem(atPath: try RPMFixtures.binary("gzip"), toPath: copy)
+        let package = try PackageFile(path: copy)
+        #expect(package.header.name == "qemu-kvm-rhev")
+        #expect(try package.readFiles(["/usr/libexec/qemu-kvm"]).count == 1)
+    }
+
+    @Test("a header cut off anywhere in its first 8 KiB gives an error, never a crash")
+    func truncationSweep() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: try RPMFixtures.binary("xz")))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpm-cut-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("cut.rpm").path
+        var kinds = Set<RPMError.Kind>()
+        for length in stride(from: 0, to: min(8192, bytes.count), by: 97) {
+            try bytes.prefix(length).write(to: URL(fileURLWithPath: path))
+            do {
+                try readFully(path)
+                Issue.record("a package cut at \(length) bytes read without error")
+            } catch let error as RPMError {
+                kinds.insert(error.kind)
+            }
+        }
+        #expect(kinds.isSubset(of: [.notAnRPM, .truncatedHeader, .truncatedPayload, .corruptPayload]))
+        #expect(kinds.contains(.truncatedHeader))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import RPM
+import Testing
+import TestSupport
+
+@Suite("Installed packages")
+struct RPMDatabaseTests {
+    /// A fresh rpmdb in a temp dir with the given packages registered (`--justdb`).
+    private func makeDatabase(with packages: [String]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpmdb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        #expect(try Tool.run(["rpm", "--initdb", "--dbpath", dir.path]).status == 0)
+        let install = try Tool.run(["rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature",
+                                    "--ignorearch", "--ignoreos", "--replacefiles", "--replacepkgs", "--dbpath", dir.path] + packages)
+        #expect(install.status == 0)
+        return dir
+    }
+
+    @Test("packages registered in a test rpmdb come back with their headers, sorted by NEVRA")
+    func listsPackages() throws {
+        // Two builds whose packages differ in name (stock and -rhev) but share file paths.
+        let rpms = try RPMFixtures.rpms(in: "builds/el7-stock/x86_64") + RPMFixtures.rpms(in: "builds/el7-rhev/x86_64")
+        try #require(!rpms.isEmpty)
+        let dir = try makeDatabase(with: rpms)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let installed = try RPMDatabase(dbPath: dir.path).packages()
+        let expected = try rpms.map { try PackageFile(path: $0).header }
+        #expect(Set(installed.map(\.nevra)) == Set(expected.map(\.nevra)))
+        #expect(installed.map(\.name) == installed.map(\.name).sorted())
+        for header in installed {
+            let file = try #require(expected.first { $0.nevra == header.nevra })
+            #expect(header.provides == file.provides)
+            #expect(header.files.map(\.path) == file.files.map(\.path))
+            #expect(!header.isSource)
+        }
+        let glob = try RPMDatabase(dbPath: dir.path).packages(matching: "qemu-kvm-rhev*")
+        #expect(!glob.isEmpty)
+        #expect(glob.allSatisfy { $0.name.hasPrefix("qemu-kvm-rhev") })
+        #expect(try RPMDatabase(dbPath: dir.path).packages(matching: "no-such-package-*").isEmpty)
+    }
+
+    @Test("a directory without an rpmdb is .database, and is left untouched")
+    func missingDatabase() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nodb-\(UUID().uuidString)")
+        let error = #expect(throws: RPMError.self) { _ = try RPMDatabase(dbPath: dir.path).packages() }
+        #expect(error?.kind == .database)
+        #expect(error?.description.contains(dir.path) == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+}
