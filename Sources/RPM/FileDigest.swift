@@ -6,6 +6,8 @@ public enum FileDigest {
     /// The hex SHA-256 of the file at `path`, read in 1 MiB blocks.
     /// The corresponding C functions are `rpmDigestInit`/`Update`/`Final`.
     public static func sha256(path: String) throws -> String {
+        // rpmReadConfigFiles also initialises librpm's crypto backend.
+        try LibRPM.configure(operation: "rpmReadConfigFiles", path: path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw RPMError(errno == ENOENT ? .notFound : .unreadable, operation: "open", path: path,
