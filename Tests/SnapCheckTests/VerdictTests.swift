@@ -1,0 +1,200 @@
+import Foundation
+import RPM
+import SnapCheck
+import Testing
+import TestSupport
+
+/// One fixture build and what snapcheck must conclude about it.
+struct FixtureCase: CustomTestStringConvertible, Sendable {
+    var id: String
+    var verdict: Verdict
+    /// The rule of the deciding spec evidence (SRPM alone).
+    var specRule: String
+    /// Spec lines the deciding evidence must name: the flag and its macro chain.
+    var specLines: [Int]
+    var testDescription: String { id }
+}
+
+let fixtureCases: [FixtureCase] = [
+    .init(id: "el6-stock", verdict: .disabled, specRule: "el6-disable-flag", specLines: [10, 18, 28, 91]),
+    .init(id: "el6-rhev", verdict: .enabled, specRule: "el6-default-on", specLines: [9, 12, 25, 82]),
+    .init(id: "el6-gap", verdict: .disabled, specRule: "el6-6.2-deleted", specLines: [25]),
+    .init(id: "el7-stock", verdict: .disabled, specRule: "el7-live-block-ops", specLines: [7, 89]),
+    .init(id: "el7-rhev", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [7, 87]),
+    .init(id: "el7-old", verdict: .enabled, specRule: "el7-before-option", specLines: [75]),
+    .init(id: "rhev-212", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [86]),
+    .init(id: "ev-23", verdict: .enabled, specRule: "el7-ev-no-option", specLines: [14]),
+    .init(id: "ev-26", verdict: .enabled, specRule: "el7-ev-no-option", specLines: [14]),
+    .init(id: "ev-210", verdict: .enabled, specRule: "el7-positional-live-block-ops", specLines: [22, 157]),
+    .init(id: "ma-210", verdict: .disabled, specRule: "el7-positional-live-block-ops", specLines: [9, 30, 159]),
+    .init(id: "ev-212", verdict: .enabled, specRule: "el7-positional-live-block-ops", specLines: [25, 177]),
+    .init(id: "ma-212", verdict: .disabled, specRule: "el7-positional-live-block-ops", specLines: [9, 39, 178]),
+    .init(id: "el8", verdict: .enabled, specRule: "upstream-since-0.14", specLines: [15]),
+    .init(id: "fedora", verdict: .enabled, specRule: "upstream-since-0.14", specLines: [12]),
+    .init(id: "fedora-013", verdict: .absent, specRule: "upstream-before-0.14", specLines: [12]),
+    .init(id: "decoy-two-configure", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [104]),
+    .init(id: "decoy-live-block-migration", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [8, 89]),
+    .init(id: "decoy-parametric", verdict: .disabled, specRule: "el7-live-block-ops", specLines: [34]),
+    .init(id: "ev-23-with-shell", verdict: .enabled, specRule: "el7-ev-no-option", specLines: [17]),
+]
+
+/// Audits paths with default options (expect enabled, host arch).
+func audit(_ paths: [String], configure: (inout AuditOptions) -> Void = { _ in }) -> AuditResult {
+    var options = AuditOptions()
+    configure(&options)
+    return Auditor(options: options).audit(paths)
+}
+
+/// A temporary directory holding the helper script a 2.9+ spec calls, under
+/// the name the spec uses (`build_configure.sh`); `nil` for other eras.
+func helperScriptDirectory(for id: String) throws -> String? {
+    let version = id.hasSuffix("-210") ? "2.10" : id.hasSuffix("-212") ? "2.12" : nil
+    guard let version else { return nil }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-helper-\(version)-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let target = directory.appendingPathComponent("build_configure.sh")
+    if !FileManager.default.fileExists(atPath: target.path) {
+        try? FileManager.default.copyItem(atPath: Fixtures.source("specs/build_configure-\(version).sh"), toPath: target.path)
+    }
+    return directory.path
+}
+
+func fixtureDirectory(_ id: String, _ sub: String? = nil) throws -> String {
+    try Fixtures.path("builds/\(id)" + (sub.map { "/\($0)" } ?? ""))
+}
+
+@Suite("Verdicts of every fixture build")
+struct VerdictTests {
+    @Test("SRPM and binary RPMs together give one build per arch with the fixture's verdict", arguments: fixtureCases)
+    func wholeBuild(_ fixture: FixtureCase) throws {
+        let result = audit([try fixtureDirectory(fixture.id)])
+        #expect(result.errors.isEmpty)
+        #expect(!result.builds.isEmpty)
+        for build in result.builds {
+            #expect(build.verdict == fixture.verdict, "\(build.displayName) \(build.arch ?? "")")
+            #expect(build.inputs.contains { $0.kind == .srpm })
+            #expect(build.inputs.contains { $0.kind == .rpm })
+            #expect(build.evidence.contains { $0.role == .deciding })
+        }
+    }
+
+    @Test("The SRPM alone decides from its spec, naming the flag's line and its macro chain", arguments: fixtureCases)
+    func sourcePackageAlone(_ fixture: FixtureCase) throws {
+        let result = audit([try fixtureDirectory(fixture.id, "src")])
+        let build = try #require(result.builds.first)
+        #expect(result.builds.count == 1)
+        #expect(build.verdict == fixture.verdict)
+        #expect(build.arch == "src")
+        let deciding = build.evidence.filter { $0.layer == .spec && $0.role == .deciding }
+        #expect(deciding.allSatisfy { $0.rule == fixture.specRule }, "\(deciding.map(\.rule))")
+        let lines = Set(deciding.filter { $0.source.hasSuffix("\(fixture.id).spec") }.compactMap(\.line))
+        #expect(Set(fixture.specLines).isSubset(of: lines), "deciding lines \(lines.sorted())")
+    }
+
+    @Test("The bare spec file gives the same verdict and lines as the SRPM", arguments: fixtureCases)
+    func bareSpec(_ fixture: FixtureCase) throws {
+        _ = try Fixtures.built()
+        let spec = Fixtures.source("specs/\(fixture.id).spec")
+        let sources = try helperScriptDirectory(for: fixture.id)
+        let result = audit([spec]) { $0.sourcesDirectory = sources }
+        let build = try #require(result.builds.first)
+        #expect(result.errors.isEmpty)
+        #expect(build.verdict == fixture.verdict)
+        #expect(build.inputs.map(\.kind) == [.spec])
+        let lines = Set(build.evidence.filter { $0.layer == .spec && $0.role == .deciding }.compactMap(\.line))
+        #expect(Set(fixture.specLines).isSubset(of: lines), "deciding lines \(lines.sorted())")
+    }
+
+    @Test("Without its helper script a 2.9+ spec falls back to %have_live_block_ops", arguments: [("ev-212", Verdict.enabled, 25), ("ma-210", .disabled, 30)])
+    func helperScriptMissing(_ id: String, _ verdict: Verdict, _ line: Int) throws {
+        _ = try Fixtures.built()
+        let result = audit([Fixtures.source("specs/\(id).spec")])
+        let build = try #require(result.builds.first)
+        #expect(build.verdict == verdict)
+        let deciding = build.evidence.filter { $0.layer == .spec && $0.role == .deciding }
+        #expect(deciding.first?.rule == "el7-have-live-block-ops-macro")
+        #expect(deciding.first?.line == line)
+        #expect(deciding.first?.observed.contains("build_configure.sh not found") == true)
+    }
+
+    @Test("Binary RPMs alone decide from the executable")
+    func binaryPackagesAlone() throws {
+        for (id, verdict, rule) in [("el7-stock", Verdict.disabled, "exe-qmp-names"), ("el6-rhev", .enabled, "exe-qmp-names"),
+                                    ("ma-212", .disabled, "exe-hmp-names"), ("ev-210", .enabled, "exe-hmp-names")] {
+            let build = try #require(audit([try fixtureDirectory(id, "x86_64")]).builds.first)
+            #expect(build.verdict == verdict, "\(id)")
+            let deciding = build.evidence.filter { $0.role == .deciding }
+            #expect(deciding.map(\.rule) == [rule], "\(id)")
+            #expect(deciding.first?.source.hasSuffix(":/usr/libexec/qemu-kvm") == true)
+        }
+    }
+}
+
+@Suite("Grouping inputs into builds")
+struct GroupingTests {
+    @Test("Two arches of one source package give two builds, each joined by the SRPM")
+    func twoArches() throws {
+        let result = audit([try fixtureDirectory("ev-212")])
+        #expect(result.builds.map { $0.arch ?? "" } == ["ppc64le", "x86_64"])
+        for build in result.builds {
+            #expect(build.name == "qemu-kvm-ev")
+            #expect(build.epoch == 10)
+            #expect(build.version == "2.12.0")
+            #expect(build.release == "44.1.el7_8.1")
+            #expect(build.inputs.filter { $0.kind == .srpm }.count == 1)
+        }
+    }
+
+    @Test("Builds of different source packages stay apart, sorted by name")
+    func separateBuilds() throws {
+        let result = audit([try fixtureDirectory("el7-stock"), try fixtureDirectory("el7-rhev")])
+        #expect(result.builds.map(\.name) == ["qemu-kvm", "qemu-kvm-rhev"])
+        #expect(result.builds.map(\.verdict) == [.disabled, .enabled])
+        #expect(result.exitStatus == .contradictsExpectation)
+    }
+
+    @Test("A rhev-named build whose executable lacks the commands is inconsistent, trusting the executable")
+    func rhevNameWithoutCommands() throws {
+        let build = try #require(audit([try fixtureDirectory("rhev-disabled")]).builds.first)
+        #expect(build.verdict == .inconsistent)
+        #expect(build.trustedLayer == .executable)
+        #expect(build.trustedVerdict == .disabled)
+        #expect(build.evidence.contains { $0.role == .contradicting && $0.rule == "header-rhev-name" })
+        #expect(!build.meetsExpectation)
+    }
+
+    @Test("A stock-named build whose executable has the commands is inconsistent, trusting the executable")
+    func stockNameWithCommands() throws {
+        let build = try #require(audit([try fixtureDirectory("el6-stock-with-rhev-features")]).builds.first)
+        #expect(build.verdict == .inconsistent)
+        #expect(build.trustedLayer == .executable)
+        #expect(build.trustedVerdict == .enabled)
+        #expect(build.evidence.contains { $0.role == .contradicting && $0.rule == "header-stock-name" })
+    }
+
+    @Test("--with rhev_features on the stock EL6 spec enables it and names the command line")
+    func withRhevFeatures() throws {
+        _ = try Fixtures.built()
+        let result = audit([Fixtures.source("specs/el6-stock.spec")]) { $0.with = ["rhev_features"] }
+        let build = try #require(result.builds.first)
+        #expect(build.verdict == .inconsistent)
+        #expect(build.trustedLayer == .spec)
+        #expect(build.trustedVerdict == .enabled)
+        #expect(build.evidence.contains { $0.role == .deciding && $0.observed.contains("--with rhev_features on the command line") })
+    }
+
+    @Test("Packages that are not QEMU builds are skipped in directories and refused when named")
+    func nonQEMU() throws {
+        let directory = try fixtureDirectory("nonqemu")
+        let walked = audit([directory])
+        #expect(walked.builds.isEmpty)
+        #expect(walked.skipped == 2)
+        #expect(walked.errors.isEmpty)
+
+        let rpm = try #require(FileManager.default.contentsOfDirectory(atPath: directory + "/x86_64").first)
+        let named = audit([directory + "/x86_64/" + rpm])
+        #expect(named.errors.count == 1)
+        #expect(named.errors.first?.message.hasPrefix("not a QEMU build") == true)
+        #expect(named.exitStatus == .inputError)
+    }
+}
