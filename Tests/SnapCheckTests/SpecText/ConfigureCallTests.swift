@@ -1,0 +1,145 @@
+import Testing
+@testable import SnapCheck
+
+@Suite("ConfigureCalls")
+struct ConfigureCallTests {
+    /// An expanded EL6-style %build: a guest-agent configure in its own directory, then the
+    /// system emulator build with a decoy flag for a different feature.
+    static let el6Build = """
+        # build the guest agent first
+        mkdir -p qemu-guest-agent
+        cd qemu-guest-agent && ../configure --target-list=" " --disable-kvm && make qemu-ga
+        cd ..
+        mkdir -p qemu-kvm-build; cd qemu-kvm-build
+        CFLAGS="-O2 -g -pipe" ../configure --prefix=/usr \\
+            --target-list=x86_64-softmmu \\
+            --disable-live-block-migration \\
+            --sysconfdir=/etc --disable-rhev-features > configure.log 2>&1
+        make V=1 %{?_smp_mflags} $buildldflags
+        """
+
+    @Test func findsEveryCallInOrderWithLinesOfTheProgramWord() {
+        let calls = ConfigureCalls.find(in: Self.el6Build)
+        #expect(calls.map(\.program) == ["../configure", "../configure"])
+        #expect(calls.map(\.lineInSection) == [3, 6])
+    }
+
+    @Test func joinsContinuationsAndDropsQuotesAndRedirections() throws {
+        let call = try #require(ConfigureCalls.find(in: Self.el6Build).last)
+        #expect(call.arguments == [
+            "--prefix=/usr", "--target-list=x86_64-softmmu", "--disable-live-block-migration",
+            "--sysconfdir=/etc", "--disable-rhev-features",
+        ])
+        #expect(call.targetList == ["x86_64-softmmu"])
+        #expect(call.buildsSystemEmulator)
+        #expect(!call.isHelperScript)
+    }
+
+    @Test func hasFlagMatchesWholeWordsOnly() throws {
+        let call = try #require(ConfigureCalls.find(in: Self.el6Build).last)
+        #expect(call.hasFlag("--disable-live-block-migration"))
+        #expect(!call.hasFlag("--disable-live-block-ops"))
+        #expect(!call.hasFlag("--disable-live-block"))
+        #expect(call.hasFlag("--disable-rhev-features"))
+    }
+
+    @Test func mainCallIsTheSoftmmuBuildNotTheFirstOrLast() throws {
+        let text = """
+            ./configure --target-list=x86_64-softmmu --enable-kvm --disable-live-block-ops --prefix=/usr
+            cd ga && ./configure --disable-system --enable-guest-agent
+            """
+        let calls = ConfigureCalls.find(in: text)
+        #expect(calls.count == 2)
+        let main = try #require(ConfigureCalls.mainEmulatorCall(in: calls))
+        #expect(main.lineInSection == 1)
+        #expect(main.hasFlag("--disable-live-block-ops"))
+        #expect(!calls[1].buildsSystemEmulator)
+    }
+
+    @Test func qemuImgOnlyBranchDoesNotCount() throws {
+        let text = """
+            if [ "$(uname -m)" = "x86_64" ]; then
+                ./configure --target-list=x86_64-softmmu,x86_64-linux-user --enable-live-block-ops \\
+                  --extra-cflags="$RPM_OPT_FLAGS"
+            else
+                ./configure --target-list=" " --disable-system --enable-tools
+            fi
+            """
+        let calls = ConfigureCalls.find(in: text)
+        #expect(calls.count == 2)
+        let main = try #require(ConfigureCalls.mainEmulatorCall(in: calls))
+        #expect(main.targetList == ["x86_64-softmmu", "x86_64-linux-user"])
+        #expect(main.arguments.last == "--extra-cflags=$RPM_OPT_FLAGS")
+        #expect(calls[1].targetList.isEmpty)
+    }
+
+    @Test func mostArgumentsWinsAmongSeveralSoftmmuCalls() throws {
+        let text = """
+            ../configure --target-list=x86_64-softmmu
+            ../configure --target-list=x86_64-softmmu --enable-kvm --disable-live-block-ops
+            """
+        let main = try #require(ConfigureCalls.mainEmulatorCall(in: ConfigureCalls.find(in: text)))
+        #expect(main.lineInSection == 2)
+    }
+
+    @Test func singleCallWithoutTargetListIsTheMainOneButTwoAreAmbiguous() {
+        let one = ConfigureCalls.find(in: "./configure --prefix=/usr --disable-rhev-features\n")
+        #expect(ConfigureCalls.mainEmulatorCall(in: one)?.hasFlag("--disable-rhev-features") == true)
+        let two = ConfigureCalls.find(in: "./configure --a\n./configure --b --c\n")
+        #expect(ConfigureCalls.mainEmulatorCall(in: two) == nil)
+        #expect(ConfigureCalls.mainEmulatorCall(in: []) == nil)
+    }
+
+    @Test func helperScriptCallKeepsPositionalWords() throws {
+        let text = """
+            cd build
+            /builddir/build/SOURCES/build_configure.sh \\
+              "/usr" "/usr/libexec" "-O2 -g" \\
+              'x86_64-softmmu' enable \\
+              disable # a comment, not an argument
+            make V=1
+            """
+        let calls = ConfigureCalls.find(in: text)
+        let call = try #require(calls.first)
+        #expect(calls.count == 1)
+        #expect(call.program == "/builddir/build/SOURCES/build_configure.sh")
+        #expect(call.isHelperScript)
+        #expect(call.buildsSystemEmulator)
+        #expect(call.lineInSection == 2)
+        #expect(call.arguments == ["/usr", "/usr/libexec", "-O2 -g", "x86_64-softmmu", "enable", "disable"])
+        #expect(ConfigureCalls.mainEmulatorCall(in: calls) == call)
+    }
+
+    @Test func relativeHelperScriptAndInterpreterPrefixAreFound() {
+        let calls = ConfigureCalls.find(in: "sh -x ./build_configure.sh a b; bash ../configure --x")
+        #expect(calls.map(\.program) == ["./build_configure.sh", "../configure"])
+        #expect(calls.map(\.arguments) == [["a", "b"], ["--x"]])
+    }
+
+    @Test func commandSubstitutionStaysOneWordAndConfigureInsideItIsNoCall() {
+        let text = #"./configure --extra-ldflags="$(pkg-config --libs 'x y' | sed 's/)//')" --cc=`which gcc` --enable-kvm"#
+        let calls = ConfigureCalls.find(in: text)
+        #expect(calls.count == 1)
+        #expect(calls.first?.arguments == [
+            "--extra-ldflags=$(pkg-config --libs 'x y' | sed 's/)//')", "--cc=`which gcc`", "--enable-kvm",
+        ])
+    }
+
+    @Test func wordsThatOnlyMentionConfigureAreNotCalls() {
+        let text = """
+            test -x ./configure || autoreconf -i
+            echo ./configure
+            # ./configure --target-list=x86_64-softmmu
+            sed -i 's/x/y/' configure.ac
+            "./configure" --quoted-program-still-counts
+            """
+        let calls = ConfigureCalls.find(in: text)
+        #expect(calls.map(\.program) == ["./configure"])
+        #expect(calls.first?.lineInSection == 5)
+    }
+
+    @Test func orAndPipeSeparateCommands() {
+        let calls = ConfigureCalls.find(in: "false || ./configure --a | tee log && ../configure --b")
+        #expect(calls.map(\.arguments) == [["--a"], ["--b"]])
+    }
+}

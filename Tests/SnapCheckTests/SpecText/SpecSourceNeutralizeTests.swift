@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import SnapCheck
+
+@Suite("SpecSource.neutralized")
+struct SpecSourceNeutralizeTests {
+    static func lineCount(_ text: String) -> Int {
+        text.unicodeScalars.filter { $0 == "\n" }.count
+    }
+
+    /// Nothing that rpm would run survives: no `%(` and no `%{lua:` (behind any flags).
+    static func expectInert(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!text.contains("%("), sourceLocation: sourceLocation)
+        #expect(!text.contains("lua:"), sourceLocation: sourceLocation)
+        #expect(!text.contains("touch"), sourceLocation: sourceLocation)
+    }
+
+    @Test func hostileFormsAreReplacedWhereverTheyAre() {
+        let spec = """
+            Name: qemu-kvm
+            Version: 0.12.1.2%(touch /tmp/X1)
+            %global qemuoptflags %(echo $(date) | touch /tmp/X2)
+            %define m %%(touch /tmp/X3)
+            %define e %{expand:%%(touch /tmp/X4)}
+            %global l %{lua: os.execute("touch /tmp/X5") }
+            %global q %{lua: s = "}" ; os.execute("touch /tmp/X6") }
+            # comment %(touch /tmp/X7)
+            %{expand:%%%{lua:os.execute("touch /tmp/X8")}}
+
+            %build
+            echo %(touch /tmp/X9)
+            ../configure --prefix=/usr
+
+            %changelog
+            * Mon Jan 01 2001 A <a@b> - 0.12.1.2-2.1
+            - %(touch /tmp/X10)
+            """
+        let (text, refused) = SpecSource(text: spec).neutralized()
+        Self.expectInert(text)
+        #expect(Self.lineCount(text) == Self.lineCount(spec))
+        #expect(refused.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 12, 17])
+        #expect(refused.map(\.kind) == [.shell, .shell, .shell, .shell, .lua, .lua, .shell, .lua, .shell, .shell])
+        let lines = text.components(separatedBy: "\n")
+        #expect(lines[1] == "Version: 0.12.1.2%{nil}")
+        #expect(lines[2] == "%global qemuoptflags %{nil}")
+        #expect(lines[3] == "%define m %{nil}")
+        #expect(lines[4] == "%define e %{expand:%{nil}}")
+        #expect(lines[6] == "%global q %{nil}")
+        #expect(lines[8] == "%{expand:%{nil}}")
+        #expect(lines[12] == "../configure --prefix=/usr")
+        #expect(refused[1].text == "%(echo $(date) | touch /tmp/X2)")
+        #expect(refused[2].text == "%%(touch /tmp/X3)")
+    }
+
+    @Test func multiLineExpansionKeepsItsNewlinesAndBackslashes() {
+        let spec = """
+            %global opt %(echo -O2 \\
+              -g \\
+              | touch /tmp/X)
+            %global lua %{lua:
+              os.execute("touch /tmp/Y")
+            }
+            Name: after
+            """
+        let (text, refused) = SpecSource(text: spec).neutralized()
+        Self.expectInert(text)
+        #expect(text == "%global opt %{nil}\\\n\\\n\n%global lua %{nil}\n\n\nName: after")
+        #expect(refused.map(\.line) == [1, 4])
+    }
+
+    @Test func unbalancedExpansionIsNeutralisedToEndOfLine() {
+        let spec = "A %(touch /tmp/X (\nB ok\nC %{lua: print(\"}\"\nD %(echo \\\nE"
+        let (text, refused) = SpecSource(text: spec).neutralized()
+        Self.expectInert(text)
+        #expect(text == "A %{nil}\nB ok\nC %{nil}\nD %{nil}\\\nE")
+        #expect(refused.map(\.line) == [1, 3, 4])
+        #expect(refused.map(\.kind) == [.shell, .lua, .shell])
+    }
+
+    @Test func longExpansionIsRecordedTruncated() {
+        let body = String(repeating: "x", count: 200)
+        let (_, refused) = SpecSource(text: "%(\(body))").neutralized()
+        #expect(refused.count == 1)
+        #expect(refused.first?.text == "%(" + String(repeating: "x", count: 78))
+    }
+
+    @Test func plainMacrosAndLiteralPercentsAreKept() {
+        let spec = "Release: 2.%{rhev}%{?dist}\n%define foo %%{bar} 100%% (x)\n%{luax} %{?lua_x}\n"
+        let (text, refused) = SpecSource(text: spec).neutralized()
+        #expect(text == spec)
+        #expect(refused.isEmpty)
+    }
+
+    @Test func crlfLinesKeepTheirCarriageReturns() {
+        let spec = "a %(touch \\\r\n x)\r\nb\r\n"
+        let (text, refused) = SpecSource(text: spec).neutralized()
+        #expect(text == "a %{nil}\\\r\n\r\nb\r\n")
+        #expect(refused.map(\.line) == [1])
+    }
+}
