@@ -45,16 +45,51 @@ public enum ConfigureCalls {
     ///
     /// Calls are found after `&&`, `;`, `|`, inside `if` bodies, behind `NAME=value`
     /// assignments and `sh`/`bash`, and by absolute path (`/x/SOURCES/build_configure.sh`).
+    ///
+    /// Shell variables set by plain assignment commands earlier in the text
+    /// (`buildarch="x86_64-softmmu"`) are substituted into the call's words
+    /// (`--target-list="$buildarch"`), as the shell would.
     public static func find(in expandedShell: String) -> [ConfigureCall] {
         var calls: [ConfigureCall] = []
+        var variables: [String: String] = [:]
         for command in ShellWords.commands(in: expandedShell) {
+            if !command.isEmpty, command.allSatisfy(ShellWords.isAssignment) {
+                for word in command {
+                    let parts = word.text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    variables[String(parts[0])] = substitute(parts.count > 1 ? String(parts[1]) : "", variables)
+                }
+                continue
+            }
             guard let p = ShellWords.programIndex(in: command) else { continue }
             let program = command[p]
             guard isConfigureProgram(program.text) else { continue }
-            let arguments = ShellWords.arguments(of: command, after: p).map(\.text)
+            let arguments = ShellWords.arguments(of: command, after: p).map { substitute($0.text, variables) }
             calls.append(ConfigureCall(program: program.text, arguments: arguments, lineInSection: program.line))
         }
         return calls
+    }
+
+    /// Replaces `$NAME` and `${NAME}` of known variables; unknown ones stay as written.
+    static func substitute(_ word: String, _ variables: [String: String]) -> String {
+        guard word.contains("$"), !variables.isEmpty else { return word }
+        var out = ""
+        var rest = Substring(word)
+        while let dollar = rest.firstIndex(of: "$") {
+            out += rest[..<dollar]
+            var after = rest[rest.index(after: dollar)...]
+            let braced = after.first == "{"
+            if braced { after = after.dropFirst() }
+            let name = after.prefix { $0 == "_" || $0.isLetter || $0.isNumber }
+            let end = name.endIndex
+            if !name.isEmpty, let value = variables[String(name)], !braced || after[end...].first == "}" {
+                out += value
+                rest = braced ? after[after.index(after: end)...] : after[end...]
+            } else {
+                out += "$"
+                rest = rest[rest.index(after: dollar)...]
+            }
+        }
+        return out + rest
     }
 
     /// The call that builds the system emulator.
