@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
         .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "TestSupport"]),
-        .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"]),
     ]
 )
 

@@ -4,40 +4,6 @@ import SnapCheck
 import Testing
 import TestSupport
 
-/// One fixture build and what snapcheck must conclude about it.
-struct FixtureCase: CustomTestStringConvertible, Sendable {
-    var id: String
-    var verdict: Verdict
-    /// The rule of the deciding spec evidence (SRPM alone).
-    var specRule: String
-    /// Spec lines the deciding evidence must name: the flag and its macro chain.
-    var specLines: [Int]
-    var testDescription: String { id }
-}
-
-let fixtureCases: [FixtureCase] = [
-    .init(id: "el6-stock", verdict: .disabled, specRule: "el6-disable-flag", specLines: [10, 18, 28, 91]),
-    .init(id: "el6-rhev", verdict: .enabled, specRule: "el6-default-on", specLines: [9, 12, 25, 82]),
-    .init(id: "el6-gap", verdict: .disabled, specRule: "el6-6.2-deleted", specLines: [25]),
-    .init(id: "el7-stock", verdict: .disabled, specRule: "el7-live-block-ops", specLines: [7, 89]),
-    .init(id: "el7-rhev", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [7, 87]),
-    .init(id: "el7-old", verdict: .enabled, specRule: "el7-before-option", specLines: [75]),
-    .init(id: "rhev-212", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [86]),
-    .init(id: "ev-23", verdict: .enabled, specRule: "el7-ev-no-option", specLines: [14]),
-    .init(id: "ev-26", verdict: .enabled, specRule: "el7-ev-no-option", specLines: [14]),
-    .init(id: "ev-210", verdict: .enabled, specRule: "el7-positional-live-block-ops", specLines: [22, 157]),
-    .init(id: "ma-210", verdict: .disabled, specRule: "el7-positional-live-block-ops", specLines: [9, 30, 159]),
-    .init(id: "ev-212", verdict: .enabled, specRule: "el7-positional-live-block-ops", specLines: [25, 177]),
-    .init(id: "ma-212", verdict: .disabled, specRule: "el7-positional-live-block-ops", specLines: [9, 39, 178]),
-    .init(id: "el8", verdict: .enabled, specRule: "upstream-since-0.14", specLines: [15]),
-    .init(id: "fedora", verdict: .enabled, specRule: "upstream-since-0.14", specLines: [12]),
-    .init(id: "fedora-013", verdict: .absent, specRule: "upstream-before-0.14", specLines: [12]),
-    .init(id: "decoy-two-configure", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [9, 103]),
-    .init(id: "decoy-live-block-migration", verdict: .enabled, specRule: "el7-live-block-ops", specLines: [8, 89]),
-    .init(id: "decoy-parametric", verdict: .disabled, specRule: "el7-live-block-ops", specLines: [34]),
-    .init(id: "ev-23-with-shell", verdict: .enabled, specRule: "el7-ev-no-option", specLines: [17]),
-]
-
 /// Audits paths with default options (expect enabled, host arch).
 func audit(_ paths: [String], configure: (inout AuditOptions) -> Void = { _ in }) -> AuditResult {
     var options = AuditOptions()
@@ -65,25 +31,25 @@ func fixtureDirectory(_ id: String, _ sub: String? = nil) throws -> String {
 
 @Suite("Verdicts of every fixture build")
 struct VerdictTests {
-    @Test("SRPM and binary RPMs together give one build per arch with the fixture's verdict", arguments: fixtureCases)
-    func wholeBuild(_ fixture: FixtureCase) throws {
+    @Test("SRPM and binary RPMs together give one build per arch with the fixture's verdict", arguments: FixtureExpectation.all)
+    func wholeBuild(_ fixture: FixtureExpectation) throws {
         let result = audit([try fixtureDirectory(fixture.id)])
         #expect(result.errors.isEmpty)
         #expect(!result.builds.isEmpty)
         for build in result.builds {
-            #expect(build.verdict == fixture.verdict, "\(build.displayName) \(build.arch ?? "")")
+            #expect(build.verdict.rawValue == fixture.verdict, "\(build.displayName) \(build.arch ?? "")")
             #expect(build.inputs.contains { $0.kind == .srpm })
             #expect(build.inputs.contains { $0.kind == .rpm })
             #expect(build.evidence.contains { $0.role == .deciding })
         }
     }
 
-    @Test("The SRPM alone decides from its spec, naming the flag's line and its macro chain", arguments: fixtureCases)
-    func sourcePackageAlone(_ fixture: FixtureCase) throws {
+    @Test("The SRPM alone decides from its spec, naming the flag's line and its macro chain", arguments: FixtureExpectation.all)
+    func sourcePackageAlone(_ fixture: FixtureExpectation) throws {
         let result = audit([try fixtureDirectory(fixture.id, "src")])
         let build = try #require(result.builds.first)
         #expect(result.builds.count == 1)
-        #expect(build.verdict == fixture.verdict)
+        #expect(build.verdict.rawValue == fixture.verdict)
         #expect(build.arch == "src")
         let deciding = build.evidence.filter { $0.layer == .spec && $0.role == .deciding }
         #expect(deciding.allSatisfy { $0.rule == fixture.specRule }, "\(deciding.map(\.rule))")
@@ -91,15 +57,15 @@ struct VerdictTests {
         #expect(Set(fixture.specLines).isSubset(of: lines), "deciding lines \(lines.sorted())")
     }
 
-    @Test("The bare spec file gives the same verdict and lines as the SRPM", arguments: fixtureCases)
-    func bareSpec(_ fixture: FixtureCase) throws {
+    @Test("The bare spec file gives the same verdict and lines as the SRPM", arguments: FixtureExpectation.all)
+    func bareSpec(_ fixture: FixtureExpectation) throws {
         _ = try Fixtures.built()
         let spec = Fixtures.source("specs/\(fixture.id).spec")
         let sources = try helperScriptDirectory(for: fixture.id)
         let result = audit([spec]) { $0.sourcesDirectory = sources }
         let build = try #require(result.builds.first)
         #expect(result.errors.isEmpty)
-        #expect(build.verdict == fixture.verdict)
+        #expect(build.verdict.rawValue == fixture.verdict)
         #expect(build.inputs.map(\.kind) == [.spec])
         let lines = Set(build.evidence.filter { $0.layer == .spec && $0.role == .deciding }.compactMap(\.line))
         #expect(Set(fixture.specLines).isSubset(of: lines), "deciding lines \(lines.sorted())")
