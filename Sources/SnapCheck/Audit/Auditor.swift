@@ -28,6 +28,8 @@ public struct AuditResult: Sendable, Hashable {
     /// Packages found while walking directories that are not QEMU builds.
     public var skipped: Int
     public var errors: [InputError]
+    /// How this run compares with `--baseline`, when one was given.
+    public var baseline: BaselineComparison?
 
     /// The worst build verdict (`unknown` when there is no build).
     public var verdict: Verdict { builds.map(\.verdict).max() ?? .unknown }
@@ -79,7 +81,7 @@ public struct Auditor: Sendable {
         }
         builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }
         errors.sort { ($0.input, $0.message) < ($1.input, $1.message) }
-        return AuditResult(expectation: options.expectation, builds: builds, skipped: skipped, errors: errors)
+        return AuditResult(expectation: options.expectation, builds: builds, skipped: skipped, errors: errors, baseline: nil)
     }
 
     /// Files under a directory that could be inputs, sorted: packages (by

@@ -2,7 +2,8 @@
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Every build meets the expectation.
     case success = 0
-    /// A build's verdict contradicts the expectation (`absent` included).
+    /// A build's verdict contradicts the expectation (`absent` included), or a
+    /// build was `enabled` in the baseline and is not any more.
     case contradictsExpectation = 1
     /// An input could not be audited: unreadable, corrupt, or named but not a QEMU build.
     case inputError = 2
@@ -20,6 +21,7 @@ extension AuditResult {
         if !errors.isEmpty { return .inputError }
         let definite: Set<Verdict> = [.enabled, .disabled, .absent]
         if builds.contains(where: { definite.contains($0.verdict) && !$0.meetsExpectation }) { return .contradictsExpectation }
+        if let baseline, !baseline.regressions.isEmpty { return .contradictsExpectation }
         if builds.contains(where: { $0.verdict == .inconsistent }) { return .inconsistent }
         if builds.contains(where: { $0.verdict == .unknown }) { return .unknown }
         return .success
