@@ -21,11 +21,12 @@ build:
 release:
 	$(SWIFT) build -c release
 
-fixtures:
+fixtures: deps
 	bash Fixtures/build-fixtures.sh --out $(FIXTURES)
 
 ## The whole test suite (builds the fixtures first).
-test: deps fixtures
+test: fixtures
+	@SNAPCHECK_TEST_DEPS=1 .ci/install-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -78,7 +78,7 @@ public struct Baseline: Sendable, Hashable {
 /// Why a baseline report could not be read.
 public struct BaselineError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// The difference between a run and its baseline.

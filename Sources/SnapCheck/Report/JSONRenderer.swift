@@ -13,9 +13,10 @@ public struct JSONRenderer: ReportRenderer {
             tool: .init(name: Tool.name, version: Tool.version),
             expectation: result.expectation,
             verdict: result.verdict,
-            builds: result.builds.map(BuildObject.init),
+            builds: result.builds.map { BuildObject($0, regression: result.baseline.map { b in b.regression(of: $0) != nil }) },
             skipped: result.skipped,
-            errors: result.errors.map { .init(input: $0.input, message: $0.message) })
+            errors: result.errors.map { .init(input: $0.input, message: $0.message) },
+            baseline: result.baseline.map(BaselineObject.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         // Encoding plain strings, numbers and arrays cannot fail.
@@ -31,9 +32,69 @@ public struct JSONRenderer: ReportRenderer {
         var builds: [BuildObject]
         var skipped: Int
         var errors: [ErrorObject]
+        /// Present only with `--baseline`.
+        var baseline: BaselineObject?
 
         enum CodingKeys: String, CodingKey {
-            case schemaVersion = "schema_version", tool, expectation, verdict, builds, skipped, errors
+            case schemaVersion = "schema_version", tool, expectation, verdict, builds, skipped, errors, baseline
+        }
+    }
+
+    struct KeyObject: Encodable {
+        var name: String
+        var arch: String?
+
+        init(_ key: Baseline.Key) {
+            name = key.name
+            arch = key.arch
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(arch, forKey: .arch)
+        }
+
+        enum CodingKeys: String, CodingKey { case name, arch }
+    }
+
+    struct ChangeObject: Encodable {
+        var name: String
+        var arch: String?
+        var before: Verdict
+        var after: Verdict
+
+        init(_ change: BaselineComparison.Change) {
+            name = change.key.name
+            arch = change.key.arch
+            before = change.before
+            after = change.after
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(arch, forKey: .arch)
+            try c.encode(before, forKey: .before)
+            try c.encode(after, forKey: .after)
+        }
+
+        enum CodingKeys: String, CodingKey { case name, arch, before, after }
+    }
+
+    struct BaselineObject: Encodable {
+        var regressions: [ChangeObject]
+        var changed: [ChangeObject]
+        var new: [KeyObject]
+        var vanished: [KeyObject]
+        var unchanged: [KeyObject]
+
+        init(_ b: BaselineComparison) {
+            regressions = b.regressions.map(ChangeObject.init)
+            changed = b.changed.map(ChangeObject.init)
+            new = b.new.map(KeyObject.init)
+            vanished = b.vanished.map(KeyObject.init)
+            unchanged = b.unchanged.map(KeyObject.init)
         }
     }
 
@@ -60,8 +121,11 @@ public struct JSONRenderer: ReportRenderer {
         var meetsExpectation: Bool
         var inputs: [AuditedInput]
         var evidence: [EvidenceObject]
+        /// Present only with a baseline: the build was enabled there and is not now.
+        var regression: Bool?
 
-        init(_ build: Build) {
+        init(_ build: Build, regression: Bool?) {
+            self.regression = regression
             name = build.name
             epoch = build.epoch
             version = build.version
@@ -77,7 +141,7 @@ public struct JSONRenderer: ReportRenderer {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, epoch, version, release, arch, era, verdict, inputs, evidence
+            case name, epoch, version, release, arch, era, verdict, inputs, evidence, regression
             case trustedLayer = "trusted_layer", trustedVerdict = "trusted_verdict", meetsExpectation = "meets_expectation"
         }
 
@@ -95,6 +159,7 @@ public struct JSONRenderer: ReportRenderer {
             try c.encode(meetsExpectation, forKey: .meetsExpectation)
             try c.encode(inputs, forKey: .inputs)
             try c.encode(evidence, forKey: .evidence)
+            try c.encodeIfPresent(regression, forKey: .regression)
         }
     }
 

@@ -13,9 +13,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case json
 
     /// The renderer for this format.
-    public func renderer(verbose: Bool = false) -> any ReportRenderer {
+    public func renderer(verbose: Bool = false, color: Bool = false) -> any ReportRenderer {
         switch self {
-        case .text: TextRenderer(verbose: verbose)
+        case .text: TextRenderer(verbose: verbose, color: color)
         case .json: JSONRenderer()
         }
     }

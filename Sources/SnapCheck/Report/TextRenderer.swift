@@ -1,19 +1,29 @@
 /// The report for people: per build the verdict first, then its evidence
 /// indented beneath with file:line; a summary line at the end.
-/// Without `verbose` only deciding and contradicting evidence is shown.
+///
+/// Without `verbose` only deciding and contradicting evidence is shown; with
+/// it, every piece. `color` adds ANSI colours to the verdicts (the CLI turns
+/// it on for terminals only); everything else is plain text.
 public struct TextRenderer: ReportRenderer {
     public var verbose: Bool
+    public var color: Bool
 
-    public init(verbose: Bool = false) {
+    public init(verbose: Bool = false, color: Bool = false) {
         self.verbose = verbose
+        self.color = color
     }
 
     public func render(_ result: AuditResult) -> [UInt8] {
         var out = ""
         for build in result.builds {
             let verdict = build.verdict.rawValue.uppercased()
-            out += verdict.padding(13) + build.displayName + " " + (build.arch ?? "(any arch)")
-            if !build.meetsExpectation { out += "  [expected \(result.expectation.rawValue)]" }
+            out += paint(verdict, build.verdict) + String(repeating: " ", count: max(1, 13 - verdict.count))
+            out += "\(build.name)-\(build.version)\(build.release.isEmpty ? "" : "-\(build.release)") \(build.arch ?? "(any arch)")"
+            if let change = result.baseline?.regression(of: build) {
+                out += "  " + paint("REGRESSION", .disabled) + " (was \(change.before.rawValue))"
+            } else if !build.meetsExpectation {
+                out += "  [expected \(result.expectation.rawValue)]"
+            }
             out += "\n"
             if let layer = build.trustedLayer {
                 out += "  layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")\n"
@@ -25,23 +35,42 @@ public struct TextRenderer: ReportRenderer {
             }
         }
         for error in result.errors {
-            out += "ERROR        \(error.input): \(error.message)\n"
+            out += paint("ERROR", .disabled) + "        \(error.input): \(error.message)\n"
         }
         out += summary(result) + "\n"
         return Array(out.utf8)
     }
 
-    /// `3 builds: 2 enabled, 1 disabled; 1 package skipped; 1 error`.
-    func summary(_ result: AuditResult) -> String {
+    /// `12 builds: 11 enabled, 1 disabled; 3 packages skipped; 1 error; baseline: 1 regression, ...`.
+    public func summary(_ result: AuditResult) -> String {
         let counts = Verdict.allCases.compactMap { verdict -> String? in
             let n = result.builds.filter { $0.verdict == verdict }.count
             return n == 0 ? nil : "\(n) \(verdict.rawValue)"
         }
-        var s = "\(result.builds.count) build\(result.builds.count == 1 ? "" : "s")"
+        var s = plural(result.builds.count, "build")
         if !counts.isEmpty { s += ": " + counts.joined(separator: ", ") }
-        if result.skipped > 0 { s += "; \(result.skipped) package\(result.skipped == 1 ? "" : "s") skipped" }
-        if !result.errors.isEmpty { s += "; \(result.errors.count) error\(result.errors.count == 1 ? "" : "s")" }
+        if result.skipped > 0 { s += "; \(plural(result.skipped, "package")) skipped" }
+        if !result.errors.isEmpty { s += "; \(plural(result.errors.count, "error"))" }
+        if let b = result.baseline {
+            s += "; baseline: \(plural(b.regressions.count, "regression")), \(b.changed.count) changed, \(b.new.count) new, "
+            s += "\(b.vanished.count) vanished, \(b.unchanged.count) unchanged"
+            for key in b.new { s += "\n  new       \(key)" }
+            for key in b.vanished { s += "\n  vanished  \(key)" }
+        }
         return s
+    }
+
+    private func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+
+    private func paint(_ text: String, _ verdict: Verdict) -> String {
+        guard color else { return text }
+        let code = switch verdict {
+        case .enabled: "32"
+        case .disabled: "31"
+        case .absent, .unknown: "33"
+        case .inconsistent: "35"
+        }
+        return "\u{1B}[1;\(code)m\(text)\u{1B}[0m"
     }
 }
 
