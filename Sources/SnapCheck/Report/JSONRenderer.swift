@@ -13,7 +13,7 @@ public struct JSONRenderer: ReportRenderer {
             tool: .init(name: Tool.name, version: Tool.version),
             expectation: result.expectation,
             verdict: result.verdict,
-            builds: result.builds.map { BuildObject($0, regression: result.baseline.map { b in b.regression(of: $0) != nil }) },
+            builds: result.builds.map { build in BuildObject(build, regression: result.baseline.map { $0.regression(of: build) != nil }) },
             skipped: result.skipped,
             errors: result.errors.map { .init(input: $0.input, message: $0.message) },
             baseline: result.baseline.map(BaselineObject.init))
