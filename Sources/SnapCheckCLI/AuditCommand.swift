@@ -25,8 +25,14 @@ struct Audit: ParsableCommand {
     @OptionGroup(title: "Reports")
     var report: ReportOptions
 
+    @OptionGroup(title: "Emulators and installed hosts")
+    var probe: ProbeOptions
+
+    /// Fewer inputs than this finish too fast for a progress line to help.
+    static let progressThreshold = 20
+
     func validate() throws {
-        if inputs.isEmpty { throw ValidationError("Name at least one input (a spec, RPM, SRPM, QMP capture or directory).") }
+        if inputs.isEmpty, !probe.providesInputs { throw ValidationError("Name at least one input (a spec, RPM, SRPM, QMP capture or directory).") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
     }
 
@@ -35,8 +41,19 @@ struct Audit: ParsableCommand {
         options.expectation = expect
         if let jobs { options.jobs = jobs }
         spec.apply(to: &options)
+        try probe.apply(to: &options, inputs: inputs)
+        let baseline = try report.loadBaseline()
+        Output.installInterruptHandler()
+        if Output.isTerminal(STDERR_FILENO) && !report.quiet {
+            options.progress = { done, total in
+                guard total >= Self.progressThreshold else { return }
+                let end = done == total ? "\r\u{1B}[K" : ""
+                FileHandle.standardError.write(Data("\rsnapcheck: \(done)/\(total) inputs read\(end)".utf8))
+            }
+        }
 
-        let result = Auditor(options: options).audit(inputs)
+        var result = try probe.audit(inputs, options: options)
+        result.baseline = baseline?.compare(with: result)
         let status = try report.emit(result)
         if status != .success { throw ExitCode(status.rawValue) }
     }

@@ -14,8 +14,24 @@ public struct AuditOptions: Sendable {
     public var sourcesDirectory: String?
     /// Parallel readers (`--jobs`); 1 reads inputs one after another.
     public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Who evaluates spec files.
-    public var specEvaluator: any SpecEvaluator = InProcessSpecEvaluator()
+    /// Called after each input is read with (inputs read, inputs in all), from
+    /// any thread; for progress lines.
+    public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    /// Parse specs in this process with full rpm semantics (`--trust-spec`):
+    /// their shell and Lua expansions run with this process's rights. Setting
+    /// it also sets `specEvaluator` (in-process when true, sandboxed when false).
+    public var trustSpecs = false {
+        didSet { specEvaluator = trustSpecs ? InProcessSpecEvaluator() : SandboxedSpecEvaluator() }
+    }
+    /// Who evaluates spec files: by default a `SandboxedSpecEvaluator` (one
+    /// confined worker process per parse).
+    public var specEvaluator: any SpecEvaluator = SandboxedSpecEvaluator()
+    /// Executables to run and ask over QMP (`--probe`); named ELF inputs are probed too.
+    public var probes: [String] = []
+    /// Time limit of one probe, spawn to reaped child (`--probe-timeout`).
+    public var probeTimeout: Duration = .seconds(10)
+    /// Where probe transcripts are saved (`--save-qmp`): a file, or a directory for several.
+    public var saveQMP: String?
 
     public init() {}
 }
@@ -56,9 +72,10 @@ public struct Auditor: Sendable {
                 work.append((path, true))
             }
         }
+        work += options.probes.filter { !paths.contains($0) }.map { ($0, true) }
 
         let reader = InputReader(options: options)
-        let results = ParallelMap.map(work, jobs: options.jobs) { item -> Result<Observation, any Error> in
+        let results = ParallelMap.map(work, jobs: options.jobs, progress: options.progress) { item -> Result<Observation, any Error> in
             Result { try reader.read(path: item.path, named: item.named) }
         }
         var observations: [Observation] = []
@@ -71,6 +88,12 @@ public struct Auditor: Sendable {
             case .failure(let error): errors.append(InputError(input: "?", message: "\(error)"))
             }
         }
+        return conclude(observations, skipped: skipped, errors: errors)
+    }
+
+    /// Groups observations into builds, decides each, and sorts the result.
+    func conclude(_ observations: [Observation], skipped: Int, errors: [InputError]) -> AuditResult {
+        var errors = errors
         var builds: [Build] = []
         for group in Self.group(observations) {
             do { builds.append(try decide(group)) } catch let error as InputError {
@@ -170,6 +193,8 @@ public struct Auditor: Sendable {
         case .srpm: 1
         case .spec: 2
         case .qmp: 3
+        case .installed: 0
+        case .executable: 4
         }
     }
 
@@ -188,7 +213,8 @@ public struct Auditor: Sendable {
 
 /// Order-preserving parallel map over a fixed number of threads.
 enum ParallelMap {
-    static func map<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, _ transform: @Sendable @escaping (T) -> R) -> [R] {
+    static func map<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, progress: (@Sendable (Int, Int) -> Void)? = nil,
+                                              _ transform: @Sendable @escaping (T) -> R) -> [R] {
         let count = items.count
         guard count > 0 else { return [] }
         let box = ResultBox<R>(count: count)
@@ -196,7 +222,8 @@ enum ParallelMap {
         let next = ResultBox<Int>(count: 0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let index = next.takeIndex(limit: count) {
-                box.set(index, transform(items[index]))
+                let done = box.set(index, transform(items[index]))
+                progress?(done, count)
             }
         }
         return box.values()
@@ -209,7 +236,16 @@ enum ParallelMap {
 
         init(count: Int) { storage = Array(repeating: nil, count: count) }
 
-        func set(_ index: Int, _ value: R) { lock.withLock { storage[index] = value } }
+        private var filled = 0
+
+        /// Stores a result; returns how many are stored so far.
+        func set(_ index: Int, _ value: R) -> Int {
+            lock.withLock {
+                storage[index] = value
+                filled += 1
+                return filled
+            }
+        }
         func values() -> [R] { lock.withLock { storage.map { $0! } } }
         func takeIndex(limit: Int) -> Int? {
             lock.withLock {

@@ -4,6 +4,10 @@ public enum InputKind: String, Sendable, Codable {
     case srpm
     case rpm
     case qmp
+    /// An emulator that was run and asked over QMP (`--probe`), or found installed.
+    case executable
+    /// A package header read from an rpmdb (`--installed`); it has no file, so no digest.
+    case installed
 }
 
 /// One input file that took part in a build's verdict.

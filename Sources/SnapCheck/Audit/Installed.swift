@@ -1,0 +1,99 @@
+import Foundation
+import RPM
+
+/// Why an installed host cannot be audited at all (`--installed`): no rpmdb,
+/// or no QEMU package in it. One line.
+public struct InstalledAuditError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+extension Auditor {
+    /// Audits the QEMU packages installed in the rpmdb of `root` (or `dbPath`):
+    /// header evidence from the rpmdb, executable evidence from each installed
+    /// emulator file (`root` + its path), and with `probe` runtime evidence from
+    /// running it. Builds group by SOURCERPM and arch, like binary packages.
+    ///
+    /// Throws `InstalledAuditError` when there is no rpmdb or no QEMU package;
+    /// everything else that goes wrong is in the result's `errors`.
+    public func auditInstalled(root: String = "/", dbPath: String? = nil, probe: Bool = false) throws(InstalledAuditError) -> AuditResult {
+        let database = RPMDatabase(root: root, dbPath: dbPath)
+        let where_ = "rpmdb of \(root)" + (dbPath.map { " at \($0)" } ?? "")
+        let headers: [PackageHeader]
+        do { headers = try database.packages() } catch {
+            throw InstalledAuditError(message: "--installed: cannot read the \(where_): \(error)")
+        }
+        let qemu = headers.filter { header in
+            !header.isSource && HeaderRules.sourceName(of: header).map(Era.isQEMUSourceName) == true
+        }
+        guard !qemu.isEmpty else {
+            throw InstalledAuditError(message: "--installed: no QEMU package installed in the \(where_) (\(headers.count) packages)")
+        }
+        let label = root == "/" ? "rpmdb" : "rpmdb(\(root))"
+        let results = ParallelMap.map(qemu, jobs: options.jobs) { [options] header in
+            Self.installedObservations(header, root: root, label: label, probe: probe, options: options)
+        }
+        var observations: [Observation] = []
+        var errors: [InputError] = []
+        for (found, failed) in results {
+            observations += found
+            errors += failed
+        }
+        return conclude(observations, skipped: 0, errors: errors)
+    }
+
+    /// One installed package: its header, and each emulator file it installed.
+    static func installedObservations(
+        _ header: PackageHeader, root: String, label: String, probe: Bool, options: AuditOptions
+    ) -> ([Observation], [InputError]) {
+        let name = "\(label):\(header.nevra)"
+        guard let source = header.sourceRPM.flatMap(SourceNVR.init(sourceRPM:)) else {
+            return ([], [InputError(input: name, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")])
+        }
+        let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
+        let arch = header.arch == "noarch" ? nil : header.arch
+        func observation(_ input: AuditedInput, _ evidence: [Evidence], _ pending: Observation.Pending?) -> Observation {
+            Observation(input: input, sourceNVR: source.nvr, name: source.name, epoch: header.epoch, version: source.version,
+                        release: source.release, arch: arch, evidence: evidence, pending: pending)
+        }
+        var observations = [observation(AuditedInput(path: name, kind: .installed, sha256: ""),
+                                         [HeaderRules.evaluate(header, era: era, source: name)], nil)]
+        var errors: [InputError] = []
+        let base = root.hasSuffix("/") ? String(root.dropLast()) : root
+        for file in header.files where file.isRegularFile && InputReader.isEmulatorPath(file.path) {
+            let path = base + file.path
+            do {
+                let evidence = try scanInstalledEmulator(path, era: era, release: source.release)
+                var capture: QMPCapture?
+                if probe { capture = try InputReader.probe(path, options: options).capture }
+                let input = AuditedInput(path: path, kind: .executable, sha256: try FileDigest.sha256(path: path))
+                observations.append(observation(input, [evidence], capture.map { .capture($0) }))
+            } catch let error as InputError {
+                errors.append(error)
+            } catch {
+                errors.append(InputError(input: path, message: "\(error)".droppingPathPrefix(path)))
+            }
+        }
+        return (observations, errors)
+    }
+
+    /// Scans an emulator file on disk the way payload emulators are scanned.
+    static func scanInstalledEmulator(_ path: String, era: Era?, release: String) throws -> Evidence {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be opened for reading" : "listed in the rpmdb but missing"
+            throw InputError(input: path, message: reason)
+        }
+        defer { try? handle.close() }
+        var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
+        var isELF: Bool?
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            if isELF == nil { isELF = chunk.starts(with: [0x7F, 0x45, 0x4C, 0x46]) }
+            guard isELF == true else { break }
+            chunk.withUnsafeBytes { scanner.feed($0) }
+        }
+        guard isELF == true else {
+            return Evidence(Rules.exeNotELF, source: path, observed: "\(path) is not an ELF executable", supports: nil)
+        }
+        return ExecutableRules.evaluate(found: scanner.finish(), era: era, release: release, source: path)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import SnapCheck
+
+/// Running emulators (`--probe`) and auditing an installed host (`--installed`). Docs/probe.md.
+struct ProbeOptions: ParsableArguments {
+    @Option(name: .customLong("probe"), help: ArgumentHelp(
+        "Run this emulator with QMP on stdio (no guest, no disk, no network) and audit its answers. Repeatable.",
+        valueName: "path"))
+    var probes: [String] = []
+
+    @Flag(help: "Audit the QEMU packages installed in the rpmdb instead of inputs (exit 2 when there are none).")
+    var installed = false
+
+    @Flag(help: "With --installed: also run each installed emulator as with --probe. Implies --installed.")
+    var probeInstalled = false
+
+    @Option(help: ArgumentHelp("With --installed: the root directory whose rpmdb and files are audited (like rpm --root).", valueName: "dir"))
+    var root: String = "/"
+
+    @Option(help: ArgumentHelp("With --installed: the rpmdb directory (like rpm --dbpath; default: the root's).", valueName: "dir"))
+    var dbpath: String?
+
+    @Option(name: .customLong("save-qmp"), help: ArgumentHelp(
+        "Save each probe's QMP session here, as a capture snapcheck can audit later (a directory when probing several).",
+        valueName: "path"))
+    var saveQMP: String?
+
+    @Option(help: ArgumentHelp("Give up on a probe after this many seconds (default 10).", valueName: "seconds"))
+    var probeTimeout: Double = 10
+
+    /// Whether this run audits the rpmdb rather than inputs.
+    var auditsInstalled: Bool { installed || probeInstalled }
+
+    func validate() throws {
+        guard probeTimeout > 0, probeTimeout <= 3600 else {
+            throw ValidationError("--probe-timeout must be more than 0 and at most 3600 seconds.")
+        }
+        if !auditsInstalled, root != "/" || dbpath != nil {
+            throw ValidationError("--root and --dbpath need --installed.")
+        }
+        if let saveQMP, probes.count > 1, !Self.isDirectory(saveQMP) {
+            throw ValidationError("--save-qmp '\(saveQMP)': name an existing directory when probing more than one emulator.")
+        }
+    }
+
+    /// Copies the probe settings into `options`; refuses a shape that cannot work with `inputs`.
+    func apply(to options: inout AuditOptions, inputs: [String]) throws {
+        if auditsInstalled, !inputs.isEmpty || !probes.isEmpty {
+            throw ValidationError("--installed audits the rpmdb: give no inputs and no --probe with it.")
+        }
+        if let saveQMP, !Self.isDirectory(saveQMP), probes.count + inputs.filter(Self.isELF).count > 1 {
+            throw ValidationError("--save-qmp '\(saveQMP)': name an existing directory when probing more than one emulator.")
+        }
+        if saveQMP != nil, !auditsInstalled, probes.isEmpty, !inputs.contains(where: Self.isELF) {
+            throw ValidationError("--save-qmp needs an emulator to probe (--probe PATH, an executable input, or --probe-installed).")
+        }
+        options.probes = probes
+        options.probeTimeout = .milliseconds(Int64((probeTimeout * 1000).rounded()))
+        options.saveQMP = saveQMP
+    }
+
+    /// Runs the audit this command line asks for: the rpmdb, or the inputs and probes.
+    /// No rpmdb or no QEMU package installed: the message on stderr, exit 2.
+    func audit(_ inputs: [String], options: AuditOptions) throws -> AuditResult {
+        guard auditsInstalled else { return Auditor(options: options).audit(inputs) }
+        do {
+            return try Auditor(options: options).auditInstalled(root: root, dbPath: dbpath, probe: probeInstalled)
+        } catch {
+            FileHandle.standardError.write(Data("snapcheck: \(error.message)\n".utf8))
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+    }
+
+    /// Whether inputs or probes were given some other way than positional inputs.
+    var providesInputs: Bool { auditsInstalled || !probes.isEmpty }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    private static func isELF(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 4)).map { Array($0) == [0x7F, 0x45, 0x4C, 0x46] } ?? false
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SnapCheck
+import Testing
+import TestSupport
+
+/// A root with a real rpmdb: `rpm --initdb`, the fixture build's binary RPMs
+/// installed `--justdb`, and the emulator file extracted from its package.
+private func installedRoot(_ build: String, emulatorPackage: String) throws -> String {
+    let root = try makeTemporaryDirectory("root-\(build)")
+    try runTool("/usr/bin/rpm", ["--initdb", "--root", root])
+    let dir = try Fixtures.path("builds/\(build)/x86_64")
+    let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map { dir + "/" + $0 }
+    try runTool("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root] + rpms)
+    let package = dir + "/" + emulatorPackage
+    try runTool("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm", "sh", root, package])
+    return root
+}
+
+@Suite("Installed host")
+struct InstalledTests {
+    @Test func installedDisabledBuildIsJudgedFromItsHeaderAndItsEmulatorFile() throws {
+        let root = try installedRoot("el7-stock", emulatorPackage: "qemu-kvm-1.5.3-175.el7.x86_64.rpm")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(FileManager.default.fileExists(atPath: root + "/usr/libexec/qemu-kvm"))
+
+        let result = try Auditor().auditInstalled(root: root)
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let build = try #require(result.builds.first)
+        #expect(result.builds.count == 1, "one SOURCERPM and arch: one build")
+        #expect(build.displayName == "qemu-kvm-10:1.5.3-175.el7")
+        #expect(build.arch == "x86_64")
+        #expect(build.verdict == .disabled)
+        #expect(Set(build.evidence.map(\.layer)) == [.header, .executable])
+        let exe = try #require(build.evidence.first { $0.layer == .executable })
+        #expect(exe.source == root + "/usr/libexec/qemu-kvm")
+        #expect(exe.supports == .disabled)
+        #expect(build.inputs.filter { $0.kind == .installed }.count == 4, "every installed package of the build")
+        #expect(build.inputs.filter { $0.kind == .executable }.map(\.path) == [root + "/usr/libexec/qemu-kvm"])
+    }
+
+    @Test func installedEnabledBuildIsEnabled() throws {
+        let root = try installedRoot("el7-rhev", emulatorPackage: "qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let result = try Auditor().auditInstalled(root: root)
+        #expect(result.builds.map(\.verdict) == [.enabled])
+        #expect(result.builds.first?.evidence.contains { $0.layer == .executable && $0.supports == .enabled } == true)
+    }
+
+    @Test func probingTheInstalledEmulatorAddsRuntimeEvidenceThatWinsADisagreement() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
+        let root = try installedRoot("el7-stock", emulatorPackage: "qemu-kvm-1.5.3-175.el7.x86_64.rpm")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // The rpmdb says a disabled EL7 build; the file at its path is Debian's enabled QEMU.
+        try FileManager.default.removeItem(atPath: root + "/usr/libexec/qemu-kvm")
+        try FileManager.default.copyItem(atPath: debianQEMU, toPath: root + "/usr/libexec/qemu-kvm")
+
+        let result = try Auditor().auditInstalled(root: root, probe: true)
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let build = try #require(result.builds.first)
+        #expect(build.verdict == .inconsistent)
+        #expect(build.trustedLayer == .runtime)
+        #expect(build.trustedVerdict == .enabled)
+        #expect(build.evidence.contains { $0.layer == .runtime && $0.role == .deciding && $0.source == root + "/usr/libexec/qemu-kvm" })
+        #expect(build.evidence.contains { $0.layer == .header && $0.role == .contradicting })
+    }
+
+    @Test func aMissingInstalledEmulatorIsAnErrorAndTheHeaderStillCounts() throws {
+        let root = try installedRoot("el7-stock", emulatorPackage: "qemu-kvm-1.5.3-175.el7.x86_64.rpm")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.removeItem(atPath: root + "/usr/libexec/qemu-kvm")
+        let result = try Auditor().auditInstalled(root: root)
+        #expect(result.errors.map(\.message) == ["listed in the rpmdb but missing"])
+        #expect(result.errors.map(\.input) == [root + "/usr/libexec/qemu-kvm"])
+        #expect(result.builds.first.map { Set($0.evidence.map(\.layer)) } == [.header])
+    }
+
+    @Test func aRootWithoutAnRPMDBIsRefusedWithOneLine() throws {
+        let root = try makeTemporaryDirectory("empty-root")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let error = #expect(throws: InstalledAuditError.self) { try Auditor().auditInstalled(root: root) }
+        #expect(error?.message.contains("no rpmdb") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("\n") == false)
+        // librpm must not have created one while looking.
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: root)) == [])
+    }
+
+    @Test func anRPMDBWithoutQEMUIsRefusedWithOneLine() throws {
+        let root = try makeTemporaryDirectory("no-qemu-root")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try runTool("/usr/bin/rpm", ["--initdb", "--root", root])
+        let nonqemu = try Fixtures.path("builds/nonqemu")
+        let rpms = try runTool("/usr/bin/find", [nonqemu, "-name", "*.rpm", "!", "-name", "*.src.rpm"]).split(separator: "\n").map(String.init)
+        if !rpms.isEmpty {
+            try runTool("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--root", root] + rpms)
+        }
+        let error = #expect(throws: InstalledAuditError.self) { try Auditor().auditInstalled(root: root) }
+        #expect(error?.message.contains("no QEMU package installed") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("(\(rpms.count) packages)") == true, "\(String(describing: error))")
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import SnapCheck
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("QMP probe")
+struct QMPProbeTests {
+    // MARK: Debian's real QEMU
+
+    @Test func probingDebiansQEMUFindsLiveSnapshotsAndReadsBackItsVersionAndPackage() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: debianQEMU), "install qemu-system-x86 (.ci/install-deps)")
+        let dpkgVersion = try runTool("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "qemu-system-x86"])
+
+        let result = try QMPProbe(executable: debianQEMU).run()
+        print("probe of \(debianQEMU): \(result.duration) (\(result.transcript.count) bytes, \(result.exitStatus))")
+
+        let capture = result.capture
+        #expect(capture.format == .stdioTranscript)
+        #expect(capture.commands?.contains("blockdev-snapshot-sync") == true)
+        #expect(capture.commands?.contains("query-commands") == true)
+        let version = try #require(capture.version)
+        #expect((version.major, version.minor) == (7, 2))
+        #expect(version.package.contains(dpkgVersion), "package string '\(version.package)' names the Debian version \(dpkgVersion)")
+        #expect(capture.hmpHelp?.contains("snapshot_blkdev") == true)
+        #expect(result.exitStatus == "exited with status 0", "quit ends QEMU by itself")
+    }
+
+    @Test func auditingAProbedDebianQEMUGivesAnEnabledBuildDecidedAtRuntime() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
+        var options = AuditOptions()
+        options.probes = [debianQEMU]
+        let start = ContinuousClock.now
+        let result = Auditor(options: options).audit([])
+        print("audit with one probe: \(ContinuousClock.now - start)")
+
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let build = try #require(result.builds.first)
+        #expect(result.builds.count == 1)
+        #expect(build.verdict == .enabled)
+        #expect(build.version.hasPrefix("7.2."))
+        #expect(build.inputs.map(\.kind) == [.executable])
+        let deciding = build.evidence.filter { $0.role == .deciding }
+        #expect(deciding.map(\.rule) == ["qmp-query-commands"])
+        #expect(build.evidence.contains { $0.rule == "qmp-version" && $0.observed.contains("Debian") })
+    }
+
+    @Test func aNamedELFInputIsProbedButOneFoundInADirectoryIsNotRun() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
+        let named = Auditor().audit([debianQEMU])
+        #expect(named.builds.map(\.verdict) == [.enabled])
+
+        let dir = try makeTemporaryDirectory("walk")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Walking only picks inputs by extension; an ELF named like a package is refused, never run.
+        try FileManager.default.copyItem(atPath: debianQEMU, toPath: dir + "/qemu.rpm")
+        let walked = Auditor().audit([dir])
+        #expect(walked.builds.isEmpty)
+        #expect(walked.errors.map(\.message) == ["an executable found in a directory: only executables named on the command line are run"])
+    }
+
+    @Test func savedTranscriptAuditsAsACaptureWithTheSameVerdict() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
+        let dir = try makeTemporaryDirectory("save")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let saved = dir + "/host.qmp"
+        var options = AuditOptions()
+        options.probes = [debianQEMU]
+        options.saveQMP = saved
+        let probed = Auditor(options: options).audit([])
+
+        let replayed = Auditor().audit([saved])
+        #expect(replayed.errors.isEmpty, "\(replayed.errors)")
+        #expect(replayed.builds.map(\.verdict) == probed.builds.map(\.verdict))
+        #expect(replayed.builds.map(\.displayName) == probed.builds.map(\.displayName))
+        #expect(replayed.builds.first?.inputs.map(\.kind) == [.qmp])
+        let ruleIDs = { (r: AuditResult) in r.builds.flatMap(\.evidence).map { "\($0.rule) \($0.supports?.rawValue ?? "-") \($0.observed)" } }
+        #expect(ruleIDs(replayed) == ruleIDs(probed))
+    }
+
+    @Test func aDirectoryForSaveQMPGetsOneTranscriptPerExecutable() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        let out = try makeTemporaryDirectory("saved")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var options = AuditOptions()
+        options.probes = [fakes + "/no-snapshot", fakes + "/with-snapshot"]
+        options.saveQMP = out
+        let result = Auditor(options: options).audit([])
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files.count == 2)
+        #expect(files.allSatisfy { $0.hasSuffix(".qmp") })
+        let replayed = Auditor().audit(files.map { out + "/" + $0 })
+        #expect(replayed.builds.map(\.verdict) == result.builds.map(\.verdict))
+    }
+
+    // MARK: Our fakes
+
+    @Test func aSilentEmulatorTimesOutAndNoProcessOfItsGroupIsLeft() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        let start = ContinuousClock.now
+        let error = #expect(throws: QMPProbeError.self) {
+            try QMPProbe(executable: fakes + "/silent", timeout: .milliseconds(500)).run()
+        }
+        print("silent fake: gave up after \(ContinuousClock.now - start)")
+        #expect(error?.kind == .timeout)
+        #expect(error?.message.contains("QMP greeting") == true, "\(String(describing: error))")
+
+        let leader = try #require(pid_t(try String(contentsOfFile: fakes + "/silent.pid", encoding: .utf8).trimmingWhitespaceForTest))
+        let child = try #require(pid_t(try String(contentsOfFile: fakes + "/silent-child.pid", encoding: .utf8).trimmingWhitespaceForTest))
+        // The leader was our child: killed and reaped.
+        errno = 0
+        #expect(kill(leader, 0) == -1 && errno == ESRCH, "the fake emulator \(leader) is still there")
+        // Its own child, in the same group, got SIGKILL with it. SIGKILL lands asynchronously and
+        // the orphan is reaped by init, so give the kernel a moment before looking.
+        let until = ContinuousClock.now + .seconds(3)
+        while !livingMembers(ofGroup: leader).isEmpty, ContinuousClock.now < until { usleep(10_000) }
+        #expect(isGoneOrZombie(child), "the fake's child \(child) survived")
+        #expect(livingMembers(ofGroup: leader).isEmpty)
+    }
+
+    @Test func anEmulatorThatExitsEarlyIsReportedWithItsStatusAndStderr() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        let error = #expect(throws: QMPProbeError.self) {
+            try QMPProbe(executable: fakes + "/exits-early", timeout: .seconds(10)).run()
+        }
+        #expect(error?.kind == .exitedEarly)
+        #expect(error?.message.contains("qmp_capabilities") == true)
+        #expect(error?.message.contains("exited with status 1") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("stderr: exits-early: cannot set up the machine") == true, "\(String(describing: error))")
+        #expect(error.map { !$0.description.contains("\n") } == true)
+    }
+
+    @Test func anEmulatorThatAnswersGarbageIsRefusedWithoutWaitingForTheTimeout() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        let start = ContinuousClock.now
+        let error = #expect(throws: QMPProbeError.self) {
+            try QMPProbe(executable: fakes + "/garbage", timeout: .seconds(20)).run()
+        }
+        print("garbage fake: refused after \(ContinuousClock.now - start)")
+        #expect(error?.kind == .notQMP)
+        #expect(error?.message.contains("'Welcome to the emulator! Type help.'") == true, "\(String(describing: error))")
+    }
+
+    @Test func anEmulatorListingNoSnapshotCommandIsDisabled() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        let probe = try QMPProbe(executable: fakes + "/no-snapshot").run()
+        #expect(probe.capture.commands?.contains("blockdev-snapshot-sync") == false)
+        #expect(probe.capture.version?.package == "qemu-kvm-1.5.3-175.el7")
+
+        var options = AuditOptions()
+        options.probes = [fakes + "/no-snapshot"]
+        let result = Auditor(options: options).audit([])
+        let build = try #require(result.builds.first)
+        #expect(build.displayName == "qemu-kvm-1.5.3-175.el7", "the package string is a QEMU NVR: the probe joins that build")
+        #expect(build.verdict == .disabled)
+        #expect(build.evidence.first { $0.role == .deciding }?.rule == "qmp-query-commands")
+    }
+
+    @Test func anEmulatorListingOnlyTransactionIsDisabledAndTransactionIsReported() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        var options = AuditOptions()
+        options.probes = [fakes + "/transaction-only"]
+        let result = Auditor(options: options).audit([])
+        let build = try #require(result.builds.first)
+        #expect(build.verdict == .disabled)
+        let transaction = try #require(build.evidence.first { $0.rule == "qmp-transaction-alone" })
+        #expect(transaction.supports == nil)
+    }
+
+    @Test func aFailedProbeIsAnInputErrorNamingTheExecutable() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        var options = AuditOptions()
+        options.probes = [fakes + "/exits-early", fakes + "/qmp-lib.sh"]
+        let result = Auditor(options: options).audit([])
+        #expect(result.builds.isEmpty)
+        #expect(result.errors.map(\.input) == [fakes + "/exits-early", fakes + "/qmp-lib.sh"])
+        #expect(result.errors.last?.message == "probe failed: not an executable file" || result.errors.last?.message.hasPrefix("probe failed:") == true)
+    }
+
+    @Test func probesRunConcurrentlyWithoutHoldingEachOthersPipes() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        // If one child inherited another's stdout pipe, the other would never see EOF and wait out its timeout.
+        let results = (0..<8).map { _ in fakes + "/with-snapshot" }
+        let outcomes = ConcurrentRun.map(results) { path in
+            Result { try QMPProbe(executable: path, timeout: .seconds(10)).run() }
+        }
+        for outcome in outcomes {
+            let probe = try outcome.get()
+            #expect(probe.capture.commands?.contains("blockdev-snapshot-sync") == true)
+            #expect(probe.duration < .seconds(5), "\(probe.duration)")
+        }
+    }
+}
+
+enum ConcurrentRun {
+    static func map<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable @escaping (T) -> R) -> [R] {
+        let lock = NSLock()
+        nonisolated(unsafe) var out = [R?](repeating: nil, count: items.count)
+        DispatchQueue.concurrentPerform(iterations: items.count) { index in
+            let value = body(items[index])
+            lock.withLock { out[index] = value }
+        }
+        return out.map { $0! }
+    }
+}
+
+extension String {
+    var trimmingWhitespaceForTest: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
