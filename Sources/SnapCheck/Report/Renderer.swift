@@ -11,12 +11,16 @@ public protocol ReportRenderer: Sendable {
 public enum ReportFormat: String, Sendable, CaseIterable {
     case text
     case json
+    case junit
+    case sarif
 
     /// The renderer for this format.
     public func renderer(verbose: Bool = false, color: Bool = false) -> any ReportRenderer {
         switch self {
         case .text: TextRenderer(verbose: verbose, color: color)
         case .json: JSONRenderer()
+        case .junit: JUnitRenderer()
+        case .sarif: SARIFRenderer()
         }
     }
 }

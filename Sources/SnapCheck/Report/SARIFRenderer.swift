@@ -1,0 +1,268 @@
+import Foundation
+
+/// The SARIF 2.1.0 report for code-scanning consumers, Docs/formats/sarif.md.
+///
+/// One run; the driver lists every rule of `Rules.all` in order, then the
+/// SARIF-only rules `input-error` and `no-evidence`. One result per build and
+/// per input error, located at the deciding evidence: a spec file and line,
+/// or the package that holds it (the path inside goes to a logical location);
+/// other decisive evidence, and supporting evidence with a line, are related locations.
+/// Levels follow the JUnit outcome: a failure by contradiction or regression
+/// is `error`; `inconsistent` and `unknown` are `warning`; a build meeting the
+/// expectation is `kind: pass` with level `none` (SARIF §3.27.10 forbids any
+/// other level on a non-failing result). Keys are sorted, bytes deterministic.
+public struct SARIFRenderer: ReportRenderer {
+    public static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+    /// Rule of results for inputs that could not be audited (SARIF output only).
+    public static let inputErrorRule = Rule(id: "input-error", layer: .header, summary: "An input could not be audited: unreadable, corrupt, or named but not a QEMU build.")
+    /// Rule of results for builds without any evidence (SARIF output only).
+    public static let noEvidenceRule = Rule(id: "no-evidence", layer: .header, summary: "No evidence was recorded for the build; nothing is concluded.")
+
+    /// Whether builds meeting the expectation get a `pass` result; without
+    /// them the log holds only what needs attention.
+    public var includePassing: Bool
+
+    public init(includePassing: Bool = true) {
+        self.includePassing = includePassing
+    }
+
+    public func render(_ result: AuditResult) -> [UInt8] {
+        var rules = Rules.all + [Self.inputErrorRule, Self.noEvidenceRule]
+        let known = Set(rules.map(\.id))
+        // Rule ids in evidence but not in Rules.all still get a descriptor, so every ruleIndex resolves.
+        let strays = Set(result.builds.flatMap { $0.evidence.map(\.rule) }).subtracting(known).sorted()
+        rules += strays.map { Rule(id: $0, layer: .header, summary: "A rule this version of snapcheck does not describe.") }
+        let index = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($0.element.id, $0.offset) })
+
+        var results: [ResultObject] = []
+        for build in result.builds {
+            if let object = buildResult(build, in: result, ruleIndex: index) { results.append(object) }
+        }
+        for error in result.errors {
+            results.append(ResultObject(
+                ruleId: Self.inputErrorRule.id, ruleIndex: index[Self.inputErrorRule.id], kind: "fail", level: "error",
+                message: .init(text: "\(error.input): \(error.message)"),
+                locations: error.input == "?" || error.input.isEmpty ? [] : [Location(physical: .init(uri: Self.uri(error.input)))],
+                relatedLocations: nil, baselineState: nil, properties: nil))
+        }
+
+        let log = Log(
+            schema: Self.schemaURI, version: "2.1.0",
+            runs: [Run(
+                tool: .init(driver: .init(
+                    name: Tool.name, version: Tool.version,
+                    rules: rules.map { .init(id: $0.id, shortDescription: .init(text: $0.summary), properties: .init(layer: $0.layer.rawValue)) })),
+                results: results,
+                properties: RunProperties(
+                    expectation: result.expectation.rawValue, verdict: result.verdict.rawValue,
+                    skippedPackages: result.skipped, baseline: result.baseline.map(BaselineProperties.init)))])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        // Encoding plain strings, numbers and arrays cannot fail.
+        let data = (try? encoder.encode(log)) ?? Data("{}".utf8)
+        return Array(data) + [0x0A]
+    }
+
+    func buildResult(_ build: Build, in result: AuditResult, ruleIndex index: [String: Int]) -> ResultObject? {
+        let outcome = JUnitRenderer.outcome(of: build, in: result)
+        let kind: String, level: String, summary: String
+        switch outcome {
+        case .passed:
+            guard includePassing else { return nil }
+            (kind, level, summary) = ("pass", "none", "\(build.verdict.rawValue), as expected")
+        case .skipped(let message):
+            (kind, level, summary) = ("fail", "warning", message)
+        case .failure(let type, let message):
+            (kind, level, summary) = ("fail", type == "inconsistent" ? "warning" : "error", message)
+        }
+        let decisive = build.evidence.filter { $0.role == .deciding } + build.evidence.filter { $0.role == .contradicting }
+        let primary = decisive.first ?? build.evidence.first
+        let ruleId = primary?.rule ?? Self.noEvidenceRule.id
+        let title = build.displayName + " " + (build.arch ?? "(any arch)")
+        var text = "\(title): \(summary)."
+        if let primary {
+            text += " \(primary.role.rawValue.capitalized) evidence (\(primary.rule)) at \(Self.place(primary)): \(primary.observed)"
+        }
+        // Related: the other deciding and contradicting evidence, then supporting evidence with a line (where in the spec).
+        let supportingLines = build.evidence.filter { $0.role == .supporting && $0.line != nil }
+        let related = (Array(decisive.dropFirst()) + supportingLines).enumerated().map { offset, e in
+            location(e, in: build, id: offset + 1, message: "\(e.role.rawValue) \(e.layer.rawValue) \(e.rule): \(e.observed)")
+        }
+        var baselineState: String?
+        if let baseline = result.baseline {
+            let key = Baseline.Key(name: build.name, arch: build.arch)
+            if baseline.new.contains(key) { baselineState = "new" }
+            else if baseline.unchanged.contains(key) { baselineState = "unchanged" }
+            else { baselineState = "updated" }
+        }
+        return ResultObject(
+            ruleId: ruleId, ruleIndex: index[ruleId], kind: kind, level: level, message: .init(text: text),
+            locations: primary.map { [location($0, in: build, id: nil, message: nil)] } ?? [],
+            relatedLocations: related.isEmpty ? nil : related,
+            baselineState: baselineState,
+            properties: .init(
+                name: build.name, nevr: build.displayName, arch: build.arch, verdict: build.verdict.rawValue,
+                expectation: result.expectation.rawValue, meetsExpectation: build.meetsExpectation,
+                regression: result.baseline?.regression(of: build).map { "\($0.before.rawValue) → \($0.after.rawValue)" }))
+    }
+
+    /// `source:line`, or `source`.
+    static func place(_ e: Evidence) -> String {
+        e.line.map { "\(e.source):\($0)" } ?? e.source
+    }
+
+    /// The file an evidence source names and the path inside it, if any:
+    /// `pkg.rpm:/usr/libexec/qemu-kvm` is (`pkg.rpm`, `/usr/libexec/qemu-kvm`).
+    /// A prefix that is one of the build's input paths wins; else the last `.rpm:`.
+    static func split(_ source: String, inputs: [AuditedInput]) -> (file: String, inner: String?) {
+        let owner = inputs.map(\.path)
+            .filter { source.count > $0.count + 1 && source.hasPrefix($0 + ":") }
+            .max { $0.count < $1.count }
+        if let owner { return (owner, String(source.dropFirst(owner.count + 1))) }
+        if let range = source.range(of: ".rpm:", options: .backwards), range.upperBound < source.endIndex {
+            return (String(source[..<source.index(range.lowerBound, offsetBy: 4)]), String(source[range.upperBound...]))
+        }
+        return (source, nil)
+    }
+
+    func location(_ e: Evidence, in build: Build, id: Int?, message: String?) -> Location {
+        let (file, inner) = Self.split(e.source, inputs: build.inputs)
+        // A line belongs to the file itself only when nothing is inside; startLine must be ≥ 1.
+        let region = inner == nil ? e.line.flatMap { $0 >= 1 ? Region(startLine: $0) : nil } : nil
+        // A line of a file inside a package (a spec in an SRPM) is said in words.
+        let innerLine = inner != nil ? e.line.map { "line \($0) of \(inner!)" } : nil
+        let text = [message, innerLine].compactMap { $0 }.joined(separator: "; ")
+        return Location(
+            id: id,
+            physical: file.isEmpty ? nil : .init(uri: Self.uri(file), region: region),
+            logical: inner.map { [LogicalLocation(name: $0, fullyQualifiedName: e.source)] },
+            message: text.isEmpty ? nil : .init(text: text))
+    }
+
+    /// A URI reference for a path (RFC 3986): absolute paths as `file://`
+    /// URIs, relative ones as relative references; every byte outside the
+    /// unreserved set and `/` percent-encoded (spaces, `:`, `%`, non-ASCII).
+    public static func uri(_ path: String) -> String {
+        var out = path.hasPrefix("/") ? "file://" : ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
+    // MARK: The SARIF object model, as much of it as snapcheck fills.
+
+    struct Log: Encodable {
+        var schema: String
+        var version: String
+        var runs: [Run]
+        enum CodingKeys: String, CodingKey { case schema = "$schema", version, runs }
+    }
+
+    struct Run: Encodable {
+        var tool: ToolObject
+        var results: [ResultObject]
+        var properties: RunProperties
+    }
+
+    struct ToolObject: Encodable { var driver: Driver }
+
+    struct Driver: Encodable {
+        var name: String
+        var version: String
+        var rules: [Descriptor]
+    }
+
+    struct Descriptor: Encodable {
+        var id: String
+        var shortDescription: Message
+        var properties: DescriptorProperties
+    }
+
+    struct DescriptorProperties: Encodable { var layer: String }
+
+    struct Message: Encodable { var text: String }
+
+    struct RunProperties: Encodable {
+        var expectation: String
+        var verdict: String
+        var skippedPackages: Int
+        var baseline: BaselineProperties?
+    }
+
+    struct BaselineProperties: Encodable {
+        var regressions: [String]
+        var changed: [String]
+        var new: [String]
+        var vanished: [String]
+        var unchanged: [String]
+
+        init(_ c: BaselineComparison) {
+            regressions = c.regressions.map { "\($0.key): \($0.before.rawValue) → \($0.after.rawValue)" }
+            changed = c.changed.map { "\($0.key): \($0.before.rawValue) → \($0.after.rawValue)" }
+            new = c.new.map(\.description)
+            vanished = c.vanished.map(\.description)
+            unchanged = c.unchanged.map(\.description)
+        }
+    }
+
+    struct ResultObject: Encodable {
+        var ruleId: String
+        var ruleIndex: Int?
+        var kind: String
+        var level: String
+        var message: Message
+        var locations: [Location]
+        var relatedLocations: [Location]?
+        var baselineState: String?
+        var properties: BuildProperties?
+    }
+
+    struct BuildProperties: Encodable {
+        var name: String
+        var nevr: String
+        var arch: String?
+        var verdict: String
+        var expectation: String
+        var meetsExpectation: Bool
+        var regression: String?
+    }
+
+    struct Location: Encodable {
+        var id: Int?
+        var physicalLocation: PhysicalLocation?
+        var logicalLocations: [LogicalLocation]?
+        var message: Message?
+
+        init(id: Int? = nil, physical: PhysicalLocation?, logical: [LogicalLocation]? = nil, message: Message? = nil) {
+            self.id = id
+            physicalLocation = physical
+            logicalLocations = logical
+            self.message = message
+        }
+    }
+
+    struct PhysicalLocation: Encodable {
+        var artifactLocation: ArtifactLocation
+        var region: Region?
+
+        init(uri: String, region: Region? = nil) {
+            artifactLocation = .init(uri: uri)
+            self.region = region
+        }
+    }
+
+    struct ArtifactLocation: Encodable { var uri: String }
+    struct Region: Encodable { var startLine: Int }
+
+    struct LogicalLocation: Encodable {
+        var name: String
+        var fullyQualifiedName: String
+    }
+}
