@@ -132,6 +132,26 @@ struct BatchTests {
     }
 }
 
+extension BatchTests {
+    @Test("A file whose name is not UTF-8 is reported as an error, never dropped, and the rest is audited")
+    func nonUTF8Name() throws {
+        let root = try temporaryDirectory("names")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.copyItem(atPath: try Fixtures.path("builds/el7-rhev/x86_64"), toPath: root + "/x86_64")
+        let raw: [UInt8] = Array((root + "/x86_64/").utf8) + [0xFF, 0x2E, 0x72, 0x70, 0x6D, 0]  // "\xFF.rpm"
+        let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        #expect(fd >= 0)
+        close(fd)
+        let result = try SnapCheckBinary.run(["--format", "json", root])
+        #expect(result.status == 2)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
+        let errors = report["errors"] as? [[String: Any]] ?? []
+        #expect(errors.count == 1)
+        #expect((errors.first?["message"] as? String)?.contains("not valid UTF-8") == true)
+        #expect((report["builds"] as? [[String: Any]])?.first?["verdict"] as? String == "enabled")
+    }
+}
+
 func temporaryDirectory(_ name: String) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -67,7 +67,9 @@ public struct Auditor: Sendable {
         for path in paths {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                work += Self.walk(path).map { ($0, false) }
+                let walked = Self.walk(path)
+                work += walked.files.map { ($0, false) }
+                errors += walked.errors
             } else {
                 work.append((path, true))
             }
@@ -107,20 +109,45 @@ public struct Auditor: Sendable {
         return AuditResult(expectation: options.expectation, builds: builds, skipped: skipped, errors: errors, baseline: nil)
     }
 
-    /// Files under a directory that could be inputs, sorted: packages (by
-    /// content), `.spec` files and QMP captures (by extension, then content).
-    static func walk(_ directory: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
-        var found: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            let path = (directory as NSString).appendingPathComponent(relative)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            let ext = (relative as NSString).pathExtension
-            if ["rpm", "spec", "json", "jsonl", "replies", "qmp"].contains(ext) { found.append(path) }
+    /// Files under a directory that could be inputs, sorted: packages, `.spec`
+    /// files and QMP captures, by extension (their content decides later).
+    ///
+    /// Names are read as bytes: a name that is not UTF-8 cannot be named
+    /// back to the file system through `String`, so it is an error, never
+    /// silently dropped. Symbolic links to directories are not followed.
+    static func walk(_ directory: String) -> (files: [String], errors: [InputError]) {
+        var files: [String] = []
+        var errors: [InputError] = []
+        var pending = [directory]
+        while let current = pending.popLast() {
+            guard let dir = opendir(current) else {
+                errors.append(InputError(input: current, message: "directory cannot be read: \(String(cString: strerror(errno)))"))
+                continue
+            }
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+                if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+                guard let name = String(validating: bytes, as: UTF8.self) else {
+                    errors.append(InputError(input: current + "/" + String(decoding: bytes, as: UTF8.self),
+                                             message: "file name is not valid UTF-8; rename it to audit it"))
+                    continue
+                }
+                let path = current.hasSuffix("/") ? current + name : current + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(path)
+                case S_IFREG, S_IFLNK:
+                    if inputExtensions.contains((name as NSString).pathExtension) { files.append(path) }
+                default: break
+                }
+            }
         }
-        return found.sorted()
+        return (files.sorted(), errors)
     }
+
+    static let inputExtensions: Set<String> = ["rpm", "spec", "json", "jsonl", "replies", "qmp"]
 
     /// A build in the making: the inputs of one source NVR and arch.
     struct Group {
