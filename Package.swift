@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "SnapCheck", targets: ["SnapCheck"]),
         .library(name: "RPM", targets: ["RPM"]),
         .executable(name: "snapcheck", targets: ["SnapCheckCLI"]),
+        .executable(name: "snapcheck-spec-worker", targets: ["SpecWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,6 +18,12 @@ let package = Package(
             name: "CRPM",
             pkgConfig: "rpm",
             providers: [.apt(["librpm-dev"]), .yum(["rpm-devel"])]
+        ),
+        // libseccomp, seen through a module map, plus syscalls Swift's Glibc hides. Only `SpecWorker` imports it.
+        .systemLibrary(
+            name: "CSeccomp",
+            pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"]), .yum(["libseccomp-devel"])]
         ),
         // Swift values over librpm: package files, payload streams, spec parses, the rpmdb.
         .target(name: "RPM", dependencies: ["CRPM"]),
@@ -30,6 +37,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `snapcheck-spec-worker`: confines itself (seccomp, rlimits, no rpm Lua that runs or writes), then parses one spec.
+        .executableTarget(name: "SpecWorker", dependencies: ["SnapCheck", "RPM", "CSeccomp"]),
         // Test helpers (fixture location and building). Not API.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),

@@ -100,7 +100,17 @@ public protocol SpecEvaluator: Sendable {
 /// Spec text runs `%(...)` shell and Lua code with this process's rights:
 /// only use it on trusted specs.
 public struct InProcessSpecEvaluator: SpecEvaluator {
+    /// Lua run in rpm's interpreter right before `rpmSpecParse`, after any
+    /// reconfiguration for the target arch (which recreates the interpreter).
+    /// The sandbox worker removes rpm's program-running and file-writing Lua
+    /// functions with it; a failure to run it fails the parse.
+    package var preludeLua: String?
+
     public init() {}
+
+    package init(preludeLua: String?) {
+        self.preludeLua = preludeLua
+    }
 
     /// Hands the bytes to librpm through a memfd (`/proc/self/fd/N`).
     public func parse(contents: [UInt8], displayName: String, options: SpecOptions) throws -> ParsedSpec {
@@ -124,7 +134,8 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
                 written += n
             }
         }
-        return try Self.parseLocked(specPath: "/proc/self/fd/\(fd)", displayName: displayName, options: options)
+        return try Self.parseLocked(specPath: "/proc/self/fd/\(fd)", displayName: displayName, options: options,
+                                    preludeLua: preludeLua)
     }
 
     public func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
@@ -137,10 +148,11 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
         if st.st_mode & 0o170000 == 0o040000 {
             throw RPMError(.isDirectory, operation: "stat", path: path, message: "is a directory")
         }
-        return try Self.parseLocked(specPath: path, displayName: path, options: options)
+        return try Self.parseLocked(specPath: path, displayName: path, options: options, preludeLua: preludeLua)
     }
 
-    private static func parseLocked(specPath: String, displayName: String, options: SpecOptions) throws -> ParsedSpec {
+    private static func parseLocked(specPath: String, displayName: String, options: SpecOptions,
+                                    preludeLua: String?) throws -> ParsedSpec {
         try LibRPM.exclusive(operation: "rpmSpecParse", path: displayName) {
             LogCapture.begin()
             defer {
@@ -170,6 +182,14 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
                                message: "bad macro definition '\(definition)': \(LogCapture.take())")
             }
 
+            if let lua = preludeLua {
+                _ = LibRPM.takeString(CRPM_expand("%{lua:\(lua)}"))
+                let messages = LogCapture.take()
+                if messages.contains("error: ") {
+                    throw RPMError(.specParse, operation: "rpmExpand", path: displayName,
+                                   message: "the Lua prelude failed: \(messages)")
+                }
+            }
             let flags = rpmSpecFlags(RPMSPEC_ANYARCH.rawValue | RPMSPEC_FORCE.rawValue)
             guard let raw = rpmSpecParse(LibRPM.escapeMacros(specPath), flags, nil) else {
                 var messages = LogCapture.take()

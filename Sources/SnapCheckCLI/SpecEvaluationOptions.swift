@@ -19,6 +19,9 @@ struct SpecEvaluationOptions: ParsableArguments {
     @Option(help: "Another directory to look for a spec's helper scripts in (besides the spec's own).")
     var sources: String?
 
+    @Flag(help: "Parse specs in-process with full rpm semantics: their %(...) shell and Lua run with your rights. Only for specs you trust.")
+    var trustSpec = false
+
     func validate() throws {
         for d in define where Self.macro(d) == nil {
             throw ValidationError("--define '\(d)': expected NAME=VALUE or 'NAME VALUE'.")
@@ -39,5 +42,6 @@ struct SpecEvaluationOptions: ParsableArguments {
         options.without = without
         options.targetArch = target
         options.sourcesDirectory = sources
+        options.trustSpecs = trustSpec
     }
 }

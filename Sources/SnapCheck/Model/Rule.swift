@@ -24,6 +24,7 @@ public enum Rules {
     public static let upstreamBefore014 = Rule(id: "upstream-before-0.14", layer: .spec, summary: "QEMU before 0.14 predates blockdev-snapshot-sync.")
     public static let noEmulatorCall = Rule(id: "spec-no-emulator-configure", layer: .spec, summary: "The spec, as evaluated for this arch, has no configure call that builds the system emulator.")
     public static let refusedExpansion = Rule(id: "spec-expansion-not-run", layer: .spec, summary: "A %(...) shell or %{lua:} expansion was not executed; the spec was evaluated without it.")
+    public static let specEvaluationMode = Rule(id: "spec-evaluation-mode", layer: .spec, summary: "How the spec was parsed: in a confined worker process (default) or in-process with full rpm semantics (--trust-spec); a note.")
     public static let unknownEra = Rule(id: "unknown-era", layer: .spec, summary: "Name, epoch, version and release match no era snapcheck knows; nothing is concluded.")
 
     // Header layer
@@ -51,7 +52,7 @@ public enum Rules {
     public static let all: [Rule] = [
         el6DisableFlag, el6DefaultOn, el6Deleted, el6PreCommand, el6Undetermined,
         el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback,
-        upstreamSince014, upstreamBefore014, noEmulatorCall, refusedExpansion, unknownEra,
+        upstreamSince014, upstreamBefore014, noEmulatorCall, refusedExpansion, specEvaluationMode, unknownEra,
         headerStock, headerRHEV, headerMA, headerNeverGated, headerUnfamiliar,
         exeQMPNames, exeHMPNames, exeNotGated, exeNotELF,
         qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpVersion, qmpHMPHelp,

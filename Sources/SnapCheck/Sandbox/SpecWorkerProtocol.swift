@@ -1,0 +1,79 @@
+import Foundation
+import RPM
+
+/// What the parent sends the spec worker on its fd 0: this value as one line
+/// of JSON, then (when `path` is nil) the spec's bytes up to end of stream.
+package struct SpecWorkerRequest: Codable, Sendable {
+    /// Names the spec in errors.
+    package var displayName: String
+    /// A spec file the worker opens itself; nil when the bytes follow the line.
+    package var path: String?
+    package var options: SpecOptions
+    package var limits: SpecWorkerLimits
+
+    package init(displayName: String, path: String?, options: SpecOptions, limits: SpecWorkerLimits) {
+        self.displayName = displayName
+        self.path = path
+        self.options = options
+        self.limits = limits
+    }
+}
+
+/// The rlimits the worker sets on itself before it parses.
+package struct SpecWorkerLimits: Codable, Sendable, Hashable {
+    /// `RLIMIT_CPU`: CPU seconds before the kernel sends SIGXCPU.
+    package var cpuSeconds: Int
+    /// `RLIMIT_AS`: address space, bytes.
+    package var memoryBytes: Int
+
+    package init(cpuSeconds: Int, memoryBytes: Int) {
+        self.cpuSeconds = cpuSeconds
+        self.memoryBytes = memoryBytes
+    }
+}
+
+/// What the worker writes on its fd 3 before it exits 0: the parse or librpm's error.
+package enum SpecWorkerReply: Codable, Sendable {
+    case parsed(ParsedSpec)
+    case failed(SpecWorkerFailure)
+}
+
+/// An `RPMError` in transit.
+package struct SpecWorkerFailure: Codable, Sendable, Hashable {
+    package var kind: String
+    package var operation: String
+    package var path: String?
+    package var code: Int32?
+    package var message: String
+
+    package init(_ error: RPMError) {
+        kind = error.kind.rawValue
+        operation = error.operation
+        path = error.path
+        code = error.code
+        message = error.message
+    }
+
+    package var error: RPMError {
+        RPMError(RPMError.Kind(rawValue: kind), operation: operation, path: path, code: code, message: message)
+    }
+}
+
+extension RPMError.Kind {
+    /// The sandboxed spec worker could not be found, started, or did not answer
+    /// (crash, timeout, a limit, unreadable reply).
+    public static let specWorker = RPMError.Kind(rawValue: "spec-worker")
+}
+
+/// The spec worker's file descriptors, shared by both sides.
+package enum SpecWorkerChannel {
+    /// The worker reads the request here and writes the reply on `replyFD`
+    /// (one socket, both ends); fds 1 and 2 go to a capped diagnostics stream,
+    /// so nothing a spec prints (Lua `io.write`) can forge the reply.
+    package static let requestFD: Int32 = 0
+    package static let replyFD: Int32 = 3
+    /// The executable's file name, looked up next to the running executable.
+    package static let executableName = "snapcheck-spec-worker"
+    /// The environment variable naming the worker executable.
+    package static let environmentVariable = "SNAPCHECK_SPEC_WORKER"
+}

@@ -1,0 +1,226 @@
+import Foundation
+import RPM
+import SnapCheck
+import Testing
+import TestSupport
+
+/// Options that read back what the verdict rules read, plus the macros the
+/// worker redefines without a shell. `_topdir` is fixed because it comes from
+/// `$HOME`, which the worker does not inherit (the paths in `%prep` and
+/// `%install` would otherwise name `/nonexistent/rpmbuild`).
+let comparisonOptions = SpecOptions(
+    defines: [MacroDefinition(name: "_topdir", value: "/snapcheck-topdir")],
+    macrosToRead: ["rhev", "have_live_block_ops", "pkgsuffix", "disable_rhev_features_arg", "_smp_mflags"],
+    expressions: ["%{with rhev_features}", "%{?_smp_mflags}", "%{_smp_build_ncpus}", "%{_make_output_sync}"])
+
+/// Processes whose command line mentions `text` (a marker path), other than tests.
+func processesMentioning(_ text: String) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { $0.allSatisfy(\.isNumber) && $0 != "\(getpid())" }.compactMap { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+        let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+        return line.contains(text) ? "\(pid): \(line)" : nil
+    }
+}
+
+@Suite("Sandboxed spec evaluation: hostile specs parsed directly by the worker")
+struct SandboxedSpecEvaluatorTests {
+    let sandbox = SandboxedSpecEvaluator(timeout: .seconds(5), cpuSeconds: 4)
+
+    @Test("the default evaluator finds its worker next to the running executable")
+    func workerIsFound() {
+        let path = SandboxedSpecEvaluator().resolvedWorkerPath()
+        #expect(path?.hasSuffix("/snapcheck-spec-worker") == true)
+    }
+
+    @Test("a hostile spec, with no neutralising in front, creates no file and leaves no process", arguments: HostileSpec.all)
+    func hostileSpecActsOnNothing(_ spec: HostileSpec) throws {
+        let copy = try spec.materialise()
+        defer { copy.remove() }
+        do {
+            let parsed = try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: comparisonOptions)
+            #expect(parsed.sourcePackage.name == "qemu-kvm-rhev")
+        } catch let error as RPMError {
+            #expect([RPMError.Kind.specParse, .specWorker].contains(error.kind), "\(error)")
+            #expect(error.path == copy.specPath)
+        }
+        #expect(!copy.markerExists)
+        #expect(processesMentioning(copy.marker).isEmpty)
+    }
+
+    @Test("shell and Lua that rpm would run fail inside the worker with rpm's own error", arguments: [
+        "shell-preamble", "shell-build", "shell-assembled", "lua-os-execute", "lua-io-popen", "lua-rpm-execute", "lua-posix",
+    ])
+    func refusedCodeFailsTheRawParse(_ name: String) throws {
+        let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
+        defer { copy.remove() }
+        let error = #expect(throws: RPMError.self) {
+            try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: SpecOptions())
+        }
+        #expect(error?.kind == .specParse)
+        #expect(error?.message.contains("shell expansion pipe") == true || error?.message.contains("lua script failed") == true,
+                "\(error.map(String.init(describing:)) ?? "")")
+    }
+
+    @Test("Lua io.open still reads but cannot open for writing")
+    func luaOpenIsReadOnly() throws {
+        let copy = try HostileSpec(name: "lua-io-open-write", actsWhenTrusted: true).materialise()
+        defer { copy.remove() }
+        let parsed = try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: SpecOptions())
+        #expect(parsed.sourcePackage.version == "1.5.3")
+        #expect(!copy.markerExists)
+        let reading = "Name: qemu-kvm\nVersion: %{lua: local f = io.open(\"/etc/os-release\", \"r\") print(f and \"1\" or \"0\") if f then f:close() end}\n"
+            + "Release: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n"
+        let read = try sandbox.parse(contents: Array(reading.utf8), displayName: "reading.spec", options: SpecOptions())
+        #expect(read.sourcePackage.version == "1")
+    }
+
+    @Test("a macro recursion bomb and an exponential expansion end in an error, not a hang", arguments: HostileSpec.exhausting)
+    func exhaustionEndsCleanly(_ spec: HostileSpec) throws {
+        let copy = try spec.materialise()
+        defer { copy.remove() }
+        let start = ContinuousClock.now
+        let error = #expect(throws: RPMError.self) {
+            try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: SpecOptions())
+        }
+        #expect(ContinuousClock.now - start < .seconds(15))
+        #expect(error?.path == copy.specPath)
+    }
+
+    @Test("/etc/shadow read by %include or %{load:} does not reach the result", arguments: HostileSpec.reading)
+    func shadowStaysOut(_ spec: HostileSpec) throws {
+        let copy = try spec.materialise()
+        defer { copy.remove() }
+        let shadowLines = ((try? String(contentsOfFile: "/etc/shadow", encoding: .utf8)) ?? "")
+            .split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        do {
+            let parsed = try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: comparisonOptions)
+            let dump = "\(parsed)"
+            #expect(!shadowLines.contains { dump.contains($0) })
+        } catch let error as RPMError {
+            let text = "\(error)"
+            #expect(!shadowLines.contains { text.contains($0) })
+            if getuid() == 0 { #expect(text.contains("/etc/shadow")) }
+        }
+    }
+
+    @Test("every benign fixture spec parses to the same value in the worker as in-process",
+          arguments: ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.source("specs"))) ?? [])
+            .filter { $0.hasSuffix(".spec") }.sorted())
+    func sameParseAsInProcess(_ name: String) throws {
+        let path = Fixtures.source("specs/\(name)")
+        // The text rpm sees in an audit: shell and Lua expansions neutralised.
+        let text = SpecSource(text: try String(contentsOfFile: path, encoding: .utf8)).neutralized().text
+        let inProcess = Result { try InProcessSpecEvaluator().parse(contents: Array(text.utf8), displayName: path, options: comparisonOptions) }
+        let sandboxed = Result { try sandbox.parse(contents: Array(text.utf8), displayName: path, options: comparisonOptions) }
+        switch (inProcess, sandboxed) {
+        case (.success(let a), .success(let b)):
+            #expect(a == b, "differs in: \(Self.differences(a, b))")
+        case (.failure(let a), .failure(let b)):
+            #expect("\(a)" == "\(b)")
+        default:
+            Issue.record("in-process \(inProcess), sandboxed \(sandboxed)")
+        }
+    }
+
+    /// The fields of two parses that differ, with both values, for failure messages.
+    static func differences(_ a: ParsedSpec, _ b: ParsedSpec) -> [String] {
+        let left = Mirror(reflecting: a).children, right = Mirror(reflecting: b).children
+        return zip(left, right).compactMap { l, r in
+            let x = String(describing: l.value), y = String(describing: r.value)
+            return x == y ? nil : "\(l.label ?? "?"): \(x.suffix(400)) vs \(y.suffix(400))"
+        }
+    }
+
+    @Test("parse(path:) in the worker matches in-process, and a % in the path is never expanded")
+    func parseByPath() throws {
+        let copy = try HostileSpec(name: "percent-in-name", actsWhenTrusted: false).materialise(fileName: "qemu-%(touch MARKER).spec")
+        defer { copy.remove() }
+        let sandboxed = try sandbox.parse(path: copy.specPath, options: comparisonOptions)
+        let inProcess = try InProcessSpecEvaluator().parse(path: copy.specPath, options: comparisonOptions)
+        #expect(sandboxed == inProcess)
+        #expect(!copy.markerExists)
+        #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/MARKER"))
+        #expect(!FileManager.default.fileExists(atPath: "/MARKER"))
+    }
+}
+
+@Suite("Sandboxed spec evaluation: a worker that fails")
+struct SpecWorkerFailureTests {
+    /// A stand-in worker: a shell script in a fresh directory.
+    func fakeWorker(_ body: String) throws -> (path: String, directory: String) {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("snapcheck-fake-worker-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("worker")
+        try "#!/bin/sh\n\(body.replacing("@DIR@", with: directory))\n".write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, 0o755)
+        return (path, directory)
+    }
+
+    func parse(with worker: String, timeout: Duration = .seconds(5), replyLimit: Int = 64 << 20) -> RPMError? {
+        let evaluator = SandboxedSpecEvaluator(workerPath: worker, timeout: timeout, replyLimit: replyLimit)
+        return #expect(throws: RPMError.self) {
+            try evaluator.parse(contents: Array("Name: x\n".utf8), displayName: "some.spec", options: SpecOptions())
+        }
+    }
+
+    @Test("a worker that outlives the timeout is killed with its process group, and the error names the spec")
+    func timeoutKillsTheGroup() throws {
+        let worker = try fakeWorker("sleep 30 &\necho $! > @DIR@/child\nsleep 30")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        let start = ContinuousClock.now
+        let error = parse(with: worker.path, timeout: .milliseconds(500))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(error?.kind == .specWorker)
+        #expect(error?.path == "some.spec")
+        #expect(error?.message.contains("did not finish") == true)
+        let child = try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Killed (SIGKILL lands asynchronously): gone, or a zombie nobody reaped; never still sleeping.
+        func state() -> Substring? {
+            (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+        }
+        for _ in 0..<100 where state() != nil && state() != "Z" { usleep(10_000) }
+        #expect(state() == nil || state() == "Z", "\(state() ?? "")")
+    }
+
+    @Test("a worker that crashes gives an error naming the signal")
+    func crash() throws {
+        let worker = try fakeWorker("echo dying >&2\nkill -SEGV $$")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        let error = parse(with: worker.path)
+        #expect(error?.kind == .specWorker)
+        #expect(error?.message.contains("SIGSEGV") == true, "\(error.map(String.init(describing:)) ?? "")")
+        #expect(error?.message.contains("dying") == true)
+    }
+
+    @Test("a worker that exits non-zero, answers garbage or too much gives an error")
+    func badReplies() throws {
+        let exits = try fakeWorker("exit 7")
+        let garbage = try fakeWorker("cat >/dev/null; echo not-json >&3")
+        let flood = try fakeWorker("head -c 3000000 /dev/zero >&3")
+        defer { [exits, garbage, flood].forEach { try? FileManager.default.removeItem(atPath: $0.directory) } }
+        #expect(parse(with: exits.path)?.message.contains("status 7") == true)
+        #expect(parse(with: garbage.path)?.message.contains("not readable") == true)
+        #expect(parse(with: flood.path, replyLimit: 1 << 20)?.message.contains("exceeded") == true)
+    }
+
+    @Test("a missing worker is an error that points at --trust-spec, never an in-process parse")
+    func missingWorker() throws {
+        let error = parse(with: "/nonexistent/snapcheck-spec-worker")
+        #expect(error?.kind == .specWorker)
+        #expect(error?.message.contains("spec worker not found") == true)
+        #expect(error?.message.contains("--trust-spec") == true)
+    }
+
+    @Test("the worker is looked up: explicit path, then $SNAPCHECK_SPEC_WORKER, then next to the executable")
+    func lookupOrder() throws {
+        let worker = try fakeWorker("exit 0")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        let environment = ["SNAPCHECK_SPEC_WORKER": worker.path]
+        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: "/bin/true", environment: environment) == "/bin/true")
+        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: nil, environment: environment) == worker.path)
+        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: nil, environment: ["SNAPCHECK_SPEC_WORKER": "/nonexistent"]) == nil)
+        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: nil, environment: [:])?.hasSuffix("/snapcheck-spec-worker") == true)
+    }
+}
