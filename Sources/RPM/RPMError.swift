@@ -4,9 +4,10 @@
 /// input (`path`), librpm's result code where there is one, and librpm's own
 /// message, captured for that operation (librpm never prints to our stderr).
 /// `description` is one line meant for people; its wording is not API.
-public struct RPMError: Error, Sendable, Hashable, CustomStringConvertible {
+/// It is `Codable` so a spec worker process can hand it to its parent.
+public struct RPMError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// What went wrong, as a closed-but-extensible set of named values.
-    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }

@@ -24,7 +24,7 @@ func reply(_ reply: SpecWorkerReply) -> Never {
 }
 
 func failure(_ operation: String, _ path: String?, _ message: String, kind: RPMError.Kind = .specWorker) -> Never {
-    reply(.failed(SpecWorkerFailure(RPMError(kind, operation: operation, path: path, message: message))))
+    reply(.failed(RPMError(kind, operation: operation, path: path, message: message)))
 }
 
 // Nothing inherited beyond fds 0-3 stays open.
@@ -81,7 +81,7 @@ do {
         error.path = request.displayName
         error.message = error.message.replacing(specPath, with: request.displayName)
     }
-    reply(.failed(SpecWorkerFailure(error)))
+    reply(.failed(error))
 } catch {
     failure("rpmSpecParse", request.displayName, "\(error)")
 }

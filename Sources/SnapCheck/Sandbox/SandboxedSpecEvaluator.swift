@@ -113,7 +113,7 @@ public struct SandboxedSpecEvaluator: SpecEvaluator {
             }
             switch decoded {
             case .parsed(let parsed): return parsed
-            case .failed(let failure): throw failure.error
+            case .failed(let error): throw error
             }
         }
     }

@@ -35,28 +35,7 @@ package struct SpecWorkerLimits: Codable, Sendable, Hashable {
 /// What the worker writes on its fd 3 before it exits 0: the parse or librpm's error.
 package enum SpecWorkerReply: Codable, Sendable {
     case parsed(ParsedSpec)
-    case failed(SpecWorkerFailure)
-}
-
-/// An `RPMError` in transit.
-package struct SpecWorkerFailure: Codable, Sendable, Hashable {
-    package var kind: String
-    package var operation: String
-    package var path: String?
-    package var code: Int32?
-    package var message: String
-
-    package init(_ error: RPMError) {
-        kind = error.kind.rawValue
-        operation = error.operation
-        path = error.path
-        code = error.code
-        message = error.message
-    }
-
-    package var error: RPMError {
-        RPMError(RPMError.Kind(rawValue: kind), operation: operation, path: path, code: code, message: message)
-    }
+    case failed(RPMError)
 }
 
 extension RPMError.Kind {
