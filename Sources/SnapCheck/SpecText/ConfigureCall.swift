@@ -32,6 +32,12 @@ public struct ConfigureCall: Sendable, Hashable {
         self.buildsSystemEmulator = isHelperScript || targets.contains { $0.hasSuffix("-softmmu") }
     }
 
+    /// True when the call says it builds no system emulator: `--disable-system`,
+    /// or a target list without any `-softmmu` target (tools, guest agent).
+    public var excludesSystemEmulator: Bool {
+        hasFlag("--disable-system") || (!targetList.isEmpty && !buildsSystemEmulator)
+    }
+
     /// True when some argument is exactly `flag` (so `--disable-live-block-ops` never
     /// matches `--disable-live-block-migration`).
     public func hasFlag(_ flag: String) -> Bool {
@@ -95,8 +101,8 @@ public enum ConfigureCalls {
     /// The call that builds the system emulator.
     ///
     /// Among calls with a `-softmmu` target (or helper scripts), the one with the most
-    /// arguments (the first on a tie); if none qualifies and there is exactly one call,
-    /// that call; otherwise nil.
+    /// arguments (the first on a tie); if none qualifies and there is exactly one call
+    /// that does not exclude the emulator (`--disable-system`), that call; otherwise nil.
     public static func mainEmulatorCall(in calls: [ConfigureCall]) -> ConfigureCall? {
         var best: ConfigureCall?
         for call in calls where call.buildsSystemEmulator {
@@ -104,7 +110,8 @@ public enum ConfigureCalls {
             best = call
         }
         if let best { return best }
-        return calls.count == 1 ? calls[0] : nil
+        guard calls.count == 1, !calls[0].excludesSystemEmulator else { return nil }
+        return calls[0]
     }
 
     /// True when the basename ends with `configure` or `configure.sh`.

@@ -30,3 +30,20 @@ struct ConfigureCallVariableTests {
         #expect(call.arguments == [expected])
     }
 }
+
+@Suite("The one configure call that is not the emulator's")
+struct SingleToolsCallTests {
+    @Test("A lone --disable-system or tools-only call is not taken as the emulator's", arguments: [
+        "./configure --prefix=/usr --disable-system --enable-tools --disable-live-block-ops",
+        "./configure --target-list=x86_64-linux-user --disable-live-block-ops",
+    ])
+    func toolsOnly(_ text: String) {
+        #expect(ConfigureCalls.mainEmulatorCall(in: ConfigureCalls.find(in: text)) == nil)
+    }
+
+    @Test("A lone call without a target list is still taken")
+    func plainCall() throws {
+        let main = try #require(ConfigureCalls.mainEmulatorCall(in: ConfigureCalls.find(in: "./configure --enable-live-block-ops")))
+        #expect(main.hasFlag("--enable-live-block-ops"))
+    }
+}
