@@ -5,7 +5,7 @@ SWIFT ?= swift
 FIXTURES ?= Fixtures/.out
 SAMPLE ?= ev-212
 
-.PHONY: run build release test fixtures deps clean
+.PHONY: run build release test fixtures deps clean bench
 
 ## Install missing system packages, build, and audit a bundled sample build (SRPM + binary RPMs).
 run: deps build
@@ -29,6 +29,10 @@ test: fixtures
 	@SNAPCHECK_TEST_DEPS=1 .ci/install-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## Speed and memory against the shell pipelines users run (not part of `make test`); see Docs/performance.md.
+bench: deps
+	bash Tests/Benchmarks/run.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf .build $(FIXTURES)

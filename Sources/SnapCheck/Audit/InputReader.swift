@@ -98,8 +98,13 @@ struct InputReader: Sendable {
             throw InputError(input: path, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
         }
         let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
+        // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
+        let streams = !header.isSource && header.files.contains { $0.isRegularFile && Self.isEmulatorPath($0.path) }
+        let fileDigest = streams ? ConcurrentFileDigest(path: path) : nil
+        let scanned = streams ? Result { try scanEmulators(package, era: era, release: source.release) } : .success([])
         var observation = Observation(
-            input: AuditedInput(path: path, kind: header.isSource ? .srpm : .rpm, sha256: try FileDigest.sha256(path: path)),
+            input: AuditedInput(path: path, kind: header.isSource ? .srpm : .rpm,
+                                sha256: try fileDigest?.value() ?? FileDigest.sha256(path: path)),
             sourceNVR: source.nvr, name: source.name, epoch: header.epoch, version: source.version, release: source.release,
             arch: header.isSource || header.arch == "noarch" ? nil : header.arch,
             evidence: [HeaderRules.evaluate(header, era: era, source: path)], pending: nil)
@@ -109,7 +114,7 @@ struct InputReader: Sendable {
             let (_, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: false)
             observation.pending = .spec(material, evaluatedArch: options.targetArch, evidence: evidence)
         } else {
-            observation.evidence += try scanEmulators(package, era: era, release: source.release)
+            observation.evidence += try scanned.get()
         }
         return observation
     }
@@ -233,6 +238,28 @@ struct InputReader: Sendable {
         }
         return Observation(input: input, sourceNVR: nil, name: "qemu", epoch: nil, version: capture.version?.string ?? "unknown",
                            release: "", arch: nil, evidence: [], pending: .capture(capture))
+    }
+}
+
+/// `FileDigest.sha256(path:)` on a thread of its own, so hashing a package
+/// overlaps streaming its payload. A dedicated thread, not a dispatch queue:
+/// the caller may be one of `ParallelMap`'s workers and blocks in `value()`.
+private final class ConcurrentFileDigest: @unchecked Sendable {
+    // @unchecked: `result` is written once by the thread before `done` is signalled, read after.
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<String, any Error> = .success("")
+
+    init(path: String) {
+        Thread.detachNewThread { [self] in
+            result = Result { try FileDigest.sha256(path: path) }
+            done.signal()
+        }
+    }
+
+    /// Waits for the digest; rethrows its error.
+    func value() throws -> String {
+        done.wait()
+        return try result.get()
     }
 }
 
