@@ -13,8 +13,7 @@ private func probeScratchDirectory(_ label: String) throws -> String {
 /// A private, executable copy of one fake emulator and the library it sources.
 private func fake(_ name: String, in dir: String) throws -> String {
     for file in [name, "qmp-lib.sh"] {
-        try FileManager.default.copyItem(atPath: Fixtures.source("qmp-fakes/" + file), toPath: dir + "/" + file)
-        chmod(dir + "/" + file, 0o755)
+        try TestFiles.copyExecutable(from: Fixtures.source("qmp-fakes/" + file), to: dir + "/" + file)
     }
     return dir + "/" + name
 }

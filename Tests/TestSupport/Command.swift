@@ -59,3 +59,22 @@ public enum Command {
         return CommandResult(status: process.terminationStatus, stdout: Array(outData), stderr: Array(errData))
     }
 }
+
+public enum TestFiles {
+    /// Writes an executable file through a close-on-exec descriptor. Tests run
+    /// in parallel: a process another test spawns meanwhile must not inherit
+    /// the write descriptor, or executing this file fails with ETXTBSY.
+    public static func writeExecutable(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        fchmod(fd, 0o755)
+    }
+
+    /// Copies an executable file the same way.
+    public static func copyExecutable(from source: String, to target: String) throws {
+        try writeExecutable(Array(try Data(contentsOf: URL(fileURLWithPath: source))), to: target)
+    }
+}

@@ -203,7 +203,9 @@ struct InputReader: Sendable {
     /// (unless `trustSpecs`: then rpm runs them, in this process).
     func evaluate(_ material: SpecMaterial, arch: String?, withSourceHeader: Bool) throws -> (ParsedSpec, [Evidence]) {
         let source = SpecSource(text: material.text)
-        let (text, refused) = options.trustSpecs ? (material.text, []) : source.neutralized()
+        let (neutral, refused) = options.trustSpecs ? (material.text, []) : source.neutralized()
+        // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
+        let text = options.trustSpecs ? neutral : SpecSource.trimmedForParse(neutral)
         let specOptions = SpecOptions(
             defines: options.defines, with: options.with, without: options.without, targetArch: arch,
             sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead, expressions: SpecRules.expressions)

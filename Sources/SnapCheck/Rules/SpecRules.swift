@@ -22,6 +22,19 @@ struct SpecRules {
     let refused: [RefusedExpansion]
     /// What the caller passed with --with / --without.
     let options: SpecOptions
+    /// The configure commands of the original text, found once.
+    private let regions: [SpecRegion]
+
+    init(parsed: ParsedSpec, source: SpecSource, path: String, helpers: [String: (path: String, text: String)],
+         refused: [RefusedExpansion], options: SpecOptions) {
+        self.parsed = parsed
+        self.source = source
+        self.path = path
+        self.helpers = helpers
+        self.refused = refused
+        self.options = options
+        self.regions = source.configureRegions()
+    }
 
     var era: Era? {
         let p = parsed.sourcePackage
@@ -273,7 +286,6 @@ struct SpecRules {
 
     /// The original-text region of the configure call rpm expanded into `main`.
     private func matchingRegion(for main: ConfigureCall) -> SpecRegion? {
-        let regions = source.configureRegions()
         guard regions.count > 1 else { return regions.first }
         let words = Set(main.arguments)
         let programName = main.program.split(separator: "/").last.map(String.init) ?? main.program

@@ -92,7 +92,14 @@ public struct SandboxedSpecEvaluator: SpecEvaluator {
         var message = try JSONEncoder().encode(request)
         message.append(0x0A)
         message.append(contentsOf: spec)
-        let outcome = try WorkerProcess.run(worker, input: Array(message), timeout: timeout, replyLimit: replyLimit)
+        // ETXTBSY is transient: another thread forked while the worker file was
+        // open for writing (a just-installed worker, a test's fake); try again.
+        var outcome = try WorkerProcess.run(worker, input: Array(message), timeout: timeout, replyLimit: replyLimit)
+        for _ in 0..<20 {
+            guard case .spawnFailed(ETXTBSY) = outcome else { break }
+            usleep(20_000)
+            outcome = try WorkerProcess.run(worker, input: Array(message), timeout: timeout, replyLimit: replyLimit)
+        }
         switch outcome {
         case .spawnFailed(let code):
             throw fail(request, "posix_spawn", "cannot start the spec worker \(worker): \(String(cString: strerror(code)))", code: code)

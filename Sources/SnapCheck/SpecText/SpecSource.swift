@@ -281,7 +281,7 @@ public struct SpecSource: Sendable {
         var bodyEnd = -1
         for index in lines.indices where index > bodyEnd {
             let line = lines[index]
-            guard line.contains("%") else { continue }
+            guard Self.contains(line, "%") else { continue }
             if let site = bcondSite(line, index: index, name: name) {
                 sites.append(site)
                 continue
@@ -363,7 +363,7 @@ public struct SpecSource: Sendable {
     /// `0%{?NAME}`, and for a bcond `%{with NAME}`, `%{without NAME}`, `%{?with_NAME}`.
     public func lines(referencing name: String) -> [Int] {
         var result: [Int] = []
-        for (index, line) in lines.enumerated() where line.contains("%") {
+        for (index, line) in lines.enumerated() where Self.contains(line, "%") {
             if Self.macroReferences(in: line).contains(where: { $0.name == name || $0.raw == name }) {
                 result.append(index + 1)
             }
@@ -504,7 +504,7 @@ public struct SpecSource: Sendable {
             defer { start = end + 1 }
             let candidate = (start...end).contains { index in
                 let line = lines[index]
-                return line.contains("configure") || line.contains("SOURCE") || line.contains("%{S:")
+                return Self.contains(line, "configure") || Self.contains(line, "SOURCE") || Self.contains(line, "%{S:")
             }
             guard candidate else { continue }
             var parts: [Substring] = []
@@ -551,6 +551,65 @@ public struct SpecSource: Sendable {
             return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
         }
         return false
+    }
+
+    // MARK: Parse preparation
+
+    /// `text` with the lines that cannot change a verdict emptied, line count
+    /// kept: the body of `%changelog` and `%patch` applications in `%prep`.
+    /// Real EL specs carry thousands of each; librpmbuild spends most of a
+    /// parse on them (measured: 0.64 G → 0.20 G instructions on a 1 MB spec).
+    public static func trimmedForParse(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        out.reserveCapacity(text.unicodeScalars.count)
+        var inChangelog = false
+        for line in physicalLines(text) {
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            if trimmed.hasPrefix("%") {
+                let word = trimmed.prefix { !$0.isWhitespace }
+                if word == "%changelog" {
+                    inChangelog = true
+                } else if sectionNames.contains(String(word.dropFirst())) {
+                    inChangelog = false
+                }
+            }
+            let blank = (inChangelog && !trimmed.hasPrefix("%changelog")) || isPatchApplication(trimmed)
+            if !blank { out.append(contentsOf: line.unicodeScalars) }
+            out.append("\n")
+        }
+        return String(out)
+    }
+
+    /// `%patch`, `%patch0`, `%patch -P 1`, `%{patch1}`: an application, not a `Patch:` tag.
+    static func isPatchApplication(_ line: Substring) -> Bool {
+        var rest = line
+        if rest.hasPrefix("%{") { rest = rest.dropFirst(2) } else if rest.hasPrefix("%") { rest = rest.dropFirst() } else { return false }
+        guard rest.hasPrefix("patch") else { return false }
+        let after = rest.dropFirst(5).drop { $0.isASCII && $0.isNumber }
+        return after.isEmpty || after.first == " " || after.first == "\t" || after.first == "}"
+    }
+
+    /// Section names that end a `%changelog`.
+    static let sectionNames: Set<String> = [
+        "package", "description", "prep", "build", "install", "check", "clean", "files", "pre", "post",
+        "preun", "postun", "pretrans", "posttrans", "triggerin", "triggerun", "triggerpostun", "verifyscript",
+        "generate_buildrequires", "conf", "sourcelist", "patchlist",
+    ]
+
+    /// Byte-wise substring test (Foundation's `contains` dominated profiles of big specs).
+    static func contains(_ line: Substring, _ needle: StaticString) -> Bool {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first else { return true }
+        let found = line.utf8.withContiguousStorageIfAvailable { haystack -> Bool in
+            guard haystack.count >= pattern.count else { return false }
+            for start in 0...(haystack.count - pattern.count) where haystack[start] == first {
+                var k = 1
+                while k < pattern.count, haystack[start + k] == pattern[k] { k += 1 }
+                if k == pattern.count { return true }
+            }
+            return false
+        }
+        return found ?? line.contains(String(describing: needle))
     }
 
     // MARK: Line shapes

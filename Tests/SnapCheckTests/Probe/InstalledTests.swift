@@ -52,7 +52,7 @@ struct InstalledTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         // The rpmdb says a disabled EL7 build; the file at its path is Debian's enabled QEMU.
         try FileManager.default.removeItem(atPath: root + "/usr/libexec/qemu-kvm")
-        try FileManager.default.copyItem(atPath: debianQEMU, toPath: root + "/usr/libexec/qemu-kvm")
+        try TestFiles.copyExecutable(from: debianQEMU, to: root + "/usr/libexec/qemu-kvm")
 
         let result = try Auditor().auditInstalled(root: root, probe: true)
         #expect(result.errors.isEmpty, "\(result.errors)")

@@ -20,8 +20,7 @@ func copyOfFakes() throws -> String {
     let source = Fixtures.source("qmp-fakes")
     for name in try FileManager.default.contentsOfDirectory(atPath: source) {
         let target = dir + "/" + name
-        try FileManager.default.copyItem(atPath: source + "/" + name, toPath: target)
-        chmod(target, 0o755)
+        try TestFiles.copyExecutable(from: source + "/" + name, to: target)
     }
     return dir
 }

@@ -153,8 +153,7 @@ struct SpecWorkerFailureTests {
             .appendingPathComponent("snapcheck-fake-worker-\(getpid())-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("worker")
-        try "#!/bin/sh\n\(body.replacing("@DIR@", with: directory))\n".write(toFile: path, atomically: false, encoding: .utf8)
-        chmod(path, 0o755)
+        try TestFiles.writeExecutable(Array("#!/bin/sh\n\(body.replacing("@DIR@", with: directory))\n".utf8), to: path)
         return (path, directory)
     }
 
