@@ -77,7 +77,13 @@ public struct Auditor: Sendable {
         work += options.probes.filter { !paths.contains($0) }.map { ($0, true) }
 
         let reader = InputReader(options: options)
-        let results = ParallelMap.map(work, jobs: options.jobs, progress: options.progress) { item -> Result<Observation, any Error> in
+        // Biggest files first, so a large package read last cannot leave one core idle.
+        let sizes = work.map { item -> Int in
+            var info = stat()
+            return stat(item.path, &info) == 0 ? Int(info.st_size) : 0
+        }
+        let order = work.indices.sorted { (sizes[$0], $1) > (sizes[$1], $0) }
+        let results = ParallelMap.map(work, jobs: options.jobs, order: order, progress: options.progress) { item -> Result<Observation, any Error> in
             Result { try reader.read(path: item.path, named: item.named) }
         }
         var observations: [Observation] = []
@@ -240,15 +246,20 @@ public struct Auditor: Sendable {
 
 /// Order-preserving parallel map over a fixed number of threads.
 enum ParallelMap {
-    static func map<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, progress: (@Sendable (Int, Int) -> Void)? = nil,
+    /// `order` is the order items are handed out in (default: as given); the
+    /// results are always in the items' order.
+    static func map<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, order: [Int]? = nil,
+                                              progress: (@Sendable (Int, Int) -> Void)? = nil,
                                               _ transform: @Sendable @escaping (T) -> R) -> [R] {
         let count = items.count
         guard count > 0 else { return [] }
+        let order = order ?? Array(items.indices)
         let box = ResultBox<R>(count: count)
         let workers = max(1, min(jobs, count))
         let next = ResultBox<Int>(count: 0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let index = next.takeIndex(limit: count) {
+            while let position = next.takeIndex(limit: count) {
+                let index = order[position]
                 let done = box.set(index, transform(items[index]))
                 progress?(done, count)
             }
