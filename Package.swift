@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
         .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "TestSupport"]),
-        .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"]),
+        .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"], exclude: ["Golden"]),
     ]
 )
 

@@ -61,8 +61,12 @@ public struct SpecSource: Sendable {
     public func neutralized() -> (text: String, refused: [RefusedExpansion]) {
         let s = Array(text.unicodeScalars)
         let n = s.count
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(n)
+        // UTF-8 bytes: appending to a [UInt8] is far cheaper than to a String's scalar view.
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 64)
+        func emit(_ c: Unicode.Scalar) {
+            if c.isASCII { out.append(UInt8(c.value)) } else { out.append(contentsOf: String(c).utf8) }
+        }
         var refused: [RefusedExpansion] = []
         // Bounds all bracket matching together, so many unbalanced openers stay linear.
         var budget = 8 * n + 4096
@@ -72,7 +76,7 @@ public struct SpecSource: Sendable {
             let c = s[i]
             guard c == "%" else {
                 if c == "\n" { line += 1 }
-                out.append(c)
+                emit(c)
                 i += 1
                 continue
             }
@@ -84,8 +88,7 @@ public struct SpecSource: Sendable {
             } else if j < n, s[j] == "{", Self.opensLua(s, at: j) {
                 kind = .lua
             } else {
-                // Scalar by scalar: `append(contentsOf:)` on the scalar view is not amortised O(1).
-                for k in i..<j { out.append(s[k]) }
+                for k in i..<j { emit(s[k]) }
                 i = j
                 continue
             }
@@ -100,22 +103,22 @@ public struct SpecSource: Sendable {
                 while end < n, s[end] != "\n" { end += 1 }
                 if end > j, s[end - 1] == "\r" { end -= 1 }
             }
-            for scalar in "%{nil}".unicodeScalars { out.append(scalar) }
+            out.append(contentsOf: "%{nil}".utf8)
             let startLine = line
             for k in i..<end where s[k] == "\n" {
                 let cr = k > i && s[k - 1] == "\r"
                 let backslashAt = cr ? k - 2 : k - 1
-                if backslashAt >= i, s[backslashAt] == "\\" { out.append("\\") }
-                if cr { out.append("\r") }
-                out.append("\n")
+                if backslashAt >= i, s[backslashAt] == "\\" { out.append(0x5C) }
+                if cr { out.append(0x0D) }
+                out.append(0x0A)
                 line += 1
             }
-            if matched == nil, end > i, s[end - 1] == "\\" { out.append("\\") }
+            if matched == nil, end > i, s[end - 1] == "\\" { out.append(0x5C) }
             let original = String(String.UnicodeScalarView(s[i..<min(end, i + 320)]))
             refused.append(RefusedExpansion(line: startLine, text: String(original.prefix(80)), kind: kind))
             i = end
         }
-        return (String(out), refused)
+        return (String(decoding: out, as: UTF8.self), refused)
     }
 
     /// True when `s[at]` is the `{` of `{lua:` (also `{?lua:`, `{!?lua:`).
@@ -560,10 +563,11 @@ public struct SpecSource: Sendable {
     /// Real EL specs carry thousands of each; librpmbuild spends most of a
     /// parse on them (measured: 0.64 G → 0.20 G instructions on a 1 MB spec).
     public static func trimmedForParse(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(text.unicodeScalars.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 1)
         var inChangelog = false
-        for line in physicalLines(text) {
+        for (index, line) in physicalLines(text).enumerated() {
+            if index > 0 { out.append(0x0A) }
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
             if trimmed.hasPrefix("%") {
                 let word = trimmed.prefix { !$0.isWhitespace }
@@ -574,10 +578,9 @@ public struct SpecSource: Sendable {
                 }
             }
             let blank = (inChangelog && !trimmed.hasPrefix("%changelog")) || isPatchApplication(trimmed)
-            if !blank { out.append(contentsOf: line.unicodeScalars) }
-            out.append("\n")
+            if !blank { out.append(contentsOf: line.utf8) }
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `%patch`, `%patch0`, `%patch -P 1`, `%{patch1}`: an application, not a `Patch:` tag.

@@ -1,0 +1,43 @@
+import SnapCheck
+import Testing
+
+@Suite("Preparing an untrusted spec for the parse")
+struct TrimmedForParseTests {
+    let spec = """
+        Name: qemu-kvm
+        Patch1: a.patch
+        Patch0002: b.patch
+        %prep
+        %setup -q
+        %patch1 -p1
+          %patch -P 2 -p1
+        %{patch3}
+        %patchlist
+        %build
+        ./configure --enable-live-block-ops
+        %changelog
+        * Mon Jan 06 2014 someone <a@example.invalid> - 1.0-1
+        - %(touch /tmp/x)
+        %files
+        /usr/bin/x
+        """
+
+    @Test("Changelog bodies and %patch applications are emptied, line count and everything else kept")
+    func trimmed() {
+        let lines = SpecSource.trimmedForParse(spec).split(separator: "\n", omittingEmptySubsequences: false)
+        let original = spec.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == original.count)
+        let expected = [
+            "Name: qemu-kvm", "Patch1: a.patch", "Patch0002: b.patch", "%prep", "%setup -q",
+            "", "", "", "%patchlist", "%build", "./configure --enable-live-block-ops", "%changelog", "", "", "%files", "/usr/bin/x",
+        ]
+        #expect(lines.map(String.init) == expected)
+    }
+
+    @Test("Non-ASCII text passes through unchanged")
+    func unicode() {
+        let text = "Summary: qemu – émulateur 仮想\n%build\n./configure\n"
+        #expect(SpecSource.trimmedForParse(text) == text)
+        #expect(SpecSource(text: text).neutralized().text == text)
+    }
+}
