@@ -92,8 +92,9 @@ public struct SandboxedSpecEvaluator: SpecEvaluator {
         var message = try JSONEncoder().encode(request)
         message.append(0x0A)
         message.append(contentsOf: spec)
-        // ETXTBSY is transient: another thread forked while the worker file was
-        // open for writing (a just-installed worker, a test's fake); try again.
+        // ETXTBSY is transient: another thread of this process forked (to exec
+        // something) while the worker file was still open for writing, even with
+        // O_CLOEXEC, until that child's exec. Go's os/exec retries the same way.
         var outcome = try WorkerProcess.run(worker, input: Array(message), timeout: timeout, replyLimit: replyLimit)
         for _ in 0..<20 {
             guard case .spawnFailed(ETXTBSY) = outcome else { break }
