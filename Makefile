@@ -34,5 +34,38 @@ test: fixtures
 bench: deps
 	bash Tests/Benchmarks/run.sh $(BENCH_ARGS)
 
+# Hostile input: fuzzing, the corrupt corpus, sanitizers (Docs/hardening.md).
+.PHONY: fuzz corrupt-corpus asan ubsan tsan
+SECONDS ?= 60
+# The spec worker sets RLIMIT_AS (1 GiB), which ASan/TSan shadow memory cannot live in:
+# sanitized runs use the plain debug worker (a separate process, outside the sanitized code).
+SANITIZER_ENV = SNAPCHECK_SPEC_WORKER=$(CURDIR)/.build/debug/snapcheck-spec-worker
+
+## libFuzzer over every parser, SECONDS each (default 60), one target after another.
+fuzz: fixtures
+	Tests/Fuzz/run.sh $(SECONDS)
+
+## The corrupt-input corpus (the tests also generate it on first use).
+corrupt-corpus: fixtures
+	python3 Fixtures/corrupt-corpus.py $(FIXTURES)
+
+## The whole test suite under address sanitizer (leak checks off: exit-time runtime allocations
+## would turn every CLI exit status into 1).
+asan: fixtures build
+	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
+	$(SANITIZER_ENV) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan
+
+## The whole test suite with clang's undefined-behaviour sanitizer on the C code (librpm shims);
+## swiftc has no -sanitize=undefined: Swift code traps on overflow and bounds by itself.
+ubsan: fixtures build
+	$(SWIFT) build --build-tests --scratch-path .build-ubsan -Xcc -fsanitize=undefined -Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined
+	$(SANITIZER_ENV) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(SWIFT) test --skip-build --scratch-path .build-ubsan
+
+## The parallel batch path (in process and through the CLI, also the 90-input corrupt batch)
+## under thread sanitizer.
+tsan: fixtures build
+	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread
+	$(SANITIZER_ENV) TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter 'BatchTests|GroupingTests|nothingLostInABatch'
+
 clean:
 	rm -rf .build $(FIXTURES)

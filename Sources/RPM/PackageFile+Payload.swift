@@ -110,6 +110,11 @@ extension PackageFile {
             }
             if try consume(entry, .end) == .stop { return }
         }
+        // Every wanted file came before the cut: the package is still truncated.
+        if isShorterThanDeclared(declaredSize) == true {
+            throw RPMError(.truncatedPayload, operation: "fstat", path: path,
+                           message: "the file is shorter than its signature header declares")
+        }
     }
 
     /// Convenience: whole contents of the given exact paths (each at most
