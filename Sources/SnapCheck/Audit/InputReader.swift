@@ -218,7 +218,7 @@ struct InputReader: Sendable {
             let p = parsed.sourcePackage
             let era = Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
             var header = HeaderRules.evaluate(parsed.packages.first ?? p, era: era, source: material.displayPath)
-            header.line = source.lines.firstIndex { $0.lowercased().hasPrefix("name:") }.map { $0 + 1 }
+            header.line = source.line(ofTag: "Name")
             evidence.append(header)
         }
         return (parsed, evidence)

@@ -60,25 +60,20 @@ struct SpecRules {
         return evidence
     }
 
-
-    private func firstLine(startingWith tag: String) -> Int? {
-        source.lines.firstIndex { $0.lowercased().hasPrefix(tag.lowercased() + ":") }.map { $0 + 1 }
-    }
-
     /// The deciding evidence and its chain.
     private func decide() -> [Evidence] {
         let p = parsed.sourcePackage
         let who = "\(p.name) \(p.epoch.map { "\($0):" } ?? "")\(p.version)-\(p.release)"
         guard let era else {
-            return [Evidence(Rules.unknownEra, source: path, line: firstLine(startingWith: "Name"), observed: "\(who): no known era", supports: nil)]
+            return [Evidence(Rules.unknownEra, source: path, line: source.line(ofTag: "Name"), observed: "\(who): no known era", supports: nil)]
         }
         switch era {
         case .el8, .upstream:
             let since = compareRPMVersions(p.version, "0.14") >= 0
-            return [Evidence(since ? Rules.upstreamSince014 : Rules.upstreamBefore014, source: path, line: firstLine(startingWith: "Version"),
+            return [Evidence(since ? Rules.upstreamSince014 : Rules.upstreamBefore014, source: path, line: source.line(ofTag: "Version"),
                              observed: "\(who) (\(era.rawValue)): version \(p.version)", supports: since ? .enabled : .absent)]
         case .ev23:
-            return [Evidence(Rules.evNoOption, source: path, line: firstLine(startingWith: "Version"),
+            return [Evidence(Rules.evNoOption, source: path, line: source.line(ofTag: "Version"),
                              observed: "\(who): rhev/ev \(p.version) has no live-block-ops option", supports: .enabled)]
         case .el6, .el7, .rhev212, .ev29:
             break
@@ -97,7 +92,7 @@ struct SpecRules {
             for flag in ["--disable-rhev-features", "--disable-live-snapshots"] where main.hasFlag(flag) {
                 return chain(for: flag, rule: Rules.el6DisableFlag, observed: "\(flag) in \(callDescription)", supports: .disabled, main: main)
             }
-            let line = firstLine(startingWith: "Release")
+            let line = source.line(ofTag: "Release")
             if compareRPMVersions(p.release, "2.173") < 0 {
                 return [Evidence(Rules.el6PreCommand, source: path, line: line, observed: "release \(p.release) is before 2.173", supports: .absent)]
             }

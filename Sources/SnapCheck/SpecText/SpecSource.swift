@@ -261,6 +261,13 @@ public struct SpecSource: Sendable {
         return result
     }
 
+    /// The 1-based line of the first preamble tag `tag` (`Name`, `Version`, ...),
+    /// matched case-insensitively at the start of a line, as rpm reads tags.
+    public func line(ofTag tag: String) -> Int? {
+        let prefix = tag.lowercased() + ":"
+        return lines.firstIndex { $0.prefix(prefix.count).lowercased() == prefix }.map { $0 + 1 }
+    }
+
     static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D
     }
