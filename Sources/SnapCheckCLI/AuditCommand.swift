@@ -54,7 +54,7 @@ struct Audit: ParsableCommand {
 
         var result = try probe.audit(inputs, options: options)
         result.baseline = baseline?.compare(with: result)
-        let status = try report.emit(result)
+        let status = report.emit(result)
         if status != .success { throw ExitCode(status.rawValue) }
     }
 }

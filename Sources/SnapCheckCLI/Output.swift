@@ -16,8 +16,9 @@ enum Output {
     }
 
     /// Writes through a temp file in the same directory, then renames it over
-    /// `path`, so a reader never sees half a report.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    /// `path`, so a reader never sees half a report. A failure is one line on
+    /// stderr and exit 2.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) {
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).snapcheck-\(getpid())")
         let cPath = strdup(temp.path)

@@ -70,9 +70,9 @@ struct ReportOptions: ParsableArguments {
     }
 
     /// Renders and writes every report; returns the exit status the result calls for.
-    func emit(_ result: AuditResult) throws -> ExitStatus {
+    func emit(_ result: AuditResult) -> ExitStatus {
         for file in reports {
-            try Output.writeAtomically(file.format.renderer(verbose: true).render(result), to: file.path)
+            Output.writeAtomically(file.format.renderer(verbose: true).render(result), to: file.path)
         }
         let useColor: Bool = switch color {
         case .always: true
@@ -81,7 +81,7 @@ struct ReportOptions: ParsableArguments {
         }
         let bytes = format.renderer(verbose: verbose, color: useColor).render(result)
         if let output {
-            try Output.writeAtomically(bytes, to: output)
+            Output.writeAtomically(bytes, to: output)
         } else if !quiet {
             FileHandle.standardOutput.write(Data(bytes))
         }

@@ -166,6 +166,19 @@ struct CommandLineTests {
     }
 }
 
+extension CommandLineTests {
+    @Test("An output file that cannot be written is exit 2 with one line naming it")
+    func unwritableOutput() throws {
+        let path = "/nonexistent-\(getpid())/report.json"
+        let result = try SnapCheckBinary.run(["--format", "json", "-o", path, try Fixtures.path("builds/el7-rhev")])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        let lines = result.errorOutput.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("snapcheck: cannot write \(path)") == true)
+    }
+}
+
 @Suite("Fixtures")
 struct FixtureDeterminismTests {
     @Test("Building a fixture twice into different directories gives byte-identical RPMs and SRPMs")
