@@ -87,8 +87,7 @@ def configure():
 
 
 def helper():
-    for path in sorted((FIXTURES / "specs").glob("build_configure-*.sh")):
-        write("FuzzHelperScript", path.name, path.read_bytes())
+    # The fixture helper scripts themselves are read as seeds in place (run.sh).
     write("FuzzHelperScript", "forms.sh",
           'a=$1; shift\nlocal b="${1:-x}" && shift 2\nc=${1}\n# d=$1\n./configure --"$c"-live-block-ops\n')
 

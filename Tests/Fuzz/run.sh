@@ -39,8 +39,11 @@ for target in "${targets[@]}"; do
     parallel=()
     # Several jobs: libFuzzer forks workers that log to fuzz-N.log in the current directory.
     [ "${FUZZ_JOBS:-1}" -le 1 ] || parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+    # Seeds read in place rather than copied into Corpus/: the fixture helper scripts.
+    seeds=("$here/Corpus/$target")
+    [ "$target" != FuzzHelperScript ] || seeds+=("$root/Fixtures/specs")
     # shellcheck disable=SC2086
-    (cd "$scratch/logs" && exec "$scratch/release/$target" "$work" "$here/Corpus/$target" \
+    (cd "$scratch/logs" && exec "$scratch/release/$target" "$work" "${seeds[@]}" \
         -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$artifacts" "${parallel[@]}" ${FUZZ_ARGS:-}) >"$log" 2>&1 || status=$?
     if [ ${#parallel[@]} -gt 0 ]; then cat "$scratch"/logs/fuzz-*.log >>"$log" 2>/dev/null && rm -f "$scratch"/logs/fuzz-*.log; fi
