@@ -50,6 +50,27 @@ enum ShellWords {
                 current = []
             }
         }
+        /// Copies a quoted run starting at `s[i]` (its opening quote or backtick)
+        /// through the matching closer into the word; with `escapes`, `\` keeps
+        /// the next character from closing it.
+        func copyDelimited(escapes: Bool) {
+            let delimiter = s[i]
+            word.append(delimiter)
+            i += 1
+            while i < n, s[i] != delimiter {
+                if escapes, s[i] == "\\", i + 1 < n {
+                    word.append(s[i])
+                    i += 1
+                }
+                if s[i] == "\n" { line += 1 }
+                word.append(s[i])
+                i += 1
+            }
+            if i < n {
+                word.append(s[i])
+                i += 1
+            }
+        }
         /// Copies a bracketed substitution (`$(`...`)` or `${`...`}`) starting at `s[i]`
         /// (the opening bracket) into the word, balancing brackets and skipping quotes.
         func copyBalanced(open: Unicode.Scalar, close: Unicode.Scalar) {
@@ -67,21 +88,7 @@ enum ShellWords {
                     continue
                 }
                 if d == "'" || d == "\"", open == "(" {
-                    word.append(d)
-                    i += 1
-                    while i < n, s[i] != d {
-                        if s[i] == "\\", d == "\"", i + 1 < n {
-                            word.append(s[i])
-                            i += 1
-                        }
-                        if s[i] == "\n" { line += 1 }
-                        word.append(s[i])
-                        i += 1
-                    }
-                    if i < n {
-                        word.append(s[i])
-                        i += 1
-                    }
+                    copyDelimited(escapes: d == "\"")
                     continue
                 }
                 if d == "\n" { line += 1 }
@@ -93,23 +100,6 @@ enum ShellWords {
                     depth -= 1
                     if depth <= 0 { return }
                 }
-            }
-        }
-        func copyBackticks() {
-            word.append(s[i])
-            i += 1
-            while i < n, s[i] != "`" {
-                if s[i] == "\\", i + 1 < n {
-                    word.append(s[i])
-                    i += 1
-                }
-                if s[i] == "\n" { line += 1 }
-                word.append(s[i])
-                i += 1
-            }
-            if i < n {
-                word.append(s[i])
-                i += 1
             }
         }
 
@@ -173,7 +163,7 @@ enum ShellWords {
                         continue
                     }
                     if d == "`" {
-                        copyBackticks()
+                        copyDelimited(escapes: true)
                         continue
                     }
                     if d == "\n" { line += 1 }
@@ -191,7 +181,7 @@ enum ShellWords {
                 }
             case "`":
                 startWord()
-                copyBackticks()
+                copyDelimited(escapes: true)
             case ";", "|", "(", ")":
                 endCommand()
                 i += 1
