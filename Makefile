@@ -5,7 +5,18 @@ SWIFT ?= swift
 FIXTURES ?= Fixtures/.out
 SAMPLE ?= ev-212
 
-.PHONY: run build release test fixtures deps clean bench
+.PHONY: run build release test fixtures deps clean bench dist install uninstall
+
+# Where `make install` puts things (DESTDIR is prepended to each, for staging and packaging).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man/man1
+BASHCOMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPLETIONDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPLETIONDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DIST = .build/dist
+# The man page's date: the last commit's, so the same tree gives the same page.
+MAN_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || echo 2026-01-01)
 
 ## Install missing system packages, build, and audit a bundled sample build (SRPM + binary RPMs).
 run: deps build
@@ -24,11 +35,36 @@ release:
 fixtures: deps
 	bash Fixtures/build-fixtures.sh --out $(FIXTURES)
 
-## The whole test suite (builds the fixtures first).
+## The whole test suite (builds the fixtures first), then the product as users get it
+## (install, the binary alone, man page, completions, the library in another package).
 test: fixtures
 	@SNAPCHECK_TEST_DEPS=1 .ci/install-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Tests/Packaging/run.sh
+
+## The release binary, its man page (generated from the command definitions) and completions, in .build/dist.
+dist: deps
+	$(SWIFT) build -c release --product snapcheck
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --date $(MAN_DATE) >/dev/null
+	@mkdir -p $(DIST)
+	cp .build/release/snapcheck $(DIST)/snapcheck
+	# mdoc wants .Pp, not an empty line, between paragraphs.
+	sed 's/^$$/.Pp/' .build/plugins/GenerateManual/outputs/SnapCheckCLI/snapcheck.1 > $(DIST)/snapcheck.1
+	for shell in bash zsh fish; do $(DIST)/snapcheck --generate-completion-script $$shell > $(DIST)/snapcheck.$$shell; done
+
+## Install the one binary, man page and completions under $(DESTDIR)$(PREFIX).
+install: dist
+	install -D -m 0755 $(DIST)/snapcheck $(DESTDIR)$(BINDIR)/snapcheck
+	install -D -m 0644 $(DIST)/snapcheck.1 $(DESTDIR)$(MANDIR)/snapcheck.1
+	install -D -m 0644 $(DIST)/snapcheck.bash $(DESTDIR)$(BASHCOMPLETIONDIR)/snapcheck
+	install -D -m 0644 $(DIST)/snapcheck.zsh $(DESTDIR)$(ZSHCOMPLETIONDIR)/_snapcheck
+	install -D -m 0644 $(DIST)/snapcheck.fish $(DESTDIR)$(FISHCOMPLETIONDIR)/snapcheck.fish
+
+## Remove what `make install` installed (same PREFIX and DESTDIR).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/snapcheck $(DESTDIR)$(MANDIR)/snapcheck.1 $(DESTDIR)$(BASHCOMPLETIONDIR)/snapcheck \
+		$(DESTDIR)$(ZSHCOMPLETIONDIR)/_snapcheck $(DESTDIR)$(FISHCOMPLETIONDIR)/snapcheck.fish
 
 ## Speed and memory against the shell pipelines users run (not part of `make test`); see Docs/performance.md.
 bench: deps
@@ -39,7 +75,7 @@ bench: deps
 SECONDS ?= 60
 # The spec worker sets RLIMIT_AS (1 GiB), which ASan/TSan shadow memory cannot live in:
 # sanitized runs use the plain debug worker (a separate process, outside the sanitized code).
-SANITIZER_ENV = SNAPCHECK_SPEC_WORKER=$(CURDIR)/.build/debug/snapcheck-spec-worker
+SANITIZER_ENV = SNAPCHECK_SPEC_WORKER=$(CURDIR)/.build/debug/snapcheck
 
 ## libFuzzer over every parser, SECONDS each (default 60), one target after another.
 fuzz: fixtures

@@ -7,7 +7,6 @@ let package = Package(
         .library(name: "SnapCheck", targets: ["SnapCheck"]),
         .library(name: "RPM", targets: ["RPM"]),
         .executable(name: "snapcheck", targets: ["SnapCheckCLI"]),
-        .executable(name: "snapcheck-spec-worker", targets: ["SpecWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,7 +18,7 @@ let package = Package(
             pkgConfig: "rpm",
             providers: [.apt(["librpm-dev"]), .yum(["rpm-devel"])]
         ),
-        // libseccomp, seen through a module map, plus syscalls Swift's Glibc hides. Only `SpecWorker` imports it.
+        // libseccomp, seen through a module map, plus syscalls Swift's Glibc hides. Only `WorkerConfinement` imports it.
         .systemLibrary(
             name: "CSeccomp",
             pkgConfig: "libseccomp",
@@ -27,8 +26,10 @@ let package = Package(
         ),
         // Swift values over librpm: package files, payload streams, spec parses, the rpmdb.
         .target(name: "RPM", dependencies: ["CRPM"]),
-        // The domain: inputs, eras, rules, builds, verdicts, evidence, reports. Pure Swift.
-        .target(name: "SnapCheck", dependencies: ["RPM"]),
+        // What the spec worker does to itself before it parses: rlimits, privilege drop, seccomp, rpm's Lua lock-down.
+        .target(name: "WorkerConfinement", dependencies: ["RPM", "CSeccomp"]),
+        // The domain: inputs, eras, rules, builds, verdicts, evidence, reports; the spec worker mode. Swift only.
+        .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement"]),
         // The `snapcheck` command: argument parsing and exit codes over `SnapCheck`.
         .executableTarget(
             name: "SnapCheckCLI",
@@ -37,8 +38,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // `snapcheck-spec-worker`: confines itself (seccomp, rlimits, no rpm Lua that runs or writes), then parses one spec.
-        .executableTarget(name: "SpecWorker", dependencies: ["SnapCheck", "RPM", "CSeccomp"]),
         // Test helpers (fixture location and building). Not API.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),

@@ -22,6 +22,28 @@ struct SnapCheckCommand: ParsableCommand {
         subcommands: [Audit.self, ListRules.self, ShowHeader.self],
         defaultSubcommand: Audit.self
     )
+
+    /// Serves as the spec sandbox's worker when started as one (a re-run of
+    /// this executable; see `SpecWorker`), else runs the command line.
+    static func main() {
+        SpecWorker.serveIfRequested()
+        if let shell = completionShell(CommandLine.arguments.dropFirst()) {
+            FileHandle.standardOutput.write(Data(CompletionScripts.script(for: shell).utf8))
+            return
+        }
+        main(nil)
+    }
+
+    /// The shell of `--generate-completion-script SHELL` (ArgumentParser's own
+    /// option), which prints `CompletionScripts` instead of the generated script alone.
+    private static func completionShell(_ arguments: ArraySlice<String>) -> CompletionShell? {
+        let words = Array(arguments)
+        if words.count == 2, words[0] == "--generate-completion-script" { return CompletionShell(rawValue: words[1]) }
+        if words.count == 1, words[0].hasPrefix("--generate-completion-script=") {
+            return CompletionShell(rawValue: String(words[0].dropFirst("--generate-completion-script=".count)))
+        }
+        return nil
+    }
 }
 
 extension Expectation: ExpressibleByArgument {}

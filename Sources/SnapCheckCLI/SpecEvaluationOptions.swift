@@ -16,7 +16,7 @@ struct SpecEvaluationOptions: ParsableArguments {
     @Option(help: "Evaluate spec files for this target arch, like rpmbuild --target.")
     var target: String?
 
-    @Option(help: "Another directory to look for a spec's helper scripts in (besides the spec's own).")
+    @Option(help: "Another directory to look for a spec's helper scripts in (besides the spec's own).", completion: .directory)
     var sources: String?
 
     @Flag(help: "Parse specs in-process with full rpm semantics: their %(...) shell and Lua run with your rights. Only for specs you trust.")
@@ -42,6 +42,6 @@ struct SpecEvaluationOptions: ParsableArguments {
         options.without = without
         options.targetArch = target
         options.sourcesDirectory = sources
-        options.trustSpecs = trustSpec
+        if trustSpec { options.specEvaluation = .inProcess }
     }
 }

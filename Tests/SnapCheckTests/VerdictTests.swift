@@ -4,9 +4,10 @@ import SnapCheck
 import Testing
 import TestSupport
 
-/// Audits paths with default options (expect enabled, host arch).
+/// Audits paths with default options (expect enabled, host arch, sandboxed specs).
 func audit(_ paths: [String], configure: (inout AuditOptions) -> Void = { _ in }) -> AuditResult {
     var options = AuditOptions()
+    options.specEvaluation = .sandboxed(.forTests())
     configure(&options)
     return Auditor(options: options).audit(paths)
 }

@@ -17,15 +17,9 @@ public struct AuditOptions: Sendable {
     /// Called after each input is read with (inputs read, inputs in all), from
     /// any thread; for progress lines.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
-    /// Parse specs in this process with full rpm semantics (`--trust-spec`):
-    /// their shell and Lua expansions run with this process's rights. Setting
-    /// it also sets `specEvaluator` (in-process when true, sandboxed when false).
-    public var trustSpecs = false {
-        didSet { specEvaluator = trustSpecs ? InProcessSpecEvaluator() : SandboxedSpecEvaluator() }
-    }
-    /// Who evaluates spec files: by default a `SandboxedSpecEvaluator` (one
-    /// confined worker process per parse).
-    public var specEvaluator: any SpecEvaluator = SandboxedSpecEvaluator()
+    /// Who parses spec files: by default a confined worker process per parse;
+    /// `.inProcess` is `--trust-spec`.
+    public var specEvaluation: SpecEvaluation = .sandboxed()
     /// Executables to run and ask over QMP (`--probe`); named ELF inputs are probed too.
     public var probes: [String] = []
     /// Time limit of one probe, spawn to reaped child (`--probe-timeout`).

@@ -200,20 +200,21 @@ struct InputReader: Sendable {
     }
 
     /// Evaluates a spec for `arch` without running its shell or Lua expansions
-    /// (unless `trustSpecs`: then rpm runs them, in this process).
+    /// (unless evaluation is `.inProcess`: then rpm runs them, in this process).
     func evaluate(_ material: SpecMaterial, arch: String?, withSourceHeader: Bool) throws -> (ParsedSpec, [Evidence]) {
         let source = SpecSource(text: material.text)
-        let (neutral, refused) = options.trustSpecs ? (material.text, []) : source.neutralized()
+        let trusted = options.specEvaluation.trustsSpecs
+        let (neutral, refused) = trusted ? (material.text, []) : source.neutralized()
         // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
-        let text = options.trustSpecs ? neutral : SpecSource.trimmedForParse(neutral)
+        let text = trusted ? neutral : SpecSource.trimmedForParse(neutral)
         let specOptions = SpecOptions(
             defines: options.defines, with: options.with, without: options.without, targetArch: arch,
             sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead, expressions: SpecRules.expressions)
-        let parsed = try options.specEvaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)
+        let parsed = try options.specEvaluation.evaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)
         var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
                                  refused: refused, options: specOptions).evaluate()
         evidence.append(Evidence(Rules.specEvaluationMode, source: material.displayPath,
-                                 observed: SpecEvaluationMode(options.specEvaluator).description, supports: nil))
+                                 observed: options.specEvaluation.description, supports: nil))
         if withSourceHeader {
             let p = parsed.sourcePackage
             let era = Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)

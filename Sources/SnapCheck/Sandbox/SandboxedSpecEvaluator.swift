@@ -1,19 +1,21 @@
 import Foundation
 import RPM
 
-/// Parses each spec in a fresh `snapcheck-spec-worker` process that confines
-/// itself before it touches the spec (seccomp: no exec, fork, sockets or file
-/// writes; rpm's program-running and file-writing Lua removed; a clean
-/// environment; CPU, memory and file-size limits; root drops to nobody).
+/// Parses each spec in a fresh spec worker process that confines itself
+/// before it touches the spec (seccomp: no exec, fork, sockets or file writes;
+/// rpm's program-running and file-writing Lua removed; a clean environment;
+/// CPU, memory and file-size limits; root drops to nobody).
 ///
 /// The parent enforces a wall-clock timeout (then kills the worker's process
 /// group) and a cap on the reply. A worker that crashes, times out or exceeds a
 /// limit gives an `RPMError` of kind `.specWorker` naming the spec; it never
-/// takes this process down. There is no silent in-process fallback: when the
-/// worker cannot be found every parse fails with an error that says so.
+/// takes this process down. There is no silent in-process fallback.
 ///
-/// Finding the worker: `workerPath` when given, else `$SNAPCHECK_SPEC_WORKER`,
-/// else `snapcheck-spec-worker` next to the running executable (`/proc/self/exe`).
+/// The worker is this very program, started again (see `SpecWorker`):
+/// `workerPath` when given, else `$SNAPCHECK_SPEC_WORKER` (another `snapcheck`
+/// executable, for tests and sanitizer runs), else `/proc/self/exe` when the
+/// program called `SpecWorker.serveIfRequested()`. Otherwise every parse fails
+/// with an error naming the line to add.
 public struct SandboxedSpecEvaluator: SpecEvaluator {
     /// The worker executable; nil looks it up (see the type's documentation).
     public var workerPath: String?
@@ -54,22 +56,31 @@ public struct SandboxedSpecEvaluator: SpecEvaluator {
 
     // MARK: Finding the worker
 
-    /// The worker this evaluator would run, or nil when there is none.
-    public func resolvedWorkerPath() -> String? {
-        Self.locateWorker(explicitPath: workerPath, environment: ProcessInfo.processInfo.environment)
+    /// Where the worker comes from, or why there is none.
+    enum Worker {
+        case program(String)
+        case missing(String)
     }
 
-    /// `explicitPath`, else `$SNAPCHECK_SPEC_WORKER`, else the worker next to
-    /// `/proc/self/exe`; nil when the chosen candidate is not an executable file.
-    public static func locateWorker(explicitPath: String?, environment: [String: String]) -> String? {
-        if let explicitPath { return isExecutableFile(explicitPath) ? explicitPath : nil }
-        if let fromEnvironment = environment[SpecWorkerChannel.environmentVariable], !fromEnvironment.isEmpty {
-            return isExecutableFile(fromEnvironment) ? fromEnvironment : nil
+    /// The program this evaluator would start as its worker, or nil when there is none.
+    public func resolvedWorkerPath() -> String? {
+        if case .program(let path) = Self.locateWorker(explicitPath: workerPath, environment: ProcessInfo.processInfo.environment,
+                                                         selfServes: SpecWorker.isInstalled) {
+            return path
         }
-        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        let candidate = ((executable as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent(SpecWorkerChannel.executableName)
-        return isExecutableFile(candidate) ? candidate : nil
+        return nil
+    }
+
+    /// `explicitPath`, else `$SNAPCHECK_SPEC_WORKER`, else this program when it serves as its own worker.
+    static func locateWorker(explicitPath: String?, environment: [String: String], selfServes: Bool) -> Worker {
+        if let named = explicitPath ?? environment[SpecWorkerChannel.environmentVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return isExecutableFile(named) ? .program(named) : .missing("spec worker \(named) is not an executable file")
+        }
+        if selfServes { return .program("/proc/self/exe") }
+        return .missing("""
+            this program cannot start its spec worker: call `SpecWorker.serveIfRequested()` as the first line of its main \
+            (or set \(SpecWorkerChannel.environmentVariable) to a snapcheck executable)
+            """)
     }
 
     private static func isExecutableFile(_ path: String) -> Bool {
@@ -84,10 +95,11 @@ public struct SandboxedSpecEvaluator: SpecEvaluator {
     }
 
     private func run(_ request: SpecWorkerRequest, spec: [UInt8]) throws -> ParsedSpec {
-        guard let worker = resolvedWorkerPath() else {
-            let named = workerPath ?? ProcessInfo.processInfo.environment[SpecWorkerChannel.environmentVariable]
-            let which = named.map { " (\($0) is not an executable file)" } ?? ""
-            throw fail(request, "spec worker", "spec worker not found\(which); pass --trust-spec to parse in-process")
+        let worker: String
+        switch Self.locateWorker(explicitPath: workerPath, environment: ProcessInfo.processInfo.environment,
+                                 selfServes: SpecWorker.isInstalled) {
+        case .program(let path): worker = path
+        case .missing(let why): throw fail(request, "spec worker", why)
         }
         var message = try JSONEncoder().encode(request)
         message.append(0x0A)
@@ -209,7 +221,7 @@ enum WorkerProcess {
         func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] {
             strings.map { string in string.withCString { strdup($0) } } + [nil]
         }
-        let argv = cStrings([executable])
+        let argv = cStrings([SpecWorkerChannel.processName, SpecWorkerChannel.marker])
         let envp = cStrings(["LC_ALL=C", "LANG=C", "HOME=/nonexistent", "PATH=/usr/bin:/bin"])
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0

@@ -51,8 +51,12 @@ package enum SpecWorkerChannel {
     /// so nothing a spec prints (Lua `io.write`) can forge the reply.
     package static let requestFD: Int32 = 0
     package static let replyFD: Int32 = 3
-    /// The executable's file name, looked up next to the running executable.
-    package static let executableName = "snapcheck-spec-worker"
-    /// The environment variable naming the worker executable.
+    /// The worker's whole argument list after the program name: a program
+    /// started with it serves as a spec worker (`SpecWorker.serveIfRequested()`).
+    package static let marker = "--snapcheck-internal-spec-worker"
+    /// The program name the worker runs under (`argv[0]`), as `ps` shows it.
+    package static let processName = "snapcheck-spec-worker"
+    /// The environment variable naming another program to run as the worker
+    /// (a `snapcheck` executable), for tests and sanitizer runs.
     package static let environmentVariable = "SNAPCHECK_SPEC_WORKER"
 }

@@ -64,7 +64,7 @@ struct HostileAuditTests {
     func modeIsRecorded() throws {
         let spec = Fixtures.source("specs/el7-rhev.spec")
         let sandboxed = audit([spec])
-        let trusted = audit([spec]) { $0.trustSpecs = true }
+        let trusted = audit([spec]) { $0.specEvaluation = .inProcess }
         func mode(_ result: AuditResult) -> String? {
             result.builds.first?.evidence.first { $0.rule == Rules.specEvaluationMode.id }?.observed
         }
@@ -77,9 +77,9 @@ struct HostileAuditTests {
     func missingWorkerIsAnInputError() throws {
         let copy = try HostileSpec(name: "shell-build", actsWhenTrusted: true).materialise()
         defer { copy.remove() }
-        let result = audit([copy.specPath]) { $0.specEvaluator = SandboxedSpecEvaluator(workerPath: "/nonexistent/worker") }
+        let result = audit([copy.specPath]) { $0.specEvaluation = .sandboxed(SandboxedSpecEvaluator(workerPath: "/nonexistent/worker")) }
         #expect(result.builds.isEmpty)
-        #expect(result.errors.first?.message.contains("spec worker not found") == true)
+        #expect(result.errors.first?.message.contains("spec worker /nonexistent/worker is not an executable file") == true)
         #expect(!copy.markerExists)
     }
 
@@ -89,7 +89,7 @@ struct HostileAuditTests {
     func sameVerdicts(_ name: String) throws {
         let spec = Fixtures.source("specs/\(name)")
         let sandboxed = audit([spec])
-        let inProcess = audit([spec]) { $0.specEvaluator = InProcessSpecEvaluator() }
+        let inProcess = audit([spec]) { $0.specEvaluation = .custom(InProcessSpecEvaluator()) }
         func strip(_ result: AuditResult) -> [Build] {
             result.builds.map { build in
                 var build = build
@@ -118,7 +118,7 @@ struct SpecWorkerBenchmark {
             for _ in 0..<rounds { _ = try evaluator.parse(contents: bytes, displayName: path, options: comparisonOptions) }
             return (ContinuousClock.now - start) / rounds
         }
-        let sandboxed = try time(SandboxedSpecEvaluator())
+        let sandboxed = try time(SandboxedSpecEvaluator.forTests())
         let inProcess = try time(InProcessSpecEvaluator())
         print("spec worker benchmark (ev-212.spec, \(rounds) rounds): sandboxed \(sandboxed) per parse, in-process \(inProcess)")
     }

@@ -1,6 +1,6 @@
 import Foundation
 import RPM
-import SnapCheck
+@testable import SnapCheck
 import Testing
 import TestSupport
 
@@ -25,13 +25,7 @@ func processesMentioning(_ text: String) -> [String] {
 
 @Suite("Sandboxed spec evaluation: hostile specs parsed directly by the worker")
 struct SandboxedSpecEvaluatorTests {
-    let sandbox = SandboxedSpecEvaluator(timeout: .seconds(5), cpuSeconds: 4)
-
-    @Test("the default evaluator finds its worker next to the running executable")
-    func workerIsFound() {
-        let path = SandboxedSpecEvaluator().resolvedWorkerPath()
-        #expect(path?.hasSuffix("/snapcheck-spec-worker") == true)
-    }
+    let sandbox = SandboxedSpecEvaluator.forTests(timeout: .seconds(5), cpuSeconds: 4)
 
     @Test("a hostile spec, with no neutralising in front, creates no file and leaves no process", arguments: HostileSpec.all)
     func hostileSpecActsOnNothing(_ spec: HostileSpec) throws {
@@ -204,22 +198,45 @@ struct SpecWorkerFailureTests {
         #expect(parse(with: flood.path, replyLimit: 1 << 20)?.message.contains("exceeded") == true)
     }
 
-    @Test("a missing worker is an error that points at --trust-spec, never an in-process parse")
+    @Test("a missing worker is an error naming it, never an in-process parse")
     func missingWorker() throws {
-        let error = parse(with: "/nonexistent/snapcheck-spec-worker")
+        let error = parse(with: "/nonexistent/snapcheck")
         #expect(error?.kind == .specWorker)
-        #expect(error?.message.contains("spec worker not found") == true)
-        #expect(error?.message.contains("--trust-spec") == true)
+        #expect(error?.message == "spec worker /nonexistent/snapcheck is not an executable file")
     }
 
-    @Test("the worker is looked up: explicit path, then $SNAPCHECK_SPEC_WORKER, then next to the executable")
+    @Test("the worker is looked up: explicit path, then $SNAPCHECK_SPEC_WORKER, then this program if it serves")
     func lookupOrder() throws {
         let worker = try fakeWorker("exit 0")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        func located(_ explicit: String?, _ environment: [String: String], serves: Bool) -> String {
+            switch SandboxedSpecEvaluator.locateWorker(explicitPath: explicit, environment: environment, selfServes: serves) {
+            case .program(let path): "program \(path)"
+            case .missing(let why): "missing: \(why)"
+            }
+        }
         let environment = ["SNAPCHECK_SPEC_WORKER": worker.path]
-        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: "/bin/true", environment: environment) == "/bin/true")
-        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: nil, environment: environment) == worker.path)
-        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: nil, environment: ["SNAPCHECK_SPEC_WORKER": "/nonexistent"]) == nil)
-        #expect(SandboxedSpecEvaluator.locateWorker(explicitPath: nil, environment: [:])?.hasSuffix("/snapcheck-spec-worker") == true)
+        #expect(located("/bin/true", environment, serves: true) == "program /bin/true")
+        #expect(located(nil, environment, serves: true) == "program \(worker.path)")
+        #expect(located(nil, ["SNAPCHECK_SPEC_WORKER": ""], serves: true) == "program /proc/self/exe")
+        #expect(located(nil, [:], serves: true) == "program /proc/self/exe")
+        #expect(located(nil, ["SNAPCHECK_SPEC_WORKER": "/nonexistent"], serves: true)
+            == "missing: spec worker /nonexistent is not an executable file")
+        #expect(located(nil, [:], serves: false) == """
+            missing: this program cannot start its spec worker: call `SpecWorker.serveIfRequested()` as the first line \
+            of its main (or set SNAPCHECK_SPEC_WORKER to a snapcheck executable)
+            """)
+    }
+
+    @Test("a worker named in the environment is used when no path is given")
+    func environmentNamesTheWorker() throws {
+        let worker = try fakeWorker("exit 0")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        let result = try Command.run(SnapCheckBinary.url.path, ["Fixtures/specs/el7-rhev.spec", "--format", "json"],
+                                     environment: ["SNAPCHECK_SPEC_WORKER": worker.path, "PATH": "/usr/bin:/bin"],
+                                     directory: Fixtures.repositoryRoot.path)
+        // The fake worker answers nothing: the spec is an input error that names the worker's failure.
+        #expect(result.status == 2)
+        #expect(result.output.contains("the spec worker's reply is not readable"), "\(result.output)")
     }
 }

@@ -1,28 +1,50 @@
-import CSeccomp
+internal import CSeccomp
 import Foundation
 import RPM
-import SnapCheck
 
-/// What the worker does to itself before it parses a spec. Order matters:
+/// What the spec worker does to itself before it parses a spec. Order matters:
 /// the spec is already in a memfd and the request read; privileges drop
 /// before the filter (which then denies changing them back); the filter is last.
-enum Confinement {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+///
+/// The only module that imports libseccomp; `SnapCheck`'s spec worker calls it.
+public enum Confinement {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// The user and group an unprivileged worker runs as when started by root.
     static let nobody: UInt32 = 65534
 
-    static func apply(_ limits: SpecWorkerLimits) throws {
-        // Die with the parent; no core file (a kernel-written file) on a crash.
-        _ = CSeccomp_prctl(PR_SET_PDEATHSIG, UInt(SIGKILL))
+    /// Closes every descriptor from `first` on (`close_range`): nothing
+    /// inherited beyond the worker's channel stays open.
+    public static func closeDescriptors(from first: Int32) {
+        _ = CSeccomp_close_from(UInt32(first))
+    }
+
+    /// A new anonymous memory file (`memfd_create`), or -1 with `errno` set.
+    public static func memoryFile(named name: String) -> Int32 {
+        CSeccomp_memfd_create(name, 0)
+    }
+
+    /// Confines the calling process: limits, privileges, the seccomp filter.
+    /// `parent` is the process id of the parent that started this one (read
+    /// with `getppid()` before anything else): the process dies with it.
+    public static func apply(cpuSeconds: Int, memoryBytes: Int, parent: Int32) throws {
+        // No core file (a kernel-written file) on a crash.
         _ = CSeccomp_prctl(PR_SET_DUMPABLE, 0)
         try setLimit(RLIMIT_CORE, soft: 0)
         try setLimit(RLIMIT_FSIZE, soft: 0)
-        try setLimit(RLIMIT_CPU, soft: limits.cpuSeconds, hard: limits.cpuSeconds + 1)
-        try setLimit(RLIMIT_AS, soft: limits.memoryBytes)
+        try setLimit(RLIMIT_CPU, soft: cpuSeconds, hard: cpuSeconds + 1)
+        try setLimit(RLIMIT_AS, soft: memoryBytes)
         try dropPrivileges()
+        // Die with the parent. After the drop: the kernel clears the death
+        // signal when credentials change. Then check the parent is still the
+        // one that started us: had it died before the prctl, we were
+        // re-parented and no signal would ever come.
+        guard CSeccomp_prctl(PR_SET_PDEATHSIG, UInt(SIGKILL)) == 0 else {
+            throw Failure(description: "prctl(PR_SET_PDEATHSIG) failed: \(String(cString: strerror(errno)))")
+        }
+        guard getppid() == parent else { throw Failure(description: "the parent process \(parent) is gone") }
         // Counted per real user at fork/clone; the filter already denies new processes.
         try setLimit(__RLIMIT_NPROC, soft: 0)
         try installFilter()
@@ -127,7 +149,7 @@ enum Confinement {
     /// (`$RPM_BUILD_NCPUS` is never set in the worker's environment);
     /// `_make_output_sync` is `-O` when `%{__make}` exists; `_dbpath` is
     /// `~/.rpmdb` of the worker's `HOME`.
-    static let shellFreeSystemMacros: [MacroDefinition] = [
+    public static let shellFreeSystemMacros: [MacroDefinition] = [
         MacroDefinition(name: "_smp_build_ncpus", value: """
             %{lua: local n = tonumber(rpm.expand("%{getncpus}")) local m = tonumber(rpm.expand("%{?_smp_ncpus_max}"))             if m and m > 0 and n > m then n = m end print(n)}
             """),
@@ -144,7 +166,7 @@ enum Confinement {
     /// too; this makes them fail as Lua errors, not half-done system calls),
     /// leaves `io.open` for reading only, and checks that it worked.
     /// No `%` and balanced braces: it is the body of a `%{lua:...}` macro.
-    static let luaLockdown = """
+    public static let luaLockdown = """
         local read_only_open = io.open
         io.open = function(name, mode)
           if mode ~= nil and string.find(mode, "[wa+]") then return nil, "writing files is denied" end

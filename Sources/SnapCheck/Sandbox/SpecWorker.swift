@@ -1,0 +1,140 @@
+import Foundation
+import RPM
+import Synchronization
+import WorkerConfinement
+
+/// The spec worker is a mode of the program that uses this library, not a
+/// second executable: `SandboxedSpecEvaluator` starts the running program
+/// again (`/proc/self/exe`) with a private argument, and that process, once it
+/// reaches `serveIfRequested()`, confines itself, parses one spec and exits.
+///
+/// Every program that audits specs or SRPMs with the default, sandboxed
+/// evaluation calls it first thing in its `main`, as Docker's `reexec.Init()`:
+///
+/// ```swift
+/// SpecWorker.serveIfRequested()   // first line of main: serves, and exits, when started as a spec worker
+/// ```
+///
+/// A program that does not gets an error naming this line on every spec, never
+/// an in-process parse.
+public enum SpecWorker {
+    /// Started as a spec worker: confines itself, parses the spec it is sent,
+    /// answers and exits (never returns). Otherwise returns at once, and
+    /// records that this program can serve as its own spec worker.
+    public static func serveIfRequested() {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 2, arguments[1] == SpecWorkerChannel.marker else {
+            installed.store(true, ordering: .releasing)
+            return
+        }
+        serve()
+    }
+
+    /// Whether this program called `serveIfRequested()`: then it can start
+    /// itself as the worker.
+    static var isInstalled: Bool { installed.load(ordering: .acquiring) }
+
+    private static let installed = Atomic<Bool>(false)
+
+    // MARK: The worker's side
+
+    /// Reads a `SpecWorkerRequest` line (and the spec's bytes) from fd 0,
+    /// confines itself, parses with librpmbuild with rpm's dangerous Lua
+    /// removed, writes a `SpecWorkerReply` as JSON on fd 3 and exits 0. Any
+    /// other exit, or a signal, means the worker failed; the parent reports it.
+    private static func serve() -> Never {
+        // Read first: once re-parented, the death signal could never come.
+        let parent = getppid()
+        var info = stat()
+        guard fstat(SpecWorkerChannel.replyFD, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK else {
+            // Started by hand: there is no parent to answer.
+            let message = "snapcheck: \(SpecWorkerChannel.marker) is internal to snapcheck's spec sandbox\n"
+            _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            exit(64)
+        }
+        // Nothing inherited beyond fds 0-3 stays open.
+        Confinement.closeDescriptors(from: SpecWorkerChannel.replyFD + 1)
+
+        // The request: one JSON line, then the spec's bytes.
+        var input: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        let inputLimit = SandboxedSpecEvaluator.specLimit + (1 << 20)
+        while true {
+            let n = read(SpecWorkerChannel.requestFD, &chunk, chunk.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure("read", nil, "cannot read the request: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            input += chunk[..<n]
+            if input.count > inputLimit { failure("read", nil, "the request exceeds \(inputLimit >> 20) MiB", kind: .limitExceeded) }
+        }
+        guard let newline = input.firstIndex(of: 0x0A),
+              let request = try? JSONDecoder().decode(SpecWorkerRequest.self, from: Data(input[..<newline])) else {
+            failure("read", nil, "the request is not a SpecWorkerRequest line")
+        }
+
+        // The spec goes into a memfd before the limits forbid writing files (RLIMIT_FSIZE 0).
+        var specPath = request.path ?? ""
+        if request.path == nil {
+            let fd = Confinement.memoryFile(named: "snapcheck-spec")
+            guard fd >= 0 else { failure("memfd_create", request.displayName, String(cString: strerror(errno))) }
+            input[(newline + 1)...].withUnsafeBytes { bytes in
+                var written = 0
+                while written < bytes.count {
+                    let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure("write", request.displayName, String(cString: strerror(errno)))
+                    }
+                    written += n
+                }
+            }
+            specPath = "/proc/self/fd/\(fd)"
+        }
+        input = []
+
+        do {
+            try Confinement.apply(cpuSeconds: request.limits.cpuSeconds, memoryBytes: request.limits.memoryBytes, parent: parent)
+        } catch {
+            failure("confine", request.displayName, "\(error)")
+        }
+
+        do {
+            let evaluator = InProcessSpecEvaluator(preludeLua: Confinement.luaLockdown)
+            var options = request.options
+            options.defines = Confinement.shellFreeSystemMacros + options.defines
+            reply(.parsed(try evaluator.parse(path: specPath, options: options)))
+        } catch var error as RPMError {
+            // The memfd's /proc path stands for the spec's name.
+            if request.path == nil {
+                error.path = request.displayName
+                error.message = error.message.replacing(specPath, with: request.displayName)
+            }
+            reply(.failed(error))
+        } catch {
+            failure("rpmSpecParse", request.displayName, "\(error)")
+        }
+    }
+
+    /// Writes the reply on the reply fd and exits 0.
+    private static func reply(_ reply: SpecWorkerReply) -> Never {
+        let data = (try? JSONEncoder().encode(reply)) ?? Data()
+        var offset = 0
+        data.withUnsafeBytes { bytes in
+            while offset < bytes.count {
+                let n = write(SpecWorkerChannel.replyFD, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    exit(3)
+                }
+                offset += n
+            }
+        }
+        exit(0)
+    }
+
+    private static func failure(_ operation: String, _ path: String?, _ message: String, kind: RPMError.Kind = .specWorker) -> Never {
+        reply(.failed(RPMError(kind, operation: operation, path: path, message: message)))
+    }
+}
