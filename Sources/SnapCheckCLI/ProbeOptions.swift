@@ -6,7 +6,7 @@ import SnapCheck
 struct ProbeOptions: ParsableArguments {
     @Option(name: .customLong("probe"), help: ArgumentHelp(
         "Run this emulator with QMP on stdio (no guest, no disk, no network) and audit its answers. Repeatable.",
-        valueName: "path"))
+        valueName: "path"), completion: .file())
     var probes: [String] = []
 
     @Flag(help: "Audit the QEMU packages installed in the rpmdb instead of inputs (exit 2 when there are none).")
@@ -15,15 +15,15 @@ struct ProbeOptions: ParsableArguments {
     @Flag(help: "With --installed: also run each installed emulator as with --probe. Implies --installed.")
     var probeInstalled = false
 
-    @Option(help: ArgumentHelp("With --installed: the root directory whose rpmdb and files are audited (like rpm --root).", valueName: "dir"))
+    @Option(help: ArgumentHelp("With --installed: the root directory whose rpmdb and files are audited (like rpm --root).", valueName: "dir"), completion: .directory)
     var root: String = "/"
 
-    @Option(help: ArgumentHelp("With --installed: the rpmdb directory (like rpm --dbpath; default: the root's).", valueName: "dir"))
+    @Option(help: ArgumentHelp("With --installed: the rpmdb directory (like rpm --dbpath; default: the root's).", valueName: "dir"), completion: .directory)
     var dbpath: String?
 
     @Option(name: .customLong("save-qmp"), help: ArgumentHelp(
         "Save each probe's QMP session here, as a capture snapcheck can audit later (a directory when probing several).",
-        valueName: "path"))
+        valueName: "path"), completion: .file())
     var saveQMP: String?
 
     @Option(help: ArgumentHelp("Give up on a probe after this many seconds (default 10).", valueName: "seconds"))

@@ -30,7 +30,8 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "Report format on standard output (or --output): \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: ReportFormat = .text
 
-    @Option(name: .shortAndLong, help: "Write the --format report to this file (atomically) instead of standard output.")
+    @Option(name: .shortAndLong, help: "Write the --format report to this file (atomically) instead of standard output.",
+            completion: .file())
     var output: String?
 
     @Option(name: .customLong("report"), help: ArgumentHelp(
@@ -38,7 +39,8 @@ struct ReportOptions: ParsableArguments {
         valueName: "format=path"))
     var reports: [ReportFile] = []
 
-    @Option(help: "Compare with an earlier JSON report: a build that was enabled there and is not now is a regression (exit 1).")
+    @Option(help: "Compare with an earlier JSON report: a build that was enabled there and is not now is a regression (exit 1).",
+            completion: .file())
     var baseline: String?
 
     @Option(help: "Colour the text report: auto (terminals only, NO_COLOR honoured), always, never.")

@@ -1,0 +1,16 @@
+// swift-tools-version: 6.0
+// A program of someone else's that uses the SnapCheck library, as a consumer
+// would: a path dependency, `import SnapCheck` only. Built and run by
+// Tests/Packaging/run.sh (`make test`), not part of the main package.
+import PackageDescription
+
+let package = Package(
+    name: "snapcheck-consumer",
+    dependencies: [.package(name: "snapcheck", path: "../..")],
+    targets: [
+        // Calls `SpecWorker.serveIfRequested()` first, as documented: audits in the sandbox.
+        .executableTarget(name: "AuditSRPM", dependencies: [.product(name: "SnapCheck", package: "snapcheck")]),
+        // Leaves the line out: every spec must fail loudly, naming the line.
+        .executableTarget(name: "ForgotTheLine", dependencies: [.product(name: "SnapCheck", package: "snapcheck")]),
+    ]
+)
