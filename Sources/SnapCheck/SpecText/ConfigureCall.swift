@@ -1,15 +1,19 @@
-// Configure invocations in an expanded `%build` section: which call builds the emulator,
-// and with which words.
+// Configure invocations in an expanded `%build` section: which calls build the
+// emulator, and what their arguments say about a switch.
 
-/// One `configure` (or `*configure.sh` helper) invocation found in expanded shell text.
+/// One `configure` (or `*configure.sh` helper) invocation that can run.
 public struct ConfigureCall: Sendable, Hashable {
     /// The program as written, e.g. `../configure` or `/x/SOURCES/build_configure.sh`.
     public var program: String
-    /// The shell words after the program, quotes removed and `\`-newlines joined, in order.
-    /// Redirections (`> log`, `2>&1`) are left out.
-    public var arguments: [String]
+    /// The arguments after the program as the shell would pass them: variables set
+    /// earlier substituted, `"$@"` of the calling function expanded; redirections left out.
+    public var arguments: [ShellArgument]
     /// 1-based line of the program word in the text searched.
     public var lineInSection: Int
+    /// Shell conditions whose outcome the text does not show and that the call depends on.
+    public var conditions: [String]
+    /// The shell functions the call was reached through, outermost first (`dobuild`).
+    public var functions: [String]
     /// True when the program's basename is not `configure` (e.g. `build_configure.sh`).
     public var isHelperScript: Bool
     /// The targets of the last `--target-list=a,b` argument; empty if none.
@@ -17,20 +21,28 @@ public struct ConfigureCall: Sendable, Hashable {
     /// True when this call builds the system emulator: a `-softmmu` target, or a helper script.
     public var buildsSystemEmulator: Bool
 
-    public init(program: String, arguments: [String], lineInSection: Int) {
+    public init(program: String, arguments: [ShellArgument], lineInSection: Int, conditions: [String] = [], functions: [String] = []) {
         self.program = program
         self.arguments = arguments
         self.lineInSection = lineInSection
-        self.isHelperScript = ShellWords.basename(program) != "configure"
+        self.conditions = conditions
+        self.functions = functions
+        self.isHelperScript = ShellLexer.basename(program) != "configure"
         var targets: [String] = []
-        for argument in arguments where argument.hasPrefix("--target-list=") {
-            targets = argument.dropFirst("--target-list=".count)
+        for argument in arguments where argument.text.hasPrefix("--target-list=") {
+            targets = argument.text.dropFirst("--target-list=".count)
                 .split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" })
                 .map(String.init)
         }
         self.targetList = targets
         self.buildsSystemEmulator = isHelperScript || targets.contains { $0.hasSuffix("-softmmu") }
     }
+
+    /// The arguments' texts.
+    public var words: [String] { arguments.map(\.text) }
+
+    /// The program's file name (`build_configure.sh`).
+    public var programName: String { String(ShellLexer.basename(program)) }
 
     /// True when the call says it builds no system emulator: `--disable-system`,
     /// or a target list without any `-softmmu` target (tools, guest agent).
@@ -41,82 +53,77 @@ public struct ConfigureCall: Sendable, Hashable {
     /// True when some argument is exactly `flag` (so `--disable-live-block-ops` never
     /// matches `--disable-live-block-migration`).
     public func hasFlag(_ flag: String) -> Bool {
-        arguments.contains(flag)
-    }
-}
-
-/// Finding configure calls in expanded shell text and picking the one that counts.
-public enum ConfigureCalls {
-    /// Every `configure` / `*configure.sh` invocation in `expandedShell`, in order.
-    ///
-    /// Calls are found after `&&`, `;`, `|`, inside `if` bodies, behind `NAME=value`
-    /// assignments and `sh`/`bash`, and by absolute path (`/x/SOURCES/build_configure.sh`).
-    ///
-    /// Shell variables set by plain assignment commands earlier in the text
-    /// (`buildarch="x86_64-softmmu"`) are substituted into the call's words
-    /// (`--target-list="$buildarch"`), as the shell would.
-    public static func find(in expandedShell: String) -> [ConfigureCall] {
-        var calls: [ConfigureCall] = []
-        var variables: [String: String] = [:]
-        for command in ShellWords.commands(in: expandedShell) {
-            if !command.isEmpty, command.allSatisfy(ShellWords.isAssignment) {
-                for word in command {
-                    let parts = word.text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                    variables[String(parts[0])] = substitute(parts.count > 1 ? String(parts[1]) : "", variables)
-                }
-                continue
-            }
-            guard let p = ShellWords.programIndex(in: command) else { continue }
-            let program = command[p]
-            guard isConfigureProgram(program.text) else { continue }
-            let arguments = ShellWords.arguments(of: command, after: p).map { substitute($0.text, variables) }
-            calls.append(ConfigureCall(program: program.text, arguments: arguments, lineInSection: program.line))
-        }
-        return calls
+        arguments.contains { $0.isKnown && $0.text == flag }
     }
 
-    /// Replaces `$NAME` and `${NAME}` of known variables; unknown ones stay as written.
-    static func substitute(_ word: String, _ variables: [String: String]) -> String {
-        guard word.contains("$"), !variables.isEmpty else { return word }
-        var out = ""
-        var rest = Substring(word)
-        while let dollar = rest.firstIndex(of: "$") {
-            out += rest[..<dollar]
-            var after = rest[rest.index(after: dollar)...]
-            let braced = after.first == "{"
-            if braced { after = after.dropFirst() }
-            let name = after.prefix { $0 == "_" || $0.isLetter || $0.isNumber }
-            let end = name.endIndex
-            if !name.isEmpty, let value = variables[String(name)], !braced || after[end...].first == "}" {
-                out += value
-                rest = braced ? after[after.index(after: end)...] : after[end...]
-            } else {
-                out += "$"
-                rest = rest[rest.index(after: dollar)...]
-            }
-        }
-        return out + rest
+    /// What the call says about a switch spelled by `flags`: the last of them
+    /// among its arguments (configure takes the last), and the unknown
+    /// arguments that could stand for one of them after it (or anywhere, when
+    /// none is spelled out).
+    public func reading(of flags: [String]) -> SwitchReading {
+        let last = arguments.lastIndex { $0.isKnown && flags.contains($0.text) }
+        let searched = last.map { arguments[(arguments.index(after: $0))...] } ?? arguments[...]
+        let hidden = searched.filter { Self.mayStandFor(flags, $0) }
+        return SwitchReading(flag: last.map { arguments[$0].text }, position: last, hidden: Array(hidden))
     }
 
-    /// The call that builds the system emulator.
-    ///
-    /// Among calls with a `-softmmu` target (or helper scripts), the one with the most
-    /// arguments (the first on a tie); if none qualifies and there is exactly one call
-    /// that does not exclude the emulator (`--disable-system`), that call; otherwise nil.
-    public static func mainEmulatorCall(in calls: [ConfigureCall]) -> ConfigureCall? {
-        var best: ConfigureCall?
-        for call in calls where call.buildsSystemEmulator {
-            if let current = best, call.arguments.count <= current.arguments.count { continue }
-            best = call
-        }
-        if let best { return best }
-        guard calls.count == 1, !calls[0].excludesSystemEmulator else { return nil }
-        return calls[0]
+    /// Whether an unknown argument could turn out to be one of `flags`: it may
+    /// split into several words, or its known start is not an option's `NAME=`
+    /// and could begin one of them.
+    static func mayStandFor(_ flags: [String], _ argument: ShellArgument) -> Bool {
+        guard !argument.isKnown else { return false }
+        if argument.mayBeSplit { return true }
+        if argument.knownPrefix.contains("=") { return false }
+        return flags.contains { $0.hasPrefix(argument.knownPrefix) }
     }
 
     /// True when the basename ends with `configure` or `configure.sh`.
     static func isConfigureProgram(_ text: String) -> Bool {
-        let base = ShellWords.basename(text)
+        let base = ShellLexer.basename(text)
         return base.hasSuffix("configure") || base.hasSuffix("configure.sh")
+    }
+}
+
+/// What one configure call says about a switch (`--enable/--disable-live-block-ops`).
+public struct SwitchReading: Sendable, Hashable {
+    /// The last flag of the switch among the known arguments, if any.
+    public var flag: String?
+    /// Its index among the call's arguments.
+    public var position: Int?
+    /// Unknown arguments after it (or anywhere, without one) that could be a flag of the switch.
+    public var hidden: [ShellArgument]
+}
+
+/// Finding configure calls in expanded shell text and picking those that build the emulator.
+public enum ConfigureCalls {
+    /// Every configure call in `expandedShell` that can run, in the order it would.
+    ///
+    /// The text is followed as the shell would run it (`ShellRun`): calls inside
+    /// here-documents, in functions never called or in branches a known condition
+    /// rules out do not count; a call inside a function counts where the function
+    /// is called, with that call's arguments for `"$@"`; variables set earlier are
+    /// substituted.
+    public static func find(in expandedShell: String) -> [ConfigureCall] {
+        ShellRun.configureCalls(in: expandedShell)
+    }
+
+    /// The calls that build the system emulator: those with a `-softmmu` target
+    /// or a helper script; without any, the one call that does not exclude the
+    /// emulator (`--disable-system`, tools-only target list), if there is exactly one.
+    public static func emulatorCalls(in calls: [ConfigureCall]) -> [ConfigureCall] {
+        let building = calls.filter(\.buildsSystemEmulator)
+        if !building.isEmpty { return building }
+        let possible = calls.filter { !$0.excludesSystemEmulator }
+        return possible.count == 1 ? possible : []
+    }
+}
+
+extension ShellLexer {
+    /// The last `/`-separated component of a path.
+    static func basename(_ path: String) -> Substring {
+        if let slash = path.lastIndex(of: "/") {
+            return path[path.index(after: slash)...]
+        }
+        return Substring(path)
     }
 }

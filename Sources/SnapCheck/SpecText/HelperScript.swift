@@ -146,8 +146,8 @@ public struct HelperScriptMap: Sendable, Hashable {
         }
         guard let eq = s.firstIndex(of: "=") else { return nil }
         let name = s[..<eq]
-        guard let first = name.unicodeScalars.first, ShellWords.isIdentifierStart(first),
-              name.unicodeScalars.allSatisfy(ShellWords.isIdentifierChar) else { return nil }
+        guard let first = name.unicodeScalars.first, ShellLexer.isIdentifierStart(first),
+              name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar) else { return nil }
         var value = s[s.index(after: eq)...]
         if value.count >= 2, value.first == "\"", value.last == "\"" {
             value = value.dropFirst().dropLast()

@@ -51,7 +51,12 @@ public struct SpecSource: Sendable {
     // MARK: Neutralising
 
     /// A copy of the text with every shell expansion `%(...)` and Lua expansion `%{lua:...}`
-    /// (behind any run of `%`, also `%{?lua:`) replaced by `%{nil}`, and what was replaced.
+    /// (behind any run of `%`, also `%{?lua:`) replaced, and what was replaced.
+    ///
+    /// Each expansion becomes a marker (`RefusedExpansion.marker`, plain letters and digits)
+    /// that rpm carries through every macro that uses it, so the shell text of `%build` shows
+    /// exactly where a value is missing; or `%{nil}` where a marker would break the parse: on
+    /// `%if`/`%elif` lines and in the definitions of macros such a condition uses.
     ///
     /// The result contains no `%(` and no `%{lua:` at all. A shell expansion ends where rpm
     /// ends it (parens counted, `\` escapes, quotes not special); a Lua one skips Lua strings
@@ -60,41 +65,87 @@ public struct SpecSource: Sendable {
     /// Not caught: `%(` built at expansion time from pieces (e.g. `%%%{empty}(`).
     public func neutralized() -> (text: String, refused: [RefusedExpansion]) {
         let s = Array(text.unicodeScalars)
-        let n = s.count
+        let spans = Self.expansionSpans(s)
+        guard !spans.isEmpty else { return (text, []) }
+        let usesNil = spansNeedingNil(spans)
         // UTF-8 bytes: appending to a [UInt8] is far cheaper than to a String's scalar view.
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 64)
-        func emit(_ c: Unicode.Scalar) {
+        var refused: [RefusedExpansion] = []
+        var i = 0
+        for (number, span) in spans.enumerated() {
+            for k in i..<span.start {
+                let c = s[k]
+                if c.isASCII { out.append(UInt8(c.value)) } else { out.append(contentsOf: String(c).utf8) }
+            }
+            let marker = usesNil.contains(number) ? nil : RefusedExpansion.marker(number + 1)
+            out.append(contentsOf: (marker ?? "%{nil}").utf8)
+            for k in span.start..<span.end where s[k] == "\n" {
+                let cr = k > span.start && s[k - 1] == "\r"
+                let backslashAt = cr ? k - 2 : k - 1
+                if backslashAt >= span.start, s[backslashAt] == "\\" { out.append(0x5C) }
+                if cr { out.append(0x0D) }
+                out.append(0x0A)
+            }
+            if !span.closed, span.end > span.start, s[span.end - 1] == "\\" { out.append(0x5C) }
+            let original = String(String.UnicodeScalarView(s[span.start..<min(span.end, span.start + 320)]))
+            refused.append(RefusedExpansion(line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker))
+            i = span.end
+        }
+        for k in i..<s.count {
+            let c = s[k]
             if c.isASCII { out.append(UInt8(c.value)) } else { out.append(contentsOf: String(c).utf8) }
         }
-        var refused: [RefusedExpansion] = []
+        return (String(decoding: out, as: UTF8.self), refused)
+    }
+
+    /// Where a refused expansion stands in the text (scalar offsets) and what it is.
+    struct ExpansionSpan {
+        var start: Int
+        var end: Int
+        var line: Int
+        var kind: RefusedExpansion.Kind
+        /// False when unbalanced (it runs to the end of its line).
+        var closed: Bool
+        /// True when only blanks stand before it on its line.
+        var startsLine: Bool
+    }
+
+    /// Every `%(...)` and `%{lua:...}` in `s`, in order.
+    static func expansionSpans(_ s: [Unicode.Scalar]) -> [ExpansionSpan] {
+        let n = s.count
+        var spans: [ExpansionSpan] = []
         // Bounds all bracket matching together, so many unbalanced openers stay linear.
         var budget = 8 * n + 4096
         var i = 0
         var line = 1
+        var blankSoFar = true  // only blanks since the last newline
         while i < n {
             let c = s[i]
             guard c == "%" else {
-                if c == "\n" { line += 1 }
-                emit(c)
+                if c == "\n" {
+                    line += 1
+                    blankSoFar = true
+                } else if c != " " && c != "\t" {
+                    blankSoFar = false
+                }
                 i += 1
                 continue
             }
+            let startsLine = blankSoFar
+            blankSoFar = false
             var j = i
             while j < n, s[j] == "%" { j += 1 }
             let kind: RefusedExpansion.Kind
             if j < n, s[j] == "(" {
                 kind = .shell
-            } else if j < n, s[j] == "{", Self.opensLua(s, at: j) {
+            } else if j < n, s[j] == "{", opensLua(s, at: j) {
                 kind = .lua
             } else {
-                for k in i..<j { emit(s[k]) }
                 i = j
                 continue
             }
-            let matched = kind == .shell
-                ? Self.closingParen(s, from: j, budget: &budget)
-                : Self.closingLuaBrace(s, from: j, budget: &budget)
+            let matched = kind == .shell ? closingParen(s, from: j, budget: &budget) : closingLuaBrace(s, from: j, budget: &budget)
             var end: Int
             if let matched {
                 end = matched
@@ -103,22 +154,41 @@ public struct SpecSource: Sendable {
                 while end < n, s[end] != "\n" { end += 1 }
                 if end > j, s[end - 1] == "\r" { end -= 1 }
             }
-            out.append(contentsOf: "%{nil}".utf8)
-            let startLine = line
-            for k in i..<end where s[k] == "\n" {
-                let cr = k > i && s[k - 1] == "\r"
-                let backslashAt = cr ? k - 2 : k - 1
-                if backslashAt >= i, s[backslashAt] == "\\" { out.append(0x5C) }
-                if cr { out.append(0x0D) }
-                out.append(0x0A)
-                line += 1
-            }
-            if matched == nil, end > i, s[end - 1] == "\\" { out.append(0x5C) }
-            let original = String(String.UnicodeScalarView(s[i..<min(end, i + 320)]))
-            refused.append(RefusedExpansion(line: startLine, text: String(original.prefix(80)), kind: kind))
+            spans.append(ExpansionSpan(start: i, end: end, line: line, kind: kind, closed: matched != nil, startsLine: startsLine))
+            for k in i..<end where s[k] == "\n" { line += 1 }
             i = end
         }
-        return (String(decoding: out, as: UTF8.self), refused)
+        return spans
+    }
+
+    /// Indices of the spans to replace by `%{nil}` rather than a marker: those on a
+    /// `%if`/`%elif` line, those inside the definition of a macro that such a
+    /// condition uses (directly or through other macros), and those that start a
+    /// line of their own (their output would be whole lines: tags, commands),
+    /// unless the line continues a command (`\` at the end of the one before).
+    private func spansNeedingNil(_ spans: [ExpansionSpan]) -> Set<Int> {
+        let conditionLines = Set(conditionNodes.map(\.condition).filter { !$0.isArchCondition }.map(\.line))
+        var used = Set(conditionNodes.map(\.condition).filter { !$0.isArchCondition }.flatMap(\.macroNames))
+        let sites = allDefinitions()
+        var grew = true
+        while grew {
+            grew = false
+            for site in sites where used.contains(site.name) {
+                for reference in Self.macroReferences(in: Substring(site.value)) where used.insert(reference.name).inserted {
+                    grew = true
+                }
+            }
+        }
+        var result = Set<Int>()
+        for (index, span) in spans.enumerated() {
+            let continues = span.line >= 2 && Self.endsWithContinuation(lines[span.line - 2])
+            if conditionLines.contains(span.line) || (span.startsLine && !continues) {
+                result.insert(index)
+            } else if sites.contains(where: { used.contains($0.name) && ($0.line...$0.lastLine).contains(span.line) }) {
+                result.insert(index)
+            }
+        }
+        return result
     }
 
     /// True when `s[at]` is the `{` of `{lua:` (also `{?lua:`, `{!?lua:`).
@@ -287,12 +357,40 @@ public struct SpecSource: Sendable {
     /// with the value (continuation lines joined by newlines, `\` removed), and
     /// `%bcond_with`/`%bcond_without` (value empty). In line order.
     public func definitions(of name: String) -> [MacroDefinitionSite] {
+        definitionSites(named: name)
+    }
+
+    /// Every `%define`/`%global` definition in the text, in line order (bconds left out).
+    func allDefinitions() -> [MacroDefinitionSite] {
+        definitionSites(named: nil)
+    }
+
+    /// Macros defined on one of `lines` (a definition's whole body counts), and
+    /// every macro whose definition uses one of those, transitively.
+    public func macros(dependingOnLines lines: Set<Int>) -> Set<String> {
+        guard !lines.isEmpty else { return [] }
+        let sites = allDefinitions()
+        var names = Set(sites.filter { site in (site.line...site.lastLine).contains(where: lines.contains) }.map(\.name))
+        var grew = !names.isEmpty
+        while grew {
+            grew = false
+            for site in sites where !names.contains(site.name) {
+                if Self.macroReferences(in: Substring(site.value)).contains(where: { names.contains($0.name) }) {
+                    names.insert(site.name)
+                    grew = true
+                }
+            }
+        }
+        return names
+    }
+
+    private func definitionSites(named name: String?) -> [MacroDefinitionSite] {
         var sites: [MacroDefinitionSite] = []
         var bodyEnd = -1
         for index in lines.indices where index > bodyEnd {
             let line = lines[index]
             guard Self.contains(line, "%") else { continue }
-            if let site = bcondSite(line, index: index, name: name) {
+            if let name, let site = bcondSite(line, index: index, name: name) {
                 sites.append(site)
                 continue
             }
@@ -339,11 +437,12 @@ public struct SpecSource: Sendable {
         }
     }
 
-    private func defineSite(_ line: Substring, at found: Range<Substring.Index>, index: Int, name: String) -> MacroDefinitionSite? {
+    private func defineSite(_ line: Substring, at found: Range<Substring.Index>, index: Int, name wanted: String?) -> MacroDefinitionSite? {
         let prefix = line[..<found.lowerBound]
         var rest = line[found.upperBound...].drop(while: { $0 == " " || $0 == "\t" })
         let macroName = rest.prefix(while: HelperScriptMap.isIdentifierChar)
-        guard macroName == name else { return nil }
+        guard !macroName.isEmpty, wanted.map({ macroName == $0 }) ?? true else { return nil }
+        let name = String(macroName)
         rest = rest[macroName.endIndex...]
         if rest.first == "(" {
             guard let close = rest.firstIndex(of: ")") else { return nil }
@@ -366,7 +465,7 @@ public struct SpecSource: Sendable {
             value = String(value.dropLast()).trimmingCharacters(in: .whitespaces)
         }
         let kind: MacroDefinitionSite.Kind = line[found] == "%global" ? .global : .define
-        return MacroDefinitionSite(line: index + 1, kind: kind, name: name, value: value)
+        return MacroDefinitionSite(line: index + 1, kind: kind, name: name, value: value, lastLine: last + 1)
     }
 
     /// 1-based lines referencing `name`: `%NAME`, `%{NAME}`, `%{?NAME}`, `%{!?NAME:...}`,
@@ -392,6 +491,12 @@ public struct SpecSource: Sendable {
             node = conditionNodes[node].parent
         }
         return result.reversed()
+    }
+
+    /// Every `%if`-family condition of the text, once each (its `%if` part), in line order.
+    public var allConditions: [SpecCondition] {
+        var seen = Set<Int>()
+        return conditionNodes.map(\.condition).filter { !$0.inElseBranch && seen.insert($0.line).inserted }
     }
 
     /// Builds the condition tree: for each line (and one past the last), the innermost
@@ -442,7 +547,8 @@ public struct SpecSource: Sendable {
             if !names.contains(reference.name) { names.append(reference.name) }
             if reference.isBcond, !bconds.contains(reference.name) { bconds.append(reference.name) }
         }
-        return SpecCondition(line: line, text: text, inElseBranch: false, macroNames: names, bcondNames: bconds)
+        return SpecCondition(line: line, text: text, inElseBranch: false, macroNames: names, bcondNames: bconds,
+                             keyword: keyword, expression: expression.trimmingWhitespace)
     }
 
     static let builtinMacros: Set<String> = ["expand", "nil", "lua", "quote", "shrink", "verbose", "getenv", "echo", "warn", "error"]
@@ -460,9 +566,9 @@ public struct SpecSource: Sendable {
         var references: [MacroReference] = []
         var i = 0
         func identifier(at start: Int) -> (String, Int)? {
-            guard start < n, ShellWords.isIdentifierStart(s[start]) else { return nil }
+            guard start < n, ShellLexer.isIdentifierStart(s[start]) else { return nil }
             var k = start
-            while k < n, ShellWords.isIdentifierChar(s[k]) { k += 1 }
+            while k < n, ShellLexer.isIdentifierChar(s[k]) { k += 1 }
             return (String(String.UnicodeScalarView(s[start..<k])), k)
         }
         while i < n {
@@ -525,10 +631,10 @@ public struct SpecSource: Sendable {
             }
             var joined = parts.joined(separator: " ")
             if let body = Self.defineBody(joined) { joined = body }
-            let commands = ShellWords.commands(in: joined)
-            let hasCall = commands.contains { command in
-                guard let p = ShellWords.programIndex(in: command) else { return false }
-                return Self.isOriginalConfigureProgram(command[p].text)
+            let hasCall = ShellParser.parse(joined).simpleCommands.contains { command in
+                let words = command.words.map(\.text)
+                guard let p = ShellRun.programIndex(in: words) else { return false }
+                return Self.isOriginalConfigureProgram(words[p])
             }
             guard hasCall else { continue }
             let text = joined.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
@@ -550,7 +656,7 @@ public struct SpecSource: Sendable {
     }
 
     static func isOriginalConfigureProgram(_ word: String) -> Bool {
-        if ConfigureCalls.isConfigureProgram(word) { return true }
+        if ConfigureCall.isConfigureProgram(word) { return true }
         if word == "%configure" || word == "%{configure}" { return true }
         for prefix in ["%{SOURCE", "%SOURCE", "%{S:"] where word.hasPrefix(prefix) {
             var digits = word.dropFirst(prefix.count)
@@ -676,22 +782,34 @@ public struct RefusedExpansion: Sendable, Hashable {
     /// The original expansion, truncated to 80 characters.
     public var text: String
     public var kind: Kind
+    /// The text that stands for it in what rpm parses, carried through every macro
+    /// that uses it; nil where it was replaced by `%{nil}` (conditions and their macros).
+    public var marker: String?
 
     public enum Kind: String, Sendable {
         case shell, lua
     }
 
-    public init(line: Int, text: String, kind: Kind) {
+    public init(line: Int, text: String, kind: Kind, marker: String? = nil) {
         self.line = line
         self.text = text
         self.kind = kind
+        self.marker = marker
     }
+
+    /// Markers are `SNAPCHECKREFUSED<n>Z`: letters and digits, valid in any tag and
+    /// shell word, and no prefix of one another.
+    static let markerPrefix = "SNAPCHECKREFUSED"
+
+    static func marker(_ number: Int) -> String { "\(markerPrefix)\(number)Z" }
 }
 
 /// Where a macro is defined in the original spec.
 public struct MacroDefinitionSite: Sendable, Hashable {
     /// 1-based line of the definition.
     public var line: Int
+    /// 1-based last line of its body (continuation lines included).
+    public var lastLine: Int
     public var kind: Kind
     public var name: String
     /// The raw value text (continuation lines joined with newlines); empty for bconds.
@@ -701,8 +819,9 @@ public struct MacroDefinitionSite: Sendable, Hashable {
         case define, global, bcondWith, bcondWithout
     }
 
-    public init(line: Int, kind: Kind, name: String, value: String) {
+    public init(line: Int, kind: Kind, name: String, value: String, lastLine: Int? = nil) {
         self.line = line
+        self.lastLine = lastLine ?? line
         self.kind = kind
         self.name = name
         self.value = value
@@ -721,14 +840,24 @@ public struct SpecCondition: Sendable, Hashable {
     public var macroNames: [String]
     /// The subset of `macroNames` that are bconds (`%{with X}`, `%{without X}`, `%{?with_X}`).
     public var bcondNames: [String]
+    /// The directive without its `%`: `if`, `elif`, `ifarch`, `ifnarch`, `elifarch`, `ifos`, `ifnos`, `elifos`.
+    public var keyword: String
+    /// What follows the keyword: an expression, or a list of arches or systems.
+    public var expression: String
 
-    public init(line: Int, text: String, inElseBranch: Bool, macroNames: [String], bcondNames: [String] = []) {
+    public init(line: Int, text: String, inElseBranch: Bool, macroNames: [String], bcondNames: [String] = [],
+                keyword: String = "if", expression: String = "") {
         self.line = line
         self.text = text
         self.inElseBranch = inElseBranch
         self.macroNames = macroNames
         self.bcondNames = bcondNames
+        self.keyword = keyword
+        self.expression = expression
     }
+
+    /// True for `%ifarch`-family and `%ifos`-family conditions (a list, not an expression).
+    public var isArchCondition: Bool { keyword.hasSuffix("arch") || keyword.hasSuffix("os") }
 }
 
 /// A range of physical lines (1-based) in the original spec, with its text.

@@ -26,7 +26,7 @@ struct ConfigureCallTests {
 
     @Test func joinsContinuationsAndDropsQuotesAndRedirections() throws {
         let call = try #require(ConfigureCalls.find(in: Self.el6Build).last)
-        #expect(call.arguments == [
+        #expect(call.words == [
             "--prefix=/usr", "--target-list=x86_64-softmmu", "--disable-live-block-migration",
             "--sysconfdir=/etc", "--disable-rhev-features",
         ])
@@ -50,7 +50,7 @@ struct ConfigureCallTests {
             """
         let calls = ConfigureCalls.find(in: text)
         #expect(calls.count == 2)
-        let main = try #require(ConfigureCalls.mainEmulatorCall(in: calls))
+        let main = try #require(ConfigureCalls.emulatorCalls(in: calls).only)
         #expect(main.lineInSection == 1)
         #expect(main.hasFlag("--disable-live-block-ops"))
         #expect(!calls[1].buildsSystemEmulator)
@@ -67,27 +67,27 @@ struct ConfigureCallTests {
             """
         let calls = ConfigureCalls.find(in: text)
         #expect(calls.count == 2)
-        let main = try #require(ConfigureCalls.mainEmulatorCall(in: calls))
+        let main = try #require(ConfigureCalls.emulatorCalls(in: calls).only)
         #expect(main.targetList == ["x86_64-softmmu", "x86_64-linux-user"])
-        #expect(main.arguments.last == "--extra-cflags=$RPM_OPT_FLAGS")
+        #expect(main.words.last == "--extra-cflags=$RPM_OPT_FLAGS")
+        #expect(main.conditions == ["if `[ $(uname -m) = x86_64 ]`"])
         #expect(calls[1].targetList.isEmpty)
     }
 
-    @Test func mostArgumentsWinsAmongSeveralSoftmmuCalls() throws {
+    @Test func everySoftmmuCallIsACandidate() throws {
         let text = """
             ../configure --target-list=x86_64-softmmu
             ../configure --target-list=x86_64-softmmu --enable-kvm --disable-live-block-ops
             """
-        let main = try #require(ConfigureCalls.mainEmulatorCall(in: ConfigureCalls.find(in: text)))
-        #expect(main.lineInSection == 2)
+        #expect(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: text)).map(\.lineInSection) == [1, 2])
     }
 
     @Test func singleCallWithoutTargetListIsTheMainOneButTwoAreAmbiguous() {
         let one = ConfigureCalls.find(in: "./configure --prefix=/usr --disable-rhev-features\n")
-        #expect(ConfigureCalls.mainEmulatorCall(in: one)?.hasFlag("--disable-rhev-features") == true)
+        #expect(ConfigureCalls.emulatorCalls(in: one).only?.hasFlag("--disable-rhev-features") == true)
         let two = ConfigureCalls.find(in: "./configure --a\n./configure --b --c\n")
-        #expect(ConfigureCalls.mainEmulatorCall(in: two) == nil)
-        #expect(ConfigureCalls.mainEmulatorCall(in: []) == nil)
+        #expect(ConfigureCalls.emulatorCalls(in: two).isEmpty)
+        #expect(ConfigureCalls.emulatorCalls(in: []).isEmpty)
     }
 
     @Test func helperScriptCallKeepsPositionalWords() throws {
@@ -106,21 +106,21 @@ struct ConfigureCallTests {
         #expect(call.isHelperScript)
         #expect(call.buildsSystemEmulator)
         #expect(call.lineInSection == 2)
-        #expect(call.arguments == ["/usr", "/usr/libexec", "-O2 -g", "x86_64-softmmu", "enable", "disable"])
-        #expect(ConfigureCalls.mainEmulatorCall(in: calls) == call)
+        #expect(call.words == ["/usr", "/usr/libexec", "-O2 -g", "x86_64-softmmu", "enable", "disable"])
+        #expect(ConfigureCalls.emulatorCalls(in: calls) == [call])
     }
 
     @Test func relativeHelperScriptAndInterpreterPrefixAreFound() {
         let calls = ConfigureCalls.find(in: "sh -x ./build_configure.sh a b; bash ../configure --x")
         #expect(calls.map(\.program) == ["./build_configure.sh", "../configure"])
-        #expect(calls.map(\.arguments) == [["a", "b"], ["--x"]])
+        #expect(calls.map(\.words) == [["a", "b"], ["--x"]])
     }
 
     @Test func commandSubstitutionStaysOneWordAndConfigureInsideItIsNoCall() {
         let text = #"./configure --extra-ldflags="$(pkg-config --libs 'x y' | sed 's/)//')" --cc=`which gcc` --enable-kvm"#
         let calls = ConfigureCalls.find(in: text)
         #expect(calls.count == 1)
-        #expect(calls.first?.arguments == [
+        #expect(calls.first?.words == [
             "--extra-ldflags=$(pkg-config --libs 'x y' | sed 's/)//')", "--cc=`which gcc`", "--enable-kvm",
         ])
     }
@@ -140,6 +140,11 @@ struct ConfigureCallTests {
 
     @Test func orAndPipeSeparateCommands() {
         let calls = ConfigureCalls.find(in: "false || ./configure --a | tee log && ../configure --b")
-        #expect(calls.map(\.arguments) == [["--a"], ["--b"]])
+        #expect(calls.map(\.words) == [["--a"], ["--b"]])
     }
+}
+
+extension Array {
+    /// The one element, or nil when there are none or several.
+    var only: Element? { count == 1 ? first : nil }
 }

@@ -1,4 +1,4 @@
-import SnapCheck
+@testable import SnapCheck
 import Testing
 
 @Suite("Shell variables in configure calls")
@@ -14,7 +14,7 @@ struct ConfigureCallVariableTests {
             """
         let calls = ConfigureCalls.find(in: text)
         #expect(calls.count == 2)
-        let main = try #require(ConfigureCalls.mainEmulatorCall(in: calls))
+        let main = try #require(ConfigureCalls.emulatorCalls(in: calls).only)
         #expect(main.targetList == ["x86_64-softmmu"])
         #expect(main.hasFlag("--enable-live-block-ops"))
     }
@@ -27,7 +27,7 @@ struct ConfigureCallVariableTests {
     ])
     func substitution(_ text: String, _ expected: String) throws {
         let call = try #require(ConfigureCalls.find(in: text).first)
-        #expect(call.arguments == [expected])
+        #expect(call.words == [expected])
     }
 }
 
@@ -38,12 +38,12 @@ struct SingleToolsCallTests {
         "./configure --target-list=x86_64-linux-user --disable-live-block-ops",
     ])
     func toolsOnly(_ text: String) {
-        #expect(ConfigureCalls.mainEmulatorCall(in: ConfigureCalls.find(in: text)) == nil)
+        #expect(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: text)).isEmpty)
     }
 
     @Test("A lone call without a target list is still taken")
     func plainCall() throws {
-        let main = try #require(ConfigureCalls.mainEmulatorCall(in: ConfigureCalls.find(in: "./configure --enable-live-block-ops")))
+        let main = try #require(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: "./configure --enable-live-block-ops")).only)
         #expect(main.hasFlag("--enable-live-block-ops"))
     }
 }

@@ -41,12 +41,14 @@ struct SpecSourceNeutralizeTests {
         #expect(refused.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 12, 17])
         #expect(refused.map(\.kind) == [.shell, .shell, .shell, .shell, .lua, .lua, .shell, .lua, .shell, .shell])
         let lines = text.components(separatedBy: "\n")
-        #expect(lines[1] == "Version: 0.12.1.2%{nil}")
-        #expect(lines[2] == "%global qemuoptflags %{nil}")
-        #expect(lines[3] == "%define m %{nil}")
-        #expect(lines[4] == "%define e %{expand:%{nil}}")
-        #expect(lines[6] == "%global q %{nil}")
-        #expect(lines[8] == "%{expand:%{nil}}")
+        // Each becomes a marker rpm carries wherever its value goes.
+        #expect(lines[1] == "Version: 0.12.1.2SNAPCHECKREFUSED1Z")
+        #expect(lines[2] == "%global qemuoptflags SNAPCHECKREFUSED2Z")
+        #expect(lines[3] == "%define m SNAPCHECKREFUSED3Z")
+        #expect(lines[4] == "%define e %{expand:SNAPCHECKREFUSED4Z}")
+        #expect(lines[6] == "%global q SNAPCHECKREFUSED6Z")
+        #expect(lines[8] == "%{expand:SNAPCHECKREFUSED8Z}")
+        #expect(refused.map(\.marker) == (1...10).map { "SNAPCHECKREFUSED\($0)Z" })
         #expect(lines[12] == "../configure --prefix=/usr")
         #expect(refused[1].text == "%(echo $(date) | touch /tmp/X2)")
         #expect(refused[2].text == "%%(touch /tmp/X3)")
@@ -64,7 +66,7 @@ struct SpecSourceNeutralizeTests {
             """
         let (text, refused) = SpecSource(text: spec).neutralized()
         Self.expectInert(text)
-        #expect(text == "%global opt %{nil}\\\n\\\n\n%global lua %{nil}\n\n\nName: after")
+        #expect(text == "%global opt SNAPCHECKREFUSED1Z\\\n\\\n\n%global lua SNAPCHECKREFUSED2Z\n\n\nName: after")
         #expect(refused.map(\.line) == [1, 4])
     }
 
@@ -72,7 +74,7 @@ struct SpecSourceNeutralizeTests {
         let spec = "A %(touch /tmp/X (\nB ok\nC %{lua: print(\"}\"\nD %(echo \\\nE"
         let (text, refused) = SpecSource(text: spec).neutralized()
         Self.expectInert(text)
-        #expect(text == "A %{nil}\nB ok\nC %{nil}\nD %{nil}\\\nE")
+        #expect(text == "A SNAPCHECKREFUSED1Z\nB ok\nC SNAPCHECKREFUSED2Z\nD SNAPCHECKREFUSED3Z\\\nE")
         #expect(refused.map(\.line) == [1, 3, 4])
         #expect(refused.map(\.kind) == [.shell, .lua, .shell])
     }
@@ -94,7 +96,35 @@ struct SpecSourceNeutralizeTests {
     @Test func crlfLinesKeepTheirCarriageReturns() {
         let spec = "a %(touch \\\r\n x)\r\nb\r\n"
         let (text, refused) = SpecSource(text: spec).neutralized()
-        #expect(text == "a %{nil}\\\r\n\r\nb\r\n")
+        #expect(text == "a SNAPCHECKREFUSED1Z\\\r\n\r\nb\r\n")
         #expect(refused.map(\.line) == [1])
+    }
+
+    @Test func expansionsConditionsDependOnBecomeEmptyNotMarkers() {
+        let spec = """
+            %global direct %(echo 1)
+            %global indirect %{direct}0
+            %global flags %(echo -O2)
+            %if 0%{indirect}
+            %endif
+            %if %(test -f x && echo 1)
+            %endif
+            ./configure --extra-cflags="%{flags}" \\
+              %(echo --enable-kvm)
+            %(echo BuildRequires: x)
+            """
+        let (text, refused) = SpecSource(text: spec).neutralized()
+        Self.expectInert(text)
+        let lines = text.components(separatedBy: "\n")
+        // A marker in an %if expression would be a bare word, which rpm refuses: those become empty.
+        #expect(lines[0] == "%global direct %{nil}")
+        #expect(lines[5] == "%if %{nil}")
+        // A value only shell text uses keeps its marker, so the configure call shows it as unknown.
+        #expect(lines[2] == "%global flags SNAPCHECKREFUSED2Z")
+        // A line of its own is whole lines of output (a tag, a command): empty, unless it continues a command.
+        #expect(lines[8] == "  SNAPCHECKREFUSED4Z")
+        #expect(lines[9] == "%{nil}")
+        #expect(refused.map(\.marker) == [nil, "SNAPCHECKREFUSED2Z", nil, "SNAPCHECKREFUSED4Z", nil])
+        #expect(SpecSource(text: spec).macros(dependingOnLines: [1]) == ["direct", "indirect"])
     }
 }

@@ -76,7 +76,7 @@ struct SpecSourceStructureTests {
         let source = SpecSource(text: Self.el6)
         let bcondWith = source.enclosingConditions(ofLine: 6)
         #expect(bcondWith == [
-            SpecCondition(line: 3, text: "%if 0%{?rhev}", inElseBranch: true, macroNames: ["rhev"]),
+            SpecCondition(line: 3, text: "%if 0%{?rhev}", inElseBranch: true, macroNames: ["rhev"], keyword: "if", expression: "0%{?rhev}"),
         ])
         let argDefault = source.enclosingConditions(ofLine: 12)
         #expect(argDefault.map(\.line) == [9])

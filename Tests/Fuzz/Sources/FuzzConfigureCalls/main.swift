@@ -1,6 +1,7 @@
-// Fuzz target: configure calls and flags in expanded `%build` shell text
-// (`ConfigureCalls.find(in:)`, `mainEmulatorCall`, `hasFlag`).
-// Invariants: no crash or hang; every call's line lies inside the text.
+// Fuzz target: configure calls and flags in expanded `%build` shell text, followed as the
+// shell runs it (`ConfigureCalls.find(in:)`, `emulatorCalls`, `hasFlag`, `reading(of:)`).
+// Invariants: no crash or hang; every call's line lies inside the text; a switch reading
+// points at a known argument spelling one of its flags.
 import FuzzSupport
 import SnapCheck
 
@@ -12,10 +13,15 @@ exit(runFuzzer { data, size in
         require((1...lineCount).contains(call.lineInSection), "line \(call.lineInSection) outside 1...\(lineCount)")
         require(!call.program.isEmpty, "empty program")
         _ = call.hasFlag("--disable-live-block-ops")
-        _ = call.hasFlag("--enable-live-block-ops")
+        let flags = ["--enable-live-block-ops", "--disable-live-block-ops"]
+        let reading = call.reading(of: flags)
+        if let position = reading.position {
+            require(call.arguments[position].isKnown && flags.contains(call.arguments[position].text), "reading points at \(call.arguments[position])")
+        }
+        require(reading.hidden.allSatisfy { !$0.isKnown }, "a known argument reported as hidden")
     }
-    if let main = ConfigureCalls.mainEmulatorCall(in: calls) {
-        require(calls.contains(main), "main call is not one of the calls")
+    for main in ConfigureCalls.emulatorCalls(in: calls) {
+        require(calls.contains(main), "emulator call is not one of the calls")
     }
     return 0
 })

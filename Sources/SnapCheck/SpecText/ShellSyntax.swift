@@ -1,0 +1,331 @@
+// The structure of shell text: simple commands inside lists, `&&`/`||`,
+// pipelines, `if`, loops, `case`, groups and function definitions. Parsed
+// from `ShellLexer` tokens by recursive descent; anything unexpected is
+// skipped, never an error, and nesting is bounded.
+
+/// A simple command: leading `NAME=value` assignments, then its words
+/// (redirections and their targets left out).
+struct ShellCommand: Sendable {
+    var assignments: [(name: String, value: ShellWord)]
+    var words: [ShellWord]
+    var line: Int
+}
+
+/// A parsed piece of shell text.
+indirect enum ShellNode: Sendable {
+    case command(ShellCommand)
+    /// Runs each in order (`;`, `&`, newline).
+    case list([ShellNode])
+    /// `a && b`: `b` runs when `a` succeeds.
+    case and(ShellNode, ShellNode)
+    /// `a || b`: `b` runs when `a` fails.
+    case or(ShellNode, ShellNode)
+    /// `a | b`: both run.
+    case pipeline([ShellNode])
+    /// `! a`.
+    case not(ShellNode)
+    /// `if c1; then b1; elif c2; then b2; else b3; fi`.
+    case ifClause(branches: [(condition: ShellNode, body: ShellNode)], otherwise: ShellNode?)
+    /// `while`/`until` loops: the body may run any number of times.
+    case loop(condition: ShellNode, body: ShellNode)
+    /// `for NAME in WORDS; do BODY; done`; `items` nil for `for NAME; do` (the positional parameters).
+    case forLoop(variable: String, items: [ShellWord]?, body: ShellNode)
+    /// `case WORD in PATTERNS) BODY;; esac`.
+    case caseClause(subject: ShellWord, items: [(patterns: [ShellWord], body: ShellNode)])
+    /// `{ ...; }` and `( ... )`.
+    case group(ShellNode)
+    /// `NAME() BODY` and `function NAME BODY`: defines, does not run.
+    case function(name: String, body: ShellNode)
+}
+
+/// Parses tokens into a `ShellNode`.
+struct ShellParser {
+    private let tokens: [ShellToken]
+    private var k = 0
+    private var depth = 0
+    /// Deeper nesting than this is not parsed further (hostile input).
+    static let maximumDepth = 64
+
+    /// The whole of `text` as one list.
+    static func parse(_ text: String) -> ShellNode {
+        var parser = ShellParser(tokens: ShellLexer.tokens(text))
+        var items: [ShellNode] = []
+        while !parser.atEnd {
+            let before = parser.k
+            items.append(parser.list(until: []))
+            // A stray terminator (`fi`, `}`, `)`, `;;`) at the top level: skip it.
+            if parser.k == before { parser.k += 1 }
+        }
+        return .list(items)
+    }
+
+    private init(tokens: [ShellToken]) {
+        self.tokens = tokens
+    }
+
+    private var atEnd: Bool { k >= tokens.count }
+
+    private var current: ShellToken? { atEnd ? nil : tokens[k] }
+
+    /// The current token as a reserved word candidate (an unquoted plain word).
+    private var currentWord: String? {
+        guard case .word(let word)? = current else { return nil }
+        return word.plainText
+    }
+
+    private func isOperator(_ op: String) -> Bool {
+        if case .op(let o, _)? = current { return o == op }
+        return false
+    }
+
+    private mutating func skipNewlines() {
+        while case .newline? = current { k += 1 }
+    }
+
+    /// Words that end a list when they stand where a command would start.
+    private static let terminators: Set<String> = ["then", "elif", "else", "fi", "do", "done", "esac", "}"]
+
+    /// Commands separated by `;`, `&` or newlines, up to a terminator word or `)`/`;;`.
+    private mutating func list(until words: Set<String>) -> ShellNode {
+        var items: [ShellNode] = []
+        while !atEnd {
+            skipNewlines()
+            guard !atEnd else { break }
+            if let word = currentWord, Self.terminators.contains(word) || words.contains(word) { break }
+            if isOperator(")") || isOperator(";;") { break }
+            if isOperator(";") || isOperator("&") {
+                k += 1
+                continue
+            }
+            let before = k
+            items.append(andOr())
+            if k == before { k += 1 }  // never stall on an unexpected token
+            if isOperator(";") || isOperator("&") { k += 1 }
+        }
+        return items.count == 1 ? items[0] : .list(items)
+    }
+
+    private mutating func andOr() -> ShellNode {
+        var node = pipeline()
+        while isOperator("&&") || isOperator("||") {
+            let isAnd = isOperator("&&")
+            k += 1
+            skipNewlines()
+            let right = pipeline()
+            node = isAnd ? .and(node, right) : .or(node, right)
+        }
+        return node
+    }
+
+    private mutating func pipeline() -> ShellNode {
+        var negated = false
+        if currentWord == "!" {
+            negated = true
+            k += 1
+        }
+        var stages = [command()]
+        while isOperator("|") {
+            k += 1
+            skipNewlines()
+            stages.append(command())
+        }
+        let node = stages.count == 1 ? stages[0] : .pipeline(stages)
+        return negated ? .not(node) : node
+    }
+
+    private mutating func command() -> ShellNode {
+        guard depth < Self.maximumDepth else {
+            k = tokens.count
+            return .list([])
+        }
+        depth += 1
+        defer { depth -= 1 }
+        if isOperator("(") {
+            k += 1
+            let body = list(until: [])
+            if isOperator(")") { k += 1 }
+            skipRedirections()
+            return .group(body)
+        }
+        switch currentWord {
+        case "if"?: return ifClause()
+        case "while"?, "until"?:
+            k += 1
+            let condition = list(until: ["do"])
+            let body = doGroup()
+            return .loop(condition: condition, body: body)
+        case "for"?: return forLoop()
+        case "case"?: return caseClause()
+        case "{"?:
+            k += 1
+            let body = list(until: ["}"])
+            if currentWord == "}" { k += 1 }
+            skipRedirections()
+            return .group(body)
+        case "function"?:
+            k += 1
+            guard case .word(let name)? = current else { return .list([]) }
+            k += 1
+            if isOperator("("), k + 1 < tokens.count, case .op(")", _) = tokens[k + 1] { k += 2 }
+            skipNewlines()
+            return .function(name: name.text, body: command())
+        default:
+            break
+        }
+        // `NAME ( ) BODY`
+        if let name = currentWord, k + 2 < tokens.count, case .op("(", _) = tokens[k + 1], case .op(")", _) = tokens[k + 2] {
+            k += 3
+            skipNewlines()
+            return .function(name: name, body: command())
+        }
+        return .command(simpleCommand())
+    }
+
+    private mutating func ifClause() -> ShellNode {
+        k += 1  // if
+        var branches: [(ShellNode, ShellNode)] = []
+        var otherwise: ShellNode?
+        var condition = list(until: [])
+        while !atEnd {
+            if currentWord == "then" { k += 1 }
+            let body = list(until: [])
+            branches.append((condition, body))
+            if currentWord == "elif" {
+                k += 1
+                condition = list(until: [])
+                continue
+            }
+            if currentWord == "else" {
+                k += 1
+                otherwise = list(until: [])
+            }
+            break
+        }
+        if branches.isEmpty { branches.append((condition, .list([]))) }
+        if currentWord == "fi" { k += 1 }
+        skipRedirections()
+        return .ifClause(branches: branches, otherwise: otherwise)
+    }
+
+    private mutating func doGroup() -> ShellNode {
+        skipNewlines()
+        if currentWord == "do" { k += 1 }
+        let body = list(until: [])
+        if currentWord == "done" { k += 1 }
+        skipRedirections()
+        return body
+    }
+
+    private mutating func forLoop() -> ShellNode {
+        k += 1  // for
+        guard case .word(let variable)? = current else { return .list([]) }
+        k += 1
+        var items: [ShellWord]?
+        skipNewlines()
+        if currentWord == "in" {
+            k += 1
+            var words: [ShellWord] = []
+            while case .word(let word)? = current {
+                words.append(word)
+                k += 1
+            }
+            items = words
+        }
+        if isOperator(";") { k += 1 }
+        return .forLoop(variable: variable.text, items: items, body: doGroup())
+    }
+
+    private mutating func caseClause() -> ShellNode {
+        k += 1  // case
+        guard case .word(let subject)? = current else { return .list([]) }
+        k += 1
+        skipNewlines()
+        if currentWord == "in" { k += 1 }
+        var items: [([ShellWord], ShellNode)] = []
+        while !atEnd {
+            skipNewlines()
+            if currentWord == "esac" {
+                k += 1
+                break
+            }
+            if isOperator("(") { k += 1 }
+            var patterns: [ShellWord] = []
+            while case .word(let word)? = current {
+                patterns.append(word)
+                k += 1
+                if isOperator("|") { k += 1 } else { break }
+            }
+            guard isOperator(")") else {
+                // Not a pattern list: skip the token and try again.
+                if !atEnd { k += 1 }
+                continue
+            }
+            k += 1
+            let body = list(until: ["esac"])
+            items.append((patterns, body))
+            if isOperator(";;") { k += 1 }
+        }
+        skipRedirections()
+        return .caseClause(subject: subject, items: items)
+    }
+
+    private static let redirections: Set<String> = ["<", ">", ">>", "<<", "<<-", "<<<", ">&", "<&", "&>", ">|", "<>"]
+
+    private mutating func skipRedirections() {
+        while case .op(let op, _)? = current, Self.redirections.contains(op) {
+            k += 1
+            if case .word? = current { k += 1 }
+        }
+    }
+
+    /// Assignments, words and redirections up to an operator other than a redirection, or a newline.
+    private mutating func simpleCommand() -> ShellCommand {
+        var assignments: [(String, ShellWord)] = []
+        var words: [ShellWord] = []
+        var line = 0
+        while let token = current {
+            switch token {
+            case .newline:
+                return ShellCommand(assignments: assignments, words: words, line: line)
+            case .op(let op, _):
+                guard Self.redirections.contains(op) else {
+                    return ShellCommand(assignments: assignments, words: words, line: line)
+                }
+                skipRedirections()
+            case .word(let word):
+                if line == 0 { line = word.line }
+                // Reserved words end a command only where a command would start.
+                if words.isEmpty, assignments.isEmpty, let plain = word.plainText, Self.terminators.contains(plain) {
+                    return ShellCommand(assignments: assignments, words: words, line: line)
+                }
+                if words.isEmpty, let assignment = word.assignment {
+                    assignments.append(assignment)
+                } else {
+                    words.append(word)
+                }
+                k += 1
+            }
+        }
+        return ShellCommand(assignments: assignments, words: words, line: line)
+    }
+}
+
+extension ShellNode {
+    /// Every simple command in the text, whether it would run or not, in order.
+    var simpleCommands: [ShellCommand] {
+        var result: [ShellCommand] = []
+        var pending = [self]
+        while let node = pending.popLast() {
+            switch node {
+            case .command(let command): result.append(command)
+            case .list(let items), .pipeline(let items): pending += items.reversed()
+            case .and(let a, let b), .or(let a, let b), .loop(let a, let b): pending += [b, a]
+            case .not(let inner), .group(let inner), .function(_, let inner), .forLoop(_, _, let inner): pending.append(inner)
+            case .ifClause(let branches, let otherwise):
+                pending += ([otherwise].compactMap { $0 } + branches.reversed().flatMap { [$0.body, $0.condition] })
+            case .caseClause(_, let items): pending += items.reversed().map(\.body)
+            }
+        }
+        return result
+    }
+}

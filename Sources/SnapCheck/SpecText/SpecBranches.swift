@@ -1,0 +1,69 @@
+// Which `%if` branches rpm took in one parse. librpmbuild drops the lines of
+// branches it did not take and keeps no line numbers, so every condition of
+// the spec is evaluated again by librpm itself right after the parse, in the
+// parse's macro context, and a line is in a taken branch when every condition
+// around it came out the way its branch needs.
+
+/// The value of every `%if`-family condition of a spec in one parse.
+public struct SpecBranches: Sendable, Hashable {
+    /// Per directive line: the condition's value; absent when it could not be evaluated.
+    public var values: [Int: Bool]
+
+    public init(values: [Int: Bool]) {
+        self.values = values
+    }
+
+    /// The expressions that tell every condition's value when expanded right
+    /// after the parse (`SpecOptions.expressions`): `%[EXPR]` for `%if`/`%elif`,
+    /// the arch or OS list and `%{_target_cpu}`/`%{_target_os}` for the others.
+    public static func queries(for source: SpecSource) -> [String] {
+        var queries: [String] = ["%{_target_cpu}", "%{_target_os}"]
+        for condition in source.allConditions {
+            queries.append(query(condition))
+        }
+        return queries
+    }
+
+    private static func query(_ condition: SpecCondition) -> String {
+        condition.isArchCondition ? condition.expression : "%[\(condition.expression)]"
+    }
+
+    /// The values, from the expansions a parse returned for `queries(for:)`.
+    public init(source: SpecSource, expansions: [String: String]) {
+        var values: [Int: Bool] = [:]
+        let cpu = expansions["%{_target_cpu}"]?.trimmingWhitespace
+        let os = expansions["%{_target_os}"]?.trimmingWhitespace
+        for condition in source.allConditions {
+            guard let expanded = expansions[Self.query(condition)]?.trimmingWhitespace else { continue }
+            let keyword = condition.keyword
+            if condition.isArchCondition {
+                let target = keyword.hasSuffix("arch") ? cpu : os
+                guard let target, !target.isEmpty else { continue }
+                let listed = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).contains { $0 == target }
+                values[condition.line] = keyword.hasPrefix("ifn") ? !listed : listed
+            } else if let number = Int(expanded) {
+                values[condition.line] = number != 0
+            } else if !expanded.isEmpty, !expanded.contains(RefusedExpansion.markerPrefix) {
+                // A string result: rpm takes a non-empty string as true.
+                values[condition.line] = true
+            }
+            // Empty: rpm could not evaluate it (an error); the value stays unknown.
+        }
+        self.values = values
+    }
+
+    /// Whether `line` lies in branches rpm took: every enclosing condition is
+    /// true where the line is in its `%if` part and false where it is in its
+    /// `%else` part; nil when a condition's value is not known.
+    public func isTaken(line: Int, in source: SpecSource) -> Bool? {
+        var known = true
+        for condition in source.enclosingConditions(ofLine: line) {
+            guard let value = values[condition.line] else {
+                known = false
+                continue
+            }
+            if value == condition.inElseBranch { return false }
+        }
+        return known ? true : nil
+    }
+}
