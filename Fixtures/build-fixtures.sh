@@ -45,6 +45,7 @@ jobs=(
 "el6-stock|el6-stock|builds/el6-stock|srpm|el6|qemu-0.12.1.2.tar.gz|x86_64|w2.xzdio|-|-"
 "el6-rhev|el6-rhev|builds/el6-rhev|srpm|el6|qemu-0.12.1.2.tar.gz|x86_64|w2.xzdio|-|-"
 "el6-stock-with-rhev-features|el6-stock|builds/el6-stock-with-rhev-features|-|el6|qemu-0.12.1.2.tar.gz|x86_64|w2.xzdio|--with rhev_features|-"
+"spec-exe-disagree|el6-stock|builds/spec-exe-disagree|srpm|el6|qemu-0.12.1.2.tar.gz|x86_64|w2.xzdio|--with rhev_features|-"
 "el6-gap|el6-gap|builds/el6-gap|srpm|el6.2|qemu-0.12.1.2.tar.gz|x86_64|w2.xzdio|-|qemu-kvm-Remove-live-snapshot-commands.patch"
 "el7-stock|el7-stock|builds/el7-stock|srpm|el7|qemu-1.5.3.tar.gz|x86_64|w2.xzdio|-|-"
 "el7-rhev|el7-rhev|builds/el7-rhev|srpm|el7|qemu-1.5.3.tar.gz|x86_64|w2.xzdio|-|-"

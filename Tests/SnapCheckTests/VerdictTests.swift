@@ -55,7 +55,7 @@ struct VerdictTests {
         let deciding = build.evidence.filter { $0.layer == .spec && $0.role == .deciding }
         #expect(deciding.allSatisfy { $0.rule == fixture.specRule }, "\(deciding.map(\.rule))")
         let lines = Set(deciding.filter { $0.source.hasSuffix("\(fixture.id).spec") }.compactMap(\.line))
-        #expect(Set(fixture.specLines).isSubset(of: lines), "deciding lines \(lines.sorted())")
+        #expect(Set(fixture.specLines) == lines, "deciding lines \(lines.sorted())")
     }
 
     @Test("The bare spec file gives the same verdict and lines as the SRPM", arguments: FixtureExpectation.all)
@@ -68,8 +68,8 @@ struct VerdictTests {
         #expect(result.errors.isEmpty)
         #expect(build.verdict.rawValue == fixture.verdict)
         #expect(build.inputs.map(\.kind) == [.spec])
-        let lines = Set(build.evidence.filter { $0.layer == .spec && $0.role == .deciding }.compactMap(\.line))
-        #expect(Set(fixture.specLines).isSubset(of: lines), "deciding lines \(lines.sorted())")
+        let lines = Set(build.evidence.filter { $0.source == spec && $0.role == .deciding }.compactMap(\.line))
+        #expect(Set(fixture.specLines) == lines, "deciding lines \(lines.sorted())")
     }
 
     @Test("Without its helper script a 2.9+ spec falls back to %have_live_block_ops", arguments: [("ev-212", Verdict.enabled, 25), ("ma-210", .disabled, 30)])
@@ -121,23 +121,26 @@ struct GroupingTests {
         #expect(result.exitStatus == .contradictsExpectation)
     }
 
-    @Test("A rhev-named build whose executable lacks the commands is inconsistent, trusting the executable")
+    @Test("A rhev-named build whose executable lacks the commands is disabled, and the name is a loud warning")
     func rhevNameWithoutCommands() throws {
         let build = try #require(audit([try fixtureDirectory("rhev-disabled")]).builds.first)
-        #expect(build.verdict == .inconsistent)
-        #expect(build.trustedLayer == .executable)
-        #expect(build.trustedVerdict == .disabled)
-        #expect(build.evidence.contains { $0.role == .contradicting && $0.rule == "header-rhev-name" })
+        #expect(build.verdict == .disabled)
+        #expect(build.trustedLayer == nil)
+        #expect(build.evidence.contains { $0.role == .deciding && $0.layer == .executable })
+        #expect(!build.evidence.contains { $0.layer == .header && $0.supports != nil })
+        let warning = try #require(build.evidence.first { $0.role == .warning })
+        #expect(warning.rule == "name-contradicts-evidence")
+        #expect(warning.observed.contains("suggests enabled (header-rhev-name), but the executable evidence shows disabled"))
         #expect(!build.meetsExpectation)
     }
 
-    @Test("A stock-named build whose executable has the commands is inconsistent, trusting the executable")
+    @Test("A stock-named build whose executable has the commands is enabled: the name never outvotes evidence")
     func stockNameWithCommands() throws {
         let build = try #require(audit([try fixtureDirectory("el6-stock-with-rhev-features")]).builds.first)
-        #expect(build.verdict == .inconsistent)
-        #expect(build.trustedLayer == .executable)
-        #expect(build.trustedVerdict == .enabled)
-        #expect(build.evidence.contains { $0.role == .contradicting && $0.rule == "header-stock-name" })
+        #expect(build.verdict == .enabled)
+        #expect(build.trustedLayer == nil)
+        #expect(build.evidence.contains { $0.role == .deciding && $0.layer == .executable })
+        #expect(build.evidence.contains { $0.role == .warning && $0.observed.contains("suggests disabled (header-stock-name)") })
     }
 
     @Test("--with rhev_features on the stock EL6 spec enables it and names the command line")
@@ -145,10 +148,9 @@ struct GroupingTests {
         _ = try Fixtures.built()
         let result = audit([Fixtures.source("specs/el6-stock.spec")]) { $0.with = ["rhev_features"] }
         let build = try #require(result.builds.first)
-        #expect(build.verdict == .inconsistent)
-        #expect(build.trustedLayer == .spec)
-        #expect(build.trustedVerdict == .enabled)
+        #expect(build.verdict == .enabled)
         #expect(build.evidence.contains { $0.role == .deciding && $0.observed.contains("--with rhev_features on the command line") })
+        #expect(build.evidence.contains { $0.role == .warning && $0.rule == "name-contradicts-evidence" })
     }
 
     @Test("Packages that are not QEMU builds are skipped in directories and refused when named")

@@ -27,11 +27,18 @@ public struct Build: Sendable, Hashable, Codable {
 extension Build {
     /// Decides the verdict from the evidence and marks each piece's role.
     ///
-    /// Every layer with evidence supporting a verdict votes. One value among
-    /// all votes is the verdict; several make the build `inconsistent`, with
-    /// the most trusted voting layer's value as `trustedVerdict`.
+    /// Every evidence layer (spec, executable, runtime) with evidence
+    /// supporting a verdict votes. One value among all votes is the verdict;
+    /// several make the build `inconsistent`, with the most trusted voting
+    /// layer's value as `trustedVerdict`. The header layer votes only when no
+    /// evidence layer does: a version fact decides alone, but never outvotes
+    /// or contradicts evidence (one that disagrees is a warning). Priors (a
+    /// package name) never vote; one that suggests another verdict than the
+    /// evidence decided adds a `name-contradicts-evidence` warning.
     static func decide(_ evidence: [Evidence]) -> (verdict: Verdict, layer: Layer?, trusted: Verdict?, evidence: [Evidence]) {
-        let voting = evidence.filter { $0.supports != nil }
+        let allVotes = evidence.filter { $0.supports != nil }
+        let evidenceVotes = allVotes.filter { $0.layer != .header }
+        let voting = evidenceVotes.isEmpty ? allVotes : evidenceVotes
         let values = Set(voting.compactMap(\.supports))
         guard let topLayer = voting.map(\.layer).max() else {
             return (.unknown, nil, nil, evidence.map { var e = $0; e.role = .note; return e })
@@ -39,15 +46,29 @@ extension Build {
         let topValues = Set(voting.filter { $0.layer == topLayer }.compactMap(\.supports))
         let trusted: Verdict? = topValues.count == 1 ? topValues.first : nil
         let verdict: Verdict = values.count == 1 ? values.first! : .inconsistent
-        let marked = evidence.map { item -> Evidence in
+        let counts = Set(voting.map(\.layer))
+        var marked = evidence.map { item -> Evidence in
             var e = item
             switch item.supports {
             case nil: e.role = .note
             case trusted where item.layer == topLayer: e.role = .deciding
             case trusted: e.role = .supporting
+            case _ where !counts.contains(item.layer): e.role = .warning
             default: e.role = .contradicting
             }
             return e
+        }
+        // One warning per build: the first package whose name says otherwise, and how many more do.
+        if let shown = trusted, shown == .enabled || shown == .disabled {
+            let priors = evidence.filter { $0.prior != nil && $0.prior != shown }.sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
+            if let prior = priors.first {
+                let others = priors.count > 1 ? " (and \(priors.count - 1) more package\(priors.count > 2 ? "s" : ""))" : ""
+                var warning = Evidence(Rules.nameContradicts, source: prior.source, line: prior.line,
+                                       observed: "\(prior.observed)\(others) suggests \(prior.prior!.rawValue) (\(prior.rule)), but the \(topLayer.rawValue) evidence shows \(shown.rawValue)",
+                                       supports: nil)
+                warning.role = .warning
+                marked.append(warning)
+            }
         }
         return (verdict, verdict == .inconsistent ? topLayer : nil, verdict == .inconsistent ? trusted : nil, marked)
     }

@@ -107,7 +107,7 @@ struct InputReader: Sendable {
                                 sha256: try fileDigest?.value() ?? FileDigest.sha256(path: path)),
             sourceNVR: source.nvr, name: source.name, epoch: header.epoch, version: source.version, release: source.release,
             arch: header.isSource || header.arch == "noarch" ? nil : header.arch,
-            evidence: [HeaderRules.evaluate(header, era: era, source: path)], pending: nil)
+            evidence: HeaderRules.evaluate(header, era: era, version: source.version, release: source.release, source: path), pending: nil)
 
         if header.isSource {
             let material = try specMaterial(fromSourcePackage: package)
@@ -177,7 +177,7 @@ struct InputReader: Sendable {
         let bytes = try Self.readWhole(path, limit: Self.textLimit)
         let directory = (path as NSString).deletingLastPathComponent
         var helpers: [String: (path: String, text: String)] = [:]
-        for dir in [options.sourcesDirectory, directory.isEmpty ? "." : directory].compactMap({ $0 }) {
+        for dir in Self.helperDirectories(ofSpecIn: directory.isEmpty ? "." : directory, sources: options.sourcesDirectory) {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
             for name in names.sorted() where name.hasSuffix(".sh") && helpers[name] == nil {
                 let helperPath = (dir as NSString).appendingPathComponent(name)
@@ -199,6 +199,18 @@ struct InputReader: Sendable {
             arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence))
     }
 
+    /// Where a bare spec's helper scripts are looked up, in order: `--sources`,
+    /// the spec's own directory, and `../SOURCES` when the spec sits in a
+    /// `SPECS` directory (the dist-git layout of CentOS and Fedora: `SPECS/x.spec`
+    /// beside `SOURCES/build_configure.sh`).
+    static func helperDirectories(ofSpecIn directory: String, sources: String?) -> [String] {
+        var directories = [sources, directory].compactMap { $0 }
+        if (directory as NSString).lastPathComponent == "SPECS" {
+            directories.append(((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("SOURCES"))
+        }
+        return directories
+    }
+
     /// Evaluates a spec for `arch` without running its shell or Lua expansions
     /// (unless evaluation is `.inProcess`: then rpm runs them, in this process).
     func evaluate(_ material: SpecMaterial, arch: String?, withSourceHeader: Bool) throws -> (ParsedSpec, [Evidence]) {
@@ -209,7 +221,8 @@ struct InputReader: Sendable {
         let text = trusted ? neutral : SpecSource.trimmedForParse(neutral)
         let specOptions = SpecOptions(
             defines: options.defines, with: options.with, without: options.without, targetArch: arch,
-            sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead, expressions: SpecRules.expressions)
+            sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead,
+            expressions: SpecRules.expressions(for: source))
         let parsed = try options.specEvaluation.evaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)
         var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
                                  refused: refused, options: specOptions).evaluate()
@@ -218,9 +231,11 @@ struct InputReader: Sendable {
         if withSourceHeader {
             let p = parsed.sourcePackage
             let era = Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
-            var header = HeaderRules.evaluate(parsed.packages.first ?? p, era: era, source: material.displayPath)
-            header.line = source.line(ofTag: "Name")
-            evidence.append(header)
+            for var header in HeaderRules.evaluate(parsed.packages.first ?? p, era: era, version: p.version, release: p.release,
+                                                   source: material.displayPath) {
+                header.line = source.line(ofTag: "Name")
+                evidence.append(header)
+            }
         }
         return (parsed, evidence)
     }

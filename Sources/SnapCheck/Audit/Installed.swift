@@ -57,7 +57,7 @@ extension Auditor {
                         release: source.release, arch: arch, evidence: evidence, pending: pending)
         }
         var observations = [observation(AuditedInput(path: name, kind: .installed, sha256: ""),
-                                         [HeaderRules.evaluate(header, era: era, source: name)], nil)]
+                                         HeaderRules.evaluate(header, era: era, version: source.version, release: source.release, source: name), nil)]
         var errors: [InputError] = []
         let base = root.hasSuffix("/") ? String(root.dropLast()) : root
         for file in header.files where file.isRegularFile && InputReader.isEmulatorPath(file.path) {

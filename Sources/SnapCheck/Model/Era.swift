@@ -1,6 +1,7 @@
 import RPM
 
 /// A family of QEMU builds that share one set of switches (see Docs/rules.md).
+/// Each milestone of the facts is stated here once; the rules ask the era.
 public enum Era: String, Sendable, Codable, CaseIterable {
     /// RHEL/CentOS 6 `qemu-kvm` 0.12.1.2 (Epoch 2): `--disable-rhev-features` / `--disable-live-snapshots`.
     case el6 = "el6"
@@ -8,11 +9,11 @@ public enum Era: String, Sendable, Codable, CaseIterable {
     case el7 = "el7-1.5.3"
     /// `qemu-kvm-rhev` 2.1.2: `--enable-live-block-ops` passed unconditionally.
     case rhev212 = "el7-rhev-2.1.2"
-    /// `qemu-kvm-rhev`/`-ev` 2.3 and 2.6: no switch at all.
-    case ev23 = "el7-ev-2.3-2.6"
-    /// `qemu-kvm-rhev`/`-ev`/`-ma` 2.9 to 2.12: a positional word through `build_configure.sh`.
-    case ev29 = "el7-2.9-2.12"
-    /// RHEL 8 and later `qemu-kvm` (Epoch 15): never gated.
+    /// `qemu-kvm-rhev`/`-ev` 2.3, 2.6 and 2.9: no switch at all.
+    case ev23 = "el7-ev-2.3-2.9"
+    /// `qemu-kvm-rhev`/`-ev`/`-ma` 2.10 to 2.12: a positional word through `build_configure.sh`.
+    case ev210 = "el7-2.10-2.12"
+    /// RHEL 8 and later `qemu-kvm` (Epoch 15, 17 on EL9): never gated.
     case el8 = "el8+"
     /// Fedora/EPEL `qemu` and upstream: never gated; the feature exists from 0.14.
     case upstream = "upstream"
@@ -31,16 +32,99 @@ public enum Era: String, Sendable, Codable, CaseIterable {
         let isFedora = name == "qemu" || release.contains(".fc")
         if isFedora { return .upstream }
         guard name.hasPrefix("qemu-kvm") else { return nil }
+        // Before 0.12 no downstream gate or backport exists: plain upstream QEMU (RHEL 6's development 0.11 builds).
+        if compareRPMVersions(version, "0.12") < 0 { return .upstream }
         let isEL8Release = release.range(of: #"\.(module\+)?el(8|9|1[0-9])"#, options: .regularExpression) != nil
-        if epoch == 15 || isEL8Release { return .el8 }
+        if epoch == 15 || epoch == 17 || isEL8Release { return .el8 }
         if version.hasPrefix("0.12.") { return .el6 }
         if version == "1.5.3" { return .el7 }
         if version.hasPrefix("2.1.") { return .rhev212 }
-        if version.hasPrefix("2.3.") || version.hasPrefix("2.6.") { return .ev23 }
-        if compareRPMVersions(version, "2.9") >= 0, compareRPMVersions(version, "2.13") < 0 { return .ev29 }
+        if version.hasPrefix("2.3.") || version.hasPrefix("2.6.") || version.hasPrefix("2.9.") { return .ev23 }
+        if compareRPMVersions(version, "2.10") >= 0, compareRPMVersions(version, "2.13") < 0 { return .ev210 }
         if compareRPMVersions(version, "3") >= 0 { return .el8 }
         return nil
     }
+
+    // MARK: Milestones (facts: "The switches, era by era")
+
+    /// QEMU introduced `blockdev-snapshot-sync` in 0.14.
+    static let firstVersionWithFeature = "0.14"
+    /// EL6: the QMP command exists from release 2.173.
+    static let el6FirstReleaseWithCommand = "2.173"
+    /// EL6 releases 2.197 up to (not including) 2.222, RHEL 6.2: a patch deleted the commands.
+    static let el6DeletedReleases = (from: "2.197", before: "2.222")
+    /// EL6 from release 2.222: configure's default is on.
+    static let el6FirstDefaultOnRelease = "2.222"
+    /// EL7 1.5.3: the live-block-ops option came in release 15.
+    static let el7FirstReleaseWithOption = "15"
+
+    /// The switches a configure call of this era can carry, each a pair of
+    /// flags (configure takes the last of a pair). An explicit flag is evidence
+    /// in every era (facts: a flag the tree did not know would fail configure).
+    var switches: [ConfigureSwitch] {
+        switch self {
+        case .el6: [.rhevFeatures, .liveSnapshots]
+        default: [.liveBlockOps]
+        }
+    }
+
+    /// What the version alone proves for every build of it, when it does.
+    func versionFact(version: String, release: String) -> VersionFact? {
+        switch self {
+        case .upstream, .el8:
+            return compareRPMVersions(version, Self.firstVersionWithFeature) >= 0 ? .noSwitch : .predatesFeature
+        case .ev23:
+            return .noSwitch
+        case .el6:
+            if compareRPMVersions(release, Self.el6FirstReleaseWithCommand) < 0 { return .predatesFeature }
+            if compareRPMVersions(release, Self.el6DeletedReleases.from) >= 0,
+               compareRPMVersions(release, Self.el6DeletedReleases.before) < 0 { return .commandsDeleted }
+            return nil
+        case .el7:
+            return compareRPMVersions(release, Self.el7FirstReleaseWithOption) < 0 ? .beforeOption : nil
+        case .rhev212, .ev210:
+            return nil
+        }
+    }
+
+    /// EL6 releases whose configure defaults to live snapshots on.
+    func defaultsOn(release: String) -> Bool {
+        self == .el6 && compareRPMVersions(release, Self.el6FirstDefaultOnRelease) >= 0
+    }
+}
+
+/// A fact about every build of a version, whatever its spec says.
+enum VersionFact: Sendable, Hashable {
+    /// No switch exists: the commands are always built (EL8+, upstream ≥ 0.14, rhev/ev 2.3–2.9).
+    case noSwitch
+    /// EL7 1.5.3 before release 15: the option does not exist yet, the commands are built.
+    case beforeOption
+    /// The version predates the feature (upstream < 0.14, EL6 < 2.173).
+    case predatesFeature
+    /// EL6 2.197–2.221: a patch deleted the commands.
+    case commandsDeleted
+
+    var verdict: Verdict {
+        switch self {
+        case .noSwitch, .beforeOption: .enabled
+        case .predatesFeature: .absent
+        case .commandsDeleted: .disabled
+        }
+    }
+}
+
+/// A configure option that turns live snapshots on or off, as a pair of flags.
+struct ConfigureSwitch: Sendable, Hashable {
+    var enabling: String
+    var disabling: String
+
+    var flags: [String] { [enabling, disabling] }
+
+    static let liveBlockOps = ConfigureSwitch(enabling: "--enable-live-block-ops", disabling: "--disable-live-block-ops")
+    static let rhevFeatures = ConfigureSwitch(enabling: "--enable-rhev-features", disabling: "--disable-rhev-features")
+    static let liveSnapshots = ConfigureSwitch(enabling: "--enable-live-snapshots", disabling: "--disable-live-snapshots")
+    /// Every flag of every era's switches.
+    static let allFlags = [liveBlockOps, rhevFeatures, liveSnapshots].flatMap(\.flags)
 }
 
 /// The flavour a package name carries: `qemu-kvm-ev` → `.ev`, `qemu-img-rhev` → `.rhev`.

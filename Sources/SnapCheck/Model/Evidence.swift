@@ -33,6 +33,9 @@ public struct Evidence: Sendable, Hashable, Codable {
         case supporting
         /// Supporting a different verdict than the trusted layer (why a build is inconsistent).
         case contradicting
+        /// Takes no part in the verdict but disagrees with it and must be seen: a
+        /// package name that says enabled on a build the evidence shows disabled.
+        case warning
         /// Recorded for the reader (versions, names seen, gaps); supports no verdict.
         case note
 
@@ -40,8 +43,9 @@ public struct Evidence: Sendable, Hashable, Codable {
             switch self {
             case .deciding: 0
             case .contradicting: 1
-            case .supporting: 2
-            case .note: 3
+            case .warning: 2
+            case .supporting: 3
+            case .note: 4
             }
         }
 
@@ -60,23 +64,27 @@ public struct Evidence: Sendable, Hashable, Codable {
     public var rule: String
     /// The verdict this evidence supports on its own; `nil` for notes.
     public var supports: Verdict?
+    /// What a prior (a package name) suggests; it never votes, and a verdict it
+    /// contradicts is reported as a warning.
+    public var prior: Verdict?
     /// Filled in when the build's verdict is computed.
     public var role: Role
 
-    public init(layer: Layer, source: String, line: Int? = nil, observed: String, rule: String, supports: Verdict?) {
+    public init(layer: Layer, source: String, line: Int? = nil, observed: String, rule: String, supports: Verdict?, prior: Verdict? = nil) {
         self.layer = layer
         self.source = source
         self.line = line
         self.observed = observed
         self.rule = rule
         self.supports = supports
+        self.prior = prior
         self.role = .note
     }
 }
 
 extension Evidence {
     /// Evidence interpreted by `rule`, in the rule's layer.
-    init(_ rule: Rule, source: String, line: Int? = nil, observed: String, supports: Verdict?) {
-        self.init(layer: rule.layer, source: source, line: line, observed: observed, rule: rule.id, supports: supports)
+    init(_ rule: Rule, source: String, line: Int? = nil, observed: String, supports: Verdict?, prior: Verdict? = nil) {
+        self.init(layer: rule.layer, source: source, line: line, observed: observed, rule: rule.id, supports: supports, prior: prior)
     }
 }

@@ -6,7 +6,7 @@ public struct Rule: Sendable, Hashable, Codable, Identifiable {
 }
 
 /// Every rule snapcheck applies, in a stable order. Ids never change meaning;
-/// `snapcheck --list-rules` prints this table and Docs/rules.md explains it.
+/// `snapcheck rules` prints this table and Docs/rules.md explains it.
 public enum Rules {
     // Spec layer
     public static let el6DisableFlag = Rule(id: "el6-disable-flag", layer: .spec, summary: "EL6: --disable-rhev-features or --disable-live-snapshots in the emulator's configure call turns live snapshots off.")
@@ -17,9 +17,12 @@ public enum Rules {
     public static let el7LiveBlockOps = Rule(id: "el7-live-block-ops", layer: .spec, summary: "EL7: --enable-live-block-ops or --disable-live-block-ops in the emulator's configure call decides.")
     public static let el7BeforeOption = Rule(id: "el7-before-option", layer: .spec, summary: "EL7 1.5.3 before release 15: the option does not exist and the commands are built.")
     public static let el7MissingOption = Rule(id: "el7-missing-option", layer: .spec, summary: "EL7 1.5.3 from release 15 or rhev 2.1.2: the emulator's configure call names no live-block-ops option.")
-    public static let evNoOption = Rule(id: "el7-ev-no-option", layer: .spec, summary: "rhev/ev 2.3 and 2.6: no option exists; the commands are always built.")
-    public static let positional = Rule(id: "el7-positional-live-block-ops", layer: .spec, summary: "2.9-2.12: the word enable/disable at the position build_configure.sh assigns to have_live_block_ops decides.")
-    public static let macroFallback = Rule(id: "el7-have-live-block-ops-macro", layer: .spec, summary: "2.9-2.12 without the helper script: the value of %have_live_block_ops (1 or 0) decides.")
+    public static let evNoOption = Rule(id: "el7-ev-no-option", layer: .spec, summary: "rhev/ev 2.3, 2.6 and 2.9: no option exists; the commands are always built.")
+    public static let positional = Rule(id: "el7-positional-live-block-ops", layer: .spec, summary: "2.10-2.12: the word enable/disable at the position build_configure.sh assigns to have_live_block_ops decides, when the call passes as many arguments as the script assigns.")
+    public static let macroFallback = Rule(id: "el7-have-live-block-ops-macro", layer: .spec, summary: "2.10-2.12: the value of %have_live_block_ops (1 or 0) decides without the helper script, and is checked against the positional word with it.")
+    public static let explicitSwitch = Rule(id: "explicit-switch", layer: .spec, summary: "In any other era (EL8+, upstream, rhev/ev 2.3-2.9, unknown): an explicit --enable/--disable-live-block-ops in the emulator's configure call still decides; no release string overrides it.")
+    public static let unresolvedArgument = Rule(id: "spec-unresolved-argument", layer: .spec, summary: "An argument of the emulator's configure call that the spec does not resolve ($VAR unset in %build, $(...), an undefined %{macro}, an untraced \"$@\", an expansion not run) could be or override the deciding flag: nothing is concluded.")
+    public static let ambiguousCalls = Rule(id: "spec-ambiguous-calls", layer: .spec, summary: "Several configure calls that build the emulator can run and they disagree: nothing is concluded.")
     public static let upstreamSince014 = Rule(id: "upstream-since-0.14", layer: .spec, summary: "EL8+, Fedora and upstream never gate the commands; they exist from QEMU 0.14.")
     public static let upstreamBefore014 = Rule(id: "upstream-before-0.14", layer: .spec, summary: "QEMU before 0.14 predates blockdev-snapshot-sync.")
     public static let noEmulatorCall = Rule(id: "spec-no-emulator-configure", layer: .spec, summary: "The spec, as evaluated for this arch, has no configure call that builds the system emulator.")
@@ -28,16 +31,18 @@ public enum Rules {
     public static let unknownEra = Rule(id: "unknown-era", layer: .spec, summary: "Name, epoch, version and release match no era snapcheck knows; nothing is concluded.")
 
     // Header layer
-    public static let headerStock = Rule(id: "header-stock-name", layer: .header, summary: "EL6/EL7 qemu-kvm (Provides qemu-kvm-rhel, Conflicts qemu-kvm-rhev) is built without live block operations: a prior.")
-    public static let headerRHEV = Rule(id: "header-rhev-name", layer: .header, summary: "A -rhev or -ev name, or Provides qemu-kvm-rhev, marks a build with live block operations: a prior.")
-    public static let headerMA = Rule(id: "header-ma-name", layer: .header, summary: "A -ma name marks a build without live block operations: a prior.")
-    public static let headerNeverGated = Rule(id: "header-never-gated", layer: .header, summary: "EL8+ (Epoch 15) and Fedora qemu packages never gate the commands: enabled from 0.14, absent before.")
+    public static let headerStock = Rule(id: "header-stock-name", layer: .header, summary: "EL6/EL7 qemu-kvm (Provides qemu-kvm-rhel, Conflicts qemu-kvm-rhev) suggests a build without live block operations: a prior, never a vote.")
+    public static let headerRHEV = Rule(id: "header-rhev-name", layer: .header, summary: "A -rhev or -ev name, or Provides qemu-kvm-rhev, suggests a build with live block operations: a prior, never a vote.")
+    public static let headerMA = Rule(id: "header-ma-name", layer: .header, summary: "A -ma name suggests a build without live block operations: a prior, never a vote.")
+    public static let versionFact = Rule(id: "version-fact", layer: .header, summary: "Name, epoch, version and release alone decide where a fact holds for every build of them: EL8+, upstream from 0.14, rhev/ev 2.3-2.9, EL7 1.5.3 before release 15 -> enabled; upstream before 0.14, EL6 before 2.173 -> absent; EL6 2.197-2.221 -> disabled.")
     public static let headerUnfamiliar = Rule(id: "header-unfamiliar", layer: .header, summary: "A header snapcheck cannot place in an era proves nothing.")
+    public static let nameContradicts = Rule(id: "name-contradicts-evidence", layer: .header, summary: "The package name suggests one verdict and the deciding evidence shows another (an -ev build that is disabled): a warning, the regression a SIG watches for.")
 
     // Executable layer
-    public static let exeQMPNames = Rule(id: "exe-qmp-names", layer: .executable, summary: "EL6, EL7 1.5.3 and rhev 2.1.2: the gated QMP names exist as NUL-terminated strings only in enabled builds.")
-    public static let exeHMPNames = Rule(id: "exe-hmp-names", layer: .executable, summary: "2.9-2.12: QMP names stay in disabled builds; only the HMP name snapshot_blkdev tells.")
-    public static let exeNotGated = Rule(id: "exe-not-gated", layer: .executable, summary: "Builds without a gate: command names in the executable are recorded but prove nothing.")
+    public static let exeQMPNames = Rule(id: "exe-qmp-names", layer: .executable, summary: "EL6 and EL7 1.5.3: the gated QMP names exist as NUL-terminated strings only in enabled builds.")
+    public static let exeHMPNames = Rule(id: "exe-hmp-names", layer: .executable, summary: "2.10-2.12: QMP names stay in disabled builds; only the HMP name snapshot_blkdev tells.")
+    public static let exeNotGated = Rule(id: "exe-not-gated", layer: .executable, summary: "Builds without a known gate signature (no switch, rhev 2.1.2, unknown eras): command names in the executable are recorded but prove nothing.")
+    public static let exeMissing = Rule(id: "exe-content-missing", layer: .executable, summary: "The header lists an emulator whose content the payload does not hold (or a link to one outside it): nothing was scanned.")
     public static let exeNotELF = Rule(id: "exe-not-elf", layer: .executable, summary: "The emulator path holds no ELF executable (a wrapper script): nothing to scan.")
 
     // Runtime layer
@@ -51,10 +56,11 @@ public enum Rules {
     /// All rules, in the order they are documented.
     public static let all: [Rule] = [
         el6DisableFlag, el6DefaultOn, el6Deleted, el6PreCommand, el6Undetermined,
-        el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback,
-        upstreamSince014, upstreamBefore014, noEmulatorCall, refusedExpansion, specEvaluationMode, unknownEra,
-        headerStock, headerRHEV, headerMA, headerNeverGated, headerUnfamiliar,
-        exeQMPNames, exeHMPNames, exeNotGated, exeNotELF,
+        el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback, explicitSwitch,
+        upstreamSince014, upstreamBefore014, noEmulatorCall, unresolvedArgument, ambiguousCalls,
+        refusedExpansion, specEvaluationMode, unknownEra,
+        headerStock, headerRHEV, headerMA, versionFact, headerUnfamiliar, nameContradicts,
+        exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeMissing,
         qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpVersion, qmpHMPHelp,
     ]
 }

@@ -170,6 +170,7 @@ public struct JSONRenderer: ReportRenderer {
         var observed: String
         var rule: String
         var supports: Verdict?
+        var prior: Verdict?
         var role: Evidence.Role
 
         init(_ e: Evidence) {
@@ -179,6 +180,7 @@ public struct JSONRenderer: ReportRenderer {
             observed = e.observed
             rule = e.rule
             supports = e.supports
+            prior = e.prior
             role = e.role
         }
 
@@ -190,9 +192,10 @@ public struct JSONRenderer: ReportRenderer {
             try c.encode(observed, forKey: .observed)
             try c.encode(rule, forKey: .rule)
             try c.encode(supports, forKey: .supports)  // null for notes
+            try c.encodeIfPresent(prior, forKey: .prior)
             try c.encode(role, forKey: .role)
         }
 
-        enum CodingKeys: String, CodingKey { case layer, source, line, observed, rule, supports, role }
+        enum CodingKeys: String, CodingKey { case layer, source, line, observed, rule, supports, prior, role }
     }
 }

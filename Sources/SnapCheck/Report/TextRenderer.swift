@@ -28,7 +28,7 @@ public struct TextRenderer: ReportRenderer {
             if let layer = build.trustedLayer {
                 out += "  layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")\n"
             }
-            for e in build.evidence where verbose || e.role == .deciding || e.role == .contradicting {
+            for e in build.evidence where verbose || e.role == .deciding || e.role == .contradicting || e.role == .warning {
                 let place = e.line.map { "\(e.source):\($0)" } ?? e.source
                 out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(e.rule)\n"
                 out += "      \(place)\n      \(e.observed)\n"

@@ -2,21 +2,28 @@ import RPM
 
 /// Reads an evaluated spec file (facts: "Spec (intent)").
 ///
-/// librpmbuild gives the expanded `%build` section without line numbers; the
-/// deciding flag is then found again in the original text, and the macro
-/// definitions and conditions that produced it are followed back so the
-/// evidence names real lines.
+/// librpmbuild gives the expanded `%build` section without line numbers. The
+/// configure calls in it are followed as the shell would run them; the deciding
+/// flag is then found again in the original text, in a branch rpm took, and the
+/// macro definitions and conditions that produced it are followed back so the
+/// evidence names real lines. Every conclusion drawn from the *absence* of a flag
+/// needs every argument of the call resolved; an argument the spec does not
+/// resolve, or an expansion that was not run on the deciding path, makes the
+/// spec say nothing.
 struct SpecRules {
     /// Macros read back right after the parse, before rpm's state is reset.
     static let macrosToRead = ["rhev", "have_live_block_ops", "pkgsuffix", "disable_rhev_features_arg"]
-    /// Expressions expanded right after the parse.
-    static let expressions = ["%{with rhev_features}"]
+
+    /// Expressions expanded right after the parse: bconds, and every condition's value.
+    static func expressions(for source: SpecSource) -> [String] {
+        ["%{with rhev_features}"] + SpecBranches.queries(for: source)
+    }
 
     let parsed: ParsedSpec
     let source: SpecSource
     /// The spec file as the report names it (`x.spec`, or `pkg.src.rpm:x.spec`).
     let path: String
-    /// Helper scripts by file name, from next to the spec or from the SRPM payload.
+    /// Helper scripts by file name, from next to the spec, `SOURCES/` or the SRPM payload.
     let helpers: [String: (path: String, text: String)]
     /// Expansions refused before rpm saw the text.
     let refused: [RefusedExpansion]
@@ -24,6 +31,10 @@ struct SpecRules {
     let options: SpecOptions
     /// The configure commands of the original text, found once.
     private let regions: [SpecRegion]
+    /// Which branches rpm took in this parse.
+    private let branches: SpecBranches
+    /// Macros whose value came from an expansion replaced by `%{nil}` (directly or through other macros).
+    private let emptiedMacros: Set<String>
 
     init(parsed: ParsedSpec, source: SpecSource, path: String, helpers: [String: (path: String, text: String)],
          refused: [RefusedExpansion], options: SpecOptions) {
@@ -34,6 +45,8 @@ struct SpecRules {
         self.refused = refused
         self.options = options
         self.regions = source.configureRegions()
+        self.branches = SpecBranches(source: source, expansions: parsed.expansions)
+        self.emptiedMacros = source.macros(dependingOnLines: Set(refused.filter { $0.marker == nil }.map(\.line)))
     }
 
     var era: Era? {
@@ -44,127 +57,246 @@ struct SpecRules {
     func evaluate() -> [Evidence] {
         var evidence = refused.map {
             Evidence(Rules.refusedExpansion, source: path, line: $0.line,
-                     observed: "\($0.kind == .lua ? "Lua" : "shell") expansion \($0.text) not executed", supports: nil)
+                     observed: "\($0.kind == .lua ? "Lua" : "shell") expansion \($0.text) not executed"
+                        + ($0.marker == nil ? " (evaluated as empty)" : " (its value is unknown wherever it is used)"),
+                     supports: nil)
         }
-        var decided = decide()
-        let dependsOn = Set(decided.flatMap { $0.line.map { source.logicalLineRange(containing: $0) } ?? (0...0) })
-        if let gap = refused.first(where: { dependsOn.contains($0.line) }) {
-            decided = decided.map {
-                var e = $0
-                e.observed += " (depends on the expansion at line \(gap.line), which was not executed)"
-                e.supports = nil
-                return e
-            }
-        }
-        evidence += decided
+        evidence += taintChecked(decide())
         return evidence
+    }
+
+    // MARK: Deciding
+
+    private var who: String {
+        let p = parsed.sourcePackage
+        return "\(p.name) \(p.epoch.map { "\($0):" } ?? "")\(p.version)-\(p.release)"
     }
 
     /// The deciding evidence and its chain.
     private func decide() -> [Evidence] {
         let p = parsed.sourcePackage
-        let who = "\(p.name) \(p.epoch.map { "\($0):" } ?? "")\(p.version)-\(p.release)"
-        guard let era else {
-            return [Evidence(Rules.unknownEra, source: path, line: source.line(ofTag: "Name"), observed: "\(who): no known era", supports: nil)]
-        }
-        switch era {
-        case .el8, .upstream:
-            let since = compareRPMVersions(p.version, "0.14") >= 0
-            return [Evidence(since ? Rules.upstreamSince014 : Rules.upstreamBefore014, source: path, line: source.line(ofTag: "Version"),
-                             observed: "\(who) (\(era.rawValue)): version \(p.version)", supports: since ? .enabled : .absent)]
-        case .ev23:
-            return [Evidence(Rules.evNoOption, source: path, line: source.line(ofTag: "Version"),
-                             observed: "\(who): rhev/ev \(p.version) has no live-block-ops option", supports: .enabled)]
-        case .el6, .el7, .rhev212, .ev29:
-            break
-        }
-
         let calls = ConfigureCalls.find(in: parsed.build ?? "")
-        guard let main = ConfigureCalls.mainEmulatorCall(in: calls) else {
+        let candidates = ConfigureCalls.emulatorCalls(in: calls)
+        let fact = era?.versionFact(version: p.version, release: p.release)
+
+        if candidates.isEmpty {
+            if let era, let fact { return factEvidence(fact, era: era) }
+            guard era != nil else { return [unknownEra] }
             return [Evidence(Rules.noEmulatorCall, source: path,
                              observed: "\(calls.count) configure call(s) in %build, none builds the system emulator (target \(options.targetArch ?? "host"))",
                              supports: nil)]
         }
-        let callDescription = describe(main)
+        let outcomes = candidates.map { decide(call: $0, fact: fact) }
+        let verdicts = Set(outcomes.map { $0.first?.supports })
+        guard verdicts.count == 1 else {
+            let listed = zip(candidates, outcomes).map { call, outcome in
+                "\(describe(call)) (line \(regionStart(of: call).map(String.init) ?? "?")): \(outcome.first?.supports?.rawValue ?? "nothing")"
+            }
+            return [Evidence(Rules.ambiguousCalls, source: path, line: candidates.first.flatMap(regionStart(of:)),
+                             observed: "\(candidates.count) configure calls build the emulator and disagree: \(listed.joined(separator: "; "))",
+                             supports: nil)]
+        }
+        return outcomes[0]
+    }
 
+    /// What one emulator configure call says, in this spec's era.
+    private func decide(call: ConfigureCall, fact: VersionFact?) -> [Evidence] {
+        let description = describe(call)
+        guard let era else {
+            // No era: only an explicit flag speaks.
+            if let explicit = switchEvidence(call, switches: ConfigureSwitch.allSwitches, rule: Rules.explicitSwitch) { return explicit }
+            return [unknownEra]
+        }
+        if let explicit = switchEvidence(call, switches: era.switches, rule: switchRule(era)) { return explicit }
+        // No flag of the era's switches in the call.
+        if era == .ev210, call.isHelperScript { return positional(call) }
+        if let fact, fact != .beforeOption { return factEvidence(fact, era: era) }
+        let unresolved = hiddenSwitches(in: call, era: era)
         switch era {
+        case .el6 where era.defaultsOn(release: parsed.sourcePackage.release):
+            if let blocker = unresolved.first { return [unresolvedEvidence(blocker, call: call, rule: Rules.el6DefaultOn)] }
+            return [Evidence(Rules.el6DefaultOn, source: path, line: regionStart(of: call),
+                             observed: "no disable flag in \(description), every argument resolved; release \(parsed.sourcePackage.release) defaults to on",
+                             supports: .enabled)]
+                + emptiedCarriers(of: ConfigureSwitch.rhevFeatures.flags + ConfigureSwitch.liveSnapshots.flags, in: call, rule: Rules.el6DefaultOn)
         case .el6:
-            for flag in ["--disable-rhev-features", "--disable-live-snapshots"] where main.hasFlag(flag) {
-                return chain(for: flag, rule: Rules.el6DisableFlag, observed: "\(flag) in \(callDescription)", supports: .disabled, main: main)
-            }
-            let line = source.line(ofTag: "Release")
-            if compareRPMVersions(p.release, "2.173") < 0 {
-                return [Evidence(Rules.el6PreCommand, source: path, line: line, observed: "release \(p.release) is before 2.173", supports: .absent)]
-            }
-            if compareRPMVersions(p.release, "2.197") >= 0, compareRPMVersions(p.release, "2.222") < 0 {
-                return [Evidence(Rules.el6Deleted, source: path, line: line, observed: "release \(p.release) is in 2.197-2.221", supports: .disabled)]
-            }
-            if compareRPMVersions(p.release, "2.222") >= 0 {
-                var evidence = [Evidence(Rules.el6DefaultOn, source: path, line: regionStart(of: main),
-                                         observed: "no disable flag in \(callDescription); release \(p.release) defaults to on", supports: .enabled)]
-                evidence += emptiedCarriers(of: ["--disable-rhev-features", "--disable-live-snapshots"], in: main, rule: Rules.el6DefaultOn)
-                return evidence
-            }
-            return [Evidence(Rules.el6Undetermined, source: path, line: line, observed: "no flag and release \(p.release) is in 2.173-2.196", supports: nil)]
-
-        case .el7, .rhev212, .ev29:
-            for (flag, verdict) in [("--enable-live-block-ops", Verdict.enabled), ("--disable-live-block-ops", .disabled)] where main.hasFlag(flag) {
-                return chain(for: flag, rule: Rules.el7LiveBlockOps, observed: "\(flag) in \(callDescription)", supports: verdict, main: main)
-            }
-            if era == .ev29 { return positional(main: main, callDescription: callDescription) }
-            if era == .el7, compareRPMVersions(p.release, "15") < 0 {
-                return [Evidence(Rules.el7BeforeOption, source: path, line: regionStart(of: main),
-                                 observed: "no live-block-ops option in \(callDescription); release \(p.release) is before 15", supports: .enabled)]
-            }
-            return [Evidence(Rules.el7MissingOption, source: path, line: regionStart(of: main),
-                             observed: "no live-block-ops option in \(callDescription)", supports: nil)]
+            return [Evidence(Rules.el6Undetermined, source: path, line: source.line(ofTag: "Release"),
+                             observed: "no flag and release \(parsed.sourcePackage.release) is in \(Era.el6FirstReleaseWithCommand)-2.196", supports: nil)]
+        case .el7 where fact == .beforeOption:
+            if let blocker = unresolved.first { return [unresolvedEvidence(blocker, call: call, rule: Rules.el7BeforeOption)] }
+            return [Evidence(Rules.el7BeforeOption, source: path, line: regionStart(of: call),
+                             observed: "no live-block-ops option in \(description); release \(parsed.sourcePackage.release) is before \(Era.el7FirstReleaseWithOption)",
+                             supports: .enabled)]
+        case .ev210:
+            return macroFallback(call: call, reason: "\(description) calls configure directly")
         default:
-            return []
+            return [Evidence(Rules.el7MissingOption, source: path, line: regionStart(of: call),
+                             observed: "no live-block-ops option in \(description)", supports: nil)]
         }
     }
 
-    /// 2.9-2.12: the word at have_live_block_ops' position in the helper-script call.
-    private func positional(main: ConfigureCall, callDescription: String) -> [Evidence] {
-        let scriptName = main.program.split(separator: "/").last.map(String.init) ?? main.program
-        if main.isHelperScript, let helper = helpers[scriptName] {
-            let map = HelperScriptMap(script: helper.text)
-            if let position = map.liveBlockOpsPosition, let name = map.liveBlockOpsParameter {
-                guard position < main.arguments.count else {
-                    return [Evidence(Rules.positional, source: path, line: regionStart(of: main),
-                                     observed: "\(scriptName) reads \(name) as argument \(position + 1) but the call passes \(main.arguments.count)",
-                                     supports: nil)]
-                }
-                let word = main.arguments[position]
-                let verdict: Verdict? = word == "enable" ? .enabled : word == "disable" ? .disabled : nil
-                var evidence = [Evidence(Rules.positional, source: helper.path, line: map.assignmentLine(of: name),
-                                         observed: "\(scriptName) assigns argument \(position + 1) of \(map.parameterNames.count) to \(name) and passes --${\(name)}-live-block-ops",
-                                         supports: verdict)]
-                evidence.insert(contentsOf: wordChain(word: word, position: position, parameter: name, of: main,
-                                                      scriptName: scriptName, supports: verdict), at: 0)
-                return evidence
+    private var unknownEra: Evidence {
+        Evidence(Rules.unknownEra, source: path, line: source.line(ofTag: "Name"), observed: "\(who): no known era", supports: nil)
+    }
+
+    /// The rule an explicit flag decides under in this era.
+    private func switchRule(_ era: Era) -> Rule {
+        switch era {
+        case .el6: Rules.el6DisableFlag
+        case .el7, .rhev212, .ev210: Rules.el7LiveBlockOps
+        case .ev23, .el8, .upstream: Rules.explicitSwitch
+        }
+    }
+
+    /// A fact of the version, cited at the tag that gives it.
+    private func factEvidence(_ fact: VersionFact, era: Era) -> [Evidence] {
+        let p = parsed.sourcePackage
+        switch fact {
+        case .noSwitch where era == .ev23:
+            return [Evidence(Rules.evNoOption, source: path, line: source.line(ofTag: "Version"),
+                             observed: "\(who): rhev/ev \(p.version) has no live-block-ops option", supports: .enabled)]
+        case .noSwitch:
+            return [Evidence(Rules.upstreamSince014, source: path, line: source.line(ofTag: "Version"),
+                             observed: "\(who) (\(era.rawValue)): version \(p.version)", supports: .enabled)]
+        case .predatesFeature where era == .el6:
+            return [Evidence(Rules.el6PreCommand, source: path, line: source.line(ofTag: "Release"),
+                             observed: "release \(p.release) is before \(Era.el6FirstReleaseWithCommand)", supports: .absent)]
+        case .predatesFeature:
+            return [Evidence(Rules.upstreamBefore014, source: path, line: source.line(ofTag: "Version"),
+                             observed: "\(who) (\(era.rawValue)): version \(p.version)", supports: .absent)]
+        case .commandsDeleted:
+            return [Evidence(Rules.el6Deleted, source: path, line: source.line(ofTag: "Release"),
+                             observed: "release \(p.release) is in \(Era.el6DeletedReleases.from)-2.221", supports: .disabled)]
+        case .beforeOption:
+            return [Evidence(Rules.el7BeforeOption, source: path, line: source.line(ofTag: "Release"),
+                             observed: "release \(p.release) is before \(Era.el7FirstReleaseWithOption); no emulator configure call to read", supports: .enabled)]
+        }
+    }
+
+    // MARK: Flags
+
+    /// The evidence of an explicit flag of `switches` in the call, or nil when it spells none.
+    /// A disabling flag of any switch wins; an unknown argument after the last
+    /// flag could override it, so then nothing is concluded.
+    private func switchEvidence(_ call: ConfigureCall, switches: [ConfigureSwitch], rule: Rule) -> [Evidence]? {
+        let readings = switches.map { (option: $0, reading: call.reading(of: $0.flags)) }.filter { $0.reading.flag != nil }
+        guard !readings.isEmpty else { return nil }
+        let chosen = readings.first { $0.reading.flag == $0.option.disabling } ?? readings[0]
+        let flag = chosen.reading.flag!
+        if let blocker = chosen.reading.hidden.first {
+            return [unresolvedEvidence(blocker, call: call, rule: rule, after: flag)]
+        }
+        let verdict: Verdict = flag == chosen.option.disabling ? .disabled : .enabled
+        return chain(for: flag, rule: rule, observed: "\(flag) in \(describe(call))", supports: verdict, call: call)
+    }
+
+    /// Unknown arguments of the call that could be a flag of any switch.
+    private func hiddenSwitches(in call: ConfigureCall, era: Era) -> [ShellArgument] {
+        call.arguments.filter { ConfigureCall.mayStandFor(ConfigureSwitch.allFlags, $0) }
+    }
+
+    private func unresolvedEvidence(_ argument: ShellArgument, call: ConfigureCall, rule: Rule, after flag: String? = nil) -> Evidence {
+        let place = flag.map { "after \($0) " } ?? ""
+        return Evidence(Rules.unresolvedArgument, source: path, line: regionStart(of: call),
+                        observed: "\(describe(call)) has an argument \(place)the spec does not resolve: \(explain(argument)); it could be or override the flag \(rule.id) reads",
+                        supports: nil)
+    }
+
+    /// What an unknown argument is, in words.
+    private func explain(_ argument: ShellArgument) -> String {
+        let pieces = argument.unresolved.map { piece -> String in
+            if piece.hasPrefix(RefusedExpansion.markerPrefix),
+               let expansion = refused.first(where: { $0.marker.map(piece.contains) ?? false }) {
+                return "the value of \(expansion.text) at line \(expansion.line), which was not run"
             }
+            if piece.hasPrefix("%") { return "\(piece), a macro rpm left undefined" }
+            if piece.contains("$@") || piece.contains("$*") { return "\(piece), arguments the spec does not show" }
+            if piece.hasPrefix("$(") || piece.hasPrefix("`") { return "\(piece), a command's output" }
+            return "\(piece), not set in %build"
         }
-        if let value = parsed.macros["have_live_block_ops"]?.trimmingWhitespace {
-            let verdict: Verdict? = value == "1" ? .enabled : value == "0" ? .disabled : nil
-            let site = pickDefinition(of: "have_live_block_ops", value: value)
-            var evidence = [Evidence(Rules.macroFallback, source: path, line: site?.line,
-                                     observed: "%have_live_block_ops is \(value); \(main.isHelperScript ? "\(scriptName) not found next to the spec or in the SRPM" : "no helper script in \(callDescription)")",
-                                     supports: verdict)]
-            if let site { evidence += conditionsChain(ofLine: site.line, rule: Rules.macroFallback, supports: verdict, depth: 0) }
-            return evidence
+        return "`\(argument.text)` (\(pieces.joined(separator: "; ")))"
+    }
+
+    // MARK: 2.10-2.12: the positional word
+
+    /// The word at have_live_block_ops' position in the helper-script call,
+    /// checked against `%have_live_block_ops`.
+    private func positional(_ call: ConfigureCall) -> [Evidence] {
+        let scriptName = call.programName
+        guard let helper = helpers[scriptName] else {
+            return macroFallback(call: call, reason: "\(scriptName) not found next to the spec, in SOURCES/ or in the SRPM")
         }
-        return [Evidence(Rules.positional, source: path, line: regionStart(of: main),
-                         observed: "\(callDescription): no live-block-ops word could be mapped (\(scriptName) \(helpers[scriptName] == nil ? "not found" : "has no --${...}-live-block-ops")) and %have_live_block_ops is undefined",
-                         supports: nil)]
+        let map = HelperScriptMap(script: helper.text)
+        guard let position = map.liveBlockOpsPosition, let name = map.liveBlockOpsParameter else {
+            return macroFallback(call: call, reason: "\(helper.path) passes no --${...}-live-block-ops")
+        }
+        let assigned = map.parameterNames.count
+        if let splitting = call.arguments.first(where: \.mayBeSplit) {
+            return [Evidence(Rules.unresolvedArgument, source: path, line: regionStart(of: call),
+                             observed: "the \(scriptName) call has an argument that may become several words or none: \(explain(splitting)); positions cannot be counted",
+                             supports: nil)]
+        }
+        // The script assigns the first `assigned` arguments; the options after them
+        // (`--target-list=...`) pass through "$@" to configure, after the word.
+        let positional = call.arguments.prefix { !$0.text.hasPrefix("--") }.count
+        let extras = call.arguments.dropFirst(positional)
+        guard positional == assigned, extras.allSatisfy({ $0.text.hasPrefix("--") }) else {
+            return [Evidence(Rules.positional, source: helper.path, line: map.assignmentLine(of: name),
+                             observed: "\(scriptName) assigns \(assigned) arguments but the call passes \(positional) before its options: the word for \(name) cannot be placed",
+                             supports: nil)]
+        }
+        let passed = ConfigureCall(program: "configure", arguments: Array(extras), lineInSection: call.lineInSection)
+        if let explicit = switchEvidence(passed, switches: [.liveBlockOps], rule: Rules.el7LiveBlockOps) {
+            return explicit
+        }
+        let argument = call.arguments[position]
+        guard argument.isKnown else {
+            return [Evidence(Rules.unresolvedArgument, source: path, line: regionStart(of: call),
+                             observed: "argument \(position + 1) of the \(scriptName) call is \(explain(argument))", supports: nil)]
+        }
+        let word = argument.text
+        guard let verdict: Verdict = word == "enable" ? .enabled : word == "disable" ? .disabled : nil else {
+            return [Evidence(Rules.positional, source: path, line: regionStart(of: call),
+                             observed: "argument \(position + 1) of the \(scriptName) call, which the script assigns to \(name), is '\(word)', neither enable nor disable",
+                             supports: nil)]
+        }
+        var evidence = wordChain(word: word, position: position, of: assigned, parameter: name, of: call, supports: verdict)
+        evidence.append(Evidence(Rules.positional, source: helper.path, line: map.assignmentLine(of: name),
+                                 observed: "\(scriptName) assigns argument \(position + 1) of \(assigned) to \(name) and passes --${\(name)}-live-block-ops",
+                                 supports: verdict))
+        // The macro the word is chosen by says the same, or the spec contradicts itself.
+        if let value = parsed.macros["have_live_block_ops"]?.trimmingWhitespace, let macro = macroVerdict(value), macro != verdict {
+            evidence += macroFallback(call: call, reason: "it disagrees with the word at argument \(position + 1)")
+        }
+        return evidence
+    }
+
+    private func macroVerdict(_ value: String) -> Verdict? {
+        value == "1" ? .enabled : value == "0" ? .disabled : nil
+    }
+
+    /// `%have_live_block_ops` read after the parse.
+    private func macroFallback(call: ConfigureCall, reason: String) -> [Evidence] {
+        guard let value = parsed.macros["have_live_block_ops"]?.trimmingWhitespace else {
+            return [Evidence(Rules.positional, source: path, line: regionStart(of: call),
+                             observed: "\(describe(call)): no live-block-ops word could be mapped (\(reason)) and %have_live_block_ops is undefined",
+                             supports: nil)]
+        }
+        let verdict = macroVerdict(value)
+        let site = definitionInForce(of: "have_live_block_ops", value: value)
+        var evidence = [Evidence(Rules.macroFallback, source: path, line: site?.line,
+                                 observed: "%have_live_block_ops is \(value); \(reason)", supports: verdict)]
+        if let site { evidence += conditionsChain(ofLine: site.line, rule: Rules.macroFallback, supports: verdict, depth: 0) }
+        return evidence
     }
 
     /// The line of the bare word in the original spec and the macro chain around it.
-    /// Of several lines spelling the word, the one inside a condition on the
+    /// Of several taken lines spelling the word, the one inside a condition on the
     /// macro named like the script's parameter (`%if 0%{have_live_block_ops}`).
-    private func wordChain(word: String, position: Int, parameter: String, of main: ConfigureCall, scriptName: String, supports: Verdict?) -> [Evidence] {
-        let observed = "word '\(word)' is argument \(position + 1) of \(main.arguments.count) to \(scriptName)"
-        let region = matchingRegion(for: main)
-        let candidates = codeLines(containingWord: word).filter { region?.lines.contains($0) ?? true }
+    private func wordChain(word: String, position: Int, of assigned: Int, parameter: String, of call: ConfigureCall, supports: Verdict?) -> [Evidence] {
+        let observed = "word '\(word)' is argument \(position + 1) of \(assigned) to \(call.programName)"
+        let region = matchingRegion(for: call)
+        let candidates = codeLines(containingWord: word).filter { (region?.lines.contains($0) ?? true) && taken($0) != false }
         let line = candidates.first { source.enclosingConditions(ofLine: $0).contains { $0.macroNames.contains(parameter) } }
             ?? (candidates.count == 1 ? candidates[0] : nil)
         var evidence = [Evidence(Rules.positional, source: path, line: line ?? region?.lines.lowerBound, observed: observed, supports: supports)]
@@ -172,35 +304,47 @@ struct SpecRules {
         return evidence
     }
 
-    /// Evidence for a flag found in the main call: the line that spells it, the
-    /// macro that carries it into the call, and the definitions deciding the branch.
-    private func chain(for flag: String, rule: Rule, observed: String, supports: Verdict, main: ConfigureCall) -> [Evidence] {
-        let region = matchingRegion(for: main)
-        let all = codeLines(containingWord: flag)
+    // MARK: Chains
+
+    /// Evidence for a flag found in the call: the line that spells it (the last
+    /// one rpm kept, as configure takes the last), the macro that carries it into
+    /// the call, and the definitions deciding the branches around them.
+    private func chain(for flag: String, rule: Rule, observed: String, supports: Verdict, call: ConfigureCall) -> [Evidence] {
+        let region = matchingRegion(for: call)
+        let all = codeLines(containingWord: flag).filter { taken($0) != false }
         let inRegion = all.filter { region?.lines.contains($0) ?? false }
-        let line = inRegion.first ?? all.first
+        let line = inRegion.last ?? carrierLine(for: flag, among: all, region: region)
         var evidence = [Evidence(rule, source: path, line: line ?? region?.lines.lowerBound, observed: observed, supports: supports)]
         guard let line else { return evidence }
         evidence += conditionsChain(ofLine: line, rule: rule, supports: supports, depth: 0)
         // The flag lives in a macro definition: name the use inside the configure call too.
         if !(region?.lines.contains(line) ?? false), let macro = definedMacro(onLine: line) {
-            if let use = source.lines(referencing: macro).first(where: { region?.lines.contains($0) ?? true }) {
+            if let use = source.lines(referencing: macro).last(where: { (region?.lines.contains($0) ?? true) && taken($0) != false }) {
                 evidence.append(Evidence(rule, source: path, line: use, observed: "%{\(macro)} carries it into the configure call", supports: supports))
             }
         }
         return evidence
     }
 
+    /// Outside the call's region: the taken definition of a macro the region uses whose body spells the flag.
+    private func carrierLine(for flag: String, among lines: [Int], region: SpecRegion?) -> Int? {
+        let carriers = lines.filter { line in
+            guard let macro = definedMacro(onLine: line) else { return false }
+            return region.map { r in source.lines(referencing: macro).contains(where: r.lines.contains) } ?? true
+        }
+        return carriers.last ?? lines.last
+    }
+
     /// Macros used in the configure call that could carry one of `flags` but
     /// were defined without it here (EL6 `%{disable_rhev_features_arg}` as
     /// `%{nil}`), with the definitions that chose the empty branch.
-    private func emptiedCarriers(of flags: [String], in main: ConfigureCall, rule: Rule) -> [Evidence] {
-        guard let region = matchingRegion(for: main) else { return [] }
+    private func emptiedCarriers(of flags: [String], in call: ConfigureCall, rule: Rule) -> [Evidence] {
+        guard let region = matchingRegion(for: call) else { return [] }
         var evidence: [Evidence] = []
         let carriers = Set(flags.flatMap { codeLines(containingWord: $0) }.compactMap(definedMacro(onLine:)))
         for macro in carriers.sorted() where source.lines(referencing: macro).contains(where: region.lines.contains) {
-            let sites = source.definitions(of: macro).filter { site in !flags.contains { site.value.contains($0) } }
-            guard let site = sites.first else { continue }
+            let sites = source.definitions(of: macro).filter { site in !flags.contains { site.value.contains($0) } && taken(site.line) == true }
+            guard let site = sites.last else { continue }
             evidence.append(Evidence(rule, source: path, line: site.line,
                                      observed: "%\(site.kind.rawValue) \(macro) \(site.value.trimmingWhitespace): the configure call gets no flag from %{\(macro)}",
                                      supports: .enabled))
@@ -214,6 +358,11 @@ struct SpecRules {
         source.lines(containingWord: word).filter { !source.lines[$0 - 1].trimmingWhitespace.hasPrefix("#") }
     }
 
+    /// Whether rpm took the branch holding `line` (nil: not known).
+    private func taken(_ line: Int) -> Bool? {
+        branches.isTaken(line: line, in: source)
+    }
+
     /// The name defined by a `%define`/`%global` on `line`, if any.
     private func definedMacro(onLine line: Int) -> String? {
         let text = source.lines[line - 1].trimmingWhitespace
@@ -225,24 +374,33 @@ struct SpecRules {
         return nil
     }
 
-    /// The definitions behind each `%if` around `line`, followed up to three levels.
+    /// The definitions behind each `%if` around `line` whose value librpm
+    /// evaluated, followed up to three levels. A condition librpm could not
+    /// evaluate is not cited.
     private func conditionsChain(ofLine line: Int, rule: Rule, supports: Verdict?, depth: Int) -> [Evidence] {
         guard depth < 3 else { return [] }
         var evidence: [Evidence] = []
-        for condition in source.enclosingConditions(ofLine: line) {
+        for condition in source.enclosingConditions(ofLine: line) where branches.values[condition.line] != nil {
+            let branch = condition.inElseBranch ? "%else" : "%if"
+            if condition.isArchCondition {
+                evidence.append(Evidence(rule, source: path, line: condition.line,
+                                         observed: "target \(options.targetArch ?? "host arch") selects the \(branch) branch of `\(condition.text)`",
+                                         supports: supports))
+                continue
+            }
             for name in condition.macroNames {
                 if let flag = commandLineBcond(name) {
                     evidence.append(Evidence(rule, source: path, line: condition.line,
-                                             observed: "\(flag) on the command line selects the \(condition.inElseBranch ? "%else" : "%if") branch of `\(condition.text)`",
+                                             observed: "\(flag) on the command line selects the \(branch) branch of `\(condition.text)`",
                                              supports: supports))
                     continue
                 }
-                guard let site = pickDefinition(of: name, value: value(of: name)) else { continue }
+                guard let site = definitionInForce(of: name, value: value(of: name)) else { continue }
                 let how = site.kind == .bcondWith || site.kind == .bcondWithout
                     ? bcondObservation(site)
                     : "%\(site.kind.rawValue) \(site.name) \(site.value.trimmingWhitespace)"
                 evidence.append(Evidence(rule, source: path, line: site.line,
-                                         observed: "\(how) selects the \(condition.inElseBranch ? "%else" : "%if") branch of `\(condition.text)` (line \(condition.line))",
+                                         observed: "\(how) selects the \(branch) branch of `\(condition.text)` (line \(condition.line))",
                                          supports: supports))
                 evidence += conditionsChain(ofLine: site.line, rule: rule, supports: supports, depth: depth + 1)
             }
@@ -267,23 +425,58 @@ struct SpecRules {
         return parsed.expansions["%{with \(name)}"]?.trimmingWhitespace
     }
 
-    /// Of several definitions, the one whose value rpm ended up with.
-    private func pickDefinition(of name: String, value: String?) -> MacroDefinitionSite? {
-        let sites = source.definitions(of: name)
-        guard sites.count > 1, let value else { return sites.first }
+    /// The definition rpm ended up with: among the definitions in branches rpm
+    /// took, the last whose value is the one read back (the last at all when the
+    /// value was not read). A bcond by its default: `%bcond_without` on, `%bcond_with` off.
+    private func definitionInForce(of name: String, value: String?) -> MacroDefinitionSite? {
+        let sites = source.definitions(of: name).filter { taken($0.line) == true }
+        guard let value else { return sites.last }
         if sites.allSatisfy({ $0.kind == .bcondWith || $0.kind == .bcondWithout }) {
-            // %bcond_without defaults on; %bcond_with defaults off.
             let wanted: MacroDefinitionSite.Kind = value == "1" ? .bcondWithout : .bcondWith
-            return sites.first { $0.kind == wanted } ?? sites.first
+            return sites.last { $0.kind == wanted }
         }
-        return sites.first { $0.value.trimmingWhitespace == value } ?? sites.first
+        return sites.last { $0.value.trimmingWhitespace == value } ?? (sites.count == 1 ? sites.last : nil)
     }
 
-    /// The original-text region of the configure call rpm expanded into `main`.
-    private func matchingRegion(for main: ConfigureCall) -> SpecRegion? {
+    // MARK: Expansions that were not run
+
+    /// The deciding evidence with its verdict withdrawn when a line it names, or
+    /// a condition around such a line, depends on an expansion that was
+    /// replaced by `%{nil}` (a condition's outcome could differ in a real build).
+    private func taintChecked(_ decided: [Evidence]) -> [Evidence] {
+        guard !emptiedMacros.isEmpty || refused.contains(where: { $0.marker == nil }) else { return decided }
+        let emptiedLines = Set(refused.filter { $0.marker == nil }.map(\.line))
+        var gap: (line: Int, name: String?)?
+        for evidence in decided where evidence.source == path && evidence.supports != nil {
+            guard let line = evidence.line else { continue }
+            for l in source.logicalLineRange(containing: line) where emptiedLines.contains(l) {
+                gap = (l, nil)
+            }
+            for condition in source.enclosingConditions(ofLine: line) {
+                if emptiedLines.contains(condition.line) { gap = (condition.line, nil) }
+                if let name = condition.macroNames.first(where: emptiedMacros.contains) { gap = (condition.line, name) }
+            }
+        }
+        guard let gap else { return decided }
+        let why = gap.name.map { "the condition at line \(gap.line) uses %\($0), which depends on an expansion that was not run" }
+            ?? "it depends on the expansion at line \(gap.line), which was not run"
+        return decided.map {
+            var e = $0
+            if e.supports != nil {
+                e.observed += " (\(why))"
+                e.supports = nil
+            }
+            return e
+        }
+    }
+
+    // MARK: Regions
+
+    /// The original-text region of the configure call rpm expanded into `call`.
+    private func matchingRegion(for call: ConfigureCall) -> SpecRegion? {
         guard regions.count > 1 else { return regions.first }
-        let words = Set(main.arguments)
-        let programName = main.program.split(separator: "/").last.map(String.init) ?? main.program
+        let words = Set(call.words)
+        let programName = call.programName
         return regions.max { score($0, words, programName) < score($1, words, programName) }
     }
 
@@ -291,20 +484,25 @@ struct SpecRules {
         let tokens = region.text.split(whereSeparator: { $0.isWhitespace || $0 == "\\" }).map(String.init)
         var s = tokens.filter(words.contains).count
         if region.text.contains("softmmu") { s += 1000 }
-        if main(isHelper: programName), region.text.contains(programName) { s += 1000 }
+        if programName != "configure", region.text.contains(programName) { s += 1000 }
+        if region.lines.contains(where: { taken($0) == false }) { s -= 10 }
         return s
     }
 
-    private func main(isHelper programName: String) -> Bool { programName != "configure" }
-
-    private func regionStart(of main: ConfigureCall) -> Int? { matchingRegion(for: main)?.lines.lowerBound }
+    private func regionStart(of call: ConfigureCall) -> Int? { matchingRegion(for: call)?.lines.lowerBound }
 
     private func describe(_ call: ConfigureCall) -> String {
-        let name = call.program.split(separator: "/").last.map(String.init) ?? call.program
-        if call.isHelperScript { return "the \(name) call" }
+        let name = call.programName
+        let through = call.functions.isEmpty ? "" : " (through \(call.functions.joined(separator: " → ")))"
+        if call.isHelperScript { return "the \(name) call\(through)" }
         let targets = call.targetList.filter { $0.hasSuffix("-softmmu") }
-        return targets.isEmpty ? "the \(name) call" : "the \(targets.joined(separator: ",")) configure call"
+        return (targets.isEmpty ? "the \(name) call" : "the \(targets.joined(separator: ",")) configure call") + through
     }
+}
+
+extension ConfigureSwitch {
+    /// Every switch of every era.
+    static let allSwitches: [ConfigureSwitch] = [.liveBlockOps, .rhevFeatures, .liveSnapshots]
 }
 
 extension StringProtocol {
