@@ -54,6 +54,15 @@ def qmp():
           '{"QMP": {"version": {"qemu": {"major": 2, "minor": 12, "micro": 0}, "package": " (qemu-kvm-ev-2.12.0)"}, "capabilities": []}}\n'
           '{"return": {}}\n'
           '{"error": {"class": "CommandNotFound", "desc": "The command drive-mirror has not been found"}}\n')
+    # Two sessions with restarting ids, ids of three JSON types, an unpaired reply.
+    write("FuzzQMPCapture", "two-sessions.replies",
+          '{"execute": "qmp_capabilities", "id": "libvirt-1"}\n{"return": {}, "id": "libvirt-1"}\n'
+          '{"execute": "query-commands", "id": 1}\n{"exec-oob": "query-target", "id": true}\n'
+          '{"return": {"arch": "ppc64"}, "id": true}\n{"return": [{"name": "query-commands"}], "id": 1}\n'
+          '{"return": [{"name": "query-commands"}], "id": "1"}\n'
+          '{"execute": "qmp_capabilities", "id": "libvirt-1"}\n{"return": {}, "id": "libvirt-1"}\n'
+          '{"execute": "query-qmp-schema", "id": "libvirt-2"}\n'
+          '{"return": [{"name": "blockdev-snapshot-sync", "meta-type": "command"}], "id": "libvirt-2"}\n')
 
 
 def strings():

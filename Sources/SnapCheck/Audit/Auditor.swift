@@ -157,20 +157,32 @@ public struct Auditor: Sendable {
     }
 
     /// Binary packages group by SOURCERPM and arch; specs, SRPMs, noarch
-    /// packages and captures join every arch of their source NVR, or stand
-    /// alone when no binary package of theirs is among the inputs.
+    /// packages and captures without a target arch join every arch of their
+    /// source NVR, or stand alone when no binary package of theirs is among
+    /// the inputs. A capture that names its target (`query-target`) joins only
+    /// the builds of the RPM arches of that target (`QEMUTarget`); with none
+    /// among the inputs it is a build of its own arch.
     static func group(_ observations: [Observation]) -> [Group] {
         var groups: [Group] = []
         let bySource = Dictionary(grouping: observations.enumerated()) { $0.element.sourceNVR ?? "#\($0.offset)" }
         for key in bySource.keys.sorted() {
             let members = bySource[key]!.map(\.element)
-            let arches = Set(members.compactMap(\.arch)).sorted()
-            let shared = members.filter { $0.arch == nil }
-            if arches.isEmpty {
+            let packaged = Set(members.compactMap(\.arch))
+            // The arches a member belongs to: its own, those of its target, or nil for every arch.
+            func arches(_ member: Observation) -> Set<String>? {
+                if let arch = member.arch { return [arch] }
+                guard case .capture(let capture)? = member.pending, let target = capture.targetArch else { return nil }
+                let joined = QEMUTarget.rpmArches(target).intersection(packaged)
+                return joined.isEmpty ? [target] : joined
+            }
+            let all = members.compactMap(arches).reduce(into: Set<String>()) { $0.formUnion($1) }
+            let shared = members.filter { arches($0) == nil }
+            if all.isEmpty {
                 groups.append(Group(sourceNVR: members[0].sourceNVR, arch: nil, members: members))
             } else {
-                for arch in arches {
-                    groups.append(Group(sourceNVR: members[0].sourceNVR, arch: arch, members: members.filter { $0.arch == arch } + shared))
+                for arch in all.sorted() {
+                    let own = members.filter { arches($0)?.contains(arch) == true }
+                    groups.append(Group(sourceNVR: members[0].sourceNVR, arch: arch, members: own + shared))
                 }
             }
         }
@@ -197,8 +209,7 @@ public struct Auditor: Sendable {
                     evidence += specEvidence
                 }
             case .capture(let capture)?:
-                let downstream = era.map { $0 != .upstream } ?? false
-                evidence += RuntimeRules.evaluate(capture, isDownstream: downstream, source: member.input.path)
+                evidence += RuntimeRules.evaluate(capture, source: member.input.path)
             case nil:
                 break
             }

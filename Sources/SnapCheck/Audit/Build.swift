@@ -5,8 +5,8 @@ public struct Build: Sendable, Hashable, Codable {
     public var epoch: UInt32?
     public var version: String
     public var release: String
-    /// The binary arch; `src` for a build seen only as a spec or SRPM;
-    /// `nil` for a QMP capture that joined no package.
+    /// The binary arch; `src` for a build seen only as a spec or SRPM; for a
+    /// QMP capture that joined no package, the arch its `query-target` named, else `nil`.
     public var arch: String?
     public var era: Era?
     public var verdict: Verdict

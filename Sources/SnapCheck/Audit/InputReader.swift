@@ -7,9 +7,8 @@ import RPM
 struct InputReader: Sendable {
     var options: AuditOptions
 
-    /// Largest spec, helper script or capture read into memory.
+    /// Largest spec or helper script read into memory.
     static let textLimit = 16 << 20
-    static let captureLimit = 64 << 20
 
     /// Reads `path`. Throws `InputError` when it cannot be audited, `Skipped`
     /// when it is a package that is not a QEMU build and `named` is false.
@@ -242,20 +241,30 @@ struct InputReader: Sendable {
 
     // MARK: Captures
 
+    /// Streams a capture through `QMPCaptureReader` in 1 MiB reads: memory
+    /// follows what the capture says, not its size (events are dropped as read).
     private func readCapture(_ path: String) throws -> Observation {
-        let bytes = try Self.readWhole(path, limit: Self.captureLimit)
+        let limit = QMPCapture.Limits().inputSize
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limit {
+            throw InputError(input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InputError(input: path, message: "cannot be opened for reading")
+        }
+        defer { try? handle.close() }
+        var reader = QMPCaptureReader()
         let capture: QMPCapture
-        do { capture = try QMPCapture(bytes: bytes) } catch {
-            throw InputError(input: path, message: "not a QMP capture: \(error)")
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try reader.feed(chunk)
+            }
+            capture = try reader.finish()
+        } catch let error as QMPCaptureError {
+            throw InputError(input: path, message: "\(error.kind == .tooLarge ? "QMP capture over a limit" : "not a QMP capture"): \(error)")
+        } catch {
+            throw InputError(input: path, message: "cannot be read: \(error.localizedDescription)")
         }
-        let input = AuditedInput(path: path, kind: .qmp, sha256: try FileDigest.sha256(path: path))
-        let package = capture.version?.package.trimmingWhitespace ?? ""
-        if let nvr = SourceNVR(sourceRPM: package), Era.isQEMUSourceName(nvr.name) {
-            return Observation(input: input, sourceNVR: nvr.nvr, name: nvr.name, epoch: nil, version: nvr.version, release: nvr.release,
-                               arch: nil, evidence: [], pending: .capture(capture))
-        }
-        return Observation(input: input, sourceNVR: nil, name: "qemu", epoch: nil, version: capture.version?.string ?? "unknown",
-                           release: "", arch: nil, evidence: [], pending: .capture(capture))
+        return Observation.runtime(capture, input: AuditedInput(path: path, kind: .qmp, sha256: try FileDigest.sha256(path: path)))
     }
 }
 

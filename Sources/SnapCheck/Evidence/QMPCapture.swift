@@ -28,47 +28,93 @@ public struct QMPVersion: Sendable, Hashable, Codable {
     }
 }
 
-/// What a recorded QMP conversation says about a running QEMU: its commands, schema and version.
+/// A value read from a capture, with the line of the message that holds it.
+public struct QMPFact<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    /// 1-based line of the capture where the message holding the value starts.
+    public var line: Int
+
+    public init(_ value: Value, line: Int) {
+        self.value = value
+        self.line = line
+    }
+}
+
+/// What one running emulator answered in one QMP session of a capture.
 ///
-/// Reads three layouts: a lone `query-commands` reply, the stdout transcript of
-/// `-qmp stdio` (one message per line, no ids), and libvirt's test-suite
-/// `.replies` files (pretty-printed requests and replies paired by `"id"`).
+/// A session runs from its greeting, or from its `qmp_capabilities` request,
+/// to the next session's (Docs/rules.md, "Sessions"). Replies are paired with
+/// the requests of their own session only.
+public struct QMPSession: Sendable, Hashable {
+    /// 1-based, in stream order.
+    public var number: Int
+    /// Line of the session's first message.
+    public var line: Int
+    /// Command names of its `query-commands` reply, sorted; nil when it has none.
+    public var commands: QMPFact<[String]>?
+    /// Names of the meta-type `command` entries of its `query-qmp-schema` reply, sorted.
+    /// The schema also lists commands a build unregistered, so it cannot decide availability.
+    public var schemaCommands: QMPFact<[String]>?
+    /// From the `query-version` reply, else from the greeting's `QMP.version`.
+    public var version: QMPFact<QMPVersion>?
+    /// The `arch` of the `query-target` reply (QEMU's target name, e.g. `x86_64`, `ppc64`).
+    public var targetArch: QMPFact<String>?
+    /// Commands answered with class `CommandNotFound`, sorted and unique (first answer each).
+    public var commandNotFound: [QMPFact<String>]
+    /// The text `human-monitor-command` returned for `help`, if the session has it.
+    public var hmpHelp: QMPFact<String>?
+    /// In a capture with requests: how many replies paired with no request of
+    /// this session (line of the first). They decide nothing.
+    public var unpairedReplies: QMPFact<Int>?
+
+    public init(number: Int, line: Int) {
+        self.number = number
+        self.line = line
+        commandNotFound = []
+    }
+}
+
+/// What a recorded QMP conversation says about a running QEMU: per session,
+/// its commands, schema, version and target.
+///
+/// Reads three layouts: a lone `query-commands` reply; replies without
+/// requests (the stdout transcript of `-qmp stdio`, old libvirt `.replies`
+/// files), whose replies are recognised by their shape; and requests with
+/// replies (libvirt's newer `.replies` files, transcripts of both directions),
+/// whose replies count only when they pair with a request. Read through
+/// `QMPCaptureReader`, which streams: memory follows what is kept, not the
+/// size of the capture.
 public struct QMPCapture: Sendable, Hashable {
     public enum Format: String, Sendable, Codable {
-        case queryCommandsReply, stdioTranscript, libvirtReplies
+        /// One reply object, a `query-commands` list.
+        case queryCommandsReply
+        /// Replies (and greetings, events) without requests: recognised by shape.
+        case repliesOnly
+        /// Requests and replies: a reply counts only when it pairs with a request.
+        case requestsAndReplies
     }
 
     public var format: Format
-    /// Command names from a `query-commands` reply, sorted; nil when the capture has none.
-    public var commands: [String]?
-    /// Names of meta-type `command` entries in a `query-qmp-schema` reply, sorted; nil when none.
-    /// The schema also lists commands a build unregistered, so it cannot decide availability.
-    public var schemaCommands: [String]?
-    /// From the `query-version` reply, else from the greeting's `QMP.version`.
-    public var version: QMPVersion?
-    /// Commands a reply of class `CommandNotFound` named, sorted and unique.
-    public var commandNotFound: [String]
-    /// The text `human-monitor-command` returned for `help`, if the capture has it.
-    public var hmpHelp: String?
+    /// In stream order; never empty.
+    public var sessions: [QMPSession]
 
-    /// Input larger than this is refused before any parsing.
-    public static let maximumInputSize = 64 << 20
-    /// Deeper JSON nesting is refused before it reaches `JSONSerialization`.
-    public static let maximumNestingDepth = 64
+    /// The version every session that reports one reports; nil when none
+    /// does or they differ (then the capture does not identify its build).
+    public var version: QMPVersion? { Self.agreed(sessions.compactMap { $0.version?.value }) }
+    /// The target arch every session that reports one reports; nil when none does or they differ.
+    public var targetArch: String? { Self.agreed(sessions.compactMap { $0.targetArch?.value }) }
 
-    /// Parses bytes; throws `QMPCaptureError` (one line: what and where) for anything not a QMP capture.
-    public init(bytes: [UInt8]) throws {
-        guard bytes.count <= QMPCapture.maximumInputSize else {
-            throw QMPCaptureError(
-                .tooLarge, "input is \(bytes.count) bytes, over the \(QMPCapture.maximumInputSize >> 20) MiB limit")
-        }
-        let spans = try QMPObjectScanner.split(bytes)
-        var messages: [[String: Any]] = []
-        messages.reserveCapacity(spans.count)
-        for (index, span) in spans.enumerated() {
-            messages.append(try QMPCapture.decode(bytes, span: span, number: index + 1))
-        }
-        self = QMPCapture.interpret(messages)
+    public init(format: Format, sessions: [QMPSession]) {
+        self.format = format
+        self.sessions = sessions
+    }
+
+    /// Parses bytes; throws `QMPCaptureError` (one line: what and where) for
+    /// anything not a QMP capture, or one over `limits`.
+    public init(bytes: [UInt8], limits: Limits = Limits()) throws {
+        var reader = QMPCaptureReader(limits: limits)
+        try reader.feed(bytes)
+        self = try reader.finish()
     }
 
     /// Cheap content sniff for input auto-detection: true when the first non-blank byte is `{`
@@ -82,192 +128,43 @@ public struct QMPCapture: Sendable, Hashable {
         return keys.contains { key in window.firstRange(of: key) != nil }
     }
 
-    // MARK: Decoding
-
-    private static func decode(_ bytes: [UInt8], span: Range<Int>, number: Int) throws -> [String: Any] {
-        let slice = bytes[span]
-        if String(validating: slice, as: UTF8.self) == nil {
-            let offset = span.lowerBound + QMPObjectScanner.firstInvalidUTF8Offset(slice)
-            throw QMPCaptureError(.invalidUTF8, "object \(number): invalid UTF-8 at byte \(offset)")
-        }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(slice), options: [])
-        } catch {
-            // Foundation reports where, relative to the object, when it can.
-            let relative = (error as NSError).userInfo["NSJSONSerializationErrorIndex"] as? Int ?? 0
-            throw QMPCaptureError(.invalidJSON, "object \(number): invalid JSON at byte \(span.lowerBound + relative)")
-        }
-        guard let message = object as? [String: Any] else {
-            throw QMPCaptureError(.invalidJSON, "object \(number): not a JSON object at byte \(span.lowerBound)")
-        }
-        let qmpKeys = ["QMP", "return", "error", "event", "execute", "exec-oob"]
-        guard qmpKeys.contains(where: { message[$0] != nil }) else {
-            throw QMPCaptureError(
-                .notQMP, "object \(number): not a QMP message (no QMP/return/error/event/execute key) at byte \(span.lowerBound)")
-        }
-        return message
+    private static func agreed<T: Equatable>(_ values: [T]) -> T? {
+        guard let first = values.first, values.allSatisfy({ $0 == first }) else { return nil }
+        return first
     }
+}
 
-    private static func interpret(_ messages: [[String: Any]]) -> QMPCapture {
-        var requestsByID: [String: (command: String, arguments: [String: Any])] = [:]
-        var hasRequests = false
-        var hasGreeting = false
-        for message in messages {
-            guard let command = (message["execute"] ?? message["exec-oob"]) as? String else {
-                if message["QMP"] != nil { hasGreeting = true }
-                continue
-            }
-            hasRequests = true
-            if let id = idKey(message["id"]) {
-                requestsByID[id] = (command, message["arguments"] as? [String: Any] ?? [:])
-            }
-        }
+extension QMPCapture {
+    /// What reading one capture may cost. Over any of these `QMPCaptureReader`
+    /// stops with a `.tooLarge` (nesting: `.tooDeep`) error naming the limit:
+    /// memory and time stay bounded whatever the input (Docs/hardening.md).
+    public struct Limits: Sendable, Hashable {
+        /// Bytes of input.
+        public var inputSize = 64 << 20
+        /// Bytes of one message, checked while it is read: the bytes of the message in
+        /// progress are all the reader holds (the biggest real one, a `query-qmp-schema`
+        /// reply, is about 200 KB).
+        public var messageSize = 16 << 20
+        /// JSON nesting, checked before the decoder sees the bytes.
+        public var nestingDepth = 64
+        /// Sessions in one capture (real ones hold one or two).
+        public var sessions = 64
+        /// Requests of one session waiting for their replies.
+        public var pendingRequests = 1024
+        /// Messages in one capture: each costs a few microseconds to decode, and
+        /// the shortest real event (80 bytes) fits 840,000 times in 64 MiB.
+        public var messages = 1 << 20
 
-        var commands: [String]?
-        var schema: [String]?
-        var replyVersion: QMPVersion?
-        var greetingVersion: QMPVersion?
-        var notFound: Set<String> = []
-        var hmpHelp: String?
-
-        for message in messages {
-            if let greeting = message["QMP"] as? [String: Any] {
-                if greetingVersion == nil, let version = greeting["version"] as? [String: Any] {
-                    greetingVersion = parseVersion(version)
-                }
-                continue
-            }
-            let request = idKey(message["id"]).flatMap { requestsByID[$0] }
-            if let error = message["error"] as? [String: Any] {
-                if error["class"] as? String == "CommandNotFound",
-                    let name = notFoundName(error["desc"] as? String) ?? request?.command
-                {
-                    notFound.insert(name)
-                }
-                continue
-            }
-            guard let result = message["return"] else { continue }
-            switch request?.command {
-            case "query-commands"?:
-                if commands == nil { commands = commandNames(result, allowEmpty: true) }
-            case "query-qmp-schema"?:
-                if schema == nil { schema = schemaCommandNames(result) }
-            case "query-version"?:
-                if replyVersion == nil { replyVersion = (result as? [String: Any]).flatMap(parseVersion) }
-            case "human-monitor-command"?:
-                let line = (request?.arguments["command-line"] as? String)?
-                    .trimmingCharacters(in: .whitespaces)
-                if hmpHelp == nil, line == "help" || line == "?" { hmpHelp = result as? String }
-            case .some:
-                break
-            case nil:
-                // No request to pair with: recognise the reply by its shape.
-                if commands == nil, let names = commandNames(result) {
-                    commands = names
-                } else if schema == nil, let names = schemaCommandNames(result) {
-                    schema = names
-                } else if replyVersion == nil, let object = result as? [String: Any],
-                    object["qemu"] != nil, object["package"] != nil
-                {
-                    replyVersion = parseVersion(object)
-                } else if hmpHelp == nil, let text = result as? String, looksLikeHMPHelp(text) {
-                    hmpHelp = text
-                }
-            }
-        }
-
-        let format: Format
-        if hasRequests {
-            format = .libvirtReplies
-        } else if messages.count == 1, !hasGreeting, commands != nil {
-            format = .queryCommandsReply
-        } else {
-            format = .stdioTranscript
-        }
-        return QMPCapture(
-            format: format, commands: commands, schemaCommands: schema,
-            version: replyVersion ?? greetingVersion, commandNotFound: notFound.sorted(), hmpHelp: hmpHelp)
-    }
-
-    private init(
-        format: Format, commands: [String]?, schemaCommands: [String]?, version: QMPVersion?,
-        commandNotFound: [String], hmpHelp: String?
-    ) {
-        self.format = format
-        self.commands = commands
-        self.schemaCommands = schemaCommands
-        self.version = version
-        self.commandNotFound = commandNotFound
-        self.hmpHelp = hmpHelp
-    }
-
-    /// Request ids are usually strings (`"libvirt-2"`); numbers are allowed by QMP too.
-    private static func idKey(_ value: Any?) -> String? {
-        switch value {
-        case let text as String: return "s:" + text
-        case let number as NSNumber: return "n:" + number.stringValue
-        default: return nil
-        }
-    }
-
-    /// An array of objects whose only key is a string `name` (non-empty unless paired by id:
-    /// an empty array alone could be the reply to any listing command).
-    private static func commandNames(_ result: Any, allowEmpty: Bool = false) -> [String]? {
-        guard let entries = result as? [Any], allowEmpty || !entries.isEmpty else { return nil }
-        var names: [String] = []
-        names.reserveCapacity(entries.count)
-        for entry in entries {
-            guard let entry = entry as? [String: Any], entry.count == 1, let name = entry["name"] as? String
-            else { return nil }
-            names.append(name)
-        }
-        return names.sorted()
-    }
-
-    /// Entries of a `query-qmp-schema` reply (an array of objects with `meta-type`) that are commands.
-    private static func schemaCommandNames(_ result: Any) -> [String]? {
-        guard let entries = result as? [[String: Any]], !entries.isEmpty,
-            entries.allSatisfy({ $0["meta-type"] is String })
-        else { return nil }
-        return entries.compactMap { entry in
-            entry["meta-type"] as? String == "command" ? entry["name"] as? String : nil
-        }.sorted()
-    }
-
-    private static func parseVersion(_ object: [String: Any]) -> QMPVersion? {
-        guard let qemu = object["qemu"] as? [String: Any],
-            let major = intValue(qemu["major"]), let minor = intValue(qemu["minor"]),
-            let micro = intValue(qemu["micro"])
-        else { return nil }
-        return QMPVersion(major: major, minor: minor, micro: micro, package: object["package"] as? String ?? "")
-    }
-
-    /// A JSON integer (`JSONSerialization` gives `NSNumber`; fractions do not bridge to `Int`).
-    private static func intValue(_ value: Any?) -> Int? {
-        value as? Int
-    }
-
-    /// The command name in "The command X has not been found".
-    private static func notFoundName(_ desc: String?) -> String? {
-        let prefix = "The command "
-        let suffix = " has not been found"
-        guard let desc, desc.hasPrefix(prefix), desc.hasSuffix(suffix),
-            desc.count > prefix.count + suffix.count
-        else { return nil }
-        return String(desc.dropFirst(prefix.count).dropLast(suffix.count))
-    }
-
-    /// HMP `help` output has a line for `help` itself (`help|? [cmd] -- show the help`).
-    private static func looksLikeHMPHelp(_ text: String) -> Bool {
-        text.hasPrefix("help|?") || text.contains("\nhelp|?") || text.contains("\nhelp ")
+        public init() {}
     }
 }
 
 /// Why bytes could not be read as a QMP capture.
 public struct QMPCaptureError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
-        case tooLarge, tooDeep, invalidUTF8, invalidJSON, truncated, notQMP
+        /// Over one of `QMPCapture`'s limits (input, message, sessions, pending requests).
+        case tooLarge
+        case tooDeep, invalidUTF8, invalidJSON, truncated, notQMP
     }
 
     public var kind: Kind
@@ -277,98 +174,5 @@ public struct QMPCaptureError: Error, Sendable, Hashable, CustomStringConvertibl
     init(_ kind: Kind, _ description: String) {
         self.kind = kind
         self.description = description
-    }
-}
-
-/// Splits concatenated top-level JSON objects (any whitespace between them) without decoding them.
-enum QMPObjectScanner {
-    static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
-    }
-
-    /// Byte ranges of each top-level object. Checks nesting depth, string termination,
-    /// raw control characters and bracket pairing; leaves the rest to `JSONSerialization`.
-    static func split(_ bytes: [UInt8]) throws -> [Range<Int>] {
-        try bytes.withUnsafeBufferPointer { buffer in
-            var spans: [Range<Int>] = []
-            var stack: [UInt8] = []  // expected closing bytes
-            stack.reserveCapacity(QMPCapture.maximumNestingDepth)
-            var start = 0
-            var inString = false
-            var escaped = false
-            var index = 0
-            let count = buffer.count
-            while index < count {
-                let byte = buffer[index]
-                let number = spans.count + 1
-                if inString {
-                    if escaped {
-                        escaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        escaped = true
-                    } else if byte == UInt8(ascii: "\"") {
-                        inString = false
-                    } else if byte < 0x20 {
-                        throw QMPCaptureError(
-                            .invalidJSON, "object \(number): invalid JSON at byte \(index) (control character in string)")
-                    }
-                } else if stack.isEmpty {
-                    if byte == UInt8(ascii: "{") {
-                        start = index
-                        stack.append(UInt8(ascii: "}"))
-                    } else if !isWhitespace(byte) {
-                        throw QMPCaptureError(
-                            .invalidJSON, "object \(number): invalid JSON at byte \(index) (expected '{' to start a message)")
-                    }
-                } else {
-                    switch byte {
-                    case UInt8(ascii: "\""):
-                        inString = true
-                    case UInt8(ascii: "{"), UInt8(ascii: "["):
-                        guard stack.count < QMPCapture.maximumNestingDepth else {
-                            throw QMPCaptureError(
-                                .tooDeep,
-                                "object \(number): nesting deeper than \(QMPCapture.maximumNestingDepth) levels at byte \(index)")
-                        }
-                        stack.append(byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        guard stack.removeLast() == byte else {
-                            throw QMPCaptureError(
-                                .invalidJSON, "object \(number): invalid JSON at byte \(index) (mismatched bracket)")
-                        }
-                        if stack.isEmpty { spans.append(start..<(index + 1)) }
-                    default:
-                        if byte < 0x20, !isWhitespace(byte) {
-                            throw QMPCaptureError(
-                                .invalidJSON, "object \(number): invalid JSON at byte \(index) (control character)")
-                        }
-                    }
-                }
-                index += 1
-            }
-            if !stack.isEmpty || inString {
-                throw QMPCaptureError(
-                    .truncated,
-                    "object \(spans.count + 1): truncated at byte \(count) (object starting at byte \(start) never closes)")
-            }
-            if spans.isEmpty {
-                throw QMPCaptureError(.notQMP, "no JSON object in \(count) bytes")
-            }
-            return spans
-        }
-    }
-
-    /// Offset, within `slice`, of the first byte that is not part of valid UTF-8.
-    static func firstInvalidUTF8Offset(_ slice: ArraySlice<UInt8>) -> Int {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = slice.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let scalar): offset += scalar.count
-            case .emptyInput: return offset
-            case .error: return offset
-            }
-        }
     }
 }

@@ -56,7 +56,8 @@ public struct Evidence: Sendable, Hashable, Codable {
     /// The file the evidence was read from: a spec path, an RPM path, a path
     /// inside an RPM (`pkg.rpm:/usr/libexec/qemu-kvm`), a capture.
     public var source: String
-    /// 1-based line in the original spec file (or helper script), when there is one.
+    /// 1-based line in the original spec file (or helper script), or of a QMP
+    /// capture where the reply (or session) starts, when there is one.
     public var line: Int?
     /// What was seen, in words: `--disable-live-block-ops in the x86_64-softmmu configure call`.
     public var observed: String

@@ -49,9 +49,13 @@ public enum Rules {
     public static let qmpQueryCommands = Rule(id: "qmp-query-commands", layer: .runtime, summary: "A running emulator has live snapshots iff query-commands lists blockdev-snapshot-sync.")
     public static let qmpCommandNotFound = Rule(id: "qmp-command-not-found", layer: .runtime, summary: "A running emulator that answers CommandNotFound for blockdev-snapshot-sync lacks live snapshots.")
     public static let qmpTransactionAlone = Rule(id: "qmp-transaction-alone", layer: .runtime, summary: "transaction without blockdev-snapshot-sync stays registered on disabled 2.9+ builds: it proves nothing.")
-    public static let qmpSchemaOnly = Rule(id: "qmp-schema-only", layer: .runtime, summary: "query-qmp-schema lists unregistered commands: it never proves disabled, and proves enabled only for upstream builds.")
+    public static let qmpSchemaOnly = Rule(id: "qmp-schema-only", layer: .runtime, summary: "query-qmp-schema lists unregistered commands too: for a build not identified as never gated it decides nothing; a note.")
+    public static let qmpNeverGatedBuild = Rule(id: "qmp-never-gated-build", layer: .runtime, summary: "A running emulator identified as never gated (an upstream release tag matching query-version, or an EL8+/Fedora NVR) whose query-qmp-schema lists blockdev-snapshot-sync: enabled, an era fact.")
     public static let qmpVersion = Rule(id: "qmp-version", layer: .runtime, summary: "query-version names the QEMU version and package string: an annotation.")
     public static let qmpHMPHelp = Rule(id: "qmp-hmp-help", layer: .runtime, summary: "HMP help listing snapshot_blkdev agrees with query-commands; it is recorded, not decisive.")
+    public static let qmpTarget = Rule(id: "qmp-target", layer: .runtime, summary: "query-target names the emulator's arch: the capture joins only builds of that arch (ppc64: ppc64le and ppc64); without it, every arch; a note.")
+    public static let qmpSessions = Rule(id: "qmp-sessions", layer: .runtime, summary: "Each QMP session of a capture (libvirt probes with KVM, then TCG) gives its own evidence; sessions that disagree or decide nothing are noted.")
+    public static let qmpUnpairedReply = Rule(id: "qmp-unpaired-reply", layer: .runtime, summary: "In a capture with requests, a reply that pairs with no request of its session decides nothing; a note.")
 
     /// All rules, in the order they are documented.
     public static let all: [Rule] = [
@@ -61,6 +65,7 @@ public enum Rules {
         refusedExpansion, specEvaluationMode, unknownEra,
         headerStock, headerRHEV, headerMA, versionFact, headerUnfamiliar, nameContradicts,
         exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeMissing,
-        qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpVersion, qmpHMPHelp,
+        qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpNeverGatedBuild, qmpVersion, qmpHMPHelp,
+        qmpTarget, qmpSessions, qmpUnpairedReply,
     ]
 }

@@ -41,8 +41,10 @@ public enum ProbeTranscript {
 }
 
 extension Observation {
-    /// A running emulator's answers: a build of its own unless its package
-    /// string is a QEMU NVR (then it joins that build, every arch or `arch`).
+    /// A running emulator's answers (a probe or a capture file): a build of its
+    /// own unless its package string is a QEMU NVR (then it joins that build).
+    /// `arch` is the installed package's arch for a probe of an installed
+    /// emulator; a capture's own `query-target` arch is applied when grouping.
     static func runtime(_ capture: QMPCapture, input: AuditedInput, arch: String? = nil) -> Observation {
         let package = capture.version?.package.trimmingWhitespace ?? ""
         if let nvr = SourceNVR(sourceRPM: package), Era.isQEMUSourceName(nvr.name) {

@@ -18,13 +18,14 @@ struct QMPProbeTests {
         print("probe of \(debianQEMU): \(result.duration) (\(result.transcript.count) bytes, \(result.exitStatus))")
 
         let capture = result.capture
-        #expect(capture.format == .stdioTranscript)
-        #expect(capture.commands?.contains("blockdev-snapshot-sync") == true)
-        #expect(capture.commands?.contains("query-commands") == true)
+        #expect(capture.format == .repliesOnly)
+        #expect(capture.sessions.count == 1)
+        #expect(capture.sessions.first?.commands?.value.contains("blockdev-snapshot-sync") == true)
+        #expect(capture.sessions.first?.commands?.value.contains("query-commands") == true)
         let version = try #require(capture.version)
         #expect((version.major, version.minor) == (7, 2))
         #expect(version.package.contains(dpkgVersion), "package string '\(version.package)' names the Debian version \(dpkgVersion)")
-        #expect(capture.hmpHelp?.contains("snapshot_blkdev") == true)
+        #expect(capture.sessions.first?.hmpHelp?.value.contains("snapshot_blkdev") == true)
         #expect(result.exitStatus == "exited with status 0", "quit ends QEMU by itself")
     }
 
@@ -152,7 +153,7 @@ struct QMPProbeTests {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         let probe = try QMPProbe(executable: fakes + "/no-snapshot").run()
-        #expect(probe.capture.commands?.contains("blockdev-snapshot-sync") == false)
+        #expect(probe.capture.sessions.first?.commands?.value.contains("blockdev-snapshot-sync") == false)
         #expect(probe.capture.version?.package == "qemu-kvm-1.5.3-175.el7")
 
         var options = AuditOptions()
@@ -197,7 +198,7 @@ struct QMPProbeTests {
         }
         for outcome in outcomes {
             let probe = try outcome.get()
-            #expect(probe.capture.commands?.contains("blockdev-snapshot-sync") == true)
+            #expect(probe.capture.sessions.first?.commands?.value.contains("blockdev-snapshot-sync") == true)
             #expect(probe.duration < .seconds(5), "\(probe.duration)")
         }
     }

@@ -1,5 +1,5 @@
 // Fuzz target: QMP capture reading (`QMPCapture(bytes:)`) and the content sniff.
-// Invariants: no crash or hang; listings sorted; an error is one line.
+// Invariants: no crash or hang; 1 to 64 sessions; listings sorted; an error is one line.
 import FuzzSupport
 import SnapCheck
 
@@ -8,8 +8,12 @@ exit(runFuzzer { data, size in
     _ = QMPCapture.looksLikeCapture(bytes)
     do {
         let capture = try QMPCapture(bytes: bytes)
-        if let commands = capture.commands { require(commands == commands.sorted(), "commands not sorted") }
-        require(capture.commandNotFound == Array(Set(capture.commandNotFound)).sorted(), "commandNotFound not sorted and unique")
+        require(!capture.sessions.isEmpty && capture.sessions.count <= QMPCapture.Limits().sessions, "session count")
+        for session in capture.sessions {
+            if let commands = session.commands?.value { require(commands == commands.sorted(), "commands not sorted") }
+            let notFound = session.commandNotFound.map(\.value)
+            require(notFound == Array(Set(notFound)).sorted(), "commandNotFound not sorted and unique")
+        }
     } catch let error as QMPCaptureError {
         requireOneLine(error.description)
     } catch {
