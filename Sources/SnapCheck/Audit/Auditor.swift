@@ -120,14 +120,20 @@ public struct Auditor: Sendable {
     ///
     /// Names are read as bytes: a name that is not UTF-8 cannot be named
     /// back to the file system through `String`, so it is an error, never
-    /// silently dropped. Symbolic links to directories are not followed.
+    /// silently dropped. Symbolic links to directories are not followed;
+    /// other entries with an input's extension (symbolic links, FIFOs,
+    /// devices) are listed, and reading them refuses what is not a regular
+    /// file. Directories below the top are opened `O_NOFOLLOW`, and
+    /// `O_DIRECTORY` never opens a FIFO or device.
     static func walk(_ directory: String) -> (files: [String], errors: [InputError]) {
         var files: [String] = []
         var errors: [InputError] = []
         var pending = [directory]
         while let current = pending.popLast() {
-            guard let dir = opendir(current) else {
+            let descriptor = open(current, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (current == directory ? 0 : O_NOFOLLOW))
+            guard descriptor >= 0, let dir = fdopendir(descriptor) else {
                 errors.append(InputError(input: current, message: "directory cannot be read: \(String(cString: strerror(errno)))"))
+                if descriptor >= 0 { close(descriptor) }
                 continue
             }
             defer { closedir(dir) }
@@ -141,12 +147,11 @@ public struct Auditor: Sendable {
                 }
                 let path = current.hasSuffix("/") ? current + name : current + "/" + name
                 var info = stat()
-                guard lstat(path, &info) == 0 else { continue }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: pending.append(path)
-                case S_IFREG, S_IFLNK:
-                    if inputExtensions.contains((name as NSString).pathExtension) { files.append(path) }
-                default: break
+                guard fstatat(dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    pending.append(path)
+                } else if inputExtensions.contains((name as NSString).pathExtension) {
+                    files.append(path)
                 }
             }
         }
