@@ -32,6 +32,8 @@ public struct AuditOptions: Sendable {
     public var probeTimeout: Duration = .seconds(10)
     /// Where probe transcripts are saved (`--save-qmp`): a file, or a directory for several.
     public var saveQMP: String?
+    /// What one input may cost (declared emulator size, payload bytes decoded, time).
+    public var limits = InputLimits()
 
     public init() {}
 }

@@ -115,10 +115,14 @@ struct InputReader: Sendable {
     private func scanEmulators(_ package: PackageFile, era: Era?, release: String) throws -> [Evidence] {
         let wanted = package.header.files.filter { $0.isRegularFile && Self.isEmulatorPath($0.path) }
         guard !wanted.isEmpty else { return [] }
+        let limit = options.limits.emulatorBytes
+        if let large = wanted.first(where: { $0.size > UInt64(limit) }) {
+            throw InputError(input: package.path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+        }
         var evidence: [Evidence] = []
         var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
         var isELF: Bool?
-        try package.streamPayload(select: { file in wanted.contains { $0.path == file.path } }) { file, event in
+        try package.streamPayload(select: { file in wanted.contains { $0.path == file.path } }, limits: options.limits.payload) { file, event in
             switch event {
             case .data(let chunk):
                 if isELF == nil { isELF = chunk.starts(with: [0x7F, 0x45, 0x4C, 0x46]) }
@@ -143,7 +147,7 @@ struct InputReader: Sendable {
         var helpers: [String: (path: String, text: String)] = [:]
         let contents = try package.readFiles(
             Set(package.header.files.filter { $0.isRegularFile && ($0.path.hasSuffix(".spec") || $0.path.hasSuffix(".sh")) }.map(\.path)),
-            limit: Self.textLimit)
+            limit: Self.textLimit, limits: options.limits.payload)
         for (name, bytes) in contents.sorted(by: { $0.key < $1.key }) {
             if name.hasSuffix(".spec") { specs.append((name, bytes)) }
             else { helpers[name] = (path: "\(package.path):\(name)", text: String(decoding: bytes, as: UTF8.self)) }
