@@ -10,7 +10,7 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit inputs and report a verdict per build (the default command).")
 
-    @Argument(help: "Spec files, SRPMs, RPMs, QMP captures or directories.")
+    @Argument(help: "Spec files, SRPMs, RPMs, QMP captures, ELF executables (scanned, never run) or directories.")
     var inputs: [String] = []
 
     @Option(help: "The verdict every build should have: enabled or disabled.")

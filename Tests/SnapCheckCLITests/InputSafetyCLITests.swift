@@ -16,11 +16,32 @@ private func makeFIFO(_ path: String) throws {
     try #require(mkfifo(path, 0o644) == 0, "mkfifo \(path): \(String(cString: strerror(errno)))")
 }
 
+/// A real ELF executable that creates `marker` when it runs, and holds the
+/// command names of an enabled build as NUL-delimited strings.
+private func trapExecutable(in dir: String, marker: String) throws -> String {
+    let source = dir + "/trap.c"
+    try """
+        #include <fcntl.h>
+        #include <unistd.h>
+        __attribute__((used)) static const char names[] = "blockdev-snapshot-sync\\0snapshot_blkdev\\0";
+        int main(void) {
+            int fd = open("\(marker)", O_WRONLY | O_CREAT, 0644);
+            if (fd >= 0) close(fd);
+            return 0;
+        }
+        """.write(toFile: source, atomically: true, encoding: .utf8)
+    let binary = dir + "/qemu-kvm"
+    let build = try Command.run("/usr/bin/env", ["cc", "-O0", "-o", binary, source])
+    try #require(build.status == 0, "cc: \(build.errorOutput)")
+    return binary
+}
+
 private func errorMessages(_ run: TimedRun) throws -> [String] {
     ((try run.report()["errors"] as? [[String: Any]]) ?? []).compactMap { $0["message"] as? String }
 }
 
-/// How snapcheck opens what it is given: never a FIFO or device. Runs are killed after `CorruptCorpus.timeout`:
+/// How snapcheck opens what it is given: never a FIFO or device, never run
+/// unless named with `--probe`. Runs are killed after `CorruptCorpus.timeout`:
 /// a hang fails the test instead of the suite.
 @Suite("Opening inputs safely, through the CLI")
 struct InputSafetyCLITests {
@@ -75,5 +96,38 @@ struct InputSafetyCLITests {
         let builds = (try run.report()["builds"] as? [[String: Any]]) ?? []
         let layers = builds.flatMap { ($0["evidence"] as? [[String: Any]]) ?? [] }.compactMap { $0["layer"] as? String }
         #expect(Set(layers) == ["header"])
+    }
+
+    @Test("An ELF named as an input is scanned, never run: the command names decide, the executable leaves no trace")
+    func namedELFIsNotRun() throws {
+        let dir = try scratchDirectory("trap")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let marker = dir + "/it-ran"
+        let trap = try trapExecutable(in: dir, marker: marker)
+        let run = try TimedRun.snapcheck(["--format", "json", trap])
+        try #require(!run.timedOut)
+        #expect(!FileManager.default.fileExists(atPath: marker), "snapcheck executed an input it was only asked to audit")
+        #expect(run.status == 0, "\(run.stderr)")
+        let build = try #require(((try run.report()["builds"] as? [[String: Any]]) ?? []).first)
+        #expect(build["verdict"] as? String == "enabled")
+        #expect(build["era"] is NSNull, "a bare executable has no era")
+        let inputs = (build["inputs"] as? [[String: Any]]) ?? []
+        #expect(inputs.compactMap { $0["kind"] as? String } == ["executable"])
+        let evidence = (build["evidence"] as? [[String: Any]]) ?? []
+        #expect(evidence.compactMap { $0["rule"] as? String } == ["exe-no-package"])
+        #expect(evidence.compactMap { $0["layer"] as? String } == ["executable"], "no runtime evidence: nothing ran")
+    }
+
+    @Test("--save-qmp with an ELF input and no --probe is a usage error: executables given as inputs are not run")
+    func saveQMPNeedsAProbe() throws {
+        let dir = try scratchDirectory("save")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let marker = dir + "/it-ran"
+        let trap = try trapExecutable(in: dir, marker: marker)
+        let run = try TimedRun.snapcheck(["--save-qmp", dir + "/out.qmp", trap])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--save-qmp needs an emulator to probe (--probe PATH or --probe-installed)"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.qmp"))
     }
 }

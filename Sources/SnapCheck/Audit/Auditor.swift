@@ -26,7 +26,8 @@ public struct AuditOptions: Sendable {
     /// Who evaluates spec files: by default a `SandboxedSpecEvaluator` (one
     /// confined worker process per parse).
     public var specEvaluator: any SpecEvaluator = SandboxedSpecEvaluator()
-    /// Executables to run and ask over QMP (`--probe`); named ELF inputs are probed too.
+    /// Executables to run and ask over QMP (`--probe`): the only files snapcheck
+    /// runs. An ELF file given as an input is scanned, never run.
     public var probes: [String] = []
     /// Time limit of one probe, spawn to reaped child (`--probe-timeout`).
     public var probeTimeout: Duration = .seconds(10)
@@ -195,7 +196,7 @@ public struct Auditor: Sendable {
         let reader = InputReader(options: options)
         // The identity comes from a binary package first, then an SRPM, a spec, a capture.
         let lead = group.members.min { rank($0.input.kind) < rank($1.input.kind) }!
-        let era = Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
+        let era = lead.isBareExecutable ? nil : Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
         var evidence: [Evidence] = []
         var hasSpec = false
         var arch = group.arch

@@ -5,7 +5,8 @@ import RPM
 /// are 10–40 MB) and bound a crafted one: a package whose emulator is padded
 /// to 1 GiB of zeros is refused from its header, before anything is decoded.
 public struct InputLimits: Sendable, Hashable {
-    /// Size of one emulator executable, as a package header declares it.
+    /// Size of one emulator executable: as a package header declares it, or
+    /// of an executable input or an installed emulator file.
     public var emulatorBytes = 64 << 20
     /// Bytes of one package's uncompressed payload archive decoded to reach
     /// what is read (its emulators, an SRPM's spec and scripts), the files

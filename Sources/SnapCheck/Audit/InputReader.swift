@@ -14,8 +14,8 @@ struct InputReader: Sendable {
     /// Reads `path`. Throws `InputError` when it cannot be audited, `Skipped`
     /// when it is a package that is not a QEMU build and `named` is false.
     ///
-    /// The input is opened once, as a regular file (`InputFile`), and every
-    /// read goes through that descriptor.
+    /// Only `--probe` paths are run. Anything else is opened once, as a
+    /// regular file (`InputFile`), and every read goes through that descriptor.
     func read(path: String, named: Bool) throws -> Observation {
         if options.probes.contains(path) { return try readProbe(path) }
         let file = try InputFile(path: path)
@@ -28,10 +28,8 @@ struct InputReader: Sendable {
                 return try readSpec(file, named: named)
             case .qmp:
                 return try readCapture(file)
-            case .executable where named:
-                return try readProbe(path)
-            case .executable, .installed:
-                throw InputError(input: path, message: "an executable found in a directory: only executables named on the command line are run")
+            case .executable, .installed:  // content detection only ever says executable
+                return try readExecutable(file)
             }
         } catch let error as RPMError {
             throw InputError(input: path, message: error.description.droppingPathPrefix(path))
@@ -43,11 +41,11 @@ struct InputReader: Sendable {
     func detect(_ file: InputFile) throws -> InputKind {
         let prefix = try file.read(upTo: 4096)
         if prefix.starts(with: [0xED, 0xAB, 0xEE, 0xDB]) { return prefix.count > 7 && prefix[7] == 1 ? .srpm : .rpm }
-        if prefix.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { return .executable }
+        if prefix.starts(with: ExecutableRules.elfMagic) { return .executable }
         if QMPCapture.looksLikeCapture(prefix) { return .qmp }
         if Self.looksLikeSpec(prefix) { return .spec }
         if prefix.isEmpty { throw InputError(input: file.path, message: "empty file") }
-        throw InputError(input: file.path, message: "not a spec file, RPM package or QMP capture")
+        throw InputError(input: file.path, message: "not a spec file, RPM package, QMP capture or ELF executable")
     }
 
     /// A spec has preamble tags: `Name:` and `Version:` at the start of lines.
@@ -125,7 +123,7 @@ struct InputReader: Sendable {
         try package.streamPayload(select: { file in wanted.contains { $0.path == file.path } }, limits: options.limits.payload) { file, event in
             switch event {
             case .data(let chunk):
-                if isELF == nil { isELF = chunk.starts(with: [0x7F, 0x45, 0x4C, 0x46]) }
+                if isELF == nil { isELF = chunk.starts(with: ExecutableRules.elfMagic) }
                 if isELF == true { scanner.feed(chunk) }
             case .end:
                 let source = "\(package.path):\(file.path)"

@@ -66,7 +66,7 @@ extension Auditor {
                 do { opened = try InputFile(file.path, inRoot: root, path: shown) } catch {
                     throw InputError(input: shown, message: error == .missing ? "listed in the rpmdb but missing" : error.message)
                 }
-                let evidence = try scanInstalledEmulator(opened, era: era, release: source.release)
+                let evidence = try scanInstalledEmulator(opened, era: era, release: source.release, limit: options.limits.emulatorBytes)
                 var capture: QMPCapture?
                 // The host path the link chain resolved to inside the root, never a host symlink.
                 if probe { capture = try InputReader.probe(opened.resolvedPath, options: options).capture }
@@ -82,18 +82,11 @@ extension Auditor {
     }
 
     /// Scans an installed emulator file the way payload emulators are scanned.
-    static func scanInstalledEmulator(_ file: InputFile, era: Era?, release: String) throws -> Evidence {
-        var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
-        var isELF: Bool?
-        try file.forEachChunk { chunk in
-            if isELF == nil { isELF = chunk.starts(with: [0x7F, 0x45, 0x4C, 0x46]) }
-            guard isELF == true else { return false }
-            scanner.feed(chunk)
-            return true
-        }
-        guard isELF == true else {
+    static func scanInstalledEmulator(_ file: InputFile, era: Era?, release: String, limit: Int) throws -> Evidence {
+        let scan = try ExecutableScan(file, limit: limit, banner: false)
+        guard scan.isELF else {
             return Evidence(Rules.exeNotELF, source: file.path, observed: "\(file.path) is not an ELF executable", supports: nil)
         }
-        return ExecutableRules.evaluate(found: scanner.finish(), era: era, release: release, source: file.path)
+        return ExecutableRules.evaluate(found: scan.found, era: era, release: release, source: file.path)
     }
 }

@@ -39,6 +39,8 @@ public enum Rules {
     public static let exeHMPNames = Rule(id: "exe-hmp-names", layer: .executable, summary: "2.9-2.12: QMP names stay in disabled builds; only the HMP name snapshot_blkdev tells.")
     public static let exeNotGated = Rule(id: "exe-not-gated", layer: .executable, summary: "Builds without a gate: command names in the executable are recorded but prove nothing.")
     public static let exeNotELF = Rule(id: "exe-not-elf", layer: .executable, summary: "The emulator path holds no ELF executable (a wrapper script): nothing to scan.")
+    public static let exeNoPackage = Rule(id: "exe-no-package", layer: .executable, summary: "An executable without a package has no era: blockdev-snapshot-sync and HMP snapshot_blkdev both NUL-delimited is enabled (no disabled build of any era has both); anything else decides nothing.")
+    public static let exeVersionString = Rule(id: "exe-version-string", layer: .executable, summary: "The version banner compiled into an executable without a package (--with-pkgversion): an annotation, never evidence.")
 
     // Runtime layer
     public static let qmpQueryCommands = Rule(id: "qmp-query-commands", layer: .runtime, summary: "A running emulator has live snapshots iff query-commands lists blockdev-snapshot-sync.")
@@ -54,7 +56,7 @@ public enum Rules {
         el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback,
         upstreamSince014, upstreamBefore014, noEmulatorCall, refusedExpansion, specEvaluationMode, unknownEra,
         headerStock, headerRHEV, headerMA, headerNeverGated, headerUnfamiliar,
-        exeQMPNames, exeHMPNames, exeNotGated, exeNotELF,
+        exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeNoPackage, exeVersionString,
         qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpVersion, qmpHMPHelp,
     ]
 }
