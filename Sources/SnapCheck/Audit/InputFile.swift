@@ -105,9 +105,14 @@ final class InputFile: Sendable {
     func readAll(limit: Int) throws(InputError) -> [UInt8] {
         let tooLarge = InputError(input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
         guard size <= limit else { throw tooLarge }
-        let bytes = try read(upTo: limit + 1)
-        guard bytes.count <= limit else { throw tooLarge }
-        return bytes
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(size)
+        while true {
+            let chunk = try read(upTo: min(1 << 20, limit + 1 - bytes.count), at: bytes.count)
+            if chunk.isEmpty { return bytes }
+            bytes += chunk
+            guard bytes.count <= limit else { throw tooLarge }
+        }
     }
 
     /// Feeds the file to `body` in 1 MiB chunks from the start, until the end
