@@ -16,6 +16,24 @@ public enum PayloadAction: Sendable {
     case `continue`, stop
 }
 
+/// What one payload stream may cost; `nil` is no limit. Exceeding one throws
+/// `.limitExceeded`.
+public struct PayloadLimits: Sendable, Hashable {
+    /// Bytes of the uncompressed archive that may be decoded, skipped files
+    /// included. Checked before decoding against the sizes the header declares
+    /// (every file up to the last selected one, and each file alone, since an
+    /// archive whose order differs from the header's may skip any one file
+    /// whole), and again after every entry and read.
+    public var archiveBytes: UInt64?
+    /// Wall time from the start of the stream, checked after every entry and read.
+    public var time: Duration?
+
+    public init(archiveBytes: UInt64? = nil, time: Duration? = nil) {
+        self.archiveBytes = archiveBytes
+        self.time = time
+    }
+}
+
 extension PackageFile {
     /// Payload compressors librpm 4.18 can read, by their PAYLOADCOMPRESSOR name.
     static let readableCompressors: Set<String> = ["gzip", "bzip2", "xz", "lzma", "zstd"]
@@ -27,17 +45,20 @@ extension PackageFile {
     /// `consume` returns `.stop`. Each selected file gets zero or more `.data`
     /// events then `.end`; before `.end` its content is checked against the
     /// header's file digest (`.digestMismatch`). A short payload throws
-    /// `.truncatedPayload`, an undecodable one `.corruptPayload`. Selected
-    /// `%ghost` files (not in the payload) get no events. Memory use is one
-    /// 64 KiB buffer, whatever the payload size.
+    /// `.truncatedPayload`, an undecodable one `.corruptPayload`, a stream
+    /// over `limits` `.limitExceeded`. Selected `%ghost` files (not in the
+    /// payload) get no events. Memory use is one 64 KiB buffer, whatever the
+    /// payload size.
     ///
-    /// The corresponding C functions are `rpmfiNewArchiveReader`, `rpmfiNext`
-    /// and `rpmfiArchiveRead`.
+    /// The corresponding C functions are `rpmfiNewArchiveReader`, `rpmfiNext`,
+    /// `rpmfiArchiveRead` and `rpmfiArchiveTell`.
     public func streamPayload(
         select: (FileEntry) -> Bool,
+        limits: PayloadLimits = PayloadLimits(),
         consume: (FileEntry, PayloadEvent) throws -> PayloadAction
     ) throws {
-        let (fd, h) = try Self.open(path: path)
+        let start = ContinuousClock.now
+        let (fd, h) = try Self.open(openPath, name: path)
         // The file list of the reopened header, in rpmfiles index order.
         let entries = PackageHeader(header: h).files
         guard let files = FileSet(header: h, keepHeader: true) else { return }
@@ -47,6 +68,18 @@ extension PackageFile {
             pending.insert(ix)
         }
         guard !pending.isEmpty else { return }
+        try checkDeclaredSizes(entries, files: files, upTo: pending.max()!, limit: limits.archiveBytes)
+        /// Throws once the archive decoded so far or the time taken is over `limits`.
+        func checkLimits(_ reader: ArchiveReader, during what: @autoclosure () -> String) throws {
+            if let limit = limits.archiveBytes, UInt64(rpmfiArchiveTell(reader.raw)) > limit {
+                throw RPMError(.limitExceeded, operation: "rpmfiArchiveTell", path: path,
+                               message: "more than the \(sizeText(limit)) payload archive limit decoded \(what())")
+            }
+            if let time = limits.time, ContinuousClock.now - start > time {
+                throw RPMError(.limitExceeded, operation: "streamPayload", path: path,
+                               message: "reading the payload took longer than \(time) \(what())")
+            }
+        }
 
         let compressor = h.string(RPMTAG_PAYLOADCOMPRESSOR) ?? "gzip"
         let declaredSize = h.number(RPMTAG_LONGSIGSIZE) ?? h.number(RPMTAG_SIGSIZE)
@@ -76,6 +109,7 @@ extension PackageFile {
                                    what: "cannot read the next payload archive entry")
             }
             let ix = Int(rc)
+            try checkLimits(reader, during: "before \(pending.sorted().prefix(3).map { entries[$0].path }.joined(separator: ", ")) ended")
             guard ix < entries.count, pending.contains(ix) else { continue }
             pending.remove(ix)
             // Hard links: only one member of a set carries the content.
@@ -97,6 +131,7 @@ extension PackageFile {
                                        what: "payload ended after \(total) of \(expected) bytes of \(entry.path)")
                 }
                 total += UInt64(n)
+                try checkLimits(reader, during: "reading \(entry.path)")
                 let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
                 digest?.update(chunk)
                 if try consume(entry, .data(chunk)) == .stop { return }
@@ -120,14 +155,14 @@ extension PackageFile {
     /// Convenience: whole contents of the given exact paths (each at most
     /// `limit` bytes, else `.limitExceeded`); stops once all are read. Missing
     /// paths are simply absent from the result.
-    public func readFiles(_ paths: Set<String>, limit: Int = 64 << 20) throws -> [String: [UInt8]] {
+    public func readFiles(_ paths: Set<String>, limit: Int = 64 << 20, limits: PayloadLimits = PayloadLimits()) throws -> [String: [UInt8]] {
         for entry in header.files where paths.contains(entry.path) && entry.isRegularFile && entry.size > UInt64(max(limit, 0)) {
             throw RPMError(.limitExceeded, operation: "readFiles", path: path,
                            message: "\(entry.path) is \(entry.size) bytes, over the limit of \(limit)")
         }
         var result: [String: [UInt8]] = [:]
         var current: [UInt8] = []
-        try streamPayload(select: { paths.contains($0.path) }) { entry, event in
+        try streamPayload(select: { paths.contains($0.path) }, limits: limits) { entry, event in
             switch event {
             case .data(let chunk):
                 if current.count + chunk.count > limit {
@@ -142,6 +177,26 @@ extension PackageFile {
             return .continue
         }
         return result
+    }
+
+    /// Refuses, before decoding anything, a stream the header says is over
+    /// `limit`: the archive bytes up to the end of the entry at index `last`
+    /// (an archive in header order), or any single entry (which an archive in
+    /// another order may skip whole in one step).
+    private func checkDeclaredSizes(_ entries: [FileEntry], files: FileSet, upTo last: Int, limit: UInt64?) throws {
+        guard let limit else { return }
+        var before: UInt64 = 0
+        for (ix, entry) in entries.enumerated() where !files.isGhost(at: ix) && files.carriesContent(at: ix) {
+            if entry.size > limit {
+                throw RPMError(.limitExceeded, operation: "streamPayload", path: path,
+                               message: "\(entry.path) is declared as \(sizeText(entry.size)); the payload archive limit is \(sizeText(limit))")
+            }
+            if ix <= last { before += entry.size }
+        }
+        if before > limit {
+            throw RPMError(.limitExceeded, operation: "streamPayload", path: path,
+                           message: "the header declares \(sizeText(before)) of files up to the end of \(entries[last].path); the payload archive limit is \(sizeText(limit))")
+        }
     }
 
     /// The error for a failed payload read: librpm's messages, the stream's
@@ -172,7 +227,7 @@ extension PackageFile {
     /// zstd: a short read), so truncation is judged from the sizes instead.
     func isShorterThanDeclared(_ declared: UInt64?) -> Bool? {
         guard let declared else { return nil }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let fd = Glibc.open(openPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
@@ -184,6 +239,13 @@ extension PackageFile {
         signatureEnd = (signatureEnd + 7) & ~7
         return UInt64(st.st_size) < signatureEnd + declared
     }
+}
+
+/// `512 MiB`, `1 KiB`, or `16192 bytes`.
+private func sizeText(_ bytes: UInt64) -> String {
+    if bytes > 0, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+    if bytes > 0, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+    return "\(bytes) bytes"
 }
 
 private func hex(_ bytes: [UInt8]) -> String {

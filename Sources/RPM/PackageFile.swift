@@ -8,25 +8,48 @@ import Glibc
 /// Reading checks header digests but not signatures, and never opens or
 /// creates an rpmdb. The value holds no C state: payload streams reopen the file.
 public struct PackageFile: Sendable {
+    /// How errors and callers name the package.
     public let path: String
     public let header: PackageHeader
+    /// What librpm opens: `path`, or `/proc/self/fd/N` of `retained`.
+    let openPath: String
+    /// The caller's descriptor, duplicated, for as long as this value lives.
+    private let retained: RetainedDescriptor?
 
     /// Reads lead, signature and header. Signature checks off, digests on
     /// (`RPMVSF_MASK_NOSIGNATURES`); never opens or creates an rpmdb or `~/.rpmdb`.
     ///
     /// The corresponding C function is `rpmReadPackageFile`.
     public init(path: String) throws {
-        let (_, header) = try Self.open(path: path)
+        let (_, header) = try Self.open(path, name: path)
         self.path = path
+        self.openPath = path
+        self.retained = nil
         self.header = PackageHeader(header: header)
     }
 
-    /// Opens the file and reads its header; the descriptor is left at the payload.
-    static func open(path: String) throws -> (FileDescriptor, HeaderHandle) {
-        try checkPath(path)
+    /// Reads the package from a file the caller has open; `path` only names it.
+    ///
+    /// The descriptor is duplicated and kept open for as long as this value
+    /// lives; librpm opens it as `/proc/self/fd/N`, so every read, payload
+    /// streams included, sees that same file whatever happens to `path`.
+    public init(descriptor: Int32, path: String) throws {
+        let retained = try RetainedDescriptor(duplicating: descriptor, path: path)
+        let openPath = "/proc/self/fd/\(retained.descriptor)"
+        let (_, header) = try Self.open(openPath, name: path)
+        self.path = path
+        self.openPath = openPath
+        self.retained = retained
+        self.header = PackageHeader(header: header)
+    }
+
+    /// Opens `openPath` and reads its header, naming it `name` in errors; the
+    /// descriptor is left at the payload.
+    static func open(_ openPath: String, name path: String) throws -> (FileDescriptor, HeaderHandle) {
+        try checkPath(openPath, name: path)
         return try LibRPM.shared(operation: "rpmReadPackageFile", path: path) {
             LogCapture.begin()
-            let fd = try FileDescriptor(path: path)
+            let fd = try FileDescriptor(path: openPath, name: path)
             let ts = try TransactionSet()
             var h: OpaquePointer?
             let rc = rpmReadPackageFile(ts.raw, fd.raw, path, &h)
@@ -59,9 +82,9 @@ public struct PackageFile: Sendable {
     }
 
     /// Rejects what is not a readable regular file before librpm sees it.
-    static func checkPath(_ path: String) throws {
+    static func checkPath(_ openPath: String, name path: String) throws {
         var st = stat()
-        if stat(path, &st) != 0 {
+        if stat(openPath, &st) != 0 {
             let err = errno
             let reason = String(cString: strerror(err))
             let kind: RPMError.Kind = (err == ENOENT || err == ENOTDIR) ? .notFound : .unreadable
@@ -71,7 +94,7 @@ public struct PackageFile: Sendable {
         case 0o040000:
             throw RPMError(.isDirectory, operation: "stat", path: path, message: "is a directory")
         case 0o100000:
-            if access(path, R_OK) != 0 {
+            if access(openPath, R_OK) != 0 {
                 let err = errno
                 throw RPMError(.unreadable, operation: "access", path: path, code: err,
                                message: String(cString: strerror(err)))
@@ -80,4 +103,22 @@ public struct PackageFile: Sendable {
             throw RPMError(.notAnRPM, operation: "stat", path: path, message: "not a regular file")
         }
     }
+}
+
+/// A duplicate of a caller's descriptor, closed when the last `PackageFile`
+/// holding it goes. Sendable: the number never changes and is only opened
+/// through `/proc/self/fd`, never read from directly.
+final class RetainedDescriptor: Sendable {
+    let descriptor: Int32
+
+    init(duplicating descriptor: Int32, path: String) throws {
+        let duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard duplicate >= 0 else {
+            throw RPMError(.unreadable, operation: "fcntl(F_DUPFD_CLOEXEC)", path: path, code: errno,
+                           message: String(cString: strerror(errno)))
+        }
+        self.descriptor = duplicate
+    }
+
+    deinit { close(descriptor) }
 }

@@ -10,7 +10,8 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit inputs and report a verdict per build (the default command).")
 
-    @Argument(help: "Spec files, SRPMs, RPMs, QMP captures or directories.", completion: .file())
+    @Argument(help: "Spec files, SRPMs, RPMs, QMP captures, ELF executables (scanned, never run) or directories.",
+              completion: .file())
     var inputs: [String] = []
 
     @Option(help: "The verdict every build should have: enabled or disabled.")

@@ -49,11 +49,8 @@ struct ProbeOptions: ParsableArguments {
         if auditsInstalled, !inputs.isEmpty || !probes.isEmpty {
             throw ValidationError("--installed audits the rpmdb: give no inputs and no --probe with it.")
         }
-        if let saveQMP, !Self.isDirectory(saveQMP), probes.count + inputs.filter(Self.isELF).count > 1 {
-            throw ValidationError("--save-qmp '\(saveQMP)': name an existing directory when probing more than one emulator.")
-        }
-        if saveQMP != nil, !auditsInstalled, probes.isEmpty, !inputs.contains(where: Self.isELF) {
-            throw ValidationError("--save-qmp needs an emulator to probe (--probe PATH, an executable input, or --probe-installed).")
+        if saveQMP != nil, !auditsInstalled, probes.isEmpty {
+            throw ValidationError("--save-qmp needs an emulator to probe (--probe PATH or --probe-installed); executables given as inputs are scanned, never run.")
         }
         options.probes = probes
         options.probeTimeout = .milliseconds(Int64((probeTimeout * 1000).rounded()))
@@ -78,11 +75,5 @@ struct ProbeOptions: ParsableArguments {
     private static func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
-    private static func isELF(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        return (try? handle.read(upToCount: 4)).map { Array($0) == [0x7F, 0x45, 0x4C, 0x46] } ?? false
     }
 }

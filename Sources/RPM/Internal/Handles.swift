@@ -55,18 +55,20 @@ final class FileDescriptor {
     let raw: OpaquePointer
     let path: String
 
-    /// Opens `path` for reading through rpmio (`Fopen(path, "r.ufdio")`).
-    init(path: String) throws {
+    /// Opens `path` for reading through rpmio (`Fopen(path, "r.ufdio")`);
+    /// errors name it `name` (default: `path`).
+    init(path: String, name: String? = nil) throws {
+        let name = name ?? path
         guard let fd = Fopen(path, "r.ufdio") else {
-            throw RPMError(.unreadable, operation: "Fopen", path: path, message: "cannot open")
+            throw RPMError(.unreadable, operation: "Fopen", path: name, message: "cannot open")
         }
         if Ferror(fd) != 0 {
             let reason = String(cString: Fstrerror(fd))
             Fclose(fd)
-            throw RPMError(.unreadable, operation: "Fopen", path: path, message: "cannot open: \(reason)")
+            throw RPMError(.unreadable, operation: "Fopen", path: name, message: "cannot open: \(reason)")
         }
         raw = fd
-        self.path = path
+        self.path = name
     }
 
     /// Pushes a decompressing layer (`Fdopen(fd, "r." + compressor)`).

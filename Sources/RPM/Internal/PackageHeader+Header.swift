@@ -95,6 +95,19 @@ extension FileSet {
         rpmfilesFFlags(raw, Int32(ix)) & RPMFILE_GHOST.rawValue != 0
     }
 
+    /// Whether the archive holds this entry's bytes: not for the other
+    /// members of a hard-link set (only the last carries the content) and
+    /// not for directories and devices.
+    func carriesContent(at ix: Int) -> Bool {
+        let mode = rpmfilesFMode(raw, Int32(ix)) & 0o170000
+        if mode == 0o120000 { return true }  // a symlink's target is in the archive
+        guard mode == 0o100000 else { return false }
+        var links: UnsafePointer<Int32>?
+        let count = rpmfilesFLinks(raw, Int32(ix), &links)
+        guard count > 1, let links else { return true }
+        return links[Int(count) - 1] == Int32(ix)
+    }
+
     /// The file's digest in the header and its algorithm, or nil when it has none.
     func digest(at ix: Int) -> (algorithm: Int32, bytes: [UInt8])? {
         var algorithm: Int32 = 0

@@ -20,12 +20,15 @@ public struct AuditOptions: Sendable {
     /// Who parses spec files: by default a confined worker process per parse;
     /// `.inProcess` is `--trust-spec`.
     public var specEvaluation: SpecEvaluation = .sandboxed()
-    /// Executables to run and ask over QMP (`--probe`); named ELF inputs are probed too.
+    /// Executables to run and ask over QMP (`--probe`): the only files snapcheck
+    /// runs. An ELF file given as an input is scanned, never run.
     public var probes: [String] = []
     /// Time limit of one probe, spawn to reaped child (`--probe-timeout`).
     public var probeTimeout: Duration = .seconds(10)
     /// Where probe transcripts are saved (`--save-qmp`): a file, or a directory for several.
     public var saveQMP: String?
+    /// What one input may cost (declared emulator size, payload bytes decoded, time).
+    public var limits = InputLimits()
 
     public init() {}
 }
@@ -114,14 +117,20 @@ public struct Auditor: Sendable {
     ///
     /// Names are read as bytes: a name that is not UTF-8 cannot be named
     /// back to the file system through `String`, so it is an error, never
-    /// silently dropped. Symbolic links to directories are not followed.
+    /// silently dropped. Symbolic links to directories are not followed;
+    /// other entries with an input's extension (symbolic links, FIFOs,
+    /// devices) are listed, and reading them refuses what is not a regular
+    /// file. Directories below the top are opened `O_NOFOLLOW`, and
+    /// `O_DIRECTORY` never opens a FIFO or device.
     static func walk(_ directory: String) -> (files: [String], errors: [InputError]) {
         var files: [String] = []
         var errors: [InputError] = []
         var pending = [directory]
         while let current = pending.popLast() {
-            guard let dir = opendir(current) else {
+            let descriptor = open(current, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (current == directory ? 0 : O_NOFOLLOW))
+            guard descriptor >= 0, let dir = fdopendir(descriptor) else {
                 errors.append(InputError(input: current, message: "directory cannot be read: \(String(cString: strerror(errno)))"))
+                if descriptor >= 0 { close(descriptor) }
                 continue
             }
             defer { closedir(dir) }
@@ -135,12 +144,11 @@ public struct Auditor: Sendable {
                 }
                 let path = current.hasSuffix("/") ? current + name : current + "/" + name
                 var info = stat()
-                guard lstat(path, &info) == 0 else { continue }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: pending.append(path)
-                case S_IFREG, S_IFLNK:
-                    if inputExtensions.contains((name as NSString).pathExtension) { files.append(path) }
-                default: break
+                guard fstatat(dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR {
+                    pending.append(path)
+                } else if inputExtensions.contains((name as NSString).pathExtension) {
+                    files.append(path)
                 }
             }
         }
@@ -194,7 +202,7 @@ public struct Auditor: Sendable {
         let reader = InputReader(options: options)
         // The identity comes from a binary package first, then an SRPM, a spec, a capture.
         let lead = group.members.min { rank($0.input.kind) < rank($1.input.kind) }!
-        let era = Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
+        let era = lead.isBareExecutable ? nil : Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
         var evidence: [Evidence] = []
         var hasSpec = false
         var arch = group.arch

@@ -12,21 +12,23 @@ struct InputReader: Sendable {
 
     /// Reads `path`. Throws `InputError` when it cannot be audited, `Skipped`
     /// when it is a package that is not a QEMU build and `named` is false.
+    ///
+    /// Only `--probe` paths are run. Anything else is opened once, as a
+    /// regular file (`InputFile`), and every read goes through that descriptor.
     func read(path: String, named: Bool) throws -> Observation {
         if options.probes.contains(path) { return try readProbe(path) }
-        let kind = try detect(path)
+        let file = try InputFile(path: path)
+        let kind = try detect(file)
         do {
             switch kind {
             case .rpm, .srpm:
-                return try readPackage(path, named: named)
+                return try readPackage(file, named: named)
             case .spec:
-                return try readSpec(path, named: named)
+                return try readSpec(file, named: named)
             case .qmp:
-                return try readCapture(path)
-            case .executable where named:
-                return try readProbe(path)
-            case .executable, .installed:
-                throw InputError(input: path, message: "an executable found in a directory: only executables named on the command line are run")
+                return try readCapture(file)
+            case .executable, .installed:  // content detection only ever says executable
+                return try readExecutable(file)
             }
         } catch let error as RPMError {
             throw InputError(input: path, message: error.description.droppingPathPrefix(path))
@@ -35,14 +37,14 @@ struct InputReader: Sendable {
 
     // MARK: Detection
 
-    func detect(_ path: String) throws -> InputKind {
-        let prefix = try readPrefix(path, count: 4096)
+    func detect(_ file: InputFile) throws -> InputKind {
+        let prefix = try file.read(upTo: 4096)
         if prefix.starts(with: [0xED, 0xAB, 0xEE, 0xDB]) { return prefix.count > 7 && prefix[7] == 1 ? .srpm : .rpm }
-        if prefix.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { return .executable }
+        if prefix.starts(with: ExecutableRules.elfMagic) { return .executable }
         if QMPCapture.looksLikeCapture(prefix) { return .qmp }
         if Self.looksLikeSpec(prefix) { return .spec }
-        if prefix.isEmpty { throw InputError(input: path, message: "empty file") }
-        throw InputError(input: path, message: "not a spec file, RPM package or QMP capture")
+        if prefix.isEmpty { throw InputError(input: file.path, message: "empty file") }
+        throw InputError(input: file.path, message: "not a spec file, RPM package, QMP capture or ELF executable")
     }
 
     /// A spec has preamble tags: `Name:` and `Version:` at the start of lines.
@@ -56,34 +58,16 @@ struct InputReader: Sendable {
         return tags.contains("name:") && tags.count >= 2
     }
 
-    private func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(input: path, message: "no such file")
-        }
-        if isDirectory.boolValue { throw InputError(input: path, message: "is a directory") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw InputError(input: path, message: "cannot be opened for reading")
-        }
-        defer { try? handle.close() }
-        return Array((try? handle.read(upToCount: count)) ?? Data())
-    }
-
+    /// The whole of a text file next to an input (a helper script), opened as safely as an input.
     static func readWhole(_ path: String, limit: Int) throws -> [UInt8] {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = attributes?[.size] as? Int, size > limit {
-            throw InputError(input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(input: path, message: "cannot be read")
-        }
-        return Array(data)
+        try InputFile(path: path).readAll(limit: limit)
     }
 
     // MARK: Packages
 
-    private func readPackage(_ path: String, named: Bool) throws -> Observation {
-        let package = try PackageFile(path: path)
+    private func readPackage(_ file: InputFile, named: Bool) throws -> Observation {
+        let path = file.path
+        let package = try PackageFile(descriptor: file.descriptor, path: path)
         let header = package.header
         let sourceName = header.isSource ? header.name : HeaderRules.sourceName(of: header)
         guard let sourceName, Era.isQEMUSourceName(sourceName) else {
@@ -99,11 +83,11 @@ struct InputReader: Sendable {
         let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
         // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
         let streams = !header.isSource && header.files.contains { $0.isRegularFile && Self.isEmulatorPath($0.path) }
-        let fileDigest = streams ? ConcurrentFileDigest(path: path) : nil
+        let fileDigest = streams ? ConcurrentFileDigest(file) : nil
         let scanned = streams ? Result { try scanEmulators(package, era: era, release: source.release) } : .success([])
         var observation = Observation(
             input: AuditedInput(path: path, kind: header.isSource ? .srpm : .rpm,
-                                sha256: try fileDigest?.value() ?? FileDigest.sha256(path: path)),
+                                sha256: try fileDigest?.value() ?? file.sha256()),
             sourceNVR: source.nvr, name: source.name, epoch: header.epoch, version: source.version, release: source.release,
             arch: header.isSource || header.arch == "noarch" ? nil : header.arch,
             evidence: HeaderRules.evaluate(header, era: era, version: source.version, release: source.release, source: path), pending: nil)
@@ -128,13 +112,17 @@ struct InputReader: Sendable {
     private func scanEmulators(_ package: PackageFile, era: Era?, release: String) throws -> [Evidence] {
         let wanted = package.header.files.filter { $0.isRegularFile && Self.isEmulatorPath($0.path) }
         guard !wanted.isEmpty else { return [] }
+        let limit = options.limits.emulatorBytes
+        if let large = wanted.first(where: { $0.size > UInt64(limit) }) {
+            throw InputError(input: package.path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+        }
         var evidence: [Evidence] = []
         var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
         var isELF: Bool?
-        try package.streamPayload(select: { file in wanted.contains { $0.path == file.path } }) { file, event in
+        try package.streamPayload(select: { file in wanted.contains { $0.path == file.path } }, limits: options.limits.payload) { file, event in
             switch event {
             case .data(let chunk):
-                if isELF == nil { isELF = chunk.starts(with: [0x7F, 0x45, 0x4C, 0x46]) }
+                if isELF == nil { isELF = chunk.starts(with: ExecutableRules.elfMagic) }
                 if isELF == true { scanner.feed(chunk) }
             case .end:
                 let source = "\(package.path):\(file.path)"
@@ -156,7 +144,7 @@ struct InputReader: Sendable {
         var helpers: [String: (path: String, text: String)] = [:]
         let contents = try package.readFiles(
             Set(package.header.files.filter { $0.isRegularFile && ($0.path.hasSuffix(".spec") || $0.path.hasSuffix(".sh")) }.map(\.path)),
-            limit: Self.textLimit)
+            limit: Self.textLimit, limits: options.limits.payload)
         for (name, bytes) in contents.sorted(by: { $0.key < $1.key }) {
             if name.hasSuffix(".spec") { specs.append((name, bytes)) }
             else { helpers[name] = (path: "\(package.path):\(name)", text: String(decoding: bytes, as: UTF8.self)) }
@@ -172,8 +160,9 @@ struct InputReader: Sendable {
 
     // MARK: Specs
 
-    private func readSpec(_ path: String, named: Bool) throws -> Observation {
-        let bytes = try Self.readWhole(path, limit: Self.textLimit)
+    private func readSpec(_ file: InputFile, named: Bool) throws -> Observation {
+        let path = file.path
+        let bytes = try file.readAll(limit: Self.textLimit)
         let directory = (path as NSString).deletingLastPathComponent
         var helpers: [String: (path: String, text: String)] = [:]
         for dir in Self.helperDirectories(ofSpecIn: directory.isEmpty ? "." : directory, sources: options.sourcesDirectory) {
@@ -193,7 +182,7 @@ struct InputReader: Sendable {
             throw Skipped(path: path, reason: p.name)
         }
         return Observation(
-            input: AuditedInput(path: path, kind: .spec, sha256: try FileDigest.sha256(path: path)),
+            input: AuditedInput(path: path, kind: .spec, sha256: try file.sha256()),
             sourceNVR: "\(p.name)-\(p.version)-\(p.release)", name: p.name, epoch: p.epoch, version: p.version, release: p.release,
             arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence))
     }
@@ -241,22 +230,21 @@ struct InputReader: Sendable {
 
     // MARK: Captures
 
-    /// Streams a capture through `QMPCaptureReader` in 1 MiB reads: memory
-    /// follows what the capture says, not its size (events are dropped as read).
-    private func readCapture(_ path: String) throws -> Observation {
+    /// Streams a capture through `QMPCaptureReader` in 1 MiB reads from the
+    /// opened file: memory follows what the capture says, not its size
+    /// (events are dropped as read).
+    private func readCapture(_ file: InputFile) throws -> Observation {
+        let path = file.path
         let limit = QMPCapture.Limits().inputSize
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limit {
+        if file.size > limit {
             throw InputError(input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw InputError(input: path, message: "cannot be opened for reading")
-        }
-        defer { try? handle.close() }
         var reader = QMPCaptureReader()
         let capture: QMPCapture
         do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            try file.forEachChunk { chunk in
                 try reader.feed(chunk)
+                return true
             }
             capture = try reader.finish()
         } catch let error as QMPCaptureError {
@@ -264,11 +252,11 @@ struct InputReader: Sendable {
         } catch {
             throw InputError(input: path, message: "cannot be read: \(error.localizedDescription)")
         }
-        return Observation.runtime(capture, input: AuditedInput(path: path, kind: .qmp, sha256: try FileDigest.sha256(path: path)))
+        return Observation.runtime(capture, input: AuditedInput(path: path, kind: .qmp, sha256: try file.sha256()))
     }
 }
 
-/// `FileDigest.sha256(path:)` on a thread of its own, so hashing a package
+/// `InputFile.sha256()` on a thread of its own, so hashing a package
 /// overlaps streaming its payload. A dedicated thread, not a dispatch queue:
 /// the caller may be one of `ParallelMap`'s workers and blocks in `value()`.
 private final class ConcurrentFileDigest: @unchecked Sendable {
@@ -276,9 +264,9 @@ private final class ConcurrentFileDigest: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result<String, any Error> = .success("")
 
-    init(path: String) {
+    init(_ file: InputFile) {
         Thread.detachNewThread { [self] in
-            result = Result { try FileDigest.sha256(path: path) }
+            result = Result { try file.sha256() }
             done.signal()
         }
     }

@@ -59,41 +59,34 @@ extension Auditor {
         var observations = [observation(AuditedInput(path: name, kind: .installed, sha256: ""),
                                          HeaderRules.evaluate(header, era: era, version: source.version, release: source.release, source: name), nil)]
         var errors: [InputError] = []
-        let base = root.hasSuffix("/") ? String(root.dropLast()) : root
         for file in header.files where file.isRegularFile && InputReader.isEmulatorPath(file.path) {
-            let path = base + file.path
+            let shown = (root.hasSuffix("/") ? String(root.dropLast()) : root) + file.path
             do {
-                let evidence = try scanInstalledEmulator(path, era: era, release: source.release)
+                let opened: InputFile
+                do { opened = try InputFile(file.path, inRoot: root, path: shown) } catch {
+                    throw InputError(input: shown, message: error == .missing ? "listed in the rpmdb but missing" : error.message)
+                }
+                let evidence = try scanInstalledEmulator(opened, era: era, release: source.release, limit: options.limits.emulatorBytes)
                 var capture: QMPCapture?
-                if probe { capture = try InputReader.probe(path, options: options).capture }
-                let input = AuditedInput(path: path, kind: .executable, sha256: try FileDigest.sha256(path: path))
+                // The host path the link chain resolved to inside the root, never a host symlink.
+                if probe { capture = try InputReader.probe(opened.resolvedPath, options: options).capture }
+                let input = AuditedInput(path: shown, kind: .executable, sha256: try opened.sha256())
                 observations.append(observation(input, [evidence], capture.map { .capture($0) }))
             } catch let error as InputError {
                 errors.append(error)
             } catch {
-                errors.append(InputError(input: path, message: "\(error)".droppingPathPrefix(path)))
+                errors.append(InputError(input: shown, message: "\(error)".droppingPathPrefix(shown)))
             }
         }
         return (observations, errors)
     }
 
-    /// Scans an emulator file on disk the way payload emulators are scanned.
-    static func scanInstalledEmulator(_ path: String, era: Era?, release: String) throws -> Evidence {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be opened for reading" : "listed in the rpmdb but missing"
-            throw InputError(input: path, message: reason)
+    /// Scans an installed emulator file the way payload emulators are scanned.
+    static func scanInstalledEmulator(_ file: InputFile, era: Era?, release: String, limit: Int) throws -> Evidence {
+        let scan = try ExecutableScan(file, limit: limit, banner: false)
+        guard scan.isELF else {
+            return Evidence(Rules.exeNotELF, source: file.path, observed: "\(file.path) is not an ELF executable", supports: nil)
         }
-        defer { try? handle.close() }
-        var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
-        var isELF: Bool?
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            if isELF == nil { isELF = chunk.starts(with: [0x7F, 0x45, 0x4C, 0x46]) }
-            guard isELF == true else { break }
-            chunk.withUnsafeBytes { scanner.feed($0) }
-        }
-        guard isELF == true else {
-            return Evidence(Rules.exeNotELF, source: path, observed: "\(path) is not an ELF executable", supports: nil)
-        }
-        return ExecutableRules.evaluate(found: scanner.finish(), era: era, release: release, source: path)
+        return ExecutableRules.evaluate(found: scan.found, era: era, release: release, source: file.path)
     }
 }

@@ -44,6 +44,8 @@ public enum Rules {
     public static let exeNotGated = Rule(id: "exe-not-gated", layer: .executable, summary: "Builds without a known gate signature (no switch, rhev 2.1.2, unknown eras): command names in the executable are recorded but prove nothing.")
     public static let exeMissing = Rule(id: "exe-content-missing", layer: .executable, summary: "The header lists an emulator whose content the payload does not hold (or a link to one outside it): nothing was scanned.")
     public static let exeNotELF = Rule(id: "exe-not-elf", layer: .executable, summary: "The emulator path holds no ELF executable (a wrapper script): nothing to scan.")
+    public static let exeNoPackage = Rule(id: "exe-no-package", layer: .executable, summary: "An executable without a package has no era: blockdev-snapshot-sync and HMP snapshot_blkdev both NUL-delimited is enabled (no disabled build of any era has both); anything else decides nothing.")
+    public static let exeVersionString = Rule(id: "exe-version-string", layer: .executable, summary: "The version banner compiled into an executable without a package (--with-pkgversion): an annotation, never evidence.")
 
     // Runtime layer
     public static let qmpQueryCommands = Rule(id: "qmp-query-commands", layer: .runtime, summary: "A running emulator has live snapshots iff query-commands lists blockdev-snapshot-sync.")
@@ -64,7 +66,7 @@ public enum Rules {
         upstreamSince014, upstreamBefore014, noEmulatorCall, unresolvedArgument, ambiguousCalls,
         refusedExpansion, specEvaluationMode, unknownEra,
         headerStock, headerRHEV, headerMA, versionFact, headerUnfamiliar, nameContradicts,
-        exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeMissing,
+        exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeMissing, exeNoPackage, exeVersionString,
         qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpNeverGatedBuild, qmpVersion, qmpHMPHelp,
         qmpTarget, qmpSessions, qmpUnpairedReply,
     ]

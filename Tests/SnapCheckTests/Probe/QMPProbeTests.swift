@@ -48,20 +48,6 @@ struct QMPProbeTests {
         #expect(build.evidence.contains { $0.rule == "qmp-version" && $0.observed.contains("Debian") })
     }
 
-    @Test func aNamedELFInputIsProbedButOneFoundInADirectoryIsNotRun() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
-        let named = Auditor().audit([debianQEMU])
-        #expect(named.builds.map(\.verdict) == [.enabled])
-
-        let dir = try makeTemporaryDirectory("walk")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        // Walking only picks inputs by extension; an ELF named like a package is refused, never run.
-        try FileManager.default.copyItem(atPath: debianQEMU, toPath: dir + "/qemu.rpm")
-        let walked = Auditor().audit([dir])
-        #expect(walked.builds.isEmpty)
-        #expect(walked.errors.map(\.message) == ["an executable found in a directory: only executables named on the command line are run"])
-    }
-
     @Test func savedTranscriptAuditsAsACaptureWithTheSameVerdict() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
         let dir = try makeTemporaryDirectory("save")
