@@ -179,6 +179,17 @@ struct OutputAllOrNothingTests {
         #expect(dir.entries == ["file"], "\(kind.rawValue): nothing written, no temp file left")
     }
 
+    @Test("An unwritable output stops the run before anything is audited: no emulator is started")
+    func checkedBeforeTheAudit() throws {
+        let dir = try Scratch("before-audit")
+        let emulator = try WaitingEmulator()
+        defer { emulator.release() }
+        let result = try SnapCheckBinary.run(["--probe-timeout", "5", "--probe", emulator.path, "-o", dir.file("missing/r.txt")])
+        #expect(result.status == 2)
+        #expect(stderrLines(result) == ["snapcheck: cannot write \(dir.file("missing/r.txt")): directory \(dir.file("missing")) does not exist"])
+        #expect(!emulator.hasStarted)
+    }
+
     @Test("The same file named twice is a usage error (64), however it is spelled", arguments: [
         ["-o", "a", "--report", "json=./a"],
         ["--report", "json=a", "--report", "junit=a"],
