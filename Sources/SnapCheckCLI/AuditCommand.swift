@@ -35,27 +35,50 @@ struct Audit: ParsableCommand {
     func validate() throws {
         if inputs.isEmpty, !probe.providesInputs { throw ValidationError("Name at least one input (a spec, RPM, SRPM, QMP capture or directory).") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+        try probe.validate(inputs: inputs)
+        try Self.refuseSameFileTwice(report.outputPaths + probe.transcriptPaths(inputs: inputs))
+    }
+
+    /// Two outputs naming one file (`a` and `./a`, a link and its target,
+    /// `-o a --report json=a`) would overwrite each other: a usage error.
+    static func refuseSameFileTwice(_ paths: [String]) throws {
+        var seen: [OutputDestination.Identity: String] = [:]
+        for path in paths {
+            let identity = OutputDestination.identity(of: path)
+            if let first = seen[identity] {
+                let named = first == path ? "'\(VisibleText.escape(path))' is named twice" :
+                    "'\(VisibleText.escape(first))' and '\(VisibleText.escape(path))' name the same file"
+                throw ValidationError("\(named) as an output; give each output a file of its own.")
+            }
+            seen[identity] = path
+        }
     }
 
     func run() throws {
-        var options = AuditOptions()
-        options.expectation = expect
-        if let jobs { options.jobs = jobs }
-        spec.apply(to: &options)
-        try probe.apply(to: &options, inputs: inputs)
-        let baseline = try report.loadBaseline()
-        Output.installInterruptHandler()
-        if Output.isTerminal(STDERR_FILENO) && !report.quiet {
-            options.progress = { done, total in
-                guard total >= Self.progressThreshold else { return }
-                let end = done == total ? "\r\u{1B}[K" : ""
-                FileHandle.standardError.write(Data("\rsnapcheck: \(done)/\(total) inputs read\(end)".utf8))
+        Output.prepare()
+        try Output.run {
+            var options = AuditOptions()
+            options.expectation = expect
+            if let jobs { options.jobs = jobs }
+            spec.apply(to: &options)
+            probe.apply(to: &options)
+            let baseline = try report.loadBaseline()
+            // Every output is checked (and streams opened) before the audit starts.
+            let destinations = try report.openDestinations()
+            try probe.checkTranscriptDestinations(inputs: inputs)
+            if Output.isTerminal(STDERR_FILENO) && !report.quiet {
+                options.progress = { done, total in
+                    guard total >= Self.progressThreshold else { return }
+                    let end = done == total ? "\r\u{1B}[K" : ""
+                    // Cosmetic: a stderr that cannot be written shows up at the next error line.
+                    try? StandardStream.error.write(Array("\rsnapcheck: \(done)/\(total) inputs read\(end)".utf8))
+                }
             }
-        }
 
-        var result = try probe.audit(inputs, options: options)
-        result.baseline = baseline?.compare(with: result)
-        let status = report.emit(result)
-        if status != .success { throw ExitCode(status.rawValue) }
+            var result = try probe.audit(inputs, options: options)
+            result.baseline = baseline?.compare(with: result)
+            let status = try report.emit(result, to: destinations)
+            if status != .success { throw ExitCode(status.rawValue) }
+        }
     }
 }

@@ -1,48 +1,65 @@
 import ArgumentParser
 import Foundation
+import SnapCheck
 
-/// Writing results: atomically to files, and cleanly when interrupted.
+/// The CLI's side of output: standard streams made safe before anything is
+/// opened, its own lines on stderr, and failures turned into exit codes.
+///
+/// Helpers throw (`CommandFailure`, `OutputError`); only `run(_:)`, at the
+/// top of a command's `run()`, turns a failure into its line and `ExitCode`.
 enum Output {
-    /// The temp file being written, for the SIGINT handler to remove.
-    nonisolated(unsafe) private static var inFlight: UnsafeMutablePointer<CChar>?
+    /// Called first in every command's `run()`:
+    /// - SIGPIPE is ignored, so a reader that went away is EPIPE, reported,
+    ///   not a silent death halfway through a report;
+    /// - a closed descriptor 0, 1 or 2 (`>&-`) is taken by /dev/null opened
+    ///   read-only, so no file snapcheck opens later lands on it (a report
+    ///   would go into an input or a temp file otherwise) and writing to it
+    ///   fails with EBADF, reported like any failed write;
+    /// - SIGINT, SIGTERM and SIGHUP remove temp files and exit 128 + the
+    ///   signal (`SignalCleanup`).
+    static func prepare() {
+        signal(SIGPIPE, SIG_IGN)
+        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(fd, F_GETFD) == -1 {
+            let placeholder = open("/dev/null", O_RDONLY)
+            if placeholder >= 0, placeholder != fd {
+                dup2(placeholder, fd)
+                close(placeholder)
+            }
+        }
+        SignalCleanup.install()
+    }
 
-    /// Ctrl-C stops at once with exit 130 and leaves no partial report: the
-    /// only file that can be half-written is a temp file, removed here.
-    static func installInterruptHandler() {
-        signal(SIGINT) { _ in
-            if let path = Output.inFlight { unlink(path) }
-            _exit(130)
+    /// Runs a command's body: a `CommandFailure` or `OutputError` becomes one
+    /// line on stderr and its exit status; `ExitCode` passes through.
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let failure as CommandFailure {
+            printError(failure.message)
+            throw ExitCode(failure.status.rawValue)
+        } catch let error as OutputError {
+            printError(error.description)
+            throw ExitCode(ExitStatus.inputError.rawValue)
         }
     }
 
-    /// Writes through a temp file in the same directory, then renames it over
-    /// `path`, so a reader never sees half a report. A failure is one line on
-    /// stderr and exit 2.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).snapcheck-\(getpid())")
-        let cPath = strdup(temp.path)
-        inFlight = cPath
-        defer {
-            inFlight = nil
-            free(cPath)
-        }
-        do {
-            try Data(bytes).write(to: temp)
-            guard rename(temp.path, path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
-        } catch {
-            unlink(temp.path)
-            fail("cannot write \(path): \(error.localizedDescription)")
-        }
+    /// `snapcheck: MESSAGE` on stderr, one line whatever the message holds
+    /// (`VisibleText`). If stderr itself cannot be written there is nowhere
+    /// left to say so; the exit status still tells.
+    static func printError(_ message: String) {
+        try? StandardStream.error.write(Array("snapcheck: \(VisibleText.escape(message))\n".utf8))
     }
 
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+}
 
-    /// One line on stderr and exit 2: an input or output could not be used.
-    static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("snapcheck: \(message)\n".utf8))
-        Foundation.exit(2)
+/// A run that cannot go on: one line for stderr and the exit status (2 unless said).
+struct CommandFailure: Error {
+    var message: String
+    var status: ExitStatus = .inputError
+
+    init(_ message: String, status: ExitStatus = .inputError) {
+        self.message = message
+        self.status = status
     }
 }

@@ -39,33 +39,55 @@ struct ProbeOptions: ParsableArguments {
         if !auditsInstalled, root != "/" || dbpath != nil {
             throw ValidationError("--root and --dbpath need --installed.")
         }
-        if let saveQMP, probes.count > 1, !Self.isDirectory(saveQMP) {
-            throw ValidationError("--save-qmp '\(saveQMP)': name an existing directory when probing more than one emulator.")
-        }
     }
 
-    /// Copies the probe settings into `options`; refuses a shape that cannot work with `inputs`.
-    func apply(to options: inout AuditOptions, inputs: [String]) throws {
+    /// The checks that need the positional inputs too (called by the command's `validate()`).
+    func validate(inputs: [String]) throws {
         if auditsInstalled, !inputs.isEmpty || !probes.isEmpty {
             throw ValidationError("--installed audits the rpmdb: give no inputs and no --probe with it.")
         }
-        if saveQMP != nil, !auditsInstalled, probes.isEmpty {
+        guard let saveQMP else { return }
+        if !auditsInstalled, probes.isEmpty {
             throw ValidationError("--save-qmp needs an emulator to probe (--probe PATH or --probe-installed); executables given as inputs are scanned, never run.")
         }
+        if !Self.isDirectory(saveQMP), Set(probes).count > 1 {
+            throw ValidationError("--save-qmp '\(VisibleText.escape(saveQMP))': name an existing directory when probing more than one emulator.")
+        }
+    }
+
+    /// Copies the probe settings into `options`.
+    func apply(to options: inout AuditOptions) {
         options.probes = probes
         options.probeTimeout = .milliseconds(Int64((probeTimeout * 1000).rounded()))
         options.saveQMP = saveQMP
     }
 
+    /// The files `--save-qmp` will write, as far as they are known before the
+    /// audit: the path itself, or in a directory one per `--probe` (not
+    /// `--probe-installed`'s, known only from the rpmdb).
+    func transcriptPaths(inputs: [String]) -> [String] {
+        guard let saveQMP else { return [] }
+        guard Self.isDirectory(saveQMP) else { return [saveQMP] }
+        return probes.map { ProbeTranscript.destination(for: $0, saveQMP: saveQMP) }
+    }
+
+    /// Checks, before any emulator runs, that every transcript can be written
+    /// where `--save-qmp` says. Nothing is opened: a FIFO's reader is needed
+    /// only when its probe finishes.
+    func checkTranscriptDestinations(inputs: [String]) throws(OutputError) {
+        guard let saveQMP else { return }
+        if Self.isDirectory(saveQMP) { try OutputDestination.checkDirectory(saveQMP) }
+        for path in transcriptPaths(inputs: inputs) { _ = try OutputDestination(path: path) }
+    }
+
     /// Runs the audit this command line asks for: the rpmdb, or the inputs and probes.
-    /// No rpmdb or no QEMU package installed: the message on stderr, exit 2.
-    func audit(_ inputs: [String], options: AuditOptions) throws -> AuditResult {
+    /// No rpmdb or no QEMU package installed: a `CommandFailure` (exit 2).
+    func audit(_ inputs: [String], options: AuditOptions) throws(CommandFailure) -> AuditResult {
         guard auditsInstalled else { return Auditor(options: options).audit(inputs) }
         do {
             return try Auditor(options: options).auditInstalled(root: root, dbPath: dbpath, probe: probeInstalled)
         } catch {
-            FileHandle.standardError.write(Data("snapcheck: \(error.message)\n".utf8))
-            throw ExitCode(ExitStatus.inputError.rawValue)
+            throw CommandFailure(error.message)
         }
     }
 

@@ -25,7 +25,8 @@ struct ReportFile: ExpressibleByArgument {
 }
 
 /// Where and how reports go: one on standard output (or `--output`), any
-/// number more to files, all rendered from the same audit.
+/// number more to files, all rendered from the same audit and written all or
+/// nothing at its end (Docs/cli.md, "Output files").
 struct ReportOptions: ParsableArguments {
     @Option(help: "Report format on standard output (or --output): \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: ReportFormat = .text
@@ -49,17 +50,18 @@ struct ReportOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Show every piece of evidence, not only the deciding ones.")
     var verbose = false
 
-    @Flag(name: .shortAndLong, help: "Print nothing but errors; the exit code speaks.")
+    @Flag(name: .shortAndLong, help: "Print no text report on standard output; errors still go to stderr, and other formats and files are still written.")
     var quiet = false
 
     func validate() throws {
         if verbose && quiet { throw ValidationError("--verbose and --quiet exclude each other.") }
-        let paths = reports.map(\.path) + (output.map { [$0] } ?? [])
-        if Set(paths).count != paths.count { throw ValidationError("Two reports name the same file.") }
     }
 
+    /// Every path a report goes to: `--output`, then each `--report`.
+    var outputPaths: [String] { (output.map { [$0] } ?? []) + reports.map(\.path) }
+
     /// Reads the baseline before any audit work, so a bad one fails fast.
-    func loadBaseline() throws -> Baseline? {
+    func loadBaseline() throws(CommandFailure) -> Baseline? {
         guard let baseline else { return nil }
         do {
             guard let data = FileManager.default.contents(atPath: baseline) else {
@@ -67,31 +69,45 @@ struct ReportOptions: ParsableArguments {
             }
             return try Baseline(jsonBytes: Array(data))
         } catch {
-            Output.fail("baseline \(baseline): \(error)")
+            throw CommandFailure("baseline \(baseline): \(error)")
         }
     }
 
-    /// Renders and writes every report; returns the exit status the result calls for.
-    func emit(_ result: AuditResult) -> ExitStatus {
-        for file in reports {
-            Output.writeAtomically(file.format.renderer(verbose: true).render(result), to: file.path)
+    /// Where the reports go, opened before the audit: a path that cannot take
+    /// a report (no such directory, a directory, a FIFO nobody reads, ...)
+    /// fails the run before any work is done.
+    struct Destinations {
+        /// Standard output or `--output`; nil when `--quiet` silences the text report.
+        var main: OutputFile?
+        var files: [(format: ReportFormat, file: OutputFile)]
+    }
+
+    func openDestinations() throws(OutputError) -> Destinations {
+        let main: OutputFile? = if let output {
+            try OutputFile(path: output)
+        } else {
+            quiet && format == .text ? nil : OutputFile.standardOutput()
         }
+        var files: [(format: ReportFormat, file: OutputFile)] = []
+        for report in reports { files.append((report.format, try OutputFile(path: report.path))) }
+        return Destinations(main: main, files: files)
+    }
+
+    /// Renders every report and writes them all or none; then each input
+    /// error as one line on stderr, whatever the format. Returns the exit
+    /// status the result calls for.
+    func emit(_ result: AuditResult, to destinations: Destinations) throws(OutputError) -> ExitStatus {
         let useColor: Bool = switch color {
         case .always: true
         case .never: false
         case .auto: output == nil && Output.isTerminal(STDOUT_FILENO) && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         }
-        let bytes = format.renderer(verbose: verbose, color: useColor).render(result)
-        if let output {
-            Output.writeAtomically(bytes, to: output)
-        } else if !quiet {
-            FileHandle.standardOutput.write(Data(bytes))
-        }
-        if quiet || format != .text || output != nil {
-            for error in result.errors {
-                FileHandle.standardError.write(Data("snapcheck: \(error.input): \(error.message)\n".utf8))
-            }
-        }
+        var writes: [(file: OutputFile, bytes: [UInt8])] = []
+        if let main = destinations.main { writes.append((main, format.renderer(verbose: verbose, color: useColor).render(result))) }
+        for (format, file) in destinations.files { writes.append((file, format.renderer(verbose: true).render(result))) }
+        let written = Result { () throws(OutputError) in try OutputFile.writeAll(writes) }
+        for error in result.errors { Output.printError("\(error.input): \(error.message)") }
+        try written.get()
         return result.exitStatus
     }
 }

@@ -55,11 +55,14 @@ struct ListRules: ParsableCommand {
         commandName: "rules", abstract: "List every rule id with its layer and one-line explanation.")
 
     func run() throws {
-        var out = ""
-        for rule in Rules.all {
-            out += rule.id.padding(toLength: 32, withPad: " ", startingAt: 0) + rule.layer.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + rule.summary + "\n"
+        Output.prepare()
+        try Output.run {
+            var out = ""
+            for rule in Rules.all {
+                out += VisibleText.escape(rule.id.padding(toLength: 32, withPad: " ", startingAt: 0) + rule.layer.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + rule.summary) + "\n"
+            }
+            try StandardStream.output.write(Array(out.utf8))
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }
 
@@ -72,29 +75,39 @@ struct ShowHeader: ParsableCommand {
     var packages: [String]
 
     func run() throws {
-        var failed = false
-        for path in packages {
-            do {
-                let h = try PackageFile(path: path).header
-                var out = "\(path)\n"
-                out += "  nevra        \(h.nevra)\n"
-                out += "  epoch        \(h.epoch.map(String.init) ?? "(none)")\n"
-                out += "  source       \(h.isSource ? "yes" : "no")\(h.sourceRPM.map { " (SOURCERPM \($0))" } ?? "")\n"
-                out += "  build host   \(h.buildHost ?? "")\n"
-                out += "  build time   \(h.buildTime.map(String.init) ?? "")\n"
-                out += "  compressor   \(h.payloadCompressor)\n"
-                for (label, deps) in [("provides", h.provides), ("requires", h.requires), ("conflicts", h.conflicts), ("obsoletes", h.obsoletes)] {
-                    for d in deps { out += "  \(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(d)\n" }
+        Output.prepare()
+        try Output.run {
+            var failed = false
+            for path in packages {
+                let header: PackageHeader
+                do { header = try PackageFile(path: path).header } catch {
+                    failed = true
+                    Output.printError("\(error)")
+                    continue
                 }
-                out += "  files        \(h.files.count)\n"
-                out += "  changelog    \(h.changelog.count) entries\n"
-                FileHandle.standardOutput.write(Data(out.utf8))
-            } catch {
-                failed = true
-                FileHandle.standardError.write(Data("snapcheck: \(error)\n".utf8))
+                try StandardStream.output.write(Array(Self.describe(header, path: path).utf8))
             }
+            if failed { throw ExitCode(ExitStatus.inputError.rawValue) }
         }
-        if failed { throw ExitCode(ExitStatus.inputError.rawValue) }
+    }
+
+    /// The lines for one package; every value from the file is escaped (`VisibleText`).
+    static func describe(_ h: PackageHeader, path: String) -> String {
+        func line(_ label: String, _ value: String) -> String {
+            "  \(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(VisibleText.escape(value))\n"
+        }
+        var out = VisibleText.escape(path) + "\n"
+        out += line("nevra", h.nevra)
+        out += line("epoch", h.epoch.map(String.init) ?? "(none)")
+        out += line("source", "\(h.isSource ? "yes" : "no")\(h.sourceRPM.map { " (SOURCERPM \($0))" } ?? "")")
+        out += line("build host", h.buildHost ?? "")
+        out += line("build time", h.buildTime.map(String.init) ?? "")
+        out += line("compressor", h.payloadCompressor)
+        for (label, deps) in [("provides", h.provides), ("requires", h.requires), ("conflicts", h.conflicts), ("obsoletes", h.obsoletes)] {
+            for d in deps { out += line(label, "\(d)") }
+        }
+        out += line("files", "\(h.files.count)")
+        out += line("changelog", "\(h.changelog.count) entries")
+        return out
     }
 }
-

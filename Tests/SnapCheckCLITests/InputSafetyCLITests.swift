@@ -12,10 +12,6 @@ private func scratchDirectory(_ label: String) throws -> String {
     return path
 }
 
-private func makeFIFO(_ path: String) throws {
-    try #require(mkfifo(path, 0o644) == 0, "mkfifo \(path): \(String(cString: strerror(errno)))")
-}
-
 /// A real ELF executable that creates `marker` when it runs, and holds the
 /// command names of an enabled build as NUL-delimited strings.
 private func trapExecutable(in dir: String, marker: String) throws -> String {

@@ -18,8 +18,9 @@ extension InputReader {
         }
         if let target = options.saveQMP {
             let file = ProbeTranscript.destination(for: path, saveQMP: target)
-            do { try Data(result.transcript).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
-                throw InputError(input: file, message: "cannot write the QMP transcript: \(error.localizedDescription)")
+            // Replaced atomically, devices and FIFOs written in place, links as for reports (OutputDestination).
+            do { try OutputFile(path: file).write(result.transcript) } catch {
+                throw InputError(input: file, message: "cannot write the QMP transcript: \(error.reason)")
             }
         }
         return result

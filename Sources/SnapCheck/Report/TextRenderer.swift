@@ -3,7 +3,9 @@
 ///
 /// Without `verbose` only deciding and contradicting evidence is shown; with
 /// it, every piece. `color` adds ANSI colours to the verdicts (the CLI turns
-/// it on for terminals only); everything else is plain text.
+/// it on for terminals only); everything else is plain text. Whatever came
+/// from an input (names, paths, spec lines, messages) goes through
+/// `VisibleText.escape`, so no input can steer the terminal or forge a line.
 public struct TextRenderer: ReportRenderer {
     public var verbose: Bool
     public var color: Bool
@@ -18,7 +20,7 @@ public struct TextRenderer: ReportRenderer {
         for build in result.builds {
             let verdict = build.verdict.rawValue.uppercased()
             out += paint(verdict, build.verdict) + String(repeating: " ", count: max(1, 13 - verdict.count))
-            out += "\(build.name)-\(build.version)\(build.release.isEmpty ? "" : "-\(build.release)") \(build.arch ?? "(any arch)")"
+            out += shown("\(build.name)-\(build.version)\(build.release.isEmpty ? "" : "-\(build.release)") \(build.arch ?? "(any arch)")")
             if let change = result.baseline?.regression(of: build) {
                 out += "  " + paint("REGRESSION", .disabled) + " (was \(change.before.rawValue))"
             } else if !build.meetsExpectation {
@@ -30,12 +32,12 @@ public struct TextRenderer: ReportRenderer {
             }
             for e in build.evidence where verbose || e.role == .deciding || e.role == .contradicting || e.role == .warning {
                 let place = e.line.map { "\(e.source):\($0)" } ?? e.source
-                out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(e.rule)\n"
-                out += "      \(place)\n      \(e.observed)\n"
+                out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(shown(e.rule))\n"
+                out += "      \(shown(place))\n      \(shown(e.observed))\n"
             }
         }
         for error in result.errors {
-            out += paint("ERROR", .disabled) + "        \(error.input): \(error.message)\n"
+            out += paint("ERROR", .disabled) + "        " + shown("\(error.input): \(error.message)") + "\n"
         }
         out += summary(result) + "\n"
         return Array(out.utf8)
@@ -54,11 +56,13 @@ public struct TextRenderer: ReportRenderer {
         if let b = result.baseline {
             s += "; baseline: \(plural(b.regressions.count, "regression")), \(b.changed.count) changed, \(b.new.count) new, "
             s += "\(b.vanished.count) vanished, \(b.unchanged.count) unchanged"
-            for key in b.new { s += "\n  new       \(key)" }
-            for key in b.vanished { s += "\n  vanished  \(key)" }
+            for key in b.new { s += "\n  new       \(shown(key.description))" }
+            for key in b.vanished { s += "\n  vanished  \(shown(key.description))" }
         }
         return s
     }
+
+    private func shown(_ text: String) -> String { VisibleText.escape(text) }
 
     private func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
 
