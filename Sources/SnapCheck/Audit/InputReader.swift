@@ -42,20 +42,25 @@ struct InputReader: Sendable {
         if prefix.starts(with: [0xED, 0xAB, 0xEE, 0xDB]) { return prefix.count > 7 && prefix[7] == 1 ? .srpm : .rpm }
         if prefix.starts(with: ExecutableRules.elfMagic) { return .executable }
         if QMPCapture.looksLikeCapture(prefix) { return .qmp }
-        if Self.looksLikeSpec(prefix) { return .spec }
+        if try Self.looksLikeSpec(file) { return .spec }
         if prefix.isEmpty { throw InputError(input: file.path, message: "empty file") }
         throw InputError(input: file.path, message: "not a spec file, RPM package, QMP capture or ELF executable")
     }
 
-    /// A spec has preamble tags: `Name:` and `Version:` at the start of lines.
-    static func looksLikeSpec(_ prefix: [UInt8]) -> Bool {
-        let text = String(decoding: prefix, as: UTF8.self)
-        var tags = Set<String>()
-        for line in text.split(whereSeparator: \.isNewline) {
-            let lower = line.lowercased()
-            for tag in ["name:", "version:", "release:"] where lower.hasPrefix(tag) { tags.insert(tag) }
+    /// A spec has preamble tags: `Name:` and `Version:` or `Release:` at the
+    /// start of lines, wherever they are: real specs open with long comment and
+    /// macro blocks (`Name:` past byte 10,000 in Fedora and EL9 specs). Read in
+    /// chunks up to the spec size limit, stopping at the first NUL byte (not
+    /// text) or once the tags are seen.
+    static func looksLikeSpec(_ file: InputFile) throws -> Bool {
+        var scanner = SpecTagScanner()
+        var read = 0
+        try file.forEachChunk { chunk in
+            read += chunk.count
+            return scanner.feed(chunk) && read < textLimit
         }
-        return tags.contains("name:") && tags.count >= 2
+        scanner.finish()
+        return scanner.isSpec
     }
 
     /// The whole of a text file next to an input (a helper script), opened as safely as an input.
@@ -290,5 +295,43 @@ extension String {
     /// An RPMError description names its path first; the report names the input already.
     func droppingPathPrefix(_ path: String) -> String {
         hasPrefix(path + ": ") ? String(dropFirst(path.count + 2)) : self
+    }
+}
+
+/// Finds the preamble tags that make a text a spec, line by line over chunks.
+struct SpecTagScanner {
+    private var line: [UInt8] = []
+    private var tags = Set<String>()
+    private var binary = false
+
+    /// True once `Name:` and `Version:` or `Release:` were seen, and no NUL byte.
+    var isSpec: Bool { !binary && tags.contains("name:") && tags.count >= 2 }
+
+    /// Takes the next bytes; returns false when nothing more needs reading.
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        for byte in chunk {
+            if byte == 0 {
+                binary = true
+                return false
+            }
+            if byte == 0x0A {
+                check()
+                line.removeAll(keepingCapacity: true)
+                if isSpec { return false }
+            } else if line.count < 16 {
+                line.append(byte)
+            }
+        }
+        return true
+    }
+
+    /// Reads a last line without a newline.
+    mutating func finish() {
+        if !binary { check() }
+    }
+
+    private mutating func check() {
+        let lower = String(decoding: line, as: UTF8.self).lowercased()
+        for tag in ["name:", "version:", "release:"] where lower.hasPrefix(tag) { tags.insert(tag) }
     }
 }

@@ -357,3 +357,34 @@ struct NamePriorTests {
         #expect(!build.meetsExpectation)
     }
 }
+
+@Suite("Specs are recognised wherever their tags are")
+struct SpecDetectionTests {
+    @Test("A spec whose Name: sits past 10,000 bytes of comments and macros is a spec", arguments: [4_000, 12_000, 200_000])
+    func longPreamble(_ bytes: Int) throws {
+        var preamble = "# The packaging notes of a long-lived spec.\n"
+        while preamble.utf8.count < bytes { preamble += "# \(String(repeating: "x", count: 70))\n%global have_opt_\(preamble.utf8.count) 1\n" }
+        let spec = ShapeSpec(name: "qemu-kvm", version: "7.0.0", release: "13.el9", epoch: "17",
+                             build: "./configure --target-list=x86_64-softmmu")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-long-\(getpid())-\(bytes)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/qemu-kvm.spec"
+        try (preamble + spec.text).write(toFile: path, atomically: true, encoding: .utf8)
+        let result = audit([path])
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        #expect(result.builds.first?.verdict == .enabled)
+        #expect(result.builds.first?.era == .el8)
+    }
+
+    @Test("A text with a NUL byte before its tags, or without them, is no spec")
+    func notASpec() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-nospec-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("# notes\n\0\nName: qemu-kvm\nVersion: 1\n".utf8).write(to: URL(fileURLWithPath: directory + "/a.spec"))
+        try Data(String(repeating: "# only comments\n", count: 3000).utf8).write(to: URL(fileURLWithPath: directory + "/b.spec"))
+        let result = audit([directory + "/a.spec", directory + "/b.spec"])
+        #expect(result.errors.map(\.message) == Array(repeating: "not a spec file, RPM package, QMP capture or ELF executable", count: 2))
+    }
+}
