@@ -47,7 +47,8 @@ extension PackageFile {
     /// header's file digest (`.digestMismatch`). A short payload throws
     /// `.truncatedPayload`, an undecodable one `.corruptPayload`, a stream
     /// over `limits` `.limitExceeded`. Selected `%ghost` files (not in the
-    /// payload) get no events. Memory use is one 64 KiB buffer, whatever the
+    /// payload) get no events. A selected member of a hard-link set gets the
+    /// set's content, wherever in the set the archive stores it. Memory use is one 64 KiB buffer, whatever the
     /// payload size.
     ///
     /// The corresponding C functions are `rpmfiNewArchiveReader`, `rpmfiNext`,
@@ -63,9 +64,15 @@ extension PackageFile {
         let entries = PackageHeader(header: h).files
         guard let files = FileSet(header: h, keepHeader: true) else { return }
         var pending = Set<Int>()
+        // Each archive entry a selected file's content can come with: its own,
+        // or that of the member of its hard-link set that carries the bytes.
+        var deliverAs: [Int: Int] = [:]
         for (ix, entry) in entries.enumerated()
         where entry.isRegularFile && !files.isGhost(at: ix) && select(entry) {
-            pending.insert(ix)
+            for member in files.linkSet(of: ix) where deliverAs[member] == nil {
+                deliverAs[member] = ix
+                pending.insert(member)
+            }
         }
         guard !pending.isEmpty else { return }
         try checkDeclaredSizes(entries, files: files, upTo: pending.max()!, limit: limits.archiveBytes)
@@ -110,12 +117,13 @@ extension PackageFile {
             }
             let ix = Int(rc)
             try checkLimits(reader, during: "before \(pending.sorted().prefix(3).map { entries[$0].path }.joined(separator: ", ")) ended")
-            guard ix < entries.count, pending.contains(ix) else { continue }
+            guard ix < entries.count, pending.contains(ix), let selected = deliverAs[ix] else { continue }
             pending.remove(ix)
             // Hard links: only one member of a set carries the content.
             guard rpmfiArchiveHasContent(reader.raw) != 0 else { continue }
+            for member in files.linkSet(of: ix) { pending.remove(member) }
 
-            let entry = entries[ix]
+            let entry = entries[selected]
             let expected = UInt64(rpmfiFSize(reader.raw))
             let wanted = files.digest(at: ix)
             let digest = wanted.flatMap { DigestContext(algorithm: $0.algorithm) }

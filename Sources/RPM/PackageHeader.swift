@@ -125,11 +125,20 @@ public struct FileEntry: Sendable, Hashable, Codable {
     /// The st_mode bits, type included.
     public var mode: UInt32
     public var size: UInt64
+    /// A symbolic link's target as stored (absolute or relative); nil for other files.
+    public var linkTarget: String?
+    /// The package's spec file (`RPMFILE_SPECFILE`): set on the spec of a source package.
+    public var isSpecFile: Bool
+    /// Paths of the other members of its hard-link set; empty when it has none.
+    public var hardLinks: [String]
 
-    public init(path: String, mode: UInt32, size: UInt64) {
+    public init(path: String, mode: UInt32, size: UInt64, linkTarget: String? = nil, isSpecFile: Bool = false, hardLinks: [String] = []) {
         self.path = path
         self.mode = mode
         self.size = size
+        self.linkTarget = linkTarget
+        self.isSpecFile = isSpecFile
+        self.hardLinks = hardLinks
     }
 
     public var isRegularFile: Bool { mode & 0o170000 == 0o100000 }

@@ -84,11 +84,24 @@ extension FileSet {
     }
 
     func entries() -> [FileEntry] {
-        (0..<count).map { ix in
-            FileEntry(path: path(at: ix),
-                      mode: UInt32(rpmfilesFMode(raw, Int32(ix))),
-                      size: UInt64(rpmfilesFSize(raw, Int32(ix))))
+        let paths = (0..<count).map(path(at:))
+        return (0..<count).map { ix in
+            let mode = UInt32(rpmfilesFMode(raw, Int32(ix)))
+            let target = mode & 0o170000 == 0o120000 ? rpmfilesFLink(raw, Int32(ix)).map { String(cString: $0) } : nil
+            return FileEntry(path: paths[ix], mode: mode, size: UInt64(rpmfilesFSize(raw, Int32(ix))),
+                             linkTarget: target,
+                             isSpecFile: rpmfilesFFlags(raw, Int32(ix)) & RPMFILE_SPECFILE.rawValue != 0,
+                             hardLinks: linkSet(of: ix).filter { $0 != ix }.map { paths[$0] })
         }
+    }
+
+    /// The indices of the hard-link set `ix` belongs to (`rpmfilesFLinks`), in
+    /// archive order; just `[ix]` without one.
+    func linkSet(of ix: Int) -> [Int] {
+        var links: UnsafePointer<Int32>?
+        let count = rpmfilesFLinks(raw, Int32(ix), &links)
+        guard count > 1, let links else { return [ix] }
+        return (0..<Int(count)).map { Int(links[$0]) }
     }
 
     func isGhost(at ix: Int) -> Bool {
@@ -102,10 +115,7 @@ extension FileSet {
         let mode = rpmfilesFMode(raw, Int32(ix)) & 0o170000
         if mode == 0o120000 { return true }  // a symlink's target is in the archive
         guard mode == 0o100000 else { return false }
-        var links: UnsafePointer<Int32>?
-        let count = rpmfilesFLinks(raw, Int32(ix), &links)
-        guard count > 1, let links else { return true }
-        return links[Int(count) - 1] == Int32(ix)
+        return linkSet(of: ix).last == ix
     }
 
     /// The file's digest in the header and its algorithm, or nil when it has none.

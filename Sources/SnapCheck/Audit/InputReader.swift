@@ -87,9 +87,9 @@ struct InputReader: Sendable {
         }
         let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
         // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
-        let streams = !header.isSource && header.files.contains { $0.isRegularFile && Self.isEmulatorPath($0.path) }
-        let fileDigest = streams ? ConcurrentFileDigest(file) : nil
-        let scanned = streams ? Result { try scanEmulators(package, era: era, release: source.release) } : .success([])
+        let emulators = header.isSource ? EmulatorFiles([]) : EmulatorFiles(header.files)
+        let fileDigest = emulators.read.isEmpty ? nil : ConcurrentFileDigest(file)
+        let scanned = Result { try scanEmulators(package, emulators, era: era, release: source.release) }
         var observation = Observation(
             input: AuditedInput(path: path, kind: header.isSource ? .srpm : .rpm,
                                 sha256: try fileDigest?.value() ?? file.sha256()),
@@ -114,49 +114,69 @@ struct InputReader: Sendable {
         return name.hasPrefix("qemu-system-") && (path.hasPrefix("/usr/bin/") || path.hasPrefix("/usr/libexec/"))
     }
 
-    private func scanEmulators(_ package: PackageFile, era: Era?, release: String) throws -> [Evidence] {
-        let wanted = package.header.files.filter { $0.isRegularFile && Self.isEmulatorPath($0.path) }
-        guard !wanted.isEmpty else { return [] }
+    private func scanEmulators(_ package: PackageFile, _ emulators: EmulatorFiles, era: Era?, release: String) throws -> [Evidence] {
+        var evidence = emulators.missing.map {
+            Evidence(Rules.exeMissing, source: "\(package.path):\($0.path)", observed: $0.why, supports: nil)
+        }
+        guard !emulators.read.isEmpty else { return evidence }
         let limit = options.limits.emulatorBytes
-        if let large = wanted.first(where: { $0.size > UInt64(limit) }) {
+        if let large = package.header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
             throw InputError(input: package.path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
         }
-        var evidence: [Evidence] = []
         var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
         var isELF: Bool?
-        try package.streamPayload(select: { file in wanted.contains { $0.path == file.path } }, limits: options.limits.payload) { file, event in
+        var scanned = Set<String>()
+        try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload) { file, event in
             switch event {
             case .data(let chunk):
                 if isELF == nil { isELF = chunk.starts(with: ExecutableRules.elfMagic) }
                 if isELF == true { scanner.feed(chunk) }
             case .end:
-                let source = "\(package.path):\(file.path)"
+                scanned.insert(file.path)
+                let shown = emulators.read[file.path] ?? file.path
+                let source = "\(package.path):\(shown)"
                 if isELF == true {
                     evidence.append(ExecutableRules.evaluate(found: scanner.finish(), era: era, release: release, source: source))
                 } else {
-                    evidence.append(Evidence(Rules.exeNotELF, source: source, observed: "\(file.path) is not an ELF executable", supports: nil))
+                    evidence.append(Evidence(Rules.exeNotELF, source: source, observed: "\(shown) is not an ELF executable", supports: nil))
                 }
                 scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
                 isELF = nil
             }
             return .continue
         }
+        // Listed, but the payload held no bytes for it (a %ghost, an empty hard-link set): say so, never nothing.
+        for (path, shown) in emulators.read.sorted(by: { $0.key < $1.key }) where !scanned.contains(path) {
+            evidence.append(Evidence(Rules.exeMissing, source: "\(package.path):\(shown)",
+                                     observed: "\(shown) is listed in the header but the payload holds no content for it", supports: nil))
+        }
         return evidence
     }
 
+    /// The spec rpm flags as the package's spec file (`RPMFILE_SPECFILE`), never
+    /// another `*.spec` shipped as a source; without the flag (very old packages)
+    /// the one `*.spec` there is. Helper scripts (`*.sh`) come along.
     private func specMaterial(fromSourcePackage package: PackageFile) throws -> SpecMaterial {
-        var specs: [(String, [UInt8])] = []
-        var helpers: [String: (path: String, text: String)] = [:]
-        let contents = try package.readFiles(
-            Set(package.header.files.filter { $0.isRegularFile && ($0.path.hasSuffix(".spec") || $0.path.hasSuffix(".sh")) }.map(\.path)),
-            limit: Self.textLimit, limits: options.limits.payload)
-        for (name, bytes) in contents.sorted(by: { $0.key < $1.key }) {
-            if name.hasSuffix(".spec") { specs.append((name, bytes)) }
-            else { helpers[name] = (path: "\(package.path):\(name)", text: String(decoding: bytes, as: UTF8.self)) }
-        }
-        guard let spec = specs.first else {
+        let files = package.header.files.filter(\.isRegularFile)
+        let flagged = files.filter(\.isSpecFile)
+        let candidates = flagged.isEmpty ? files.filter { $0.path.hasSuffix(".spec") } : flagged
+        guard let specEntry = candidates.first else {
             throw InputError(input: package.path, message: "source package has no spec file in its payload")
         }
+        guard candidates.count == 1 else {
+            throw InputError(input: package.path, message: "source package flags no spec file and holds \(candidates.count) (\(candidates.map(\.path).joined(separator: ", "))): which one builds is not known")
+        }
+        var helpers: [String: (path: String, text: String)] = [:]
+        let contents = try package.readFiles(
+            Set([specEntry.path] + files.filter { $0.path.hasSuffix(".sh") }.map(\.path)),
+            limit: Self.textLimit, limits: options.limits.payload)
+        for (name, bytes) in contents where name != specEntry.path {
+            helpers[name] = (path: "\(package.path):\(name)", text: String(decoding: bytes, as: UTF8.self))
+        }
+        guard let specBytes = contents[specEntry.path] else {
+            throw InputError(input: package.path, message: "\(specEntry.path) is listed in the header but the payload holds no content for it")
+        }
+        let spec = (specEntry.path, specBytes)
         guard !spec.1.contains(0) else {
             throw InputError(input: package.path, message: "\(spec.0) in the payload is not a text file")
         }
@@ -333,5 +353,68 @@ struct SpecTagScanner {
     private mutating func check() {
         let lower = String(decoding: line, as: UTF8.self).lowercased()
         for tag in ["name:", "version:", "release:"] where lower.hasPrefix(tag) { tags.insert(tag) }
+    }
+}
+
+/// The emulators a binary package carries (facts: "Binary"): regular files at an
+/// emulator path, and symbolic links there followed to the file they name
+/// inside the package. A member of a hard-link set is read once for the set.
+struct EmulatorFiles {
+    /// Payload path to read → the path the report shows (`/usr/libexec/qemu-kvm -> /usr/bin/qemu-system-x86_64`).
+    var read: [String: String] = [:]
+    /// Emulator paths that cannot be read from this package, and why.
+    var missing: [(path: String, why: String)] = []
+
+    /// Links followed before giving up on a chain.
+    static let maximumLinks = 8
+
+    init(_ files: [FileEntry]) {
+        let byPath = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        for entry in files where InputReader.isEmulatorPath(entry.path) {
+            switch Self.follow(entry, in: byPath) {
+            case .failure(let unreadable):
+                missing.append((entry.path, unreadable.why))
+            case .success(let file?):
+                // Already read under another name: the same file, or a hard link to it.
+                if read[file.path] != nil || file.hardLinks.contains(where: { read[$0] != nil }) { continue }
+                read[file.path] = file.path == entry.path ? entry.path : "\(entry.path) -> \(file.path)"
+            case .success(nil):
+                continue  // a directory or device at an emulator path: nothing to read
+            }
+        }
+    }
+
+    struct Unreadable: Error {
+        var why: String
+    }
+
+    /// The regular file `entry` is, or names through symbolic links inside the package.
+    static func follow(_ entry: FileEntry, in byPath: [String: FileEntry]) -> Result<FileEntry?, Unreadable> {
+        var current = entry
+        for _ in 0..<maximumLinks {
+            guard current.isSymbolicLink, let target = current.linkTarget else {
+                return .success(current.isRegularFile ? current : nil)
+            }
+            let resolved = resolve(target, from: current.path)
+            guard let next = byPath[resolved] else {
+                return .failure(Unreadable(why: "\(entry.path) is a link to \(resolved), which this package does not hold"))
+            }
+            current = next
+        }
+        return .failure(Unreadable(why: "\(entry.path) is a chain of more than \(maximumLinks) links"))
+    }
+
+    /// `target` of a link at `path`, made absolute and normalised (`.` and `..` removed).
+    static func resolve(_ target: String, from path: String) -> String {
+        let base = target.hasPrefix("/") ? [] : path.split(separator: "/").dropLast().map(String.init)
+        var parts: [String] = base
+        for part in target.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(String(part))
+            }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }

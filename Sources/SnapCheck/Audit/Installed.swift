@@ -59,7 +59,7 @@ extension Auditor {
         var observations = [observation(AuditedInput(path: name, kind: .installed, sha256: ""),
                                          HeaderRules.evaluate(header, era: era, version: source.version, release: source.release, source: name), nil)]
         var errors: [InputError] = []
-        for file in header.files where file.isRegularFile && InputReader.isEmulatorPath(file.path) {
+        for file in header.files where (file.isRegularFile || file.isSymbolicLink) && InputReader.isEmulatorPath(file.path) {
             let shown = (root.hasSuffix("/") ? String(root.dropLast()) : root) + file.path
             do {
                 let opened: InputFile
