@@ -1,0 +1,259 @@
+// Making a spec safe to parse: every %(...) shell and %{lua:} expansion replaced
+// before rpm sees the text, and recorded.
+
+import Foundation
+
+extension SpecSource {
+    // MARK: Neutralising
+
+    /// A copy of the text with every shell expansion `%(...)` and Lua expansion `%{lua:...}`
+    /// (behind any run of `%`, also `%{?lua:`) replaced, and what was replaced.
+    ///
+    /// Each expansion becomes a marker (`RefusedExpansion.marker`, plain letters and digits)
+    /// that rpm carries through every macro that uses it, so the shell text of `%build` shows
+    /// exactly where a value is missing; or `%{nil}` where a marker would break the parse: on
+    /// `%if`/`%elif` lines and in the definitions of macros such a condition uses.
+    ///
+    /// The result contains no `%(` and no `%{lua:` at all. A shell expansion ends where rpm
+    /// ends it (parens counted, `\` escapes, quotes not special); a Lua one skips Lua strings
+    /// and comments. Line count is kept: a multi-line expansion leaves its newlines (with
+    /// their `\`). An unbalanced expansion is neutralised to the end of its line. Linear time.
+    /// Not caught: `%(` built at expansion time from pieces (e.g. `%%%{empty}(`).
+    public func neutralized() -> (text: String, refused: [RefusedExpansion]) {
+        let s = Array(text.unicodeScalars)
+        let spans = Self.expansionSpans(s)
+        guard !spans.isEmpty else { return (text, []) }
+        let usesNil = spansNeedingNil(spans)
+        // UTF-8 bytes: appending to a [UInt8] is far cheaper than to a String's scalar view.
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 64)
+        var refused: [RefusedExpansion] = []
+        var i = 0
+        for (number, span) in spans.enumerated() {
+            for k in i..<span.start {
+                let c = s[k]
+                if c.isASCII { out.append(UInt8(c.value)) } else { out.append(contentsOf: String(c).utf8) }
+            }
+            let marker = usesNil.contains(number) ? nil : RefusedExpansion.marker(number + 1)
+            out.append(contentsOf: (marker ?? "%{nil}").utf8)
+            for k in span.start..<span.end where s[k] == "\n" {
+                let cr = k > span.start && s[k - 1] == "\r"
+                let backslashAt = cr ? k - 2 : k - 1
+                if backslashAt >= span.start, s[backslashAt] == "\\" { out.append(0x5C) }
+                if cr { out.append(0x0D) }
+                out.append(0x0A)
+            }
+            if !span.closed, span.end > span.start, s[span.end - 1] == "\\" { out.append(0x5C) }
+            let original = String(String.UnicodeScalarView(s[span.start..<min(span.end, span.start + 320)]))
+            refused.append(RefusedExpansion(line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker))
+            i = span.end
+        }
+        for k in i..<s.count {
+            let c = s[k]
+            if c.isASCII { out.append(UInt8(c.value)) } else { out.append(contentsOf: String(c).utf8) }
+        }
+        return (String(decoding: out, as: UTF8.self), refused)
+    }
+
+    /// Where a refused expansion stands in the text (scalar offsets) and what it is.
+    struct ExpansionSpan {
+        var start: Int
+        var end: Int
+        var line: Int
+        var kind: RefusedExpansion.Kind
+        /// False when unbalanced (it runs to the end of its line).
+        var closed: Bool
+        /// True when only blanks stand before it on its line.
+        var startsLine: Bool
+    }
+
+    /// Every `%(...)` and `%{lua:...}` in `s`, in order.
+    static func expansionSpans(_ s: [Unicode.Scalar]) -> [ExpansionSpan] {
+        let n = s.count
+        var spans: [ExpansionSpan] = []
+        // Bounds all bracket matching together, so many unbalanced openers stay linear.
+        var budget = 8 * n + 4096
+        var i = 0
+        var line = 1
+        var blankSoFar = true  // only blanks since the last newline
+        while i < n {
+            let c = s[i]
+            guard c == "%" else {
+                if c == "\n" {
+                    line += 1
+                    blankSoFar = true
+                } else if c != " " && c != "\t" {
+                    blankSoFar = false
+                }
+                i += 1
+                continue
+            }
+            let startsLine = blankSoFar
+            blankSoFar = false
+            var j = i
+            while j < n, s[j] == "%" { j += 1 }
+            let kind: RefusedExpansion.Kind
+            if j < n, s[j] == "(" {
+                kind = .shell
+            } else if j < n, s[j] == "{", opensLua(s, at: j) {
+                kind = .lua
+            } else {
+                i = j
+                continue
+            }
+            let matched = kind == .shell ? closingParen(s, from: j, budget: &budget) : closingLuaBrace(s, from: j, budget: &budget)
+            var end: Int
+            if let matched {
+                end = matched
+            } else {
+                end = j
+                while end < n, s[end] != "\n" { end += 1 }
+                if end > j, s[end - 1] == "\r" { end -= 1 }
+            }
+            spans.append(ExpansionSpan(start: i, end: end, line: line, kind: kind, closed: matched != nil, startsLine: startsLine))
+            for k in i..<end where s[k] == "\n" { line += 1 }
+            i = end
+        }
+        return spans
+    }
+
+    /// Indices of the spans to replace by `%{nil}` rather than a marker: those on a
+    /// `%if`/`%elif` line, those inside the definition of a macro that such a
+    /// condition uses (directly or through other macros), and those that start a
+    /// line of their own (their output would be whole lines: tags, commands),
+    /// unless the line continues a command (`\` at the end of the one before).
+    private func spansNeedingNil(_ spans: [ExpansionSpan]) -> Set<Int> {
+        let conditionLines = Set(conditionNodes.map(\.condition).filter { !$0.isArchCondition }.map(\.line))
+        var used = Set(conditionNodes.map(\.condition).filter { !$0.isArchCondition }.flatMap(\.macroNames))
+        let sites = allDefinitions()
+        var grew = true
+        while grew {
+            grew = false
+            for site in sites where used.contains(site.name) {
+                for reference in Self.macroReferences(in: Substring(site.value)) where used.insert(reference.name).inserted {
+                    grew = true
+                }
+            }
+        }
+        var result = Set<Int>()
+        for (index, span) in spans.enumerated() {
+            let continues = span.line >= 2 && Self.endsWithContinuation(lines[span.line - 2])
+            if conditionLines.contains(span.line) || (span.startsLine && !continues) {
+                result.insert(index)
+            } else if sites.contains(where: { used.contains($0.name) && ($0.line...$0.lastLine).contains(span.line) }) {
+                result.insert(index)
+            }
+        }
+        return result
+    }
+
+    /// True when `s[at]` is the `{` of `{lua:` (also `{?lua:`, `{!?lua:`).
+    static func opensLua(_ s: [Unicode.Scalar], at: Int) -> Bool {
+        var k = at + 1
+        while k < s.count, s[k] == "?" || s[k] == "!" { k += 1 }
+        let word: [Unicode.Scalar] = ["l", "u", "a", ":"]
+        guard k + word.count <= s.count else { return false }
+        return Array(s[k..<(k + word.count)]) == word
+    }
+
+    /// One past the `)` matching the `(` at `from`, counting parens and skipping `\`-escaped
+    /// characters as rpm does; nil when unbalanced or out of budget.
+    static func closingParen(_ s: [Unicode.Scalar], from: Int, budget: inout Int) -> Int? {
+        var depth = 0
+        var k = from
+        while k < s.count {
+            budget -= 1
+            if budget <= 0 { return nil }
+            switch s[k] {
+            case "\\":
+                k += 2
+                continue
+            case "(":
+                depth += 1
+            case ")":
+                depth -= 1
+                if depth == 0 { return k + 1 }
+            default:
+                break
+            }
+            k += 1
+        }
+        return nil
+    }
+
+    /// One past the `}` matching the `{` at `from`, skipping Lua strings (`"..."`, `'...'`,
+    /// `[[...]]`) and comments; nil when unbalanced or out of budget.
+    static func closingLuaBrace(_ s: [Unicode.Scalar], from: Int, budget: inout Int) -> Int? {
+        let n = s.count
+        var depth = 0
+        var k = from
+        while k < n {
+            budget -= 1
+            if budget <= 0 { return nil }
+            let c = s[k]
+            switch c {
+            case "\\":
+                k += 2
+                continue
+            case "{":
+                depth += 1
+            case "}":
+                depth -= 1
+                if depth == 0 { return k + 1 }
+            case "\"", "'":
+                k += 1
+                while k < n, s[k] != c, s[k] != "\n" {
+                    budget -= 1
+                    if budget <= 0 { return nil }
+                    k += s[k] == "\\" ? 2 : 1
+                }
+                if k < n, s[k] == c { k += 1 }
+                continue
+            case "[":
+                if let end = longBracketEnd(s, from: k, budget: &budget) {
+                    k = end
+                    continue
+                }
+            case "-" where k + 1 < n && s[k + 1] == "-":
+                k += 2
+                if let end = longBracketEnd(s, from: k, budget: &budget) {
+                    k = end
+                    continue
+                }
+                while k < n, s[k] != "\n" {
+                    budget -= 1
+                    k += 1
+                }
+                continue
+            default:
+                break
+            }
+            k += 1
+        }
+        return nil
+    }
+
+    /// For a Lua long bracket `[[` / `[==[` at `from`, one past its closing bracket (or the
+    /// end of the text when unclosed); nil when `from` opens no long bracket.
+    static func longBracketEnd(_ s: [Unicode.Scalar], from: Int, budget: inout Int) -> Int? {
+        let n = s.count
+        guard from < n, s[from] == "[" else { return nil }
+        var k = from + 1
+        var level = 0
+        while k < n, s[k] == "=" { level += 1; k += 1 }
+        guard k < n, s[k] == "[" else { return nil }
+        k += 1
+        while k < n {
+            budget -= 1
+            if budget <= 0 { return n }
+            if s[k] == "]" {
+                var m = k + 1
+                var closing = 0
+                while m < n, s[m] == "=", closing < level { closing += 1; m += 1 }
+                if closing == level, m < n, s[m] == "]" { return m + 1 }
+            }
+            k += 1
+        }
+        return n
+    }
+}
