@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RPM
 
 /// Turns one input file into an `Observation`: detects what it is from its
@@ -281,25 +282,26 @@ struct InputReader: Sendable {
     }
 }
 
-/// `InputFile.sha256()` on a thread of its own, so hashing a package
-/// overlaps streaming its payload. A dedicated thread, not a dispatch queue:
-/// the caller may be one of `ParallelMap`'s workers and blocks in `value()`.
-private final class ConcurrentFileDigest: @unchecked Sendable {
-    // @unchecked: `result` is written once by the thread before `done` is signalled, read after.
+/// An input's SHA-256 computed on a thread of its own while its payload
+/// streams (both read every byte). A dedicated thread, not a dispatch queue or a
+/// task: the caller may be one of `ParallelMap`'s workers, and it blocks in
+/// `value()` until the digest is there.
+private final class ConcurrentFileDigest: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<String, any Error> = .success("")
+    private let result = Mutex<Result<String, InputError>?>(nil)
 
     init(_ file: InputFile) {
         Thread.detachNewThread { [self] in
-            result = Result { try file.sha256() }
+            let digest = Result { () throws(InputError) in try file.sha256() }
+            result.withLock { $0 = digest }
             done.signal()
         }
     }
 
     /// Waits for the digest; rethrows its error.
-    func value() throws -> String {
+    func value() throws(InputError) -> String {
         done.wait()
-        return try result.get()
+        return try result.withLock { $0! }.get()
     }
 }
 
