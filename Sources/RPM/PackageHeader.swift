@@ -61,10 +61,15 @@ public struct PackageHeader: Sendable, Hashable, Codable {
     /// `name-version-release`, e.g. `qemu-kvm-ev-2.12.0-44.1.el7_8.1`.
     public var nvr: String { "\(name)-\(version)-\(release)" }
 
+    /// `[epoch:]version-release`, e.g. `10:2.12.0-44.1.el7_8.1`.
+    public var evr: String { Self.evr(epoch: epoch, version: version, release: release) }
+
     /// `name-[epoch:]version-release.arch` as rpm prints it.
-    public var nevra: String {
-        let e = epoch.map { "\($0):" } ?? ""
-        return "\(name)-\(e)\(version)-\(release).\(isSource ? "src" : arch)"
+    public var nevra: String { "\(name)-\(evr).\(isSource ? "src" : arch)" }
+
+    /// `[epoch:]version-release` as rpm prints it; without `-release` when the release is empty.
+    public static func evr(epoch: UInt32?, version: String, release: String) -> String {
+        "\(epoch.map { "\($0):" } ?? "")\(version)\(release.isEmpty ? "" : "-\(release)")"
     }
 }
 

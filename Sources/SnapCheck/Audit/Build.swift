@@ -1,3 +1,5 @@
+import RPM
+
 /// One build: a source package NEVR and an arch, with the verdict and the
 /// evidence of every input that belongs to it.
 public struct Build: Sendable, Hashable, Codable {
@@ -20,7 +22,7 @@ public struct Build: Sendable, Hashable, Codable {
 
     /// `name-[epoch:]version-release`.
     public var displayName: String {
-        "\(name)-\(epoch.map { "\($0):" } ?? "")\(version)\(release.isEmpty ? "" : "-\(release)")"
+        "\(name)-\(PackageHeader.evr(epoch: epoch, version: version, release: release))"
     }
 }
 

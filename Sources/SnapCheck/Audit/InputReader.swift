@@ -124,25 +124,17 @@ struct InputReader: Sendable {
         if let large = package.header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
             throw InputError(input: package.path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
         }
-        var scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
-        var isELF: Bool?
+        var reading = ExecutableScan.Reading()
         var scanned = Set<String>()
         try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload) { file, event in
             switch event {
             case .data(let chunk):
-                if isELF == nil { isELF = chunk.starts(with: ExecutableRules.elfMagic) }
-                if isELF == true { scanner.feed(chunk) }
+                _ = reading.feed(chunk)
             case .end:
                 scanned.insert(file.path)
                 let shown = emulators.read[file.path] ?? file.path
-                let source = "\(package.path):\(shown)"
-                if isELF == true {
-                    evidence.append(ExecutableRules.evaluate(found: scanner.finish(), era: era, release: release, source: source))
-                } else {
-                    evidence.append(Evidence(Rules.exeNotELF, source: source, observed: "\(shown) is not an ELF executable", supports: nil))
-                }
-                scanner = ExecutableStringScanner(needles: ExecutableRules.needles)
-                isELF = nil
+                evidence.append(reading.finish().evidence(era: era, release: release, source: "\(package.path):\(shown)", shown: shown))
+                reading = ExecutableScan.Reading()
             }
             return .continue
         }

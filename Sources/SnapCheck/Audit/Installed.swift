@@ -83,10 +83,6 @@ extension Auditor {
 
     /// Scans an installed emulator file the way payload emulators are scanned.
     static func scanInstalledEmulator(_ file: InputFile, era: Era?, release: String, limit: Int) throws -> Evidence {
-        let scan = try ExecutableScan(file, limit: limit, banner: false)
-        guard scan.isELF else {
-            return Evidence(Rules.exeNotELF, source: file.path, observed: "\(file.path) is not an ELF executable", supports: nil)
-        }
-        return ExecutableRules.evaluate(found: scan.found, era: era, release: release, source: file.path)
+        try ExecutableScan(file, limit: limit, banner: false).evidence(era: era, release: release, source: file.path, shown: file.path)
     }
 }

@@ -7,7 +7,7 @@ enum HeaderRules {
     /// The header evidence of one package of a build in `era` whose source
     /// package has `version` and `release`.
     static func evaluate(_ header: PackageHeader, era: Era?, version: String, release: String, source: String) -> [Evidence] {
-        let who = "\(header.name) \(epochVersionRelease(header))"
+        let who = "\(header.name) \(header.evr)"
         guard let era else {
             return [Evidence(Rules.headerUnfamiliar, source: source, observed: "\(who): no known era", supports: nil)]
         }
@@ -61,9 +61,6 @@ enum HeaderRules {
         header.sourceRPM.flatMap { SourceNVR(sourceRPM: $0)?.name }
     }
 
-    static func epochVersionRelease(_ header: PackageHeader) -> String {
-        "\(header.epoch.map { "\($0):" } ?? "")\(header.version)-\(header.release)"
-    }
 }
 
 /// Name, version and release split out of a `SOURCERPM` file name

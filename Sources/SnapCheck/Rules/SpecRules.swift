@@ -69,7 +69,7 @@ struct SpecRules {
 
     private var who: String {
         let p = parsed.sourcePackage
-        return "\(p.name) \(p.epoch.map { "\($0):" } ?? "")\(p.version)-\(p.release)"
+        return "\(p.name) \(p.evr)"
     }
 
     /// The deciding evidence and its chain.
