@@ -16,10 +16,28 @@ public struct ConfigureCall: Sendable, Hashable {
     public var functions: [String]
     /// True when the program's basename is not `configure` (e.g. `build_configure.sh`).
     public var isHelperScript: Bool
-    /// The targets of the last `--target-list=a,b` argument; empty if none.
+    /// The targets of the last `--target-list=a,b` argument; empty if none, or when its value is not known.
     public var targetList: [String]
     /// True when this call builds the system emulator: a `-softmmu` target, or a helper script.
     public var buildsSystemEmulator: Bool
+    /// Where the script runs from, as path components below the top of the source
+    /// tree (`["configure"]` for QEMU's own); nil when the text does not show it.
+    public var location: [String]?
+
+    /// True when the script runs in a subdirectory of the tree and names no
+    /// target list (`cd kvm-unit-tests && ./configure`, a bundled library's):
+    /// another project's, if QEMU's own call is in the text too (see
+    /// ``ConfigureCalls/emulatorCalls(in:)``).
+    public var mayBeOtherProject: Bool {
+        guard !isHelperScript, let location, location != ["configure"] else { return false }
+        return !arguments.contains { $0.knownPrefix.hasPrefix("--target-list") }
+    }
+
+    /// True when the call may build the system emulator: QEMU's configure (or its
+    /// helper script) with a `-softmmu` target, with a target list the text does
+    /// not show, or with none at all (configure then builds every target), and no
+    /// `--disable-system`.
+    public var mayBuildSystemEmulator: Bool
 
     public init(program: String, arguments: [ShellArgument], lineInSection: Int, conditions: [String] = [], functions: [String] = []) {
         self.program = program
@@ -28,14 +46,18 @@ public struct ConfigureCall: Sendable, Hashable {
         self.conditions = conditions
         self.functions = functions
         self.isHelperScript = ShellLexer.basename(program) != "configure"
-        var targets: [String] = []
-        for argument in arguments where argument.text.hasPrefix("--target-list=") {
-            targets = argument.text.dropFirst("--target-list=".count)
+        let targetArgument = arguments.last { $0.knownPrefix.hasPrefix("--target-list=") }
+        let targets = targetArgument.flatMap { argument in
+            argument.isKnown ? argument.text.dropFirst("--target-list=".count)
                 .split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" })
-                .map(String.init)
+                .map(String.init) : nil
         }
-        self.targetList = targets
-        self.buildsSystemEmulator = isHelperScript || targets.contains { $0.hasSuffix("-softmmu") }
+        self.targetList = targets ?? []
+        let softmmu = self.targetList.contains { $0.hasSuffix("-softmmu") }
+        self.buildsSystemEmulator = isHelperScript || softmmu
+        let disablesSystem = arguments.contains { $0.isKnown && $0.text == "--disable-system" }
+        self.mayBuildSystemEmulator = isHelperScript || softmmu
+            || (!disablesSystem && (targetArgument == nil || targets == nil))
     }
 
     /// The arguments' texts.
@@ -44,11 +66,6 @@ public struct ConfigureCall: Sendable, Hashable {
     /// The program's file name (`build_configure.sh`).
     public var programName: String { String(ShellLexer.basename(program)) }
 
-    /// True when the call says it builds no system emulator: `--disable-system`,
-    /// or a target list without any `-softmmu` target (tools, guest agent).
-    public var excludesSystemEmulator: Bool {
-        hasFlag("--disable-system") || (!targetList.isEmpty && !buildsSystemEmulator)
-    }
 
     /// True when some argument is exactly `flag` (so `--disable-live-block-ops` never
     /// matches `--disable-live-block-migration`).
@@ -107,14 +124,19 @@ public enum ConfigureCalls {
         ShellRun.configureCalls(in: expandedShell)
     }
 
-    /// The calls that build the system emulator: those with a `-softmmu` target
-    /// or a helper script; without any, the one call that does not exclude the
-    /// emulator (`--disable-system`, tools-only target list), if there is exactly one.
+    /// The calls that may build the system emulator: a `-softmmu` target, a
+    /// helper script, a target list the text does not show, or none at all
+    /// (configure's default is every target); not `--disable-system` or a
+    /// target list without a `-softmmu` target (tools, guest agent).
+    ///
+    /// A call that may be another project's (``ConfigureCall/mayBeOtherProject``)
+    /// is left out only when a call at the top of the tree, or a helper script,
+    /// may build the emulator too: when every candidate runs in a subdirectory
+    /// (`cd qemu-2.0.0 && ./configure`), none is dropped.
     public static func emulatorCalls(in calls: [ConfigureCall]) -> [ConfigureCall] {
-        let building = calls.filter(\.buildsSystemEmulator)
-        if !building.isEmpty { return building }
-        let possible = calls.filter { !$0.excludesSystemEmulator }
-        return possible.count == 1 ? possible : []
+        let candidates = calls.filter(\.mayBuildSystemEmulator)
+        guard candidates.contains(where: { !$0.mayBeOtherProject }) else { return candidates }
+        return candidates.filter { !$0.mayBeOtherProject }
     }
 }
 

@@ -200,6 +200,13 @@ public struct HelperScriptMap: Sendable, Hashable {
         return nil
     }
 
+    /// 1-based lines of `script` that spell `literal` outside `#` comments.
+    static func lines(of script: String, containing literal: String) -> [Int] {
+        SpecSource.physicalLines(script).enumerated()
+            .filter { stripComment($0.element).contains(literal) }
+            .map { $0.offset + 1 }
+    }
+
     static func trim(_ s: Substring) -> Substring {
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         var start = s.startIndex

@@ -40,18 +40,28 @@ struct ShellWord: Sendable, Hashable {
         return text
     }
 
-    /// `NAME=value` with an unquoted, valid name: the name and the value's parts.
-    var assignment: (name: String, value: ShellWord)? {
+    /// `NAME=value` (or `NAME+=value`, which appends) with an unquoted, valid
+    /// name: the name, the value's parts, and whether it appends.
+    var assignment: ShellAssignment? {
         guard case .literal(let first, quoted: false)? = parts.first,
               let eq = first.firstIndex(of: "=") else { return nil }
-        let name = first[..<eq]
+        var name = first[..<eq]
+        let appends = name.hasSuffix("+")
+        if appends { name = name.dropLast() }
         guard let head = name.unicodeScalars.first, ShellLexer.isIdentifierStart(head),
               name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar) else { return nil }
         var rest = parts.dropFirst().map { $0 }
         let after = String(first[first.index(after: eq)...])
         if !after.isEmpty { rest.insert(.literal(after, quoted: false), at: 0) }
-        return (String(name), ShellWord(parts: rest, line: line))
+        return ShellAssignment(name: String(name), value: ShellWord(parts: rest, line: line), appends: appends)
     }
+}
+
+/// `NAME=value`, `NAME+=value`.
+struct ShellAssignment: Sendable {
+    var name: String
+    var value: ShellWord
+    var appends: Bool
 }
 
 /// A token: a word, an operator (`&&`, `;`, `(`, `<<`, ...) or a newline.
@@ -83,7 +93,7 @@ struct ShellLexer {
     }
 
     static let operators: [String] = [
-        "<<-", "<<<", "&&", "||", ";;", "<<", ">>", ">&", "<&", "&>", ">|", "<>", ";", "&", "|", "(", ")", "<", ">",
+        "<<-", "<<<", ";;&", "&&", "||", ";;", ";&", "<<", ">>", ">&", "<&", "&>", ">|", "<>", ";", "&", "|", "(", ")", "<", ">",
     ]
 
     private mutating func run() {
@@ -208,6 +218,18 @@ struct ShellLexer {
                 i += 1
                 flush()
                 readDoubleQuoted(into: &parts)
+            case "$" where i + 1 < n && s[i + 1] == "'":
+                // `$'...'` (bash): escapes decide its value; not followed, so unknown.
+                flush()
+                let start = i
+                i += 2
+                while i < n, s[i] != "'" {
+                    if s[i] == "\\" { i += 1 }
+                    if i < n, s[i] == "\n" { line += 1 }
+                    i += 1
+                }
+                i = min(i + 1, n)
+                parts.append(.opaque(String(String.UnicodeScalarView(s[start..<i])), quoted: true, canBeSplit: false))
             case "$":
                 if let part = readDollar(quoted: false) {
                     flush()

@@ -62,35 +62,81 @@ public struct ShellArgument: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// What following a piece of shell text found.
+struct ShellAnalysis: Sendable {
+    /// The configure calls that can run, in the order they would.
+    var calls: [ConfigureCall] = []
+    /// Commands that may run configure in a way the text does not show (`eval`,
+    /// `sh -c`, a shell reading a here-document, `xargs`, `find -exec`, `.`, an
+    /// unknown program), with their line and why.
+    var opaque: [(line: Int, command: String, why: String)] = []
+    /// Set when a limit stopped the run (nesting, steps, function depth, a value's
+    /// size): what the text does past it is not known.
+    var incomplete: String?
+
+    /// Why the calls found are not all the calls that run, if they are not.
+    var gap: String? {
+        if let incomplete { return incomplete }
+        guard let first = opaque.first else { return nil }
+        return "runs `\(first.command)`, which \(first.why)"
+    }
+}
+
 /// Runs a `ShellNode` in the mind: tracks variables, functions and the
 /// positional parameters, takes the branch a condition decides when its
-/// words are known, and records every configure call that can run.
+/// words are known, and records every configure call that can run, and every
+/// command that could run one unseen.
 struct ShellRun {
     private var variables: [String: ShellArgument] = [:]
+    /// Variables `unset` in this run: they expand to nothing, not to an unknown value.
+    private var unset: Set<String> = []
     private var functions: [String: ShellNode] = [:]
     /// The positional parameters; nil where they are not known (the top level of `%build`).
     private var positional: [ShellArgument]?
     /// Conditions the current command depends on whose outcome is not known.
     private var conditions: [String] = []
     private var functionStack: [String] = []
+    /// Per running function, the variables it made `local`, with the value each had before.
+    private var locals: [[String: ShellArgument?]] = []
+    /// Set once `IFS` was assigned: unquoted expansions then split in ways not followed.
+    private var fieldSeparatorChanged = false
+    /// The working directory as path components below the top of the source tree
+    /// (`%build` starts there); nil once it is not known (`cd $X`, an absolute path).
+    private var directory: [String]? = []
+    private var directoryStack: [[String]?] = []
     private var steps = 0
-    private(set) var calls: [ConfigureCall] = []
+    private var analysis = ShellAnalysis()
 
-    /// Bounds the work on hostile input: commands visited, function depth, loop items.
+    /// Bounds the work on hostile input: commands visited, function depth, loop items, a value's size.
     static let maximumSteps = 200_000
     static let maximumFunctionDepth = 16
     static let maximumLoopItems = 64
+    static let maximumValueLength = 64 << 10
 
     /// The configure calls that can run in `text`, in the order they would run.
     static func configureCalls(in text: String) -> [ConfigureCall] {
+        analyze(text).calls
+    }
+
+    /// Follows `text`; `arguments` are its positional parameters when they are
+    /// known (a helper script run with a call's arguments).
+    static func analyze(_ text: String, arguments: [ShellArgument]? = nil) -> ShellAnalysis {
         var run = ShellRun()
+        run.positional = arguments
         run.run(ShellParser.parse(text))
-        return run.calls
+        return run.analysis
+    }
+
+    private mutating func stop(_ why: String) {
+        if analysis.incomplete == nil { analysis.incomplete = why }
     }
 
     private mutating func run(_ node: ShellNode) {
         steps += 1
-        guard steps < Self.maximumSteps else { return }
+        guard steps < Self.maximumSteps else {
+            stop("the shell text takes more than \(Self.maximumSteps) steps to follow")
+            return
+        }
         switch node {
         case .command(let command):
             runCommand(command)
@@ -134,33 +180,38 @@ struct ShellRun {
             let values = items.map { $0.flatMap(expand) } ?? positional
             if let values, values.count <= Self.maximumLoopItems, values.allSatisfy({ !$0.mayBeSplit }) {
                 for value in values {
-                    variables[variable] = value
+                    assign(variable, value)
                     run(body)
                 }
             } else {
-                variables[variable] = ShellArgument(text: "$\(variable)", unresolved: ["$\(variable)"], knownPrefix: "", mayBeSplit: false)
+                assign(variable, ShellArgument(text: "$\(variable)", unresolved: ["$\(variable)"], knownPrefix: "", mayBeSplit: false))
                 conditionally("in a loop over \(variable)") { $0.run(body) }
             }
-        case .caseClause(let subject, let items):
+        case .caseClause(let subject, let items, let fallsThrough):
             let value = expandJoined(subject)
             for (patterns, body) in items {
                 let matches = patterns.map { pattern -> Bool? in
-                    let p = expandJoined(pattern)
-                    guard value.isKnown, p.isKnown else { return nil }
-                    return fnmatch(p.text, value.text, 0) == 0
+                    guard value.isKnown, let glob = casePattern(pattern) else { return nil }
+                    return fnmatch(glob, value.text, 0) == 0
                 }
-                if matches.contains(true) {
+                if matches.contains(true), !fallsThrough {
                     run(body)
                     return
                 }
-                if matches.contains(where: { $0 == nil }) {
+                if matches.contains(true) || matches.contains(where: { $0 == nil }) || fallsThrough {
                     conditionally("in `case \(subject.text)` branch \(patterns.map(\.text).joined(separator: "|"))") { $0.run(body) }
                 }
             }
         case .group(let body):
             run(body)
+        case .subshell(let body):
+            let saved = (variables, unset, functions, positional, fieldSeparatorChanged, locals, directory, directoryStack)
+            run(body)
+            (variables, unset, functions, positional, fieldSeparatorChanged, locals, directory, directoryStack) = saved
         case .function(let name, let body):
             functions[name] = body
+        case .unparsed(let line):
+            stop("the shell text nests deeper than \(ShellParser.maximumDepth) levels from line \(line)")
         }
     }
 
@@ -168,34 +219,102 @@ struct ShellRun {
         conditionally([added], body)
     }
 
+    /// Runs `body` as something that may or may not run: a variable it sets or
+    /// unsets has, afterwards, a value the text does not decide.
     private mutating func conditionally(_ added: [String], _ body: (inout ShellRun) -> Void) {
         let saved = conditions
+        let before = variables
+        let beforeUnset = unset
+        let beforeDirectory = directory
         conditions += added
         body(&self)
         conditions = saved
+        guard !added.isEmpty else { return }
+        if directory != beforeDirectory { directory = nil }
+        for name in Set(before.keys).union(variables.keys) where before[name] != variables[name] || beforeUnset.contains(name) != unset.contains(name) {
+            variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (set only if \(added.joined(separator: ", ")))"],
+                                            knownPrefix: "", mayBeSplit: true)
+            unset.remove(name)
+        }
+        for name in beforeUnset.symmetricDifference(unset) {
+            variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (unset only if \(added.joined(separator: ", ")))"],
+                                            knownPrefix: "", mayBeSplit: true)
+            unset.remove(name)
+        }
+    }
+
+    /// Sets a variable (`NAME=value`, `for`, `read` …); a value too long to
+    /// follow becomes unknown.
+    private mutating func assign(_ name: String, _ value: ShellArgument, appending: Bool = false) {
+        var value = value
+        if appending {
+            var joined = variables[name] ?? (unset.contains(name) ? ShellArgument("") : ShellArgument(text: "$\(name)", unresolved: ["$\(name)"], knownPrefix: "", mayBeSplit: false))
+            joined.append(value)
+            value = joined
+        }
+        if value.text.utf8.count > Self.maximumValueLength {
+            value = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (longer than \(Self.maximumValueLength >> 10) KiB)"], knownPrefix: "", mayBeSplit: true)
+        }
+        if name == "IFS" { fieldSeparatorChanged = true }
+        variables[name] = value
+        unset.remove(name)
+    }
+
+    private mutating func declareLocal(_ name: String) {
+        guard !locals.isEmpty, locals[locals.count - 1][name] == nil else { return }
+        locals[locals.count - 1][name] = .some(variables[name])
     }
 
     /// Words that stand before a program without being it.
     private static let prefixWords: Set<String> = ["exec", "command", "env", "nohup", "time", "builtin"]
-    private static let shells: Set<String> = ["sh", "bash", "dash", "ksh"]
+    /// Programs that run the command their arguments name, after their own options.
+    private static let wrappers: Set<String> = [
+        "nice", "timeout", "stdbuf", "ionice", "chrt", "taskset", "setarch", "linux32", "linux64", "sudo",
+        "fakeroot", "strace", "ltrace", "valgrind", "unshare", "flock", "chronic", "catchsegv",
+    ]
+    /// Programs that run commands the text of their arguments does not show as a command.
+    private static let opaquePrograms: [String: String] = [
+        "eval": "runs text as shell commands", "xargs": "runs commands built from its input",
+        "source": "runs another file's commands", ".": "runs another file's commands",
+        "alias": "renames commands", "parallel": "runs commands built from its input",
+    ]
+    private static let shells: Set<String> = ["sh", "bash", "dash", "ksh", "zsh"]
     private static let declarations: Set<String> = ["export", "local", "readonly", "declare", "typeset"]
 
     private mutating func runCommand(_ command: ShellCommand) {
         if let first = command.words.first?.plainText, Self.declarations.contains(first) {
             for word in command.words.dropFirst() {
-                if let (name, value) = word.assignment { variables[name] = expandJoined(value) }
+                if first == "local" || first == "declare" || first == "typeset",
+                   let name = word.assignment?.name ?? word.plainText {
+                    declareLocal(name)
+                }
+                if let assignment = word.assignment { assign(assignment.name, expandJoined(assignment.value), appending: assignment.appends) }
             }
             return
         }
         let arguments = command.words.flatMap(expand)
         guard !arguments.isEmpty else {
-            for (name, value) in command.assignments { variables[name] = expandJoined(value) }
+            for assignment in command.assignments { assign(assignment.name, expandJoined(assignment.value), appending: assignment.appends) }
             return
         }
-        guard let p = Self.programIndex(in: arguments.map { $0.isKnown ? $0.text : nil }) else { return }
+        let line = command.line
+        let text = command.words.map(\.text).joined(separator: " ")
+        guard let p = Self.programIndex(in: arguments.map { $0.isKnown ? $0.text : nil }) else {
+            // A shell with only options (`sh`, `bash -s`) reads its commands from
+            // its input, a here-document: not followed.
+            if let shell = arguments.first(where: { $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text))) }) {
+                analysis.opaque.append((line, text, "runs \(shell.text) on commands the text does not show"))
+            }
+            return
+        }
         let program = arguments[p]
         let rest = Array(arguments[(p + 1)...])
         if program.isKnown {
+            if p > 0, arguments[..<p].contains(where: { $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text))) }),
+               arguments[..<p].contains(where: { $0.isKnown && $0.text.hasPrefix("-") && $0.text.contains("c") && !$0.text.hasPrefix("--") }) {
+                analysis.opaque.append((line, text, "runs a command string the text does not follow"))
+                return
+            }
             switch program.text {
             case "set" where rest.first?.text == "--":
                 positional = Array(rest.dropFirst())
@@ -203,6 +322,31 @@ struct ShellRun {
             case "shift":
                 let count = rest.first.flatMap { Int($0.text) } ?? 1
                 if let current = positional { positional = Array(current.dropFirst(min(count, current.count))) }
+                return
+            case "cd", "pushd":
+                if program.text == "pushd" { directoryStack.append(directory) }
+                let target = rest.first { !$0.text.hasPrefix("-") }
+                directory = target.flatMap { $0.isKnown ? Self.resolve($0.text, in: directory) : nil }
+                return
+            case "popd":
+                directory = directoryStack.popLast() ?? nil
+                return
+            case "unset":
+                let names = rest.filter { $0.isKnown && !$0.text.hasPrefix("-") }.map(\.text)
+                if rest.contains(where: { $0.text == "-f" }) {
+                    for name in names { functions[name] = nil }
+                } else {
+                    for name in names {
+                        variables[name] = nil
+                        unset.insert(name)
+                    }
+                }
+                return
+            case "find" where rest.contains(where: { $0.text.hasPrefix("-exec") || $0.text.hasPrefix("-ok") }):
+                analysis.opaque.append((line, text, "runs commands for the files it finds"))
+                return
+            case let word where Self.opaquePrograms[word].map({ !$0.isEmpty }) == true:
+                analysis.opaque.append((line, text, Self.opaquePrograms[word]!))
                 return
             default:
                 if let body = functions[program.text] {
@@ -212,19 +356,49 @@ struct ShellRun {
             }
         }
         if ConfigureCall.isConfigureProgram(program.text) {
-            calls.append(ConfigureCall(program: program.text, arguments: rest, lineInSection: command.line,
-                                       conditions: conditions, functions: functionStack))
+            var call = ConfigureCall(program: program.text, arguments: rest, lineInSection: line,
+                                     conditions: conditions, functions: functionStack)
+            call.location = program.isKnown ? Self.resolve(program.text, in: directory) : nil
+            analysis.calls.append(call)
+        } else if !program.isKnown, program.knownPrefix.isEmpty || program.text.contains("configure") {
+            analysis.opaque.append((line, text, "runs a program the text does not name (\(program.text))"))
         }
     }
 
+    /// `path` from `directory` (components below the top of the tree), `.` and
+    /// `..` resolved; nil for an absolute path, a path above the top, or an
+    /// unknown directory.
+    static func resolve(_ path: String, in directory: [String]?) -> [String]? {
+        guard var components = directory, !path.hasPrefix("/"), !path.hasPrefix("~"), path != "-" else { return nil }
+        for part in path.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                guard !components.isEmpty else { return nil }
+                components.removeLast()
+            default: components.append(String(part))
+            }
+        }
+        return components
+    }
+
     /// The index of the program among a command's words (nil: unknown): skips
-    /// `exec`/`env`-style prefixes and a `sh`/`bash` interpreter with its options.
+    /// `exec`/`env`-style prefixes, wrappers that run their arguments (`nice -n
+    /// 5`, `timeout 60`) and a `sh`/`bash` interpreter with its options.
     static func programIndex(in words: [String?]) -> Int? {
         var p = 0
         while p < words.count, let word = words[p] {
+            let name = String(ShellLexer.basename(word))
             if prefixWords.contains(word) || (p > 0 && words[p - 1] == "env" && word.contains("=")) {
                 p += 1
-            } else if shells.contains(String(ShellLexer.basename(word))) {
+            } else if wrappers.contains(name) {
+                p += 1
+                // Their options and the values that follow them (`-n 5`, a duration, a lock file).
+                while p < words.count, let next = words[p], next.hasPrefix("-") || next.first?.isNumber == true {
+                    p += 1
+                    if p < words.count, let value = words[p], value.first?.isNumber == true { p += 1 }
+                }
+            } else if shells.contains(name) {
                 p += 1
                 while p < words.count, words[p]?.hasPrefix("-") == true { p += 1 }
             } else {
@@ -235,11 +409,18 @@ struct ShellRun {
     }
 
     private mutating func invoke(_ name: String, _ body: ShellNode, arguments: [ShellArgument]) {
-        guard functionStack.count < Self.maximumFunctionDepth else { return }
+        guard functionStack.count < Self.maximumFunctionDepth else {
+            stop("shell functions call each other more than \(Self.maximumFunctionDepth) deep (\(name))")
+            return
+        }
         let saved = positional
         positional = arguments
         functionStack.append(name)
+        locals.append([:])
         run(body)
+        for (name, previous) in locals.removeLast() {
+            if let previous { variables[name] = previous } else { variables[name] = nil }
+        }
         functionStack.removeLast()
         positional = saved
     }
@@ -352,6 +533,12 @@ struct ShellRun {
                 started = true
                 return
             }
+            // With IFS changed the split is not followed: the value stays whole but unknown.
+            if fieldSeparatorChanged {
+                current.appendUnknown(value.text, mayBeSplit: true)
+                started = true
+                return
+            }
             let pieces = value.text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { startNew() }
@@ -365,7 +552,13 @@ struct ShellRun {
             switch part {
             case .literal(let text, let quoted):
                 if quoted { started = true }
-                Self.appendLiteral(text, quoted: quoted, to: &current)
+                if !quoted, Self.expandsAsPattern(text) {
+                    // Brace expansion and pathname expansion (`--{a,b}`, `*`, `?`, `[x]`):
+                    // the words they give depend on the shell and the files there.
+                    current.appendUnknown(text, mayBeSplit: true)
+                } else {
+                    Self.appendLiteral(text, quoted: quoted, to: &current)
+                }
                 if !text.isEmpty { started = true }
             case .parameter(let name, let quoted, _):
                 switch name {
@@ -394,6 +587,8 @@ struct ShellRun {
                     } else if let value = variables[name] {
                         addSplitting(value, split: !quoted)
                         if quoted { started = true }
+                    } else if unset.contains(name) {
+                        if quoted { started = true }
                     } else {
                         current.appendUnknown(ShellWord(parts: [part], line: word.line).text, mayBeSplit: !quoted)
                         started = true
@@ -406,6 +601,41 @@ struct ShellRun {
         }
         if started { fields.append(current) }
         return fields
+    }
+
+    /// True when unquoted text would go through brace or pathname expansion.
+    static func expandsAsPattern(_ text: String) -> Bool {
+        if text.contains(where: { $0 == "*" || $0 == "?" }) { return true }
+        if let open = text.firstIndex(of: "["), text[text.index(after: open)...].contains("]") { return true }
+        guard let open = text.firstIndex(of: "{"), let close = text[open...].firstIndex(of: "}") else { return false }
+        let inside = text[text.index(after: open)..<close]
+        return inside.contains(",") || inside.contains("..")
+    }
+
+    /// A `case` pattern for fnmatch: quoted parts match literally; nil when a part is not known.
+    private func casePattern(_ word: ShellWord) -> String? {
+        var pattern = ""
+        for part in word.parts {
+            switch part {
+            case .literal(let text, let quoted):
+                pattern += quoted ? Self.escapedForPattern(text) : text
+            case .parameter(let name, let quoted, _):
+                guard let value = variables[name], value.isKnown else { return nil }
+                pattern += quoted ? Self.escapedForPattern(value.text) : value.text
+            case .opaque:
+                return nil
+            }
+        }
+        return pattern
+    }
+
+    private static func escapedForPattern(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if "*?[]\\".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 
     /// A word expanded without field splitting (an assignment's value, a `case` subject).

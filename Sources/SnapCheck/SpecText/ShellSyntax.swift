@@ -6,7 +6,7 @@
 /// A simple command: leading `NAME=value` assignments, then its words
 /// (redirections and their targets left out).
 struct ShellCommand: Sendable {
-    var assignments: [(name: String, value: ShellWord)]
+    var assignments: [ShellAssignment]
     var words: [ShellWord]
     var line: Int
 }
@@ -30,10 +30,15 @@ indirect enum ShellNode: Sendable {
     case loop(condition: ShellNode, body: ShellNode)
     /// `for NAME in WORDS; do BODY; done`; `items` nil for `for NAME; do` (the positional parameters).
     case forLoop(variable: String, items: [ShellWord]?, body: ShellNode)
-    /// `case WORD in PATTERNS) BODY;; esac`.
-    case caseClause(subject: ShellWord, items: [(patterns: [ShellWord], body: ShellNode)])
-    /// `{ ...; }` and `( ... )`.
+    /// `case WORD in PATTERNS) BODY;; esac`; `fallsThrough` when an item ends
+    /// with `;&` or `;;&` (bash), so more than one body may run.
+    case caseClause(subject: ShellWord, items: [(patterns: [ShellWord], body: ShellNode)], fallsThrough: Bool)
+    /// `{ ...; }`: runs in this shell.
     case group(ShellNode)
+    /// `( ... )`: runs in a subshell; its variables do not come back.
+    case subshell(ShellNode)
+    /// Text past the nesting limit, not parsed (hostile input): what it does is not known.
+    case unparsed(line: Int)
     /// `NAME() BODY` and `function NAME BODY`: defines, does not run.
     case function(name: String, body: ShellNode)
 }
@@ -92,7 +97,7 @@ struct ShellParser {
             skipNewlines()
             guard !atEnd else { break }
             if let word = currentWord, Self.terminators.contains(word) || words.contains(word) { break }
-            if isOperator(")") || isOperator(";;") { break }
+            if isOperator(")") || isOperator(";;") || isOperator(";&") || isOperator(";;&") { break }
             if isOperator(";") || isOperator("&") {
                 k += 1
                 continue
@@ -135,8 +140,9 @@ struct ShellParser {
 
     private mutating func command() -> ShellNode {
         guard depth < Self.maximumDepth else {
+            let line = current.map(Self.line(of:)) ?? 0
             k = tokens.count
-            return .list([])
+            return .unparsed(line: line)
         }
         depth += 1
         defer { depth -= 1 }
@@ -145,7 +151,7 @@ struct ShellParser {
             let body = list(until: [])
             if isOperator(")") { k += 1 }
             skipRedirections()
-            return .group(body)
+            return .subshell(body)
         }
         switch currentWord {
         case "if"?: return ifClause()
@@ -242,6 +248,7 @@ struct ShellParser {
         skipNewlines()
         if currentWord == "in" { k += 1 }
         var items: [([ShellWord], ShellNode)] = []
+        var fallsThrough = false
         while !atEnd {
             skipNewlines()
             if currentWord == "esac" {
@@ -263,10 +270,18 @@ struct ShellParser {
             k += 1
             let body = list(until: ["esac"])
             items.append((patterns, body))
-            if isOperator(";;") { k += 1 }
+            if isOperator(";&") || isOperator(";;&") { fallsThrough = true }
+            if isOperator(";;") || isOperator(";&") || isOperator(";;&") { k += 1 }
         }
         skipRedirections()
-        return .caseClause(subject: subject, items: items)
+        return .caseClause(subject: subject, items: items, fallsThrough: fallsThrough)
+    }
+
+    private static func line(of token: ShellToken) -> Int {
+        switch token {
+        case .word(let word): word.line
+        case .op(_, let line), .newline(let line): line
+        }
     }
 
     private static let redirections: Set<String> = ["<", ">", ">>", "<<", "<<-", "<<<", ">&", "<&", "&>", ">|", "<>"]
@@ -280,7 +295,7 @@ struct ShellParser {
 
     /// Assignments, words and redirections up to an operator other than a redirection, or a newline.
     private mutating func simpleCommand() -> ShellCommand {
-        var assignments: [(String, ShellWord)] = []
+        var assignments: [ShellAssignment] = []
         var words: [ShellWord] = []
         var line = 0
         while let token = current {
@@ -320,10 +335,12 @@ extension ShellNode {
             case .command(let command): result.append(command)
             case .list(let items), .pipeline(let items): pending += items.reversed()
             case .and(let a, let b), .or(let a, let b), .loop(let a, let b): pending += [b, a]
-            case .not(let inner), .group(let inner), .function(_, let inner), .forLoop(_, _, let inner): pending.append(inner)
+            case .not(let inner), .group(let inner), .subshell(let inner), .function(_, let inner), .forLoop(_, _, let inner):
+                pending.append(inner)
+            case .unparsed: break
             case .ifClause(let branches, let otherwise):
                 pending += ([otherwise].compactMap { $0 } + branches.reversed().flatMap { [$0.body, $0.condition] })
-            case .caseClause(_, let items): pending += items.reversed().map(\.body)
+            case .caseClause(_, let items, _): pending += items.reversed().map(\.body)
             }
         }
         return result

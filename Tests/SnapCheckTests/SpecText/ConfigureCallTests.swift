@@ -82,12 +82,37 @@ struct ConfigureCallTests {
         #expect(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: text)).map(\.lineInSection) == [1, 2])
     }
 
-    @Test func singleCallWithoutTargetListIsTheMainOneButTwoAreAmbiguous() {
+    @Test func callsWithoutTargetListMayBuildTheEmulator() {
         let one = ConfigureCalls.find(in: "./configure --prefix=/usr --disable-rhev-features\n")
         #expect(ConfigureCalls.emulatorCalls(in: one).only?.hasFlag("--disable-rhev-features") == true)
+        // Without a target list configure builds every target: both may build the emulator.
         let two = ConfigureCalls.find(in: "./configure --a\n./configure --b --c\n")
-        #expect(ConfigureCalls.emulatorCalls(in: two).isEmpty)
+        #expect(ConfigureCalls.emulatorCalls(in: two).count == 2)
         #expect(ConfigureCalls.emulatorCalls(in: []).isEmpty)
+    }
+
+    @Test func anotherProjectsConfigureInASubdirectoryIsLeftOutBesideQEMUs() {
+        let text = """
+            ./configure --prefix=/usr --disable-live-block-ops
+            (cd kvm-unit-tests && ./configure --prefix=/usr)
+            pushd libiscsi
+            ./configure --disable-static
+            popd
+            cd build && ../configure --enable-kvm
+            """
+        #expect(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: text)).map(\.lineInSection) == [1, 6])
+    }
+
+    @Test func subdirectoryConfigureCountsWhenNoCallRunsAtTheTop() {
+        // QEMU unpacked below the build directory: its call is the only one, and is kept.
+        let alone = ConfigureCalls.find(in: "cd qemu-2.0.0 && ./configure --disable-live-block-ops\n")
+        #expect(ConfigureCalls.emulatorCalls(in: alone).map(\.lineInSection) == [1])
+        // A subdirectory call naming a target list is QEMU's wherever it runs.
+        let listed = ConfigureCalls.find(in: "./configure\ncd q && ./configure --target-list=x86_64-softmmu\n")
+        #expect(ConfigureCalls.emulatorCalls(in: listed).count == 2)
+        // A directory the text does not show counts too.
+        let unknown = ConfigureCalls.find(in: "./configure\ncd $DIR && ./configure\n")
+        #expect(ConfigureCalls.emulatorCalls(in: unknown).count == 2)
     }
 
     @Test func helperScriptCallKeepsPositionalWords() throws {
