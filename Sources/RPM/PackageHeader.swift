@@ -28,6 +28,10 @@ public struct PackageHeader: Sendable, Hashable, Codable {
     public var obsoletes: [Dependency]
     /// The EXCLUSIVEARCH tag (empty when absent).
     public var exclusiveArch: [String]
+    /// The EXCLUDEARCH tag (empty when absent).
+    public var excludeArch: [String]
+    /// The SOURCE tag: the file names of the spec's `SourceN:` entries (source headers only).
+    public var sources: [String]
     public var changelog: [ChangelogEntry]
     public var files: [FileEntry]
 
@@ -37,7 +41,8 @@ public struct PackageHeader: Sendable, Hashable, Codable {
         buildTime: Int64? = nil, payloadCompressor: String = "gzip",
         provides: [Dependency] = [], requires: [Dependency] = [],
         conflicts: [Dependency] = [], obsoletes: [Dependency] = [],
-        exclusiveArch: [String] = [], changelog: [ChangelogEntry] = [], files: [FileEntry] = []
+        exclusiveArch: [String] = [], excludeArch: [String] = [], sources: [String] = [],
+        changelog: [ChangelogEntry] = [], files: [FileEntry] = []
     ) {
         self.name = name
         self.epoch = epoch
@@ -54,6 +59,8 @@ public struct PackageHeader: Sendable, Hashable, Codable {
         self.conflicts = conflicts
         self.obsoletes = obsoletes
         self.exclusiveArch = exclusiveArch
+        self.excludeArch = excludeArch
+        self.sources = sources
         self.changelog = changelog
         self.files = files
     }

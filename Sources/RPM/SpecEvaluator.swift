@@ -17,6 +17,8 @@ public struct MacroDefinition: Sendable, Hashable, Codable {
 /// How to evaluate a spec file: the `rpmbuild` options that change a parse,
 /// and what to read back from the macro state right after it.
 public struct SpecOptions: Sendable, Hashable, Codable {
+    /// Like `rpmbuild --undefine NAME`: removed (every level) before `defines` apply.
+    public var undefines: [String]
     /// Like `rpmbuild --define 'name value'` (level `RMIL_CMDLINE`), in order.
     public var defines: [MacroDefinition]
     /// Like `--with NAME`: defines `_with_NAME` as `--with-NAME`.
@@ -33,10 +35,11 @@ public struct SpecOptions: Sendable, Hashable, Codable {
     public var expressions: [String]
 
     public init(
-        defines: [MacroDefinition] = [], with: [String] = [], without: [String] = [],
+        undefines: [String] = [], defines: [MacroDefinition] = [], with: [String] = [], without: [String] = [],
         targetArch: String? = nil, sourceDirectory: String? = nil,
         macrosToRead: [String] = [], expressions: [String] = []
     ) {
+        self.undefines = undefines
         self.defines = defines
         self.with = with
         self.without = without
@@ -169,6 +172,9 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
                     throw RPMError(.specParse, operation: "rpmReadConfigFiles", path: displayName,
                                    message: "cannot configure target '\(target)': \(LogCapture.take())")
                 }
+            }
+            for name in options.undefines {
+                while rpmMacroIsDefined(nil, name) != 0, rpmPopMacro(nil, name) == 0 {}
             }
             let cmdline = Int32(RMIL_CMDLINE)
             var definitions = options.defines.map { "\($0.name) \($0.value)" }

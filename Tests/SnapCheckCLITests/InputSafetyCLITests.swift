@@ -19,7 +19,7 @@ private func trapExecutable(in dir: String, marker: String) throws -> String {
     try """
         #include <fcntl.h>
         #include <unistd.h>
-        __attribute__((used)) static const char names[] = "blockdev-snapshot-sync\\0snapshot_blkdev\\0";
+        __attribute__((used)) static const char names[] = "blockdev-snapshot-sync\\0snapshot_blkdev\\0QEMU emulator version 7.2.0\\0";
         int main(void) {
             int fd = open("\(marker)", O_WRONLY | O_CREAT, 0644);
             if (fd >= 0) close(fd);
@@ -110,8 +110,8 @@ struct InputSafetyCLITests {
         let inputs = (build["inputs"] as? [[String: Any]]) ?? []
         #expect(inputs.compactMap { $0["kind"] as? String } == ["executable"])
         let evidence = (build["evidence"] as? [[String: Any]]) ?? []
-        #expect(evidence.compactMap { $0["rule"] as? String } == ["exe-no-package"])
-        #expect(evidence.compactMap { $0["layer"] as? String } == ["executable"], "no runtime evidence: nothing ran")
+        #expect(evidence.compactMap { $0["rule"] as? String } == ["exe-no-package", "exe-version-string"])
+        #expect(evidence.compactMap { $0["layer"] as? String } == ["executable", "executable"], "no runtime evidence: nothing ran")
     }
 
     @Test("--save-qmp with an ELF input and no --probe is a usage error: executables given as inputs are not run")

@@ -147,6 +147,8 @@ extension PackageHeader {
             conflicts: h.dependencies(RPMTAG_CONFLICTNAME),
             obsoletes: h.dependencies(RPMTAG_OBSOLETENAME),
             exclusiveArch: h.strings(RPMTAG_EXCLUSIVEARCH),
+            excludeArch: h.strings(RPMTAG_EXCLUDEARCH),
+            sources: h.strings(RPMTAG_SOURCE),
             changelog: h.changelog(),
             files: h.fileEntries()
         )

@@ -64,7 +64,7 @@ extension InputReader {
     /// `qemu` and the version of its banner, read by `exe-no-package`.
     func readExecutable(_ file: InputFile) throws -> Observation {
         let scan = try ExecutableScan(file, limit: options.limits.emulatorBytes, banner: true)
-        var evidence = [ExecutableRules.evaluateWithoutPackage(found: scan.found, source: file.path)]
+        var evidence = [ExecutableRules.evaluateWithoutPackage(found: scan.found, isQEMU: scan.banner != nil, source: file.path)]
         if let banner = scan.banner { evidence.append(ExecutableRules.versionNote(banner, source: file.path)) }
         return Observation(
             input: AuditedInput(path: file.path, kind: .executable, sha256: try file.sha256()),

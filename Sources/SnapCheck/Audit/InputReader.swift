@@ -226,7 +226,7 @@ struct InputReader: Sendable {
         // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
         let text = trusted ? neutral : SpecSource.trimmedForParse(neutral)
         let specOptions = SpecOptions(
-            defines: options.defines, with: options.with, without: options.without, targetArch: arch,
+            undefines: SpecRules.hostDistributionMacros, defines: options.defines, with: options.with, without: options.without, targetArch: arch,
             sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead,
             expressions: SpecRules.expressions(for: source))
         let parsed = try options.specEvaluation.evaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)

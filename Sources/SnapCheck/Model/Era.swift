@@ -29,19 +29,26 @@ public enum Era: String, Sendable, Codable, CaseIterable {
     /// The era of a source package, from its name, epoch, version and release;
     /// `nil` when the combination is not one the facts describe.
     public static func detect(name: String, epoch: UInt32?, version: String, release: String) -> Era? {
-        let isFedora = name == "qemu" || release.contains(".fc")
-        if isFedora { return .upstream }
+        // Fedora's and upstream's source package is `qemu`.
+        if name == "qemu" { return .upstream }
         guard name.hasPrefix("qemu-kvm") else { return nil }
         // Before 0.12 no downstream gate or backport exists: plain upstream QEMU (RHEL 6's development 0.11 builds).
         if compareRPMVersions(version, "0.12") < 0 { return .upstream }
-        let isEL8Release = release.range(of: #"\.(module\+)?el(8|9|1[0-9])"#, options: .regularExpression) != nil
-        if epoch == 15 || epoch == 17 || isEL8Release { return .el8 }
         if version.hasPrefix("0.12.") { return .el6 }
         if version == "1.5.3" { return .el7 }
+        // RHEL 8 and later ship plain `qemu-kvm` (Epoch 15, 17 on EL9); the -rhev/-ev/-ma
+        // flavours are RHEL 7's, whatever an Epoch or a release says.
+        let flavoured = Flavour(packageName: name) != .stock
+        let markedEL8 = epoch == 15 || epoch == 17
+            || release.range(of: #"\.(module\+)?el(8|9|1[0-9])"#, options: .regularExpression) != nil
+        if !flavoured, markedEL8 || compareRPMVersions(version, "3") >= 0 {
+            // 2.12 on EL8 lost its option only from release 14 (2.12.0-14.el8).
+            if version.hasPrefix("2.12."), compareRPMVersions(release, el8FirstReleaseWithoutOption) < 0 { return .ev210 }
+            return compareRPMVersions(version, "2.12") >= 0 ? .el8 : nil
+        }
         if version.hasPrefix("2.1.") { return .rhev212 }
         if version.hasPrefix("2.3.") || version.hasPrefix("2.6.") || version.hasPrefix("2.9.") { return .ev23 }
         if compareRPMVersions(version, "2.10") >= 0, compareRPMVersions(version, "2.13") < 0 { return .ev210 }
-        if compareRPMVersions(version, "3") >= 0 { return .el8 }
         return nil
     }
 
@@ -57,6 +64,8 @@ public enum Era: String, Sendable, Codable, CaseIterable {
     static let el6FirstDefaultOnRelease = "2.222"
     /// EL7 1.5.3: the live-block-ops option came in release 15.
     static let el7FirstReleaseWithOption = "15"
+    /// EL8's 2.12.0 removed the option from release 14 (2.12.0-14.el8).
+    static let el8FirstReleaseWithoutOption = "14"
 
     /// The switches a configure call of this era can carry, each a pair of
     /// flags (configure takes the last of a pair). An explicit flag is evidence

@@ -22,9 +22,11 @@ public enum Rules {
     public static let macroFallback = Rule(id: "el7-have-live-block-ops-macro", layer: .spec, summary: "2.10-2.12: the value of %have_live_block_ops (1 or 0) decides without the helper script, and is checked against the positional word with it.")
     public static let explicitSwitch = Rule(id: "explicit-switch", layer: .spec, summary: "In any other era (EL8+, upstream, rhev/ev 2.3-2.9, unknown): an explicit --enable/--disable-live-block-ops in the emulator's configure call still decides; no release string overrides it.")
     public static let unresolvedArgument = Rule(id: "spec-unresolved-argument", layer: .spec, summary: "An argument of the emulator's configure call that the spec does not resolve ($VAR unset in %build, $(...), an undefined %{macro}, an untraced \"$@\", an expansion not run) could be or override the deciding flag: nothing is concluded.")
+    public static let opaqueCommand = Rule(id: "spec-opaque-command", layer: .spec, summary: "%build (or the helper script) runs a command that may call configure in a way the text does not show (eval, sh -c, a shell reading a here-document, xargs, find -exec, source, an unknown program), or goes past the limits the text is followed to: the calls found may not be all, so nothing is concluded from them.")
     public static let ambiguousCalls = Rule(id: "spec-ambiguous-calls", layer: .spec, summary: "Several configure calls that build the emulator can run and they disagree: nothing is concluded.")
     public static let upstreamSince014 = Rule(id: "upstream-since-0.14", layer: .spec, summary: "EL8+, Fedora and upstream never gate the commands; they exist from QEMU 0.14.")
     public static let upstreamBefore014 = Rule(id: "upstream-before-0.14", layer: .spec, summary: "QEMU before 0.14 predates blockdev-snapshot-sync.")
+    public static let notBuiltForArch = Rule(id: "spec-not-built-for-arch", layer: .spec, summary: "The spec's ExclusiveArch leaves out, or its ExcludeArch names, the arch it is evaluated for (--target, else the host): rpmbuild would not build it there, so it says nothing for that arch.")
     public static let noEmulatorCall = Rule(id: "spec-no-emulator-configure", layer: .spec, summary: "The spec, as evaluated for this arch, has no configure call that builds the system emulator.")
     public static let refusedExpansion = Rule(id: "spec-expansion-not-run", layer: .spec, summary: "A %(...) shell or %{lua:} expansion was not executed; the spec was evaluated without it.")
     public static let specEvaluationMode = Rule(id: "spec-evaluation-mode", layer: .spec, summary: "How the spec was parsed: in a confined worker process (default) or in-process with full rpm semantics (--trust-spec); a note.")
@@ -63,7 +65,7 @@ public enum Rules {
     public static let all: [Rule] = [
         el6DisableFlag, el6DefaultOn, el6Deleted, el6PreCommand, el6Undetermined,
         el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback, explicitSwitch,
-        upstreamSince014, upstreamBefore014, noEmulatorCall, unresolvedArgument, ambiguousCalls,
+        upstreamSince014, upstreamBefore014, notBuiltForArch, noEmulatorCall, unresolvedArgument, opaqueCommand, ambiguousCalls,
         refusedExpansion, specEvaluationMode, unknownEra,
         headerStock, headerRHEV, headerMA, versionFact, headerUnfamiliar, nameContradicts,
         exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeMissing, exeNoPackage, exeVersionString,

@@ -20,7 +20,7 @@ public struct TextRenderer: ReportRenderer {
         for build in result.builds {
             let verdict = build.verdict.rawValue.uppercased()
             out += paint(verdict, build.verdict) + String(repeating: " ", count: max(1, 13 - verdict.count))
-            out += shown("\(build.name)-\(build.version)\(build.release.isEmpty ? "" : "-\(build.release)") \(build.arch ?? "(any arch)")")
+            out += shown("\(build.displayName) \(build.arch ?? "(any arch)")")
             if let change = result.baseline?.regression(of: build) {
                 out += "  " + paint("REGRESSION", .disabled) + " (was \(change.before.rawValue))"
             } else if !build.meetsExpectation {

@@ -54,12 +54,14 @@ enum ExecutableRules {
     /// present is enabled. Anything else is unknown: QMP names alone stay in
     /// disabled 2.9+ builds, and a missing name is weak evidence (a linker can
     /// keep a name only as the tail of a longer string).
-    static func evaluateWithoutPackage(found: Set<String>, source: String) -> Evidence {
+    static func evaluateWithoutPackage(found: Set<String>, isQEMU: Bool, source: String) -> Evidence {
         let qmp = found.contains("blockdev-snapshot-sync")
         let hmp = found.contains("snapshot_blkdev")
         let seen = "QMP blockdev-snapshot-sync \(qmp ? "found" : "missing"), HMP snapshot_blkdev \(hmp ? "found" : "missing")"
         let reading: String
         switch (qmp, hmp) {
+        case (true, true) where !isQEMU:
+            reading = "but the file has no QEMU version banner: names alone do not make a program an emulator"
         case (true, true):
             return Evidence(Rules.exeNoPackage, source: source, observed: "\(seen): no disabled build of any era has both", supports: .enabled)
         case (true, false):

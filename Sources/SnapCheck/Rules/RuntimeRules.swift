@@ -173,7 +173,8 @@ struct UpstreamTag {
     var isAfterTag: Bool
 
     init?(_ package: String) {
-        guard let match = package.wholeMatch(of: /v(\d{1,4})\.(\d{1,4})\.(\d{1,4})(-rc\d+)?(-\d+-g[0-9a-f]{4,40})?(-dirty)?/),
+        // `-dirty` (local changes) is no upstream tree.
+        guard let match = package.wholeMatch(of: /v(\d{1,4})\.(\d{1,4})\.(\d{1,4})(-rc\d+)?(-\d+-g[0-9a-f]{4,40})?/),
             let major = Int(match.1), let minor = Int(match.2), let micro = Int(match.3)
         else { return nil }
         (self.major, self.minor, self.micro) = (major, minor, micro)
@@ -182,7 +183,9 @@ struct UpstreamTag {
     }
 
     /// Whether QEMU's own numbers fit the tag: a release reports itself; the
-    /// tree after a tag reports the same major.minor (10.2.50 after v10.2.0);
+    /// development tree after a tag reports the same major.minor with micro 50
+    /// (10.2.50 after v10.2.0: commits on a release, as a downstream tree built
+    /// from git would show, keep the release's micro and are no upstream tree);
     /// a candidate of M.m.0 reports the version before it with micro 90 and up
     /// (v3.1.0-rc2: 3.0.92; v4.0.0-rc1: 3.1.91).
     func matches(_ version: QMPVersion) -> Bool {
@@ -191,7 +194,7 @@ struct UpstreamTag {
             return (version.major == major && version.minor + 1 == minor) || (version.major + 1 == major && minor == 0)
         }
         if isAfterTag {
-            return version.major == major && version.minor == minor && version.micro >= micro
+            return version.major == major && version.minor == minor && version.micro >= 50 && version.micro < 90
         }
         return (version.major, version.minor, version.micro) == (major, minor, micro)
     }

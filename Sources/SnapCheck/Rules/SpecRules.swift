@@ -11,6 +11,15 @@ import RPM
 /// resolve, or an expansion that was not run on the deciding path, makes the
 /// spec say nothing.
 struct SpecRules {
+    /// Macros an EL or Fedora host's rpm configuration defines about the host
+    /// itself (`/usr/lib/rpm/macros.d/macros.dist`): removed before every parse,
+    /// so a spec's `%{?dist}`, `0%{?rhel}` and `%{?fedora}` mean the same on any
+    /// machine (a Release of `44%{?dist}` is `44`, never `44.el9` because the
+    /// audit ran on EL9). `--define 'dist .el7'` evaluates as a builder would.
+    static let hostDistributionMacros: [String] = ["dist", "distcore", "rhel", "centos", "centos_ver", "fedora", "eln",
+                                                    "almalinux", "rocky", "ol", "flatpak", "dist_vendor", "dist_name"]
+        + (5...12).map { "el\($0)" } + (10...50).map { "fc\($0)" }
+
     /// Macros read back right after the parse, before rpm's state is reset.
     static let macrosToRead = ["rhev", "have_live_block_ops", "pkgsuffix", "disable_rhev_features_arg"]
 
@@ -75,9 +84,23 @@ struct SpecRules {
     /// The deciding evidence and its chain.
     private func decide() -> [Evidence] {
         let p = parsed.sourcePackage
-        let calls = ConfigureCalls.find(in: parsed.build ?? "")
+        let arch = options.targetArch ?? Auditor.hostArch
+        if (!p.exclusiveArch.isEmpty && !p.exclusiveArch.contains(arch)) || p.excludeArch.contains(arch) {
+            let tag = p.excludeArch.contains(arch) ? "ExcludeArch: \(p.excludeArch.joined(separator: " "))"
+                : "ExclusiveArch: \(p.exclusiveArch.joined(separator: " "))"
+            return [Evidence(Rules.notBuiltForArch, source: path, line: source.line(ofTag: tag.prefix { $0 != ":" }.description),
+                             observed: "not built for \(arch): \(tag) (rpmbuild would refuse it; --target names another arch)", supports: nil)]
+        }
+        let analysis = ShellRun.analyze(parsed.build ?? "")
+        let calls = analysis.calls
         let candidates = ConfigureCalls.emulatorCalls(in: calls)
         let fact = era?.versionFact(version: p.version, release: p.release)
+        if let gap = analysis.gap {
+            // The calls seen may not be all that run: only a fact of the version still stands.
+            if let era, let fact, fact != .beforeOption { return factEvidence(fact, era: era) }
+            return [Evidence(Rules.opaqueCommand, source: path, line: candidates.first.flatMap(regionStart(of:)),
+                             observed: "%build \(gap): the configure calls seen may not be all that run", supports: nil)]
+        }
 
         if candidates.isEmpty {
             if let era, let fact { return factEvidence(fact, era: era) }
@@ -108,8 +131,11 @@ struct SpecRules {
             return [unknownEra]
         }
         if let explicit = switchEvidence(call, switches: era.switches, rule: switchRule(era)) { return explicit }
-        // No flag of the era's switches in the call.
-        if era == .ev210, call.isHelperScript { return positional(call) }
+        // A helper script: what it passes to configure decides, in every era.
+        if call.isHelperScript, era != .el6 {
+            let followed = positional(call)
+            if followed.contains(where: { $0.supports != nil }) || fact == nil { return followed }
+        }
         if let fact, fact != .beforeOption { return factEvidence(fact, era: era) }
         let unresolved = hiddenSwitches(in: call, era: era)
         switch era {
@@ -127,8 +153,6 @@ struct SpecRules {
             return [Evidence(Rules.el7BeforeOption, source: path, line: regionStart(of: call),
                              observed: "no live-block-ops option in \(description); release \(parsed.sourcePackage.release) is before \(Era.el7FirstReleaseWithOption)",
                              supports: .enabled)]
-        case .ev210:
-            return macroFallback(call: call, reason: "\(description) calls configure directly")
         default:
             return [Evidence(Rules.el7MissingOption, source: path, line: regionStart(of: call),
                              observed: "no live-block-ops option in \(description)", supports: nil)]
@@ -219,64 +243,109 @@ struct SpecRules {
 
     // MARK: 2.10-2.12: the positional word
 
-    /// The word at have_live_block_ops' position in the helper-script call,
-    /// checked against `%have_live_block_ops`.
+    /// The helper-script call, followed into the script: the script the spec
+    /// ships for it is run in the mind with the call's arguments as its
+    /// positional parameters, and the configure call it makes decides. The word
+    /// the spec passes for `have_live_block_ops` (its position counted from the
+    /// script's `name=$1; shift` lines) and `%have_live_block_ops` are named, and
+    /// a macro that says otherwise makes the spec contradict itself.
     private func positional(_ call: ConfigureCall) -> [Evidence] {
         let scriptName = call.programName
-        guard let helper = helpers[scriptName] else {
-            return macroFallback(call: call, reason: "\(scriptName) not found next to the spec, in SOURCES/ or in the SRPM")
-        }
-        let map = HelperScriptMap(script: helper.text)
-        guard let position = map.liveBlockOpsPosition, let name = map.liveBlockOpsParameter else {
-            return macroFallback(call: call, reason: "\(helper.path) passes no --${...}-live-block-ops")
-        }
-        let assigned = map.parameterNames.count
-        if let splitting = call.arguments.first(where: \.mayBeSplit) {
-            return [Evidence(Rules.unresolvedArgument, source: path, line: regionStart(of: call),
-                             observed: "the \(scriptName) call has an argument that may become several words or none: \(explain(splitting)); positions cannot be counted",
-                             supports: nil)]
-        }
-        // The script assigns the first `assigned` arguments; the options after them
-        // (`--target-list=...`) pass through "$@" to configure, after the word.
-        let positional = call.arguments.prefix { !$0.text.hasPrefix("--") }.count
-        let extras = call.arguments.dropFirst(positional)
-        guard positional == assigned, extras.allSatisfy({ $0.text.hasPrefix("--") }) else {
-            return [Evidence(Rules.positional, source: helper.path, line: map.assignmentLine(of: name),
-                             observed: "\(scriptName) assigns \(assigned) arguments but the call passes \(positional) before its options: the word for \(name) cannot be placed",
-                             supports: nil)]
-        }
-        let passed = ConfigureCall(program: "configure", arguments: Array(extras), lineInSection: call.lineInSection)
-        if let explicit = switchEvidence(passed, switches: [.liveBlockOps], rule: Rules.el7LiveBlockOps) {
-            return explicit
-        }
-        let argument = call.arguments[position]
-        guard argument.isKnown else {
-            return [Evidence(Rules.unresolvedArgument, source: path, line: regionStart(of: call),
-                             observed: "argument \(position + 1) of the \(scriptName) call is \(explain(argument))", supports: nil)]
-        }
-        let word = argument.text
-        guard let verdict: Verdict = word == "enable" ? .enabled : word == "disable" ? .disabled : nil else {
+        guard let sourceName = helperSource(for: call) else {
             return [Evidence(Rules.positional, source: path, line: regionStart(of: call),
-                             observed: "argument \(position + 1) of the \(scriptName) call, which the script assigns to \(name), is '\(word)', neither enable nor disable",
+                             observed: "\(scriptName) is no Source of the spec, and %prep copies no Source to it: the script the build runs is not known",
                              supports: nil)]
         }
-        var evidence = wordChain(word: word, position: position, of: assigned, parameter: name, of: call, supports: verdict)
-        evidence.append(Evidence(Rules.positional, source: helper.path, line: map.assignmentLine(of: name),
-                                 observed: "\(scriptName) assigns argument \(position + 1) of \(assigned) to \(name) and passes --${\(name)}-live-block-ops",
-                                 supports: verdict))
+        guard let helper = helpers[sourceName] else {
+            return macroFallback(call: call, reason: "\(sourceName) not found next to the spec, in SOURCES/ or in the SRPM")
+        }
+        let run = ShellRun.analyze(helper.text, arguments: call.arguments)
+        if let gap = run.gap {
+            return [Evidence(Rules.opaqueCommand, source: helper.path, line: run.opaque.first?.line,
+                             observed: "\(sourceName) \(gap): the configure call it makes may not be the one seen", supports: nil)]
+        }
+        let candidates = ConfigureCalls.emulatorCalls(in: run.calls)
+        guard !candidates.isEmpty else {
+            return [Evidence(Rules.positional, source: helper.path, observed: "\(sourceName), run with the call's arguments, makes no configure call that builds the emulator",
+                             supports: nil)]
+        }
+        let readings = candidates.map { $0.reading(of: ConfigureSwitch.liveBlockOps.flags) }
+        if let hidden = readings.lazy.compactMap(\.hidden.first).first {
+            return [Evidence(Rules.unresolvedArgument, source: helper.path, line: candidates[0].lineInSection,
+                             observed: "the configure call \(sourceName) makes with the spec's arguments has an argument not resolved: \(explain(hidden))",
+                             supports: nil)]
+        }
+        let flags = Set(readings.map(\.flag))
+        guard flags.count == 1, let flag = flags.first ?? nil else {
+            let what = flags.count > 1 ? "configure calls that disagree" : "no live-block-ops flag"
+            return [Evidence(Rules.positional, source: helper.path, line: candidates[0].lineInSection,
+                             observed: "\(sourceName), run with the call's arguments, gives configure \(what)", supports: nil)]
+        }
+        let verdict: Verdict = flag == ConfigureSwitch.liveBlockOps.enabling ? .enabled : .disabled
+        let map = HelperScriptMap(script: helper.text)
+        var evidence: [Evidence] = []
+        // Where the flag comes from: the word the spec passes, through the script's variable…
+        if let position = map.liveBlockOpsPosition, let name = map.liveBlockOpsParameter, position < call.arguments.count,
+           "--\(call.arguments[position].text)-live-block-ops" == flag {
+            let word = call.arguments[position].text
+            evidence += wordChain(word: word, position: position, of: map.parameterNames.count, parameter: name, of: call, supports: verdict)
+            evidence.append(Evidence(Rules.positional, source: helper.path, line: map.assignmentLine(of: name),
+                                     observed: "\(scriptName) assigns argument \(position + 1) of \(map.parameterNames.count) to \(name) and passes --${\(name)}-live-block-ops: \(flag)",
+                                     supports: verdict))
+        } else {
+            // … or spelled in the script itself, or passed through its "$@".
+            let line = HelperScriptMap.lines(of: helper.text, containing: flag).last
+            evidence.append(Evidence(line == nil ? Rules.el7LiveBlockOps : Rules.positional, source: line == nil ? path : helper.path,
+                                     line: line ?? regionStart(of: call),
+                                     observed: "\(flag) reaches configure through \(sourceName)\(line == nil ? ", passed by the call" : "")",
+                                     supports: verdict))
+        }
         // The macro the word is chosen by says the same, or the spec contradicts itself.
         if let value = parsed.macros["have_live_block_ops"]?.trimmingWhitespace, let macro = macroVerdict(value), macro != verdict {
-            evidence += macroFallback(call: call, reason: "it disagrees with the word at argument \(position + 1)")
+            evidence += macroFallback(call: call, reason: "it disagrees with what reaches configure")
         }
         return evidence
+    }
+
+    /// The Source file a helper-script call runs: the Source that `%prep` or
+    /// `%build` copies to the program's name (`cp %{SOURCE24} build_configure.sh`),
+    /// else the Source of that name; nil when the spec ships none.
+    private func helperSource(for call: ConfigureCall) -> String? {
+        let sources = Set(parsed.sourcePackage.sources)
+        let name = call.programName
+        for text in [parsed.prep, parsed.build].compactMap({ $0 }) {
+            for command in ShellParser.parse(text).simpleCommands.reversed() {
+                let words = command.words.map(\.text)
+                guard let p = ShellRun.programIndex(in: words), ["cp", "install", "ln"].contains(ShellLexer.basename(words[p])) else { continue }
+                let operands = words[(p + 1)...].filter { !$0.hasPrefix("-") }
+                guard operands.count >= 2, ShellLexer.basename(operands[operands.count - 1]) == name else { continue }
+                let copied = String(ShellLexer.basename(operands[operands.count - 2]))
+                if sources.contains(copied) { return copied }
+            }
+        }
+        return sources.contains(name) ? name : nil
     }
 
     private func macroVerdict(_ value: String) -> Verdict? {
         value == "1" ? .enabled : value == "0" ? .disabled : nil
     }
 
-    /// `%have_live_block_ops` read after the parse.
+    /// `%have_live_block_ops` read after the parse: it decides only for a call
+    /// that carries a word chosen by it (`%if 0%{have_live_block_ops}` around an
+    /// `enable`/`disable` in the call's lines); a macro the call never reads proves nothing.
     private func macroFallback(call: ConfigureCall, reason: String) -> [Evidence] {
+        let region = matchingRegion(for: call)
+        let chosen = region.map { region in
+            region.lines.contains { line in
+                (taken(line) != false) && ["enable", "disable"].contains { source.lines[line - 1].trimmingWhitespace.hasPrefix($0) }
+                    && source.enclosingConditions(ofLine: line).contains { $0.macroNames.contains("have_live_block_ops") }
+            }
+        } ?? false
+        guard chosen else {
+            return [Evidence(Rules.positional, source: path, line: region?.lines.lowerBound,
+                             observed: "\(describe(call)): \(reason), and no word of the call is chosen by %have_live_block_ops",
+                             supports: nil)]
+        }
         guard let value = parsed.macros["have_live_block_ops"]?.trimmingWhitespace else {
             return [Evidence(Rules.positional, source: path, line: regionStart(of: call),
                              observed: "\(describe(call)): no live-block-ops word could be mapped (\(reason)) and %have_live_block_ops is undefined",
@@ -444,6 +513,10 @@ struct SpecRules {
     /// a condition around such a line, depends on an expansion that was
     /// replaced by `%{nil}` (a condition's outcome could differ in a real build).
     private func taintChecked(_ decided: [Evidence]) -> [Evidence] {
+        // Code that could have defined any macro: no line on the deciding path can be trusted.
+        if let definer = refused.first(where: \.mayDefineMacros) {
+            return withdrawn(decided, because: "the spec runs code at line \(definer.line) that can define macros, and it was not run")
+        }
         guard !emptiedMacros.isEmpty || refused.contains(where: { $0.marker == nil }) else { return decided }
         let emptiedLines = Set(refused.filter { $0.marker == nil }.map(\.line))
         var gap: (line: Int, name: String?)?
@@ -460,7 +533,12 @@ struct SpecRules {
         guard let gap else { return decided }
         let why = gap.name.map { "the condition at line \(gap.line) uses %\($0), which depends on an expansion that was not run" }
             ?? "it depends on the expansion at line \(gap.line), which was not run"
-        return decided.map {
+        return withdrawn(decided, because: why)
+    }
+
+    /// The evidence with every verdict taken back, saying why.
+    private func withdrawn(_ decided: [Evidence], because why: String) -> [Evidence] {
+        decided.map {
             var e = $0
             if e.supports != nil {
                 e.observed += " (\(why))"

@@ -29,12 +29,18 @@ public struct SpecBranches: Sendable, Hashable {
     }
 
     /// The values, from the expansions a parse returned for `queries(for:)`.
+    /// They are evaluated with the macros as they stand after the parse, so a
+    /// condition on a macro the spec defines again after the condition's line
+    /// (where rpm read it with the value before) is left unknown.
     public init(source: SpecSource, expansions: [String: String]) {
+        var laterDefinitions: [String: Int] = [:]
+        for site in source.allDefinitions() { laterDefinitions[site.name] = max(laterDefinitions[site.name] ?? 0, site.line) }
         var values: [Int: Bool] = [:]
         let cpu = expansions["%{_target_cpu}"]?.trimmingWhitespace
         let os = expansions["%{_target_os}"]?.trimmingWhitespace
         for condition in source.allConditions {
             guard let expanded = expansions[Self.query(condition)]?.trimmingWhitespace else { continue }
+            if condition.macroNames.contains(where: { (laterDefinitions[$0] ?? 0) > condition.line }) { continue }
             let keyword = condition.keyword
             if condition.isArchCondition {
                 let target = keyword.hasSuffix("arch") ? cpu : os

@@ -45,7 +45,8 @@ extension SpecSource {
             }
             if !span.closed, span.end > span.start, s[span.end - 1] == "\\" { out.append(0x5C) }
             let original = String(String.UnicodeScalarView(s[span.start..<min(span.end, span.start + 320)]))
-            refused.append(RefusedExpansion(line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker))
+            refused.append(RefusedExpansion(line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker,
+                                            mayDefineMacros: span.mayDefineMacros))
             i = span.end
         }
         for k in i..<s.count {
@@ -65,6 +66,10 @@ extension SpecSource {
         var closed: Bool
         /// True when only blanks stand before it on its line.
         var startsLine: Bool
+        /// True when running it could define macros: Lua that names `define`,
+        /// `macros`, `expand` or `load`, or any expansion inside `%{expand:`
+        /// (whose output rpm expands again).
+        var mayDefineMacros: Bool
     }
 
     /// Every `%(...)` and `%{lua:...}` in `s`, in order.
@@ -76,12 +81,14 @@ extension SpecSource {
         var i = 0
         var line = 1
         var blankSoFar = true  // only blanks since the last newline
+        var lineStart = 0
         while i < n {
             let c = s[i]
             guard c == "%" else {
                 if c == "\n" {
                     line += 1
                     blankSoFar = true
+                    lineStart = i + 1
                 } else if c != " " && c != "\t" {
                     blankSoFar = false
                 }
@@ -110,8 +117,15 @@ extension SpecSource {
                 while end < n, s[end] != "\n" { end += 1 }
                 if end > j, s[end - 1] == "\r" { end -= 1 }
             }
-            spans.append(ExpansionSpan(start: i, end: end, line: line, kind: kind, closed: matched != nil, startsLine: startsLine))
-            for k in i..<end where s[k] == "\n" { line += 1 }
+            let before = String(String.UnicodeScalarView(s[lineStart..<i]))
+            let body = kind == .lua ? String(String.UnicodeScalarView(s[i..<min(end, i + 64 << 10)])) : ""
+            let defines = before.contains("%{expand") || ["define", "macros", "expand", "load"].contains { body.contains($0) }
+            spans.append(ExpansionSpan(start: i, end: end, line: line, kind: kind, closed: matched != nil, startsLine: startsLine,
+                                       mayDefineMacros: defines))
+            for k in i..<end where s[k] == "\n" {
+                line += 1
+                lineStart = k + 1
+            }
             i = end
         }
         return spans

@@ -9,25 +9,51 @@ extension SpecSource {
     /// kept: the body of `%changelog` and `%patch` applications in `%prep`.
     /// Real EL specs carry thousands of each; librpmbuild spends most of a
     /// parse on them (measured: 0.64 G → 0.20 G instructions on a 1 MB spec).
+    /// rpm expands macros there too, so a changelog holding a line that can
+    /// define a macro (`%global`, `%{expand:…}`) is kept whole, and so is a
+    /// `%patch` line with any other macro on it.
     public static func trimmedForParse(_ text: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + 1)
+        let lines = physicalLines(text)
+        // Each changelog body: its lines, and whether one of them may define a macro.
         var inChangelog = false
-        for (index, line) in physicalLines(text).enumerated() {
-            if index > 0 { out.append(0x0A) }
+        var changelogLines = [Bool](repeating: false, count: lines.count)
+        var bodies: [(lines: [Int], keep: Bool)] = []
+        for (index, line) in lines.enumerated() {
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
             if trimmed.hasPrefix("%") {
                 let word = trimmed.prefix { !$0.isWhitespace }
                 if word == "%changelog" {
                     inChangelog = true
+                    bodies.append(([], false))
+                    continue
                 } else if sectionNames.contains(String(word.dropFirst())) {
                     inChangelog = false
                 }
             }
-            let blank = (inChangelog && !trimmed.hasPrefix("%changelog")) || isPatchApplication(trimmed)
+            guard inChangelog else { continue }
+            changelogLines[index] = true
+            bodies[bodies.count - 1].lines.append(index)
+            if mayDefineMacros(line) { bodies[bodies.count - 1].keep = true }
+        }
+        for body in bodies where body.keep {
+            for index in body.lines { changelogLines[index] = false }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 1)
+        for (index, line) in lines.enumerated() {
+            if index > 0 { out.append(0x0A) }
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            let blank = changelogLines[index] || (isPatchApplication(trimmed) && !trimmed.dropFirst().contains("%"))
             if !blank { out.append(contentsOf: line.utf8) }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// True when rpm's expansion of the line could define or load macros.
+    static func mayDefineMacros(_ line: Substring) -> Bool {
+        guard contains(line, "%") else { return false }
+        return ["%define", "%global", "%undefine", "%{expand", "%{load", "%{uncompress", "%include", "%{lua", "%("]
+            .contains { line.contains($0) }
     }
 
     /// `%patch`, `%patch0`, `%patch -P 1`, `%{patch1}`: an application, not a `Patch:` tag.

@@ -11,16 +11,21 @@ public struct RefusedExpansion: Sendable, Hashable {
     /// The text that stands for it in what rpm parses, carried through every macro
     /// that uses it; nil where it was replaced by `%{nil}` (conditions and their macros).
     public var marker: String?
+    /// True when running it could have defined macros (Lua naming `define`, `macros`,
+    /// `expand` or `load`; anything inside `%{expand:}`): then no macro the spec
+    /// reads can be trusted to have the value the parse saw.
+    public var mayDefineMacros: Bool
 
     public enum Kind: String, Sendable {
         case shell, lua
     }
 
-    public init(line: Int, text: String, kind: Kind, marker: String? = nil) {
+    public init(line: Int, text: String, kind: Kind, marker: String? = nil, mayDefineMacros: Bool = false) {
         self.line = line
         self.text = text
         self.kind = kind
         self.marker = marker
+        self.mayDefineMacros = mayDefineMacros
     }
 
     /// Markers are `SNAPCHECKREFUSED<n>Z`: letters and digits, valid in any tag and

@@ -17,7 +17,7 @@ struct TrimmedForParseTests {
         ./configure --enable-live-block-ops
         %changelog
         * Mon Jan 06 2014 someone <a@example.invalid> - 1.0-1
-        - %(touch /tmp/x)
+        - Fix the %{name} build
         %files
         /usr/bin/x
         """
@@ -32,6 +32,26 @@ struct TrimmedForParseTests {
             "", "", "", "%patchlist", "%build", "./configure --enable-live-block-ops", "%changelog", "", "", "%files", "/usr/bin/x",
         ]
         #expect(lines.map(String.init) == expected)
+    }
+
+    @Test("A changelog that can define a macro is kept whole, and so is a %patch line with another macro")
+    func definersAreKept() {
+        let spec = """
+            %prep
+            %patch1 -p1 %{expand:%%global lbo --disable-live-block-ops}
+            %patch2 -p1
+            %changelog
+            * Mon Jan 06 2014 someone <a@example.invalid> - 1.0-1
+            - %global lbo --disable-live-block-ops
+            %build
+            ./configure %{?lbo}
+            """
+        let lines = SpecSource.trimmedForParse(spec).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines == [
+            "%prep", "%patch1 -p1 %{expand:%%global lbo --disable-live-block-ops}", "", "%changelog",
+            "* Mon Jan 06 2014 someone <a@example.invalid> - 1.0-1", "- %global lbo --disable-live-block-ops",
+            "%build", "./configure %{?lbo}",
+        ])
     }
 
     @Test("Non-ASCII text passes through unchanged")
