@@ -9,8 +9,8 @@
 /// - A matrix: one row per source package (`name-[epoch:]version-release`),
 ///   one column per arch, each cell coloured by verdict and marked with
 ///   whether it meets the expectation and how it compares with the baseline.
-///   Each cell is a `<details>` that opens to the deciding chain and every
-///   note; warnings stay visible outside it.
+///   A cell shows its warnings and how the verdict was decided; that line is
+///   the summary of a `<details>` that opens to the deciding chain and the notes.
 /// - A print stylesheet: every cell open, nothing said by colour alone
 ///   (verdicts and marks are words).
 ///
@@ -114,12 +114,14 @@ public struct HTMLRenderer: ReportRenderer {
 
     private func matrix(_ result: AuditResult) -> String {
         let columns = Self.columns(result.builds)
-        // Rows: source packages in the result's order (name, version, release).
+        // Rows: source packages in the order of their first build (name, version, release).
         var rows: [(label: String, era: Era?, cells: [String?: Int])] = []
+        var rowOf: [String: Int] = [:]
         for (index, build) in result.builds.enumerated() {
-            if let last = rows.indices.last, rows[last].label == build.displayName {
-                rows[last].cells[build.arch] = index
+            if let row = rowOf[build.displayName] {
+                rows[row].cells[build.arch] = index
             } else {
+                rowOf[build.displayName] = rows.count
                 rows.append((build.displayName, build.era, [build.arch: index]))
             }
         }

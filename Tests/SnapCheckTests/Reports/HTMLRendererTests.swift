@@ -52,6 +52,22 @@ struct HTMLRendererTests {
                                   "new a-pkg x86_64", "vanished gone s390x"])
     }
 
+    @Test("One row per source package, even when another epoch's build sorts between its arches")
+    func rowPerPackage() throws {
+        func epoch(_ e: UInt32, _ arch: String, _ verdict: Verdict) -> Build {
+            var b = build("p", arch: arch, verdict: verdict)
+            b.epoch = e
+            return b
+        }
+        let result = AuditResult(expectation: .enabled, builds: [epoch(1, "ppc64le", .enabled), epoch(2, "ppc64le", .disabled), epoch(1, "x86_64", .unknown)],
+                                 skipped: 0, errors: [], baseline: nil)
+        let page = try HTMLPage.read(HTMLRenderer().render(result))
+        #expect(page.rows.map(\.nevr) == ["p-1:2.12.0-44.1.el7_8.1", "p-2:2.12.0-44.1.el7_8.1"])
+        #expect(page.rows.map { $0.cells.map { $0?.outcome.split(separator: " ").first.map(String.init) } }
+                == [["ENABLED", "UNKNOWN"], ["DISABLED", nil]])
+        #expect(page.rows.map { $0.cells.map { $0?.id } } == [["build-1", "build-3"], ["build-2", nil]])
+    }
+
     @Test("Verdict, marks, warnings and how it was decided show on the closed cell; the chain and notes only inside it")
     func warningsOutsideDetails() throws {
         let b = build("qemu-kvm-ev", arch: "x86_64", verdict: .disabled,
