@@ -48,20 +48,32 @@ struct SnapCheckCommand: ParsableCommand {
 
 extension Expectation: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
+extension RuleBookFormat: ExpressibleByArgument {}
 
-/// `snapcheck rules`: every rule id with its one-line explanation.
+/// `snapcheck rules [ID]`: the rule book (`RuleBookRenderer`).
 struct ListRules: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rules", abstract: "List every rule id with its layer and one-line explanation.")
+        commandName: "rules", abstract: "List every rule id with its layer and one-line explanation, or explain one rule in full.",
+        discussion: """
+            With a rule id (as reports name it): the rule's meaning, the eras it applies to, what evidence it reads, \
+            what it concludes and an example. --format json prints the catalogue (or the one rule) for tools; \
+            Docs/cli.md describes its fields. An unknown id is a usage error (64) that names the closest ids.
+            """)
+
+    @Argument(help: "A rule id, e.g. el7-live-block-ops.", completion: .list(Rules.all.map(\.id)))
+    var id: String?
+
+    @Option(help: "text (for people) or json (the catalogue, for tools).")
+    var format: RuleBookFormat = .text
 
     func run() throws {
         Output.prepare()
         try Output.run {
-            var out = ""
-            for rule in Rules.all {
-                out += VisibleText.escape(rule.id.padding(toLength: 32, withPad: " ", startingAt: 0) + rule.layer.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + rule.summary) + "\n"
+            let bytes: [UInt8]
+            do throws(UnknownRule) { bytes = try RuleBookRenderer.render(id: id, format: format) } catch {
+                throw CommandFailure(error.description, status: .usage)
             }
-            try StandardStream.output.write(Array(out.utf8))
+            try StandardStream.output.write(bytes)
         }
     }
 }

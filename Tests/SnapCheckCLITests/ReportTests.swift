@@ -19,6 +19,7 @@ struct GoldenReportTests {
 
     @Test("Every format renders the fixture set to its golden bytes", arguments: [
         ("text", "fixtures.txt"), ("json", "fixtures.json"), ("junit", "fixtures.junit.xml"), ("sarif", "fixtures.sarif"),
+        ("html", "fixtures.html"),
     ])
     func golden(_ format: String, _ file: String) throws {
         _ = try Fixtures.built()

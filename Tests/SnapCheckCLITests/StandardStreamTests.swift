@@ -7,10 +7,10 @@ import TestSupport
 @Suite("Standard streams that fail")
 struct StandardStreamTests {
     @Test("stdout on a full device: exit 2 and one line (was a SIGILL from FileHandle.write)", arguments: [
-        ["--color", "never"], ["--format", "json"], ["rules"],
+        ["--color", "never"], ["--format", "json"], ["--format", "html"], ["rules"], ["rules", "el7-live-block-ops"], ["rules", "--format", "json"],
     ])
     func fullStdout(_ arguments: [String]) throws {
-        let input = arguments == ["rules"] ? [] : [try Fixtures.path("builds/el7-rhev")]
+        let input = arguments.first == "rules" ? [] : [try Fixtures.path("builds/el7-rhev")]
         let stderr = Pipe()
         let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
         let run = try runWithStreams(arguments + input, stdout: full, stderr: stderr.fileHandleForWriting)

@@ -147,3 +147,18 @@ enum Flavour: String, Sendable {
         else { self = .stock }
     }
 }
+
+extension Era {
+    /// The builds an era covers, in words (`snapcheck rules ID`, Docs/rules.md's era table).
+    public var packages: String {
+        switch self {
+        case .el6: "RHEL/CentOS 6 qemu-kvm and qemu-kvm-rhev 0.12.1.2"
+        case .el7: "RHEL/CentOS 7 qemu-kvm and qemu-kvm-rhev 1.5.3"
+        case .rhev212: "qemu-kvm-rhev 2.1.2"
+        case .ev23: "qemu-kvm-rhev and qemu-kvm-ev 2.3, 2.6 and 2.9 (no switch yet)"
+        case .ev210: "qemu-kvm-rhev, qemu-kvm-ev and qemu-kvm-ma 2.10 to 2.12"
+        case .el8: "qemu-kvm on RHEL 8 and later"
+        case .upstream: "Fedora/EPEL qemu and upstream QEMU"
+        }
+    }
+}

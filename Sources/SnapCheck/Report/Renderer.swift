@@ -13,6 +13,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case json
     case junit
     case sarif
+    case html
 
     /// The renderer for this format.
     public func renderer(verbose: Bool = false, color: Bool = false) -> any ReportRenderer {
@@ -21,6 +22,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .json: JSONRenderer()
         case .junit: JUnitRenderer()
         case .sarif: SARIFRenderer()
+        case .html: HTMLRenderer()
         }
     }
 }
