@@ -265,6 +265,29 @@ public enum RuleBook {
                 qemu-kvm.spec:1728: the x86_64-softmmu configure call has an argument the spec does not resolve: \
                 `$EXTRA` ($EXTRA, not set in %build); it could be or override the flag el6-default-on reads → no vote
                 """),
+        Rules.opaqueCommand.id: Detail(
+            eras: .every,
+            reads: """
+                Every command of the evaluated %build (and of a helper script it runs) that could run configure unseen: \
+                eval, sh -c or a shell reading a here-document, source, xargs, find -exec, a program the text does not \
+                name; and the limits the text is followed to (depth, loop rounds, value sizes).
+                """,
+            concludes: """
+                The configure calls found may not be all that run → no vote, the command and its line named. A version \
+                fact of the era still speaks.
+                """,
+            example: """
+                qemu-kvm.spec:1712: %build runs `eval "$CONFIGURE"`, which runs a command string the text does not follow: \
+                the configure calls seen may not be all that run → no vote
+                """),
+        Rules.notBuiltForArch.id: Detail(
+            eras: .every,
+            reads: "The spec's ExclusiveArch and ExcludeArch tags, against the arch the spec is evaluated for (--target, else the host).",
+            concludes: "The arch is left out or excluded: rpmbuild would refuse to build it there → no vote for that arch.",
+            example: """
+                qemu-kvm.spec:40: not built for ppc64: ExclusiveArch: x86_64 (rpmbuild would refuse it; --target names \
+                another arch) → no vote
+                """),
         Rules.ambiguousCalls.id: Detail(
             eras: .every,
             reads: "Every configure call that builds the emulator and can run (a branch that a condition with known words rules out does not).",
