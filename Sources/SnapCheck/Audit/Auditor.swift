@@ -204,16 +204,18 @@ public struct Auditor: Sendable {
         let lead = group.members.min { rank($0.input.kind) < rank($1.input.kind) }!
         let era = lead.isBareExecutable ? nil : Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
         var evidence: [Evidence] = []
-        var hasSpec = false
+        var specs: [RemedyFinder.EvaluatedSpec] = []
         var arch = group.arch
         for member in group.members {
             evidence += member.evidence
             switch member.pending {
             case .spec(let material, let evaluatedArch, let specEvidence)?:
-                hasSpec = true
                 if let arch = group.arch, arch != (evaluatedArch ?? Self.hostArch) {
-                    evidence += try reader.evaluate(material, arch: arch, withSourceHeader: member.input.kind == .spec).1
+                    let again = try reader.evaluate(material, arch: arch, withSourceHeader: member.input.kind == .spec).1
+                    specs.append(.init(material: material, arch: arch, evidence: again))
+                    evidence += again
                 } else {
+                    specs.append(.init(material: material, arch: evaluatedArch, evidence: specEvidence))
                     evidence += specEvidence
                 }
             case .capture(let capture)?:
@@ -222,15 +224,18 @@ public struct Auditor: Sendable {
                 break
             }
         }
-        if arch == nil, hasSpec { arch = options.targetArch ?? "src" }
+        if arch == nil, !specs.isEmpty { arch = options.targetArch ?? "src" }
 
         let decided = Build.decide(evidence)
+        let expected: Verdict = options.expectation == .enabled ? .enabled : .disabled
+        let remedy = RemedyFinder(reader: reader).remedy(verdict: decided.verdict, target: expected, specs: specs,
+                                                         decidingLayer: decided.evidence.first { $0.role == .deciding }?.layer)
         let inputs = group.members.map(\.input).sorted { ($0.path, $0.kind.rawValue) < ($1.path, $1.kind.rawValue) }
         return Build(
             name: lead.name, epoch: group.members.lazy.compactMap(\.epoch).first, version: lead.version, release: lead.release,
             arch: arch, era: era, verdict: decided.verdict, trustedLayer: decided.layer, trustedVerdict: decided.trusted,
             meetsExpectation: options.expectation.isMet(by: decided.verdict),
-            inputs: inputs, evidence: Self.deduplicated(decided.evidence).sorted(by: Evidence.reportOrder))
+            inputs: inputs, evidence: Self.deduplicated(decided.evidence).sorted(by: Evidence.reportOrder), remedy: remedy)
     }
 
     private func rank(_ kind: InputKind) -> Int {

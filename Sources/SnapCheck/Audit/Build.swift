@@ -19,6 +19,9 @@ public struct Build: Sendable, Hashable, Codable {
     public var meetsExpectation: Bool
     public var inputs: [AuditedInput]
     public var evidence: [Evidence]
+    /// For a build that is enabled or disabled against its expectation: the
+    /// spec change that gives the expected verdict, or why none is known.
+    public var remedy: Remedy? = nil
 
     /// `name-[epoch:]version-release`.
     public var displayName: String {

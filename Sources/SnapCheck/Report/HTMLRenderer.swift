@@ -197,6 +197,11 @@ public struct HTMLRenderer: ReportRenderer {
         if !chain.isEmpty {
             out += "<p class=\"label\">\(build.verdict == .inconsistent ? "Evidence that disagrees" : "Deciding chain")</p>\n" + list(chain)
         }
+        if let remedy = build.remedy {
+            out += "<p class=\"label\">Remedy (gives \(remedy.target.rawValue))</p>\n<p class=\"remedy\">"
+            if let place = remedy.place { out += "<code class=\"place\">\(shown(place))</code><br>" }
+            out += "\(shown(remedy.sentence))</p>\n"
+        }
         let notes = build.evidence.filter { $0.role == .note }
         if !notes.isEmpty { out += "<p class=\"label\">Notes</p>\n" + list(notes) }
         return out + "</details>\n</td>\n"
@@ -299,6 +304,7 @@ public struct HTMLRenderer: ReportRenderer {
         .role { font-weight: 700; }
         .layer { font-style: italic; }
         .observed { overflow-wrap: anywhere; }
+        .remedy { margin: .2rem 0; padding-left: 1.4rem; overflow-wrap: anywhere; }
         .warnings { margin: .3rem 0 0; border: 2px solid #b35c00; background: #fff4e5; }
         .warnings .evidence { list-style: none; padding-left: .4rem; }
         .warnings .role::before { content: "⚠ "; }

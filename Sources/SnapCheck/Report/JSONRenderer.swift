@@ -123,6 +123,7 @@ public struct JSONRenderer: ReportRenderer {
         var evidence: [EvidenceObject]
         /// Present only with a baseline: the build was enabled there and is not now.
         var regression: Bool?
+        var remedy: RemedyObject?
 
         init(_ build: Build, regression: Bool?) {
             self.regression = regression
@@ -138,10 +139,11 @@ public struct JSONRenderer: ReportRenderer {
             meetsExpectation = build.meetsExpectation
             inputs = build.inputs
             evidence = build.evidence.map(EvidenceObject.init)
+            remedy = build.remedy.map(RemedyObject.init)
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, epoch, version, release, arch, era, verdict, inputs, evidence, regression
+            case name, epoch, version, release, arch, era, verdict, inputs, evidence, regression, remedy
             case trustedLayer = "trusted_layer", trustedVerdict = "trusted_verdict", meetsExpectation = "meets_expectation"
         }
 
@@ -160,6 +162,32 @@ public struct JSONRenderer: ReportRenderer {
             try c.encode(inputs, forKey: .inputs)
             try c.encode(evidence, forKey: .evidence)
             try c.encodeIfPresent(regression, forKey: .regression)
+            try c.encodeIfPresent(remedy, forKey: .remedy)
+        }
+    }
+
+    /// `remedy`: the edit's place and text (absent when no spec change is
+    /// known), the option that does the same, the verdict it gives, and why.
+    struct RemedyObject: Encodable {
+        var remedy: Remedy
+
+        init(_ remedy: Remedy) { self.remedy = remedy }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(remedy.target, forKey: .target)
+            try c.encodeIfPresent(remedy.edit?.file, forKey: .file)
+            try c.encodeIfPresent(remedy.edit?.line, forKey: .line)
+            try c.encodeIfPresent(remedy.edit?.column, forKey: .column)
+            try c.encodeIfPresent(remedy.edit?.replace, forKey: .replace)
+            try c.encodeIfPresent(remedy.edit?.with, forKey: .with)
+            try c.encodeIfPresent(remedy.option, forKey: .orOption)
+            try c.encode(remedy.reason, forKey: .reason)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case target, file, line, column, replace, with, reason
+            case orOption = "or_option"
         }
     }
 

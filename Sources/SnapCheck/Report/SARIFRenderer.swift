@@ -43,7 +43,7 @@ public struct SARIFRenderer: ReportRenderer {
                 ruleId: Self.inputErrorRule.id, ruleIndex: index[Self.inputErrorRule.id], kind: "fail", level: "error",
                 message: .init(text: "\(error.input): \(error.message)"),
                 locations: error.input == "?" || error.input.isEmpty ? [] : [Location(physical: .init(uri: Self.uri(error.input)))],
-                relatedLocations: nil, baselineState: nil, properties: nil))
+                relatedLocations: nil, baselineState: nil, fixes: nil, properties: nil))
         }
 
         let log = Log(
@@ -83,6 +83,9 @@ public struct SARIFRenderer: ReportRenderer {
         if let primary {
             text += " \(primary.role.rawValue.capitalized) evidence (\(primary.rule)) at \(Self.place(primary)): \(primary.observed)"
         }
+        if let remedy = build.remedy {
+            text += "\(text.hasSuffix(".") ? "" : ".") Remedy\(remedy.place.map { " at \($0)" } ?? ""): \(remedy.sentence)"
+        }
         // Related: the other deciding and contradicting evidence, then supporting evidence with a line (where in the spec).
         let supportingLines = build.evidence.filter { $0.role == .supporting && $0.line != nil }
         let related = (Array(decisive.dropFirst()) + supportingLines).enumerated().map { offset, e in
@@ -100,10 +103,22 @@ public struct SARIFRenderer: ReportRenderer {
             locations: primary.map { [location($0, in: build, id: nil, message: nil)] } ?? [],
             relatedLocations: related.isEmpty ? nil : related,
             baselineState: baselineState,
+            fixes: build.remedy.flatMap { fix($0, in: build) }.map { [$0] },
             properties: .init(
                 name: build.name, nevr: build.displayName, arch: build.arch, verdict: build.verdict.rawValue,
                 expectation: result.expectation.rawValue, meetsExpectation: build.meetsExpectation,
                 regression: result.baseline?.regression(of: build).map { "\($0.before.rawValue) → \($0.after.rawValue)" }))
+    }
+
+    /// A remedy's edit as a SARIF fix, so code scanning offers it: only for a
+    /// spec that is a file of its own (an edit inside an SRPM is said in the message).
+    func fix(_ remedy: Remedy, in build: Build) -> Fix? {
+        guard let edit = remedy.edit, Self.split(edit.file, inputs: build.inputs).inner == nil else { return nil }
+        let replacement = Replacement(
+            deletedRegion: Region(startLine: edit.line, startColumn: edit.column, endColumn: edit.column + edit.replace.utf16.count),
+            insertedContent: .init(text: edit.with))
+        return Fix(description: .init(text: remedy.sentence),
+                   artifactChanges: [.init(artifactLocation: .init(uri: Self.uri(edit.file)), replacements: [replacement])])
     }
 
     /// `source:line`, or `source`.
@@ -221,7 +236,23 @@ public struct SARIFRenderer: ReportRenderer {
         var locations: [Location]
         var relatedLocations: [Location]?
         var baselineState: String?
+        var fixes: [Fix]?
         var properties: BuildProperties?
+    }
+
+    struct Fix: Encodable {
+        var description: Message
+        var artifactChanges: [ArtifactChange]
+    }
+
+    struct ArtifactChange: Encodable {
+        var artifactLocation: ArtifactLocation
+        var replacements: [Replacement]
+    }
+
+    struct Replacement: Encodable {
+        var deletedRegion: Region
+        var insertedContent: Message
     }
 
     struct BuildProperties: Encodable {
@@ -259,7 +290,11 @@ public struct SARIFRenderer: ReportRenderer {
     }
 
     struct ArtifactLocation: Encodable { var uri: String }
-    struct Region: Encodable { var startLine: Int }
+    struct Region: Encodable {
+        var startLine: Int
+        var startColumn: Int? = nil
+        var endColumn: Int? = nil
+    }
 
     struct LogicalLocation: Encodable {
         var name: String

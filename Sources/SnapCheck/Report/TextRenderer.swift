@@ -35,6 +35,11 @@ public struct TextRenderer: ReportRenderer {
                 out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(shown(e.rule))\n"
                 out += "      \(shown(place))\n      \(shown(e.observed))\n"
             }
+            if let remedy = build.remedy {
+                out += "  \("remedy".padding(13))\(remedy.target.rawValue)\n"
+                if let place = remedy.place { out += "      \(shown(place))\n" }
+                out += "      \(shown(remedy.sentence))\n"
+            }
         }
         for error in result.errors {
             out += paint("ERROR", .disabled) + "        " + shown("\(error.input): \(error.message)") + "\n"
