@@ -177,6 +177,29 @@ struct SpecWorkerFailureTests {
         #expect(state() == nil || state() == "Z", "\(state() ?? "")")
     }
 
+    @Test("a worker's descendant that left its process group and session is killed at the timeout too")
+    func timeoutKillsDescendantsThatLeft() throws {
+        let worker = try fakeWorker("setsid sleep 300 &\necho $! > @DIR@/child\nsleep 300")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        let error = parse(with: worker.path, timeout: .seconds(2))
+        #expect(error?.message.contains("did not finish") == true)
+        let child = try #require(pid_t(try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { killIfLeft(child, running: "sleep 300") }
+        #expect(leftover(child, running: "sleep 300") == nil)
+    }
+
+    @Test("a worker that exits while its background child holds its streams is reported at once, and the child is killed")
+    func exitEndsTheWorkersTree() throws {
+        let worker = try fakeWorker("sleep 300 &\necho $! > @DIR@/child\nexit 7")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        // Long enough that waiting for the streams to close would show as a timeout instead.
+        let error = parse(with: worker.path, timeout: .seconds(120))
+        #expect(error?.message == "the spec worker exited with status 7")
+        let child = try #require(pid_t(try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { killIfLeft(child, running: "sleep 300") }
+        #expect(leftover(child, running: "sleep 300") == nil)
+    }
+
     @Test("a worker that crashes gives an error naming the signal")
     func crash() throws {
         let worker = try fakeWorker("echo dying >&2\nkill -SEGV $$")
