@@ -44,7 +44,7 @@ let package = Package(
         // Test helpers (fixture location and building). Not API.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
-        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "TestSupport"]),
+        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "WorkerConfinement", "TestSupport"]),
         .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"], exclude: ["Golden"]),
     ]
 )
