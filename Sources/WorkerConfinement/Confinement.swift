@@ -187,9 +187,11 @@ public enum Confinement {
           if writes(mode) then return nil, "writing files is denied" end
           return read_only_open(name, mode)
         end
-        rpm.open = function(name, mode)
-          if writes(mode) then return nil, "writing files is denied" end
-          return rpm_open(name, mode)
+        if rpm_open then
+          rpm.open = function(name, mode)
+            if writes(mode) then return nil, "writing files is denied" end
+            return rpm_open(name, mode)
+          end
         end
         io.popen = nil io.output = nil io.tmpfile = nil
         os.execute = nil os.remove = nil os.rename = nil os.tmpname = nil os.exit = nil os.setlocale = nil

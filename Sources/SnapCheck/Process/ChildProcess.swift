@@ -404,8 +404,8 @@ public enum ChildProcesses {
     /// session. Async-signal-safe: it walks `/proc` with `open`, `getdents64`,
     /// `read` and `close`, and signals with `kill`; nothing is allocated or locked.
     ///
-    /// A program's SIGINT and SIGTERM handlers must call it before they exit
-    /// (snapcheck's CLI does), or a probed emulator outlives an interrupted run:
+    /// A program's SIGINT and SIGTERM handlers must call it before they exit,
+    /// snapcheck's CLI included, or a probed emulator outlives an interrupted run:
     ///
     /// ```swift
     /// signal(SIGTERM) { signal in
@@ -414,8 +414,9 @@ public enum ChildProcesses {
     /// }
     /// ```
     ///
-    /// It does not reap (the exiting program's children go to init); a spec
-    /// worker dies with its parent on its own (`PR_SET_PDEATHSIG`), even on SIGKILL.
+    /// It does not reap (init, or the nearest subreaper, adopts what an exiting
+    /// program leaves). A spec worker also dies with its parent on its own
+    /// (`PR_SET_PDEATHSIG`), even when the parent is killed with SIGKILL.
     public static func terminateAll() {
         _ = snapcheck_kill_all_trees()
     }
