@@ -24,12 +24,15 @@ let package = Package(
             pkgConfig: "libseccomp",
             providers: [.apt(["libseccomp-dev"]), .yum(["libseccomp-devel"])]
         ),
+        // The process tree walk and child registry (async-signal-safe C) and the spawn calls Swift's Glibc hides.
+        // Only `SnapCheck` imports it.
+        .target(name: "CProcessTree"),
         // Swift values over librpm: package files, payload streams, spec parses, the rpmdb.
         .target(name: "RPM", dependencies: ["CRPM"]),
         // What the spec worker does to itself before it parses: rlimits, privilege drop, seccomp, rpm's Lua lock-down.
         .target(name: "WorkerConfinement", dependencies: ["RPM", "CSeccomp"]),
         // The domain: inputs, eras, rules, builds, verdicts, evidence, reports; the spec worker mode. Swift only.
-        .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement"]),
+        .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement", "CProcessTree"]),
         // The `snapcheck` command: argument parsing and exit codes over `SnapCheck`.
         .executableTarget(
             name: "SnapCheckCLI",
@@ -41,7 +44,7 @@ let package = Package(
         // Test helpers (fixture location and building). Not API.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
-        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "TestSupport"]),
+        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "WorkerConfinement", "TestSupport"]),
         .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"], exclude: ["Golden"]),
     ]
 )

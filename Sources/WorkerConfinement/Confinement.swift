@@ -90,6 +90,9 @@ public enum Confinement {
         "setrlimit", "tkill",
     ]
 
+    /// `TIOCSTI` and `TIOCLINUX` (<asm-generic/ioctls.h>): ioctl requests that push input into a terminal.
+    static let terminalInjection: [UInt64] = [0x5412, 0x541C]
+
     /// `CLONE_THREAD` (<linux/sched.h>, hidden from Swift's Glibc module).
     static let cloneThread: UInt64 = 0x0001_0000
 
@@ -133,6 +136,11 @@ public enum Confinement {
         try deny("kill", when: compare(0, SCMP_CMP_NE, me))
         try deny("tgkill", when: compare(0, SCMP_CMP_NE, me))
         try deny("prlimit64", when: compare(2, SCMP_CMP_NE, 0))
+        // Typing into a terminal's input (TIOCSTI) or the console (TIOCLINUX):
+        // the kernel reads the request as 32 bits, so only those are compared.
+        for request in terminalInjection {
+            try deny("ioctl", when: scmp_arg_cmp(arg: 1, op: SCMP_CMP_MASKED_EQ, datum_a: 0xFFFF_FFFF, datum_b: request))
+        }
 
         // libseccomp sets no_new_privs (SCMP_FLTATR_CTL_NNP) before loading.
         let rc = seccomp_load(filter)
@@ -161,25 +169,51 @@ public enum Confinement {
 
     // MARK: rpm's Lua
 
-    /// Run in rpm's Lua interpreter right before the parse: removes every
+    /// Run in rpm's Lua interpreter right before the parse. Removes every
     /// function that runs a program or writes a file (the filter denies them
-    /// too; this makes them fail as Lua errors, not half-done system calls),
-    /// leaves `io.open` for reading only, and checks that it worked.
-    /// No `%` and balanced braces: it is the body of a `%{lua:...}` macro.
+    /// too; this makes them fail as Lua errors, not half-done system calls):
+    /// `io.open` and `rpm.open` open for reading only; `posix` is replaced by a
+    /// stand-in with only the read-only `posix.access` rpm's own `%__apply_patch`
+    /// (behind `%autopatch` and `%autosetup`) calls. Removes what could undo
+    /// that from inside Lua: the `debug` library (it reads a wrapper's upvalue,
+    /// the original function), binary chunks (`string.dump`; `load`,
+    /// `loadfile` and `dofile` take text only) and module loading. Then checks
+    /// that it worked. No `%` and balanced braces: it is the body of a
+    /// `%{lua:...}` macro.
     public static let luaLockdown = """
-        local read_only_open = io.open
+        local read_only_open, rpm_open, text_load, text_loadfile = io.open, rpm.open, load, loadfile
+        local function writes(mode) return mode ~= nil and string.find(mode, "[wa+]") ~= nil end
         io.open = function(name, mode)
-          if mode ~= nil and string.find(mode, "[wa+]") then return nil, "writing files is denied" end
+          if writes(mode) then return nil, "writing files is denied" end
           return read_only_open(name, mode)
+        end
+        if rpm_open then
+          rpm.open = function(name, mode)
+            if writes(mode) then return nil, "writing files is denied" end
+            return rpm_open(name, mode)
+          end
         end
         io.popen = nil io.output = nil io.tmpfile = nil
         os.execute = nil os.remove = nil os.rename = nil os.tmpname = nil os.exit = nil os.setlocale = nil
         rpm.execute = nil rpm.redirect2null = nil rpm.spawn = nil rpm.interactive = nil
         if posix then for k in pairs(posix) do posix[k] = nil end end
-        posix = nil
+        posix = {
+          access = function(name, mode)
+            if mode ~= nil and string.find(mode, "[^rf]") then return nil, "posix.access: only r and f checks in the spec sandbox" end
+            local f = read_only_open(name, "r")
+            if f then f:close() return 0 end
+            return nil, tostring(name) .. ": cannot be read"
+          end,
+        }
         package.loaded.posix = nil package.preload.posix = nil
         package.loadlib = nil package.cpath = "" package.searchers = nil package.loaders = nil
         require = nil
-        if os.execute or io.popen or rpm.execute or posix or require then error("rpm Lua lockdown failed") end
+        debug = nil package.loaded.debug = nil
+        string.dump = nil
+        load = function(chunk, name, mode, ...) return text_load(chunk, name, "t", ...) end
+        loadfile = function(name, mode, ...) return text_loadfile(name, "t", ...) end
+        dofile = function(name) local chunk = assert(text_loadfile(name, "t")) return chunk() end
+        if os.execute or io.popen or rpm.execute or require or debug or string.dump then error("rpm Lua lockdown failed") end
+        for k in pairs(posix) do if k ~= "access" then error("rpm Lua lockdown failed") end end
         """
 }

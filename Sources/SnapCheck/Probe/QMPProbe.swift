@@ -7,9 +7,10 @@ import Glibc
 /// machine, records the conversation, and ends it (Docs/probe.md).
 ///
 /// Nothing but the named file runs: no shell, no guest, no disk, no network,
-/// a minimal environment, `/` as working directory, and a process group of its
-/// own that is killed on timeout or error. The result is a `QMPCapture` read
-/// back from the stdout transcript, so a saved transcript audits the same.
+/// a minimal environment, `/` as working directory, and a session of its own
+/// (`ChildProcess`): when the probe ends, on any path, the emulator and
+/// everything it started are killed and reaped. The result is a `QMPCapture`
+/// read back from the stdout transcript, so a saved transcript audits the same.
 public struct QMPProbe: Sendable {
     /// The arguments after the executable, exactly.
     public static let arguments = ["-machine", "none", "-nodefaults", "-nographic", "-display", "none", "-qmp", "stdio"]
@@ -48,13 +49,26 @@ public struct QMPProbe: Sendable {
             throw QMPProbeError(.spawn, executable, "not an executable file")
         }
         let start = ContinuousClock.now
-        let process = try ProbeProcess(path: path, arguments: Self.arguments, environment: Self.environment)
+        let process: ChildProcess
+        do {
+            process = try ChildProcess(
+                executable: path, arguments: [path] + Self.arguments, environment: Self.environment, workingDirectory: "/",
+                streams: [
+                    ChildProcess.Stream([0], limit: 0, overflow: .keepFirst),
+                    ChildProcess.Stream([1], limit: Self.transcriptLimit, overflow: .fail),
+                    ChildProcess.Stream([2], limit: Self.stderrTail, overflow: .keepLast),
+                ])
+        } catch {
+            throw QMPProbeError(.spawn, executable, "cannot be started: \(error.message)")
+        }
+        // Whatever happens next, the emulator and everything it started are gone when this returns.
+        defer { process.terminate() }
         var session = Session(process: process, deadline: start + timeout, executable: executable)
         do {
             try session.converse()
         } catch {
-            session.drainAfterFailure(waitForStderr: error.kind == .exitedEarly)
-            throw error.with(stderr: session.stderrText, status: process.statusText)
+            session.endAfterFailure(waitForStderr: error.kind == .exitedEarly)
+            throw error.with(stderr: session.stderrText, status: session.statusText)
         }
         let transcript = session.transcript
         let capture: QMPCapture
@@ -63,7 +77,7 @@ public struct QMPProbe: Sendable {
         }
         return QMPProbeResult(
             executable: executable, transcript: transcript, capture: capture,
-            duration: ContinuousClock.now - start, stderr: session.stderrText, exitStatus: process.statusText)
+            duration: ContinuousClock.now - start, stderr: session.stderrText, exitStatus: session.statusText)
     }
 }
 
@@ -112,24 +126,29 @@ public struct QMPProbeError: Error, Sendable, Hashable, CustomStringConvertible 
 
 /// One conversation: stdout lines in, requests out, all against one deadline.
 private struct Session {
-    let process: ProbeProcess
+    let process: ChildProcess
     let deadline: ContinuousClock.Instant
     let executable: String
+    /// Whole lines of stdout once the conversation is over.
     var transcript: [UInt8] = []
-    /// Where the next unread line of `transcript` starts.
+    /// Where the next unread line of stdout starts.
     var lineStart = 0
-    var stderrBytes: [UInt8] = []
-    var stdoutClosed = false
 
-    init(process: ProbeProcess, deadline: ContinuousClock.Instant, executable: String) {
+    /// The emulator's streams, by index.
+    static let stdin = 0, stdout = 1, stderr = 2
+
+    init(process: ChildProcess, deadline: ContinuousClock.Instant, executable: String) {
         self.process = process
         self.deadline = deadline
         self.executable = executable
     }
 
     var stderrText: String {
-        String(decoding: stderrBytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        String(decoding: process.output(Self.stderr), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// "exited with status N" / "killed by signal N" / "still running".
+    var statusText: String { process.status?.description ?? "still running" }
 
     mutating func converse() throws(QMPProbeError) {
         guard let greeting = try nextMessage(waitingFor: "the QMP greeting"), greeting["QMP"] != nil else {
@@ -146,30 +165,24 @@ private struct Session {
         }
         // quit: the reply may or may not arrive before stdout closes; both are fine.
         try send(QMPProbe.quit, name: "quit")
-        process.closeStdin()
-        while !stdoutClosed, ContinuousClock.now < deadline {
-            do { try pump() } catch let error where error.kind == .timeout { break }
+        process.closeInput(Self.stdin)
+        if case .limitExceeded = process.exchange(until: deadline, or: { $0.isOutputClosed(Self.stdout) }) {
+            throw tooLarge
         }
         // Anything after the last newline is a partial line: keep the transcript whole lines only.
-        if let lastNewline = transcript.lastIndex(of: 0x0A) { transcript.removeSubrange((lastNewline + 1)...) }
-        process.finish(grace: max(.zero, min(.milliseconds(500), deadline - ContinuousClock.now)))
+        transcript = process.output(Self.stdout)
+        if let lastNewline = transcript.lastIndex(of: 0x0A) { transcript.removeSubrange((lastNewline + 1)...) } else { transcript = [] }
+        if process.wait(until: min(deadline, ContinuousClock.now + .milliseconds(500))) == nil { process.terminate() }
     }
 
     /// After a failure: for an emulator that exited, a moment for its last
-    /// stderr words; then the group goes.
-    mutating func drainAfterFailure(waitForStderr: Bool) {
-        process.closeStdin()
-        let until = waitForStderr ? min(deadline, ContinuousClock.now + .milliseconds(200)) : ContinuousClock.now
-        while process.stderr >= 0, ContinuousClock.now < until, !(process.hasExited() && !readable(process.stderr)) {
-            var fds = [pollfd(fd: process.stderr, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 1, 20) > 0 { readStderr() }
+    /// stderr words; then the tree goes.
+    mutating func endAfterFailure(waitForStderr: Bool) {
+        process.closeInput(Self.stdin)
+        if waitForStderr {
+            _ = process.exchange(until: min(deadline, ContinuousClock.now + .milliseconds(200)), or: { $0.isOutputClosed(Self.stderr) })
         }
-        process.finish(grace: .zero)
-    }
-
-    private func readable(_ fd: Int32) -> Bool {
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-        return poll(&fds, 1, 0) > 0
+        process.terminate()
     }
 
     /// The next reply (`return` or `error`), skipping events; nil at end of output.
@@ -183,8 +196,9 @@ private struct Session {
     /// The next non-blank stdout line as a QMP message; nil when stdout closed first.
     mutating func nextMessage(waitingFor what: String) throws(QMPProbeError) -> [String: Any]? {
         while true {
-            if let newline = transcript[lineStart...].firstIndex(of: 0x0A) {
-                let line = transcript[lineStart..<newline]
+            let output = process.output(Self.stdout)
+            if let newline = output[lineStart...].firstIndex(of: 0x0A) {
+                let line = output[lineStart..<newline]
                 lineStart = newline + 1
                 let trimmed = line.drop { QMPObjectScanner.isWhitespace($0) }
                 if trimmed.isEmpty { continue }
@@ -197,108 +211,31 @@ private struct Session {
                 }
                 return object
             }
-            if stdoutClosed { return nil }
-            do { try pump() } catch let error where error.kind == .timeout {
-                throw QMPProbeError(.timeout, executable, "no answer within the timeout while waiting for \(what)")
+            if process.isOutputClosed(Self.stdout) { return nil }
+            let start = lineStart
+            switch process.exchange(until: deadline, or: { $0.isOutputClosed(Self.stdout) || $0.output(Self.stdout)[start...].contains(0x0A) }) {
+            case .deadline: throw QMPProbeError(.timeout, executable, "no answer within the timeout while waiting for \(what)")
+            case .limitExceeded: throw tooLarge
+            case .satisfied, .outputsClosed: continue
             }
         }
     }
 
-    /// Writes one request line; the child's stdin is non-blocking and SIGPIPE is held back.
+    /// Writes one request line, within the deadline.
     mutating func send(_ line: String, name: String) throws(QMPProbeError) {
-        let bytes = Array((line + "\n").utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = Self.writeWithoutSIGPIPE(process.stdin, bytes[written...])
-            if n > 0 {
-                written += n
-            } else if n < 0, errno == EAGAIN || errno == EINTR {
-                var fds = [pollfd(fd: process.stdin, events: Int16(POLLOUT), revents: 0)]
-                guard let wait = remainingMilliseconds() else {
-                    throw QMPProbeError(.timeout, executable, "does not read its input (sending \(name))")
-                }
-                _ = poll(&fds, 1, wait)
-            } else {
-                throw QMPProbeError(.exitedEarly, executable, "closed its input before \(name)")
-            }
+        process.send(Array((line + "\n").utf8), to: Self.stdin)
+        let end = process.exchange(until: deadline, or: { $0.unsentCount(Self.stdin) == 0 || $0.writeError(Self.stdin) != nil })
+        if process.writeError(Self.stdin) != nil {
+            throw QMPProbeError(.exitedEarly, executable, "closed its input before \(name)")
+        }
+        switch end {
+        case .deadline: throw QMPProbeError(.timeout, executable, "does not read its input (sending \(name))")
+        case .limitExceeded: throw tooLarge
+        case .satisfied, .outputsClosed: return
         }
     }
 
-    /// Waits for output until the deadline and reads what is there.
-    mutating func pump() throws(QMPProbeError) {
-        guard let wait = remainingMilliseconds() else { throw QMPProbeError(.timeout, executable, "timeout") }
-        var fds: [pollfd] = []
-        if process.stdout >= 0 { fds.append(pollfd(fd: process.stdout, events: Int16(POLLIN), revents: 0)) }
-        if process.stderr >= 0 { fds.append(pollfd(fd: process.stderr, events: Int16(POLLIN), revents: 0)) }
-        guard !fds.isEmpty else { stdoutClosed = true; return }
-        let ready = poll(&fds, nfds_t(fds.count), wait)
-        if ready < 0, errno != EINTR { throw QMPProbeError(.exitedEarly, executable, "poll: \(ProbeProcess.errnoText())") }
-        guard ready > 0 else { return }
-        for entry in fds where entry.revents != 0 {
-            if entry.fd == process.stdout { try readStdout() } else { readStderr() }
-        }
-    }
-
-    private mutating func readStdout() throws(QMPProbeError) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(process.stdout, &buffer, buffer.count)
-            if n > 0 {
-                transcript += buffer[..<n]
-                if transcript.count > QMPProbe.transcriptLimit {
-                    throw QMPProbeError(.tooLarge, executable, "wrote more than \(QMPProbe.transcriptLimit >> 20) MiB on stdout")
-                }
-            } else if n == 0 {
-                process.closeStdout()
-                stdoutClosed = true
-                return
-            } else {
-                if errno == EINTR { continue }
-                if errno != EAGAIN { process.closeStdout(); stdoutClosed = true }
-                return
-            }
-        }
-    }
-
-    private mutating func readStderr() {
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = read(process.stderr, &buffer, buffer.count)
-            if n > 0 {
-                stderrBytes += buffer[..<n]
-                if stderrBytes.count > QMPProbe.stderrTail { stderrBytes.removeFirst(stderrBytes.count - QMPProbe.stderrTail) }
-            } else if n < 0, errno == EINTR {
-                continue
-            } else {
-                if n == 0 || errno != EAGAIN { process.closeStderr() }
-                return
-            }
-        }
-    }
-
-    /// Milliseconds to the deadline (at least 1), or nil when it has passed.
-    private func remainingMilliseconds() -> Int32? {
-        let left = deadline - ContinuousClock.now
-        guard left > .zero else { return nil }
-        let ms = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
-        return Int32(clamping: max(1, ms))
-    }
-
-    /// `write` with SIGPIPE blocked on this thread; a SIGPIPE it raised is consumed, EPIPE returned.
-    private static func writeWithoutSIGPIPE(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Int {
-        var pipeSignal = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let saved = errno
-        if n < 0, saved == EPIPE {
-            var now = timespec(tv_sec: 0, tv_nsec: 0)
-            _ = sigtimedwait(&pipeSignal, nil, &now)
-        }
-        pthread_sigmask(SIG_SETMASK, &previous, nil)
-        errno = saved
-        return n
+    private var tooLarge: QMPProbeError {
+        QMPProbeError(.tooLarge, executable, "wrote more than \(QMPProbe.transcriptLimit >> 20) MiB on stdout")
     }
 }

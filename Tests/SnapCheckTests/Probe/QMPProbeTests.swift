@@ -110,6 +110,66 @@ struct QMPProbeTests {
         #expect(livingMembers(ofGroup: leader).isEmpty)
     }
 
+    /// The pids the `escapes` fake wrote: its own, then its descendants that left its group or session.
+    static func escapedPids(in fakes: String) throws -> (emulator: pid_t, descendants: [pid_t]) {
+        func read(_ name: String) throws -> pid_t {
+            try #require(pid_t(try String(contentsOfFile: fakes + "/" + name, encoding: .utf8).trimmingWhitespaceForTest))
+        }
+        return (try read("escapes.pid"), try ["escapes-session.pid", "escapes-orphan.pid", "escapes-child.pid"].map(read))
+    }
+
+    @Test func anEmulatorWhoseDescendantsLeftItsSessionLeavesNothingBehindAtTheDeadline() throws {
+        let fakes = try copyOfFakes()
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        let error = #expect(throws: QMPProbeError.self) {
+            try QMPProbe(executable: fakes + "/escapes", timeout: .seconds(3)).run()
+        }
+        #expect(error?.kind == .timeout)
+        #expect(error?.message.contains("the reply to qmp_capabilities") == true, "\(String(describing: error))")
+
+        let (emulator, descendants) = try Self.escapedPids(in: fakes)
+        defer { descendants.forEach { killIfLeft($0, running: "sleep 300") } }
+        // Killed and reaped before run() returned: not running, not even a zombie of ours.
+        #expect(leftover(emulator, running: "/bin/sh \(fakes)/escapes") == nil)
+        let left = descendants.compactMap { leftover($0, running: "sleep 300") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
+    @Test func terminateAllFromASignalHandlerKillsAProbedEmulatorAndEveryDescendant() async throws {
+        // In a process of its own: terminateAll() kills every child this process started.
+        let result = await #expect(processExitsWith: .exitCode(9), observing: [\.standardOutputContent]) {
+            let fakes = try copyOfFakes()
+            Thread.detachNewThread { _ = try? QMPProbe(executable: fakes + "/escapes", timeout: .seconds(120)).run() }
+            let started = eventually(within: .seconds(60)) {
+                FileManager.default.fileExists(atPath: fakes + "/escapes.pid")
+            }
+            guard started, let (emulator, descendants) = try? QMPProbeTests.escapedPids(in: fakes),
+                  eventually(within: .seconds(60), { descendants.allSatisfy { commandLine(of: $0) == "sleep 300" } })
+            else { _exit(1) }
+            let line = ([emulator] + descendants).map(String.init).joined(separator: " ") + " \(fakes)\n"
+            _ = line.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
+            signal(SIGTERM) { _ in
+                ChildProcesses.terminateAll()
+                _exit(9)
+            }
+            // As from outside (e.g. Ctrl-C): the handler runs on whichever thread takes it.
+            kill(getpid(), SIGTERM)
+            while true { sleep(1) }
+        }
+        let words = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self).split(separator: " ")
+        let killed = words.dropLast().compactMap { pid_t($0) }
+        try #require(killed.count == 4, "the exit test printed \(words)")
+        let fakes = String(words.last!).trimmingWhitespaceForTest
+        defer { try? FileManager.default.removeItem(atPath: fakes) }
+        defer { killed.forEach { killIfLeft($0, running: "sleep 300") } }
+        // terminateAll() does not reap (the process exits): zombies are fine, running processes are not.
+        let gone = eventually {
+            killed.dropFirst().allSatisfy { leftover($0, running: "sleep 300", zombiesAllowed: true) == nil }
+                && leftover(killed[0], running: "/bin/sh \(fakes)/escapes", zombiesAllowed: true) == nil
+        }
+        #expect(gone, "\(killed.compactMap { leftover($0, running: "sleep 300", zombiesAllowed: true) })")
+    }
+
     @Test func anEmulatorThatExitsEarlyIsReportedWithItsStatusAndStderr() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }

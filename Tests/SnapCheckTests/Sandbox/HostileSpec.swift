@@ -14,7 +14,7 @@ struct HostileSpec: CustomTestStringConvertible, Sendable {
     static let acting: [HostileSpec] = [
         "shell-preamble", "shell-description", "shell-build", "shell-changelog", "shell-expand", "shell-macro",
         "shell-assembled", "lua-os-execute", "lua-io-popen", "lua-io-open-write", "lua-rpm-execute", "lua-posix",
-        "lua-expanded",
+        "lua-expanded", "lua-posix-standin", "lua-debug-upvalue", "lua-binary-chunk", "lua-rpm-open-write",
     ].map { HostileSpec(name: $0, actsWhenTrusted: true) }
 
     static let exhausting: [HostileSpec] = ["recursion-bomb", "exponential"].map { HostileSpec(name: $0, actsWhenTrusted: false) }

@@ -44,6 +44,7 @@ struct SandboxedSpecEvaluatorTests {
 
     @Test("shell and Lua that rpm would run fail inside the worker with rpm's own error", arguments: [
         "shell-preamble", "shell-build", "shell-assembled", "lua-os-execute", "lua-io-popen", "lua-rpm-execute", "lua-posix",
+        "lua-posix-standin", "lua-debug-upvalue", "lua-binary-chunk",
     ])
     func refusedCodeFailsTheRawParse(_ name: String) throws {
         let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
@@ -56,14 +57,15 @@ struct SandboxedSpecEvaluatorTests {
                 "\(error.map(String.init(describing:)) ?? "")")
     }
 
-    @Test("Lua io.open still reads but cannot open for writing")
-    func luaOpenIsReadOnly() throws {
-        let copy = try HostileSpec(name: "lua-io-open-write", actsWhenTrusted: true).materialise()
+    @Test("Lua io.open and rpm.open still read but cannot open for writing", arguments: ["lua-io-open-write", "lua-rpm-open-write"])
+    func luaOpenIsReadOnly(_ name: String) throws {
+        let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
         defer { copy.remove() }
         let parsed = try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: SpecOptions())
         #expect(parsed.sourcePackage.version == "1.5.3")
         #expect(!copy.markerExists)
-        let reading = "Name: qemu-kvm\nVersion: %{lua: local f = io.open(\"/etc/os-release\", \"r\") print(f and \"1\" or \"0\") if f then f:close() end}\n"
+        let open = name == "lua-rpm-open-write" ? "rpm.open" : "io.open"
+        let reading = "Name: qemu-kvm\nVersion: %{lua: local f = \(open)(\"/etc/os-release\", \"r\") print(f and \"1\" or \"0\") if f then f:close() end}\n"
             + "Release: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n"
         let read = try sandbox.parse(contents: Array(reading.utf8), displayName: "reading.spec", options: SpecOptions())
         #expect(read.sourcePackage.version == "1")
@@ -175,6 +177,29 @@ struct SpecWorkerFailureTests {
         }
         for _ in 0..<100 where state() != nil && state() != "Z" { usleep(10_000) }
         #expect(state() == nil || state() == "Z", "\(state() ?? "")")
+    }
+
+    @Test("a worker's descendant that left its process group and session is killed at the timeout too")
+    func timeoutKillsDescendantsThatLeft() throws {
+        let worker = try fakeWorker("setsid sleep 300 &\necho $! > @DIR@/child\nsleep 300")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        let error = parse(with: worker.path, timeout: .seconds(2))
+        #expect(error?.message.contains("did not finish") == true)
+        let child = try #require(pid_t(try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { killIfLeft(child, running: "sleep 300") }
+        #expect(leftover(child, running: "sleep 300") == nil)
+    }
+
+    @Test("a worker that exits while its background child holds its streams is reported at once, and the child is killed")
+    func exitEndsTheWorkersTree() throws {
+        let worker = try fakeWorker("sleep 300 &\necho $! > @DIR@/child\nexit 7")
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        // Long enough that waiting for the streams to close would show as a timeout instead.
+        let error = parse(with: worker.path, timeout: .seconds(120))
+        #expect(error?.message == "the spec worker exited with status 7")
+        let child = try #require(pid_t(try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { killIfLeft(child, running: "sleep 300") }
+        #expect(leftover(child, running: "sleep 300") == nil)
     }
 
     @Test("a worker that crashes gives an error naming the signal")

@@ -1,0 +1,108 @@
+import Foundation
+import RPM
+@testable import SnapCheck
+import Testing
+import TestSupport
+import WorkerConfinement
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Sandboxed spec evaluation: rpm's own Lua macros work, the spec's Lua stays locked down")
+struct WorkerLuaTests {
+    let sandbox = SandboxedSpecEvaluator.forTests()
+
+    /// Specs that apply patches with `%autosetup` / `%autopatch` (Fixtures/autopatch).
+    static let autopatchSpecs = ["el8-autopatch", "el9-autosetup", "fedora-autosetup-ranges"]
+
+    /// A spec with nothing but what rpm requires; `version` may be a macro.
+    static func minimalSpec(version: String) -> [UInt8] {
+        Array("Name: x\nVersion: \(version)\nRelease: 1\nSummary: s\nLicense: MIT\n%description\nd\n".utf8)
+    }
+
+    @Test("a spec applying its patches with %autosetup or %autopatch parses in the worker to what in-process gives",
+          arguments: autopatchSpecs, [true, false])
+    func autopatchParsesAsInProcess(_ name: String, patchesFound: Bool) throws {
+        let path = Fixtures.source("autopatch/\(name).spec")
+        // The text rpm sees in an audit.
+        let text = SpecSource.trimmedForParse(SpecSource(text: try String(contentsOfFile: path, encoding: .utf8)).neutralized().text)
+        var options = comparisonOptions
+        options.sourceDirectory = patchesFound ? Fixtures.source("autopatch") : "/nonexistent/snapcheck-sources"
+        let inProcess = try InProcessSpecEvaluator().parse(contents: Array(text.utf8), displayName: path, options: options)
+        let sandboxed = try sandbox.parse(contents: Array(text.utf8), displayName: path, options: options)
+        #expect(sandboxed == inProcess, "differs in: \(SandboxedSpecEvaluatorTests.differences(inProcess, sandboxed))")
+        // %__apply_patch's posix.access found the patches, or did not.
+        let prep = try #require(sandboxed.prep)
+        for patch in ["0001-fixture-change-1.patch", "0002-fixture-change-2.patch", "0003-fixture-change-3.patch"] {
+            #expect(prep.contains(patchesFound ? "\(options.sourceDirectory!)/\(patch)" : "Cannot read \(options.sourceDirectory!)/\(patch)"))
+        }
+    }
+
+    @Test("auditing a spec that uses %autosetup or %autopatch gives the in-process verdict",
+          arguments: ["el8-autopatch", "fedora-autosetup-ranges"])
+    func autopatchAudits(_ name: String) throws {
+        let spec = Fixtures.source("autopatch/\(name).spec")
+        let sandboxed = audit([spec])
+        let inProcess = audit([spec]) { $0.specEvaluation = .custom(InProcessSpecEvaluator()) }
+        #expect(sandboxed.errors.isEmpty, "\(sandboxed.errors)")
+        #expect(sandboxed.builds.map(\.verdict) == [.enabled])
+        #expect(sandboxed.builds.map(\.verdict) == inProcess.builds.map(\.verdict))
+    }
+
+    @Test("the worker's Lua has no debug library and no binary chunks, and posix is only a read-only access")
+    func luaEnvironment() throws {
+        let probe = #"%{lua: local _, e = load("\27Lua", "chunk", "b") local keys = {} for k in pairs(posix) do keys[#keys + 1] = k end table.sort(keys) print(type(debug) .. "/" .. type(string.dump) .. "/" .. type(package.loaded.debug) .. "/" .. table.concat(keys, ",") .. "/" .. tostring(e))}"#
+        let access = #"%{lua: print(tostring(posix.access("/etc/os-release", "r")) .. "/" .. tostring(posix.access("/etc/os-release")) .. "/" .. tostring(posix.access("/nonexistent", "r")) .. "/" .. tostring(posix.access("/etc/os-release", "w")))}"#
+        let options = SpecOptions(expressions: [probe, access])
+        let parsed = try sandbox.parse(contents: Self.minimalSpec(version: "1"), displayName: "lua.spec", options: options)
+        #expect(parsed.expansions[probe] == "nil/nil/nil/access/attempt to load a binary chunk (mode is 't')")
+        #expect(parsed.expansions[access] == "0/0/nil/nil")
+        // In-process rpm has them all: the probe tells the two apart.
+        let trusted = try InProcessSpecEvaluator().parse(contents: Self.minimalSpec(version: "1"), displayName: "lua.spec", options: options)
+        #expect(trusted.expansions[probe]?.hasPrefix("table/function/table/") == true)
+    }
+
+    @Test("text chunks still load in the worker, and the environment argument of load still works")
+    func textChunksLoad() throws {
+        let version = #"%{lua: print(load("return 6 * 7")() .. "." .. load("return x", "c", "b", {x = 5})())}"#
+        let parsed = try sandbox.parse(contents: Self.minimalSpec(version: version), displayName: "load.spec", options: SpecOptions())
+        #expect(parsed.sourcePackage.version == "42.5")
+    }
+
+    @Test("a confined process cannot make or connect sockets, nor push input into a terminal")
+    func confinedSystemCalls() async {
+        await #expect(processExitsWith: .exitCode(0)) {
+            // Made before the confinement, as an inherited descriptor would be.
+            let inherited = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let null = open("/dev/null", O_RDONLY)
+            guard inherited >= 0, null >= 0 else { _exit(100) }
+            do {
+                try Confinement.apply(cpuSeconds: 10, memoryBytes: 1 << 40, parent: getppid())
+            } catch {
+                _exit(101)
+            }
+            func denied(_ result: Int32) -> Bool { result == -1 && errno == EPERM }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(9).bigEndian
+            address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(inherited, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            var pair: [Int32] = [-1, -1]
+            var character: CChar = 0x41
+            // Without the filter these give ENOTTY (/dev/null is no terminal); the kernel reads only the low 32 bits.
+            let checks = [
+                denied(socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)),
+                denied(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)),
+                denied(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair)),
+                denied(connected),
+                denied(ioctl(null, UInt(0x5412), &character)),               // TIOCSTI
+                denied(ioctl(null, UInt(0xFFFF_FFFF_0000_5412), &character)), // TIOCSTI with high bits set
+                denied(ioctl(null, UInt(0x541C), &character)),               // TIOCLINUX
+            ]
+            // Each failed check is one bit of the exit status.
+            _exit(Int32(checks.enumerated().reduce(0) { $0 | ($1.element ? 0 : 1 << $1.offset) }))
+        }
+    }
+}
