@@ -46,4 +46,30 @@ struct SignalTests {
         #expect(end.exited && end.status == 143, "\(end)")
         #expect(dir.entries.isEmpty)
     }
+
+    /// The `escapes` fake emulator leaves descendants outside its process group
+    /// and session; a stopped snapcheck kills them all (ChildProcesses.terminateAll
+    /// from the signal handler), not only the temp files.
+    @Test("Stopped while probing: exit 128+N and no process of the probed emulator's tree left", arguments: [
+        (SIGTERM, Int32(143)), (SIGINT, Int32(130)),
+    ])
+    func whileProbing(_ signal: Int32, _ status: Int32) throws {
+        let dir = try Scratch("signal-probe")
+        try TestFiles.copyExecutable(from: Fixtures.source("qmp-fakes/escapes"), to: dir.file("escapes"))
+        let run = try BackgroundRun(["--probe-timeout", "120", "--probe", dir.file("escapes")])
+        let names = ["escapes.pid", "escapes-session.pid", "escapes-orphan.pid", "escapes-child.pid"]
+        waitFor(run.process) { names.allSatisfy { FileManager.default.fileExists(atPath: dir.file($0)) } }
+        let all = names.compactMap { pid_t((try? String(contentsOfFile: dir.file($0), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") }
+        try #require(all.count == 4, "the fake wrote \(all)")
+        defer { all.dropFirst().forEach { killIfLeft($0, running: "sleep 300") } }
+        #expect(eventually { all.dropFirst().allSatisfy { commandLine(of: $0) == "sleep 300" } })
+        kill(run.process.processIdentifier, signal)
+        let end = run.finish()
+        #expect(end.exited && end.status == status, "\(end)")
+        let gone = eventually {
+            all.dropFirst().allSatisfy { leftover($0, running: "sleep 300", zombiesAllowed: true) == nil }
+                && leftover(all[0], running: "/bin/sh \(dir.file("escapes"))", zombiesAllowed: true) == nil
+        }
+        #expect(gone, "\(all.compactMap { leftover($0, running: "sleep 300", zombiesAllowed: true) })")
+    }
 }

@@ -3,7 +3,7 @@ import Synchronization
 
 /// What to undo when the process is stopped by SIGINT, SIGTERM or SIGHUP, so
 /// that a stopped snapcheck leaves nothing half-done behind: today the temp
-/// files of outputs being written (``OutputFile``).
+/// files of outputs being written (``OutputFile``) and child processes.
 ///
 /// The handler runs in signal context, so it only makes async-signal-safe
 /// calls (`unlinkat`, `_exit`) on memory prepared before the signal: each
@@ -19,13 +19,10 @@ import Synchronization
 /// freed memory (an action withdrawn while the handler runs is left allocated:
 /// the process is about to exit).
 ///
-/// A second kind of cleanup, killing a child's process group (the probe and
-/// spec-worker children, which live in groups of their own), is added like
-/// this: a case `killProcessGroup` in `Action.Kind`, with the pid in
-/// `Action.number`; a `register(killingProcessGroup pid:)` that publishes it;
-/// and `kill(-number, SIGKILL)` in `perform` (async-signal-safe). The owner
-/// of the child registers it right after spawning and withdraws it after
-/// reaping, as ``OutputFile`` does around a temp file's life.
+/// Before the files, the handler kills every child process tree snapcheck
+/// started (probed emulators, spec workers, and whatever they started:
+/// ``ChildProcesses/terminateAll()``, async-signal-safe too), so a stopped
+/// snapcheck leaves no process behind either.
 public enum SignalCleanup {
     /// A published action, to withdraw with ``withdraw(_:)``.
     public struct Registration: Sendable {
@@ -114,6 +111,7 @@ public enum SignalCleanup {
 
     private static let handler: @convention(c) (Int32) -> Void = { signal in
         SignalCleanup.exiting.store(true, ordering: .sequentiallyConsistent)
+        ChildProcesses.terminateAll()
         for slot in 0..<SignalCleanup.capacity {
             if let action = SignalCleanup.slots[slot].load(ordering: .sequentiallyConsistent) {
                 SignalCleanup.perform(action.pointee)

@@ -4,13 +4,13 @@ import Glibc
 #endif
 
 /// The fields of `/proc/PID/stat` the process tests read, or nil when the process is gone.
-struct ProcStat {
-    var state: Character
-    var parent: pid_t
-    var group: pid_t
-    var session: pid_t
+public struct ProcStat {
+    public var state: Character
+    public var parent: pid_t
+    public var group: pid_t
+    public var session: pid_t
 
-    init?(_ pid: pid_t) {
+    public init?(_ pid: pid_t) {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")") else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
@@ -21,7 +21,7 @@ struct ProcStat {
 }
 
 /// A process's command line with its arguments joined by spaces, or nil when it is gone (or a zombie).
-func commandLine(of pid: pid_t) -> String? {
+public func commandLine(of pid: pid_t) -> String? {
     guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
     return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
 }
@@ -30,7 +30,7 @@ func commandLine(of pid: pid_t) -> String? {
 /// (its id may name another process by now), a description otherwise. A
 /// zombie child of this process counts as left over (it was not reaped)
 /// unless `zombiesAllowed`; a zombie of anyone else is gone for good.
-func leftover(_ pid: pid_t, running command: String, zombiesAllowed: Bool = false) -> String? {
+public func leftover(_ pid: pid_t, running command: String, zombiesAllowed: Bool = false) -> String? {
     guard let stat = ProcStat(pid) else { return nil }
     if stat.state == "Z" || stat.state == "X" {
         return !zombiesAllowed && stat.parent == getpid() ? "\(pid) is a zombie child of this process, never reaped" : nil
@@ -41,7 +41,7 @@ func leftover(_ pid: pid_t, running command: String, zombiesAllowed: Bool = fals
 /// Checks `condition` until it holds or `limit` passes (a SIGKILL lands
 /// asynchronously); returns whether it held. Not a timing assertion: the
 /// limit only bounds the wait for something that should already be true.
-func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
+public func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
     let until = ContinuousClock.now + limit
     while !condition() {
         if ContinuousClock.now >= until { return false }
@@ -51,11 +51,11 @@ func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) -
 }
 
 /// Pids written one per line (by a fake emulator or a child script).
-func pids(in text: String) -> [pid_t] {
+public func pids(in text: String) -> [pid_t] {
     text.split(whereSeparator: \.isNewline).compactMap { pid_t($0.trimmingCharacters(in: .whitespaces)) }
 }
 
 /// SIGKILL to a process that a failed test left running `command`, so one failure does not leave sleepers behind.
-func killIfLeft(_ pid: pid_t, running command: String) {
+public func killIfLeft(_ pid: pid_t, running command: String) {
     if let stat = ProcStat(pid), stat.state != "Z", commandLine(of: pid)?.hasPrefix(command) == true { kill(pid, SIGKILL) }
 }
