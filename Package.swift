@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "SnapCheck", targets: ["SnapCheck"]),
         .library(name: "RPM", targets: ["RPM"]),
+        .library(name: "Repodata", targets: ["Repodata"]),
         .executable(name: "snapcheck", targets: ["SnapCheckCLI"]),
     ],
     dependencies: [
@@ -24,12 +25,20 @@ let package = Package(
             pkgConfig: "libseccomp",
             providers: [.apt(["libseccomp-dev"]), .yum(["libseccomp-devel"])]
         ),
+        // libcreaterepo_c (yum repository metadata), seen through a module map. Only `Repodata` imports it.
+        .systemLibrary(
+            name: "CCreaterepo",
+            pkgConfig: "createrepo_c",
+            providers: [.apt(["libcreaterepo-c-dev"]), .yum(["createrepo_c-devel"])]
+        ),
         // Swift values over librpm: package files, payload streams, spec parses, the rpmdb.
         .target(name: "RPM", dependencies: ["CRPM"]),
         // What the spec worker does to itself before it parses: rlimits, privilege drop, seccomp, rpm's Lua lock-down.
         .target(name: "WorkerConfinement", dependencies: ["RPM", "CSeccomp"]),
         // The domain: inputs, eras, rules, builds, verdicts, evidence, reports; the spec worker mode. Swift only.
         .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement"]),
+        // Swift values over libcreaterepo_c: repomd.xml records, primary.xml packages, filelists.xml file lists.
+        .target(name: "Repodata", dependencies: ["CCreaterepo"]),
         // The `snapcheck` command: argument parsing and exit codes over `SnapCheck`.
         .executableTarget(
             name: "SnapCheckCLI",
@@ -40,6 +49,7 @@ let package = Package(
         ),
         // Test helpers (fixture location and building). Not API.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RepodataTests", dependencies: ["Repodata", "RPM", "TestSupport"]),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
         .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "TestSupport"]),
         .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"], exclude: ["Golden"]),
