@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "SnapCheck", targets: ["SnapCheck"]),
         .library(name: "RPM", targets: ["RPM"]),
         .library(name: "Repodata", targets: ["Repodata"]),
+        .library(name: "SnapCheckRepository", targets: ["SnapCheckRepository"]),
         .executable(name: "snapcheck", targets: ["SnapCheckCLI"]),
     ],
     dependencies: [
@@ -39,11 +40,15 @@ let package = Package(
         .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement"]),
         // Swift values over libcreaterepo_c: repomd.xml records, primary.xml packages, filelists.xml file lists.
         .target(name: "Repodata", dependencies: ["CCreaterepo"]),
+        // Auditing a yum repository from its metadata (`--repo`); a library of its own so that
+        // `SnapCheck` users do not need libcreaterepo_c.
+        .target(name: "SnapCheckRepository", dependencies: ["SnapCheck", "Repodata"]),
         // The `snapcheck` command: argument parsing and exit codes over `SnapCheck`.
         .executableTarget(
             name: "SnapCheckCLI",
             dependencies: [
                 "SnapCheck",
+                "SnapCheckRepository",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,7 +56,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RepodataTests", dependencies: ["Repodata", "RPM", "TestSupport"]),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
-        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "TestSupport"]),
+        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "SnapCheckRepository", "Repodata", "RPM", "TestSupport"]),
         .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"], exclude: ["Golden"]),
     ]
 )

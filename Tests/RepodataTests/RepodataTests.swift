@@ -95,10 +95,10 @@ struct RepodataTests {
         #expect(try Command.run("/usr/bin/zstd", ["-q", xml.path, "-o", zst.path]).status == 0)
         switch Result(catching: { () throws(RepodataError) in try PrimaryMetadata.read(zst.path, name: "primary.xml.zst") }) {
         case .success(let read):
-            #expect(Repodata.libraryVersion.major >= 1)
+            #expect(CreaterepoLibrary.version.major >= 1)
             #expect(read == plain)
         case .failure(let error):
-            #expect(Repodata.libraryVersion.major < 1)
+            #expect(CreaterepoLibrary.version.major < 1)
             #expect(error.kind == .unsupportedCompression)
             #expect(error.path == "primary.xml.zst")
             #expect(error.message.contains("zstd"))
