@@ -101,13 +101,6 @@ struct RepositoryContents {
     }
 }
 
-extension RepositoryHref {
-    /// How reports name a file of the repository that `href` may not be a valid href for.
-    static func shown(_ href: String, in directory: String) -> String {
-        directory.hasSuffix("/") ? directory + href : directory + "/" + href
-    }
-}
-
 extension RepositoryPackage {
     /// Whether the package belongs to a QEMU build: the name of its source
     /// package (its own, for a source package) is a QEMU source name.

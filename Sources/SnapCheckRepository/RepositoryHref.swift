@@ -37,7 +37,10 @@ struct RepositoryHref {
     }
 
     /// How reports name the file: the directory as the user gave it, then the href.
-    func shown(in directory: String) -> String {
-        directory.hasSuffix("/") ? directory + path : directory + "/" + path
+    func shown(in directory: String) -> String { Self.shown(path, in: directory) }
+
+    /// How reports name a file of the repository by an href, valid or not.
+    static func shown(_ href: String, in directory: String) -> String {
+        directory.hasSuffix("/") ? directory + href : directory + "/" + href
     }
 }

@@ -3,13 +3,12 @@ import Foundation
 
 /// Process-wide libcreaterepo_c state: one parse at a time, and nothing printed.
 enum Createrepo {
-    /// Serialises every call into the library: libxml2's error handler is per
-    /// thread and createrepo_c's parsers are not documented as reentrant.
+    /// Serialises the parsers.
     private static let lock = NSLock()
 
     /// createrepo_c logs through GLib (`g_critical` on parse errors, printed on
     /// stderr by default) besides returning a `GError`: its domain gets a
-    /// handler that drops them. Installed once per process.
+    /// handler that drops them. Installed once per process, before any call.
     private static let logSilenced: Void = {
         let everyLevel = GLogLevelFlags(rawValue: ~0)
         _ = g_log_set_handler("C_CREATEREPOLIB", everyLevel, { _, _, _, _ in }, nil)
@@ -18,9 +17,9 @@ enum Createrepo {
     /// The library version this module was built against (`0.17.3`).
     static let version = "\(CR_VERSION_MAJOR).\(CR_VERSION_MINOR).\(CR_VERSION_PATCH)"
 
-    /// Runs `body` alone, with the library's log and libxml2's error printing silenced.
+    /// Runs `body` alone: for the XML parsers (libxml2 keeps per-thread state, and
+    /// createrepo_c's parsers are not documented as reentrant). Checksums need no lock.
     static func exclusive<T>(_ body: () throws(RepodataError) -> T) throws(RepodataError) -> T {
-        _ = logSilenced
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -31,6 +30,7 @@ enum Createrepo {
     /// message names the file by `openedAs`, which is replaced by `path`.
     static func call<T>(_ operation: String, path: String, openedAs: String, kind: RepodataError.Kind,
                         _ body: (UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T) throws(RepodataError) -> T {
+        _ = logSilenced
         var error: UnsafeMutablePointer<GError>?
         let result = body(&error)
         if let error {

@@ -125,7 +125,7 @@ package struct InputReader: Sendable {
         let inHeader = Set(header.files.filter { !$0.isDirectory && isEmulatorPath($0.path) }.map(\.path))
         guard inHeader != listed else { return }
         func describe(_ paths: Set<String>) -> String { paths.isEmpty ? "no emulator" : paths.sorted().joined(separator: ", ") }
-        throw InputError(input: path, message: "the repository's file list gives \(describe(listed)), the package header \(describe(inHeader)): not the package the metadata describes")
+        throw InputError(input: path, message: "the repository's file list names \(describe(listed)), the package header \(describe(inHeader)): not the package the metadata describes")
     }
 
     /// Emulator executables a binary package can carry (facts: "Binary").

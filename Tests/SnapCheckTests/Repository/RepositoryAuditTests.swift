@@ -110,6 +110,19 @@ struct RepositoryAuditTests {
         #expect(result.builds.map(\.name) == ["qemu-kvm-rhev"])
     }
 
+    @Test("A repomd.xml record outside the repository is refused, never read")
+    func recordOutside() throws {
+        let repository = try FixtureRepositories.make(["builds/el7-rhev"])
+        defer { FixtureRepositories.remove(repository) }
+        let index = repository.appendingPathComponent("repodata/repomd.xml")
+        let href = try FixtureRepositories.metadataFile("primary", in: repository).lastPathComponent
+        let text = try String(contentsOf: index, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "href=\"repodata/\(href)\"", with: "href=\"repodata/../../\(href)\"").utf8).write(to: index)
+        let result = auditRepositories([repository.path])
+        #expect(result.builds.isEmpty)
+        #expect(result.errors == [InputError(input: index.path, message: "its primary record leads out of the repository directory (a '..' component)")])
+    }
+
     @Test("A symbolic link in the repository is resolved inside it: one to a package in it is read, one leading out of it is missing")
     func symbolicLinks() throws {
         let repository = try FixtureRepositories.make(["builds/el7-rhev"])
@@ -211,7 +224,7 @@ struct RepositoryAuditTests {
         try FixtureRepositories.replaceMetadata("filelists", in: repository, with: fileLists.replacingOccurrences(of: "<file>/usr/libexec/qemu-kvm</file>", with: ""))
         let result = auditRepositories([repository.path])
         #expect(result.errors == [InputError(input: repository.path + "/" + rhevPackage,
-                                             message: "the repository's file list gives no emulator, the package header /usr/libexec/qemu-kvm: not the package the metadata describes")])
+                                             message: "the repository's file list names no emulator, the package header /usr/libexec/qemu-kvm: not the package the metadata describes")])
         let build = try #require(result.builds.first)
         #expect(!build.evidence.contains { $0.layer == .executable })
     }
