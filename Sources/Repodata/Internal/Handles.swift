@@ -44,6 +44,8 @@ final class PackageParse {
     deinit { if let current { cr_package_free(current) } }
 
     /// A new package for the parser to fill, or nil to skip the element.
+    /// filelists.xml gives the pkgId up front; primary.xml does not (it is an
+    /// element inside the package), so there every package is taken.
     func begin(pkgId: String?) -> UnsafeMutablePointer<cr_Package>? {
         if let wanted, !wanted.contains(pkgId ?? "") { return nil }
         current = cr_package_new()

@@ -38,7 +38,7 @@ public struct AuditResult: Sendable, Hashable {
     public var expectation: Expectation
     /// Sorted by name, version, release, arch.
     public var builds: [Build]
-    /// Packages found while walking directories that are not QEMU builds.
+    /// Packages found while walking directories, or listed in a repository's metadata, that are not QEMU builds.
     public var skipped: Int
     public var errors: [InputError]
     /// How this run compares with `--baseline`, when one was given.
