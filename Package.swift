@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "SnapCheck", targets: ["SnapCheck"]),
         .library(name: "RPM", targets: ["RPM"]),
+        .library(name: "Repodata", targets: ["Repodata"]),
+        .library(name: "SnapCheckRepository", targets: ["SnapCheckRepository"]),
         .executable(name: "snapcheck", targets: ["SnapCheckCLI"]),
     ],
     dependencies: [
@@ -27,24 +29,37 @@ let package = Package(
         // The process tree walk and child registry (async-signal-safe C) and the spawn calls Swift's Glibc hides.
         // Only `SnapCheck` imports it.
         .target(name: "CProcessTree"),
+        // libcreaterepo_c (yum repository metadata), seen through a module map. Only `Repodata` imports it.
+        .systemLibrary(
+            name: "CCreaterepo",
+            pkgConfig: "createrepo_c",
+            providers: [.apt(["libcreaterepo-c-dev"]), .yum(["createrepo_c-devel"])]
+        ),
         // Swift values over librpm: package files, payload streams, spec parses, the rpmdb.
         .target(name: "RPM", dependencies: ["CRPM"]),
         // What the spec worker does to itself before it parses: rlimits, privilege drop, seccomp, rpm's Lua lock-down.
         .target(name: "WorkerConfinement", dependencies: ["RPM", "CSeccomp"]),
         // The domain: inputs, eras, rules, builds, verdicts, evidence, reports; the spec worker mode. Swift only.
         .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement", "CProcessTree"]),
+        // Swift values over libcreaterepo_c: repomd.xml records, primary.xml packages, filelists.xml file lists.
+        .target(name: "Repodata", dependencies: ["CCreaterepo"]),
+        // Auditing a yum repository from its metadata (`--repo`); a library of its own so that
+        // `SnapCheck` users do not need libcreaterepo_c.
+        .target(name: "SnapCheckRepository", dependencies: ["SnapCheck", "Repodata"]),
         // The `snapcheck` command: argument parsing and exit codes over `SnapCheck`.
         .executableTarget(
             name: "SnapCheckCLI",
             dependencies: [
                 "SnapCheck",
+                "SnapCheckRepository",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Test helpers (fixture location and building). Not API.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RepodataTests", dependencies: ["Repodata", "RPM", "TestSupport"]),
         .testTarget(name: "RPMTests", dependencies: ["RPM", "TestSupport"]),
-        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "RPM", "WorkerConfinement", "TestSupport"]),
+        .testTarget(name: "SnapCheckTests", dependencies: ["SnapCheck", "SnapCheckRepository", "Repodata", "RPM", "WorkerConfinement", "TestSupport"]),
         .testTarget(name: "SnapCheckCLITests", dependencies: ["TestSupport", "SnapCheckCLI"], exclude: ["Golden"]),
     ]
 )

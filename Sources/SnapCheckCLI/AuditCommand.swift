@@ -29,13 +29,19 @@ struct Audit: ParsableCommand {
     @OptionGroup(title: "Emulators and installed hosts")
     var probe: ProbeOptions
 
+    @OptionGroup(title: "Repositories")
+    var repository: RepositoryOptions
+
     /// Fewer inputs than this finish too fast for a progress line to help.
     static let progressThreshold = 20
 
     func validate() throws {
-        if inputs.isEmpty, !probe.providesInputs { throw ValidationError("Name at least one input (a spec, RPM, SRPM, QMP capture or directory).") }
+        if inputs.isEmpty, !probe.providesInputs, repository.repositories.isEmpty {
+            throw ValidationError("Name at least one input (a spec, RPM, SRPM, QMP capture or directory) or a --repo.")
+        }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         try probe.validate(inputs: inputs)
+        try repository.validate(probe: probe)
         try Self.refuseSameFileTwice(report.outputPaths + probe.transcriptPaths(inputs: inputs))
     }
 
@@ -75,7 +81,7 @@ struct Audit: ParsableCommand {
                 }
             }
 
-            var result = try probe.audit(inputs, options: options)
+            var result = try repository.audit(inputs, options: options) ?? probe.audit(inputs, options: options)
             result.baseline = baseline?.compare(with: result)
             let status = try report.emit(result, to: destinations)
             if status != .success { throw ExitCode(status.rawValue) }

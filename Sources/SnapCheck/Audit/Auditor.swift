@@ -38,7 +38,7 @@ public struct AuditResult: Sendable, Hashable {
     public var expectation: Expectation
     /// Sorted by name, version, release, arch.
     public var builds: [Build]
-    /// Packages found while walking directories that are not QEMU builds.
+    /// Packages found while walking directories, or listed in a repository's metadata, that are not QEMU builds.
     public var skipped: Int
     public var errors: [InputError]
     /// How this run compares with `--baseline`, when one was given.
@@ -59,6 +59,13 @@ public struct Auditor: Sendable {
     /// Audits files and directories (walked recursively). Never throws: what
     /// cannot be audited is in `errors`.
     public func audit(_ paths: [String]) -> AuditResult {
+        let (inputs, errors) = pendingInputs(paths)
+        return audit(inputs, skipped: 0, errors: errors)
+    }
+
+    /// The inputs `paths` name, to be read: files as given, directories walked
+    /// (errors for what cannot be walked), and the `--probe` emulators.
+    package func pendingInputs(_ paths: [String]) -> ([PendingInput], [InputError]) {
         var work: [(path: String, named: Bool)] = []
         var errors: [InputError] = []
         for path in paths {
@@ -72,19 +79,28 @@ public struct Auditor: Sendable {
             }
         }
         work += options.probes.filter { !paths.contains($0) }.map { ($0, true) }
+        let inputs = work.map { item in
+            var info = stat()
+            return PendingInput(size: stat(item.path, &info) == 0 ? Int(info.st_size) : 0) { reader in
+                try reader.read(path: item.path, named: item.named)
+            }
+        }
+        return (inputs, errors)
+    }
 
+    /// Reads `inputs` in parallel (`--jobs`, biggest first), then groups the
+    /// observations into builds and decides each. `skipped` and `errors` are
+    /// what was found before reading.
+    package func audit(_ inputs: [PendingInput], skipped: Int, errors: [InputError]) -> AuditResult {
         let reader = InputReader(options: options)
         // Biggest files first, so a large package read last cannot leave one core idle.
-        let sizes = work.map { item -> Int in
-            var info = stat()
-            return stat(item.path, &info) == 0 ? Int(info.st_size) : 0
-        }
-        let order = work.indices.sorted { (sizes[$0], $1) > (sizes[$1], $0) }
-        let results = ParallelMap.map(work, jobs: options.jobs, order: order, progress: options.progress) { item -> Result<Observation, any Error> in
-            Result { try reader.read(path: item.path, named: item.named) }
+        let order = inputs.indices.sorted { (inputs[$0].size, $1) > (inputs[$1].size, $0) }
+        let results = ParallelMap.map(inputs, jobs: options.jobs, order: order, progress: options.progress) { input -> Result<Observation, any Error> in
+            Result { try input.read(reader) }
         }
         var observations: [Observation] = []
-        var skipped = 0
+        var skipped = skipped
+        var errors = errors
         for result in results {
             switch result {
             case .success(let observation): observations.append(observation)
@@ -260,4 +276,17 @@ public struct Auditor: Sendable {
         uname(&info)
         return withUnsafeBytes(of: &info.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }()
+}
+
+/// One input waiting to be read: its size (the biggest are read first) and how
+/// to read it. Paths and directories give these (`pendingInputs`); so can
+/// other sources of packages, such as a repository's metadata.
+package struct PendingInput: Sendable {
+    package var size: Int
+    package var read: @Sendable (InputReader) throws -> Observation
+
+    package init(size: Int, read: @escaping @Sendable (InputReader) throws -> Observation) {
+        self.size = size
+        self.read = read
+    }
 }

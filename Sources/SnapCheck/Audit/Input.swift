@@ -24,4 +24,9 @@ public struct InputError: Sendable, Hashable, Codable, Error, CustomStringConver
     public var message: String
 
     public var description: String { "\(input): \(message)" }
+
+    package init(input: String, message: String) {
+        self.input = input
+        self.message = message
+    }
 }

@@ -13,11 +13,11 @@ import Glibc
 /// same inode, whatever happens to the path meanwhile). Readers that need a
 /// path, librpm and the file digest, get `/proc/self/fd/N` of the open file.
 /// There is no window between the check and the reads.
-final class InputFile: Sendable {
+package final class InputFile: Sendable {
     /// How reports and errors name the input.
-    let path: String
+    package let path: String
     /// The file's size when it was opened.
-    let size: Int
+    package let size: Int
     /// For a file opened inside a root (`--installed --root`): the host path
     /// it resolved to, symbolic links followed inside the root.
     let resolvedPath: String
@@ -25,11 +25,11 @@ final class InputFile: Sendable {
     let descriptor: Int32
 
     /// Why a path was not opened.
-    enum Refusal: Error, Sendable, Equatable {
+    package enum Refusal: Error, Sendable, Equatable {
         case missing
         case refused(String)
 
-        var message: String {
+        package var message: String {
             switch self {
             case .missing: "no such file"
             case .refused(let reason): reason
@@ -52,7 +52,7 @@ final class InputFile: Sendable {
     /// that system would see it: every symbolic link, in the file and in its
     /// parents, is resolved inside `root` (an absolute target starts again at
     /// `root`, `..` never climbs above it), never on the host. `path` names it.
-    convenience init(_ file: String, inRoot root: String, path: String) throws(Refusal) {
+    package convenience init(_ file: String, inRoot root: String, path: String) throws(Refusal) {
         let (located, resolved) = try Self.resolve(file, inRoot: root)
         try self.init(located: located, path: path, resolvedPath: resolved)
     }
@@ -82,7 +82,7 @@ final class InputFile: Sendable {
 
     /// `/proc/self/fd/N` of the open file, for readers that take a path.
     /// Valid while this value lives.
-    var descriptorPath: String { "/proc/self/fd/\(descriptor)" }
+    package var descriptorPath: String { "/proc/self/fd/\(descriptor)" }
 
     // MARK: Reading
 
@@ -131,7 +131,7 @@ final class InputFile: Sendable {
     }
 
     /// The hex SHA-256 of the file's bytes.
-    func sha256() throws(InputError) -> String {
+    package func sha256() throws(InputError) -> String {
         do { return try FileDigest.sha256(path: descriptorPath) } catch let error as RPMError {
             throw InputError(input: path, message: "\(error.message) (\(error.operation))")
         } catch {

@@ -5,7 +5,7 @@ import RPM
 /// Turns one input file into an `Observation`: detects what it is from its
 /// content, reads it with the `RPM` module, and applies the rules that need
 /// only that file.
-struct InputReader: Sendable {
+package struct InputReader: Sendable {
     var options: AuditOptions
 
     /// Largest spec or helper script read into memory.
@@ -18,12 +18,21 @@ struct InputReader: Sendable {
     /// regular file (`InputFile`), and every read goes through that descriptor.
     func read(path: String, named: Bool) throws -> Observation {
         if options.probes.contains(path) { return try readProbe(path) }
-        let file = try InputFile(path: path)
+        return try read(InputFile(path: path), named: named)
+    }
+
+    /// Reads an input already open. `listedEmulators`, when given, are the
+    /// emulator paths a repository's file list gives for this package: a
+    /// binary package whose header lists others is not the package the
+    /// metadata describes (an error), so one listed without an emulator is
+    /// read from its header alone, never more or less than the metadata says.
+    package func read(_ file: InputFile, named: Bool, listedEmulators: Set<String>? = nil) throws -> Observation {
+        let path = file.path
         let kind = try detect(file)
         do {
             switch kind {
             case .rpm, .srpm:
-                return try readPackage(file, named: named)
+                return try readPackage(file, named: named, listedEmulators: listedEmulators)
             case .spec:
                 return try readSpec(file, named: named)
             case .qmp:
@@ -71,7 +80,7 @@ struct InputReader: Sendable {
 
     // MARK: Packages
 
-    private func readPackage(_ file: InputFile, named: Bool) throws -> Observation {
+    private func readPackage(_ file: InputFile, named: Bool, listedEmulators: Set<String>?) throws -> Observation {
         let path = file.path
         let package = try PackageFile(descriptor: file.descriptor, path: path)
         let header = package.header
@@ -85,6 +94,9 @@ struct InputReader: Sendable {
             : header.sourceRPM.flatMap(SourceNVR.init(sourceRPM:))
         guard let source else {
             throw InputError(input: path, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
+        }
+        if let listedEmulators, !header.isSource {
+            try Self.checkEmulators(listed: listedEmulators, in: header, path: path)
         }
         let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
         // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
@@ -108,8 +120,17 @@ struct InputReader: Sendable {
         return observation
     }
 
+    /// The emulator paths of a binary package's header (every entry but
+    /// directories, as a repository's file list has them) must be those `listed`.
+    static func checkEmulators(listed: Set<String>, in header: PackageHeader, path: String) throws {
+        let inHeader = Set(header.files.filter { !$0.isDirectory && isEmulatorPath($0.path) }.map(\.path))
+        guard inHeader != listed else { return }
+        func describe(_ paths: Set<String>) -> String { paths.isEmpty ? "no emulator" : paths.sorted().joined(separator: ", ") }
+        throw InputError(input: path, message: "the repository's file list names \(describe(listed)), the package header \(describe(inHeader)): not the package the metadata describes")
+    }
+
     /// Emulator executables a binary package can carry (facts: "Binary").
-    static func isEmulatorPath(_ path: String) -> Bool {
+    package static func isEmulatorPath(_ path: String) -> Bool {
         if path == "/usr/libexec/qemu-kvm" || path == "/usr/bin/qemu-kvm" { return true }
         let name = path.split(separator: "/").last ?? ""
         return name.hasPrefix("qemu-system-") && (path.hasPrefix("/usr/bin/") || path.hasPrefix("/usr/libexec/"))

@@ -1,8 +1,8 @@
 import RPM
 
 /// What one input contributes before it is grouped into a build.
-struct Observation: Sendable {
-    var input: AuditedInput
+package struct Observation: Sendable {
+    package var input: AuditedInput
     /// The source package `name-version-release` this input belongs to, when known.
     var sourceNVR: String?
     var name: String

@@ -65,12 +65,12 @@ enum HeaderRules {
 
 /// Name, version and release split out of a `SOURCERPM` file name
 /// (`qemu-kvm-ev-2.12.0-44.1.el7_8.1.src.rpm`).
-struct SourceNVR: Sendable, Hashable {
-    var name: String
+package struct SourceNVR: Sendable, Hashable {
+    package var name: String
     var version: String
     var release: String
 
-    init?(sourceRPM: String) {
+    package init?(sourceRPM: String) {
         var base = Substring(sourceRPM)
         for suffix in [".src.rpm", ".nosrc.rpm"] where base.hasSuffix(suffix) {
             base = base.dropLast(suffix.count)
