@@ -35,6 +35,10 @@ void snapcheck_unregister_root(pid_t root) {
     }
 }
 
+/// Set once this process is a child subreaper (`snapcheck_become_subreaper`):
+/// its children outside its session are then re-parented descendants.
+static volatile sig_atomic_t adopting = 0;
+
 static int is_registered_root(pid_t pid) {
     for (int i = 0; i < ROOT_SLOTS; i++) {
         if (atomic_load(&roots[i]) == pid) return 1;
@@ -153,10 +157,15 @@ static int belongs(const walk *w, const stat_line *p) {
     // Re-parented here (this process is a subreaper) from a session of its own:
     // a descendant that left its tree's session. This process's own other
     // children share its session; other live roots have trees of their own.
-    return p->ppid == w->self && p->session != w->self_session && !is_registered_root(p->pid);
+    // Only when this process adopts orphans: otherwise a child of another
+    // part of the program in a session of its own would be taken for one.
+    return adopting && p->ppid == w->self && p->session != w->self_session && !is_registered_root(p->pid);
 }
 
-/// One pass over /proc: adds and kills the processes that belong. Returns how many were new.
+/// One pass over /proc: adds the processes that belong and stops them
+/// (SIGSTOP), so none exits during the walk and re-parents its children
+/// out of reach; a member past `capacity` is killed at once. Returns how
+/// many were new.
 static int walk_once(walk *w) {
     int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return 0;
@@ -182,11 +191,14 @@ static int walk_once(walk *w) {
             }
             if (!belongs(w, &line)) continue;
             found++;
-            if (line.state != 'Z' && line.state != 'X' && kill(pid, SIGKILL) == 0) w->killed++;
+            int alive = line.state != 'Z' && line.state != 'X';
             if (w->count < w->capacity) {
+                if (alive) kill(pid, SIGSTOP);
                 w->members[w->count].pid = pid;
                 w->members[w->count].start_time = line.start_time;
                 w->count++;
+            } else if (alive && kill(pid, SIGKILL) == 0) {
+                w->killed++;
             }
         }
     }
@@ -194,11 +206,20 @@ static int walk_once(walk *w) {
     return found;
 }
 
-/// Walks until a pass finds nothing new. A killed process cannot fork (the
-/// kernel fails a fork once SIGKILL is pending), so a child it made before is
-/// visible to the next pass. Bounded, in case a tree outgrows `capacity`.
+/// Walks until a pass finds nothing new, then kills every member. A stopped
+/// process cannot fork, and a child it made before it stopped is visible to
+/// the next pass through its parent, who is stopped, not gone. Bounded, in
+/// case a tree keeps growing.
 static void walk_to_the_end(walk *w) {
     for (int round = 0; round < 64 && walk_once(w) > 0; round++) {}
+    // Every member found and stopped: now kill them all (a stopped process
+    // takes SIGKILL), each checked to be the process that was found.
+    for (int i = 0; i < w->count; i++) {
+        stat_line line;
+        pid_t pid = w->members[i].pid;
+        if (pid <= 0 || !read_stat(pid, &line) || line.start_time != w->members[i].start_time) continue;
+        if (line.state != 'Z' && line.state != 'X' && kill(pid, SIGKILL) == 0) w->killed++;
+    }
 }
 
 int snapcheck_kill_tree(pid_t root, snapcheck_process *members, int capacity) {
@@ -246,7 +267,9 @@ int snapcheck_reap_members(const snapcheck_process *members, int count, pid_t sk
 // MARK: Calls Swift cannot make
 
 int snapcheck_become_subreaper(void) {
-    return prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+    int rc = prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+    if (rc == 0) adopting = 1;
+    return rc;
 }
 
 int snapcheck_pidfd_open(pid_t pid) {

@@ -27,6 +27,9 @@ struct SnapCheckCommand: ParsableCommand {
     /// this executable; see `SpecWorker`), else runs the command line.
     static func main() {
         SpecWorker.serveIfRequested()
+        // snapcheck owns its process: descendants of a probed emulator that leave its
+        // session and lose their parent come back here, so a kill still finds them.
+        ChildProcesses.adoptOrphans()
         if let shell = completionShell(CommandLine.arguments.dropFirst()) {
             FileHandle.standardOutput.write(Data(CompletionScripts.script(for: shell).utf8))
             return

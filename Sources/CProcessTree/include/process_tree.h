@@ -29,9 +29,11 @@ void snapcheck_unregister_root(pid_t root);
 /// parent, process group or session is a member (so children that called
 /// setpgid() or setsid() stay members while their parent lives); and every
 /// child of this process outside this process's session that is not a
-/// registered root (a descendant re-parented here, see
-/// `snapcheck_become_subreaper`). Repeats the /proc walk until a round finds
-/// nothing new. `members` (capacity `capacity`) receives the members found,
+/// registered root, once this process adopts orphans (a descendant
+/// re-parented here, see `snapcheck_become_subreaper`). Members are stopped
+/// (SIGSTOP) as the /proc walk finds them, so none exits and re-parents its
+/// children out of reach; the walk repeats until a round finds nothing new,
+/// then every member is killed. `members` (capacity `capacity`) receives the members found,
 /// for reaping; returns how many (at most `capacity`; members past it are
 /// still killed). Async-signal-safe: only open, getdents64, read, close, kill.
 int snapcheck_kill_tree(pid_t root, snapcheck_process *members, int capacity);
@@ -49,7 +51,9 @@ int snapcheck_reap_members(const snapcheck_process *members, int count, pid_t sk
 
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants of this process's
 /// children are re-parented to this process instead of init, so they can be
-/// found and reaped. 0 or -1 with errno.
+/// found and reaped; from then on, kills take such children for members. A
+/// program that owns its process (snapcheck's CLI) calls it; a library must
+/// not (its host's other orphans would come back to it). 0 or -1 with errno.
 int snapcheck_become_subreaper(void);
 
 /// pidfd_open(pid, 0) (Linux 5.3+): a descriptor that polls readable when

@@ -11,10 +11,10 @@ import Synchronization
 /// Unix socket the parent holds the other end of), and optionally a working
 /// directory. Its *tree* is the child and every process it starts: members
 /// are found through parent, process group and session links in `/proc`, so a
-/// descendant that calls `setpgid()` or `setsid()` stays in it, and this
-/// process becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`) so that a
-/// descendant whose parent exits is re-parented here, not to init, and is
-/// still found (see `snapcheck_kill_tree`).
+/// descendant that calls `setpgid()` or `setsid()` stays in it. A descendant
+/// that leaves the session *and* loses its parent is found only in a program
+/// that adopts orphans (``ChildProcesses/adoptOrphans()``, which snapcheck's
+/// CLI calls): it is then re-parented here, not to init.
 ///
 /// The tree lives as long as its root: when the child exits, or on
 /// `terminate()`, or when the owner lets go of it (`deinit`), every member is
@@ -96,7 +96,6 @@ final class ChildProcess {
     /// this process's), with one socket per stream.
     init(executable: String, arguments: [String], environment: [String], workingDirectory: String? = nil,
          streams specs: [Stream]) throws(SpawnError) {
-        _ = Self.subreaper
         var parentEnds: [Int32] = [], childEnds: [Int32] = []
         defer { childEnds.forEach { close($0) } }
         // Child ends above every target descriptor, so installing one never closes another.
@@ -245,8 +244,8 @@ final class ChildProcess {
     }
 
     /// Kills the child's whole tree and reaps it; a no-op once done. The
-    /// members' zombies come back to this process (the subreaper) and are
-    /// reaped too, for up to two seconds.
+    /// members' zombies that come back to this process (when it adopts
+    /// orphans) are reaped too, for up to two seconds.
     func terminate() {
         guard status == nil else { return }
         var members = [snapcheck_process](repeating: snapcheck_process(), count: Self.memberCapacity)
@@ -362,9 +361,6 @@ final class ChildProcess {
     /// for a re-parented orphan.
     private static let treeLock = Mutex<Void>(())
 
-    /// Set once, before the first child: orphans of descendants come back here.
-    private static let subreaper: Bool = snapcheck_become_subreaper() == 0
-
     private static func spawn(_ executable: String, _ arguments: [String], _ environment: [String], _ directory: String?,
                               _ specs: [Stream], _ childEnds: [Int32], _ pid: inout pid_t) -> Int32 {
         var actions = posix_spawn_file_actions_t()
@@ -419,5 +415,18 @@ public enum ChildProcesses {
     /// (`PR_SET_PDEATHSIG`), even when the parent is killed with SIGKILL.
     public static func terminateAll() {
         _ = snapcheck_kill_all_trees()
+    }
+
+    /// Makes this process a child subreaper (`PR_SET_CHILD_SUBREAPER`): a
+    /// descendant of a child that leaves the child's session and whose parent
+    /// exits is re-parented here instead of to init, so kills still find it.
+    /// For a program that owns its process, as snapcheck's CLI does: every
+    /// orphan of every child the program starts by any means then comes back
+    /// to it and must be reaped, so a library host that starts other
+    /// programs (a test runner that waits for any child) should not call it.
+    /// Returns whether the kernel agreed.
+    @discardableResult
+    public static func adoptOrphans() -> Bool {
+        snapcheck_become_subreaper() == 0
     }
 }
