@@ -1,5 +1,5 @@
 import Testing
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 
 /// The obvious definition, for comparison: split on NUL, drop the unterminated last segment.
 private func referenceMatches(_ bytes: [UInt8], _ needles: Set<String>) -> Set<String> {

@@ -1,6 +1,6 @@
 import Synchronization
 import Testing
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("Parallel reading")
 struct ParallelMapTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 import TestSupport
 
 private func fixture(_ name: String) throws -> [UInt8] {

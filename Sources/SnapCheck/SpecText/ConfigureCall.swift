@@ -2,7 +2,7 @@
 // emulator, and what their arguments say about a switch.
 
 /// One `configure` (or `*configure.sh` helper) invocation that can run.
-public struct ConfigureCall: Sendable, Hashable {
+@_spi(Fuzzing) public struct ConfigureCall: Sendable, Hashable {
     /// The program as written, e.g. `../configure` or `/x/SOURCES/build_configure.sh`.
     public var program: String
     /// The arguments after the program as the shell would pass them: variables set
@@ -102,7 +102,7 @@ public struct ConfigureCall: Sendable, Hashable {
 }
 
 /// What one configure call says about a switch (`--enable/--disable-live-block-ops`).
-public struct SwitchReading: Sendable, Hashable {
+@_spi(Fuzzing) public struct SwitchReading: Sendable, Hashable {
     /// The last flag of the switch among the known arguments, if any.
     public var flag: String?
     /// Its index among the call's arguments.
@@ -112,7 +112,7 @@ public struct SwitchReading: Sendable, Hashable {
 }
 
 /// Finding configure calls in expanded shell text and picking those that build the emulator.
-public enum ConfigureCalls {
+@_spi(Fuzzing) public enum ConfigureCalls {
     /// Every configure call in `expandedShell` that can run, in the order it would.
     ///
     /// The text is followed as the shell would run it (`ShellRun`): calls inside

@@ -2,7 +2,7 @@
 // `--${have_live_block_ops}-live-block-ops`.
 
 /// The positional parameters of a configure helper script and where live block ops is used.
-public struct HelperScriptMap: Sendable, Hashable {
+@_spi(Fuzzing) public struct HelperScriptMap: Sendable, Hashable {
     /// Positional names in order: index 0 is the first argument. A position shifted away
     /// without an assignment is named "".
     public var parameterNames: [String]

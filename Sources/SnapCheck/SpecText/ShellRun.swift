@@ -7,7 +7,7 @@
 import Foundation
 
 /// One argument of a command after expansion.
-public struct ShellArgument: Sendable, Hashable, CustomStringConvertible {
+@_spi(Fuzzing) public struct ShellArgument: Sendable, Hashable, CustomStringConvertible {
     /// The argument as the shell gives it; unknown pieces as written (`$RPM_OPT_FLAGS`).
     public var text: String
     /// The pieces whose value the text does not show, as written; empty when the whole argument is known.

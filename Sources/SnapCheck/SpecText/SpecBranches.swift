@@ -5,7 +5,7 @@
 // around it came out the way its branch needs.
 
 /// The value of every `%if`-family condition of a spec in one parse.
-public struct SpecBranches: Sendable, Hashable {
+@_spi(Fuzzing) public struct SpecBranches: Sendable, Hashable {
     /// Per directive line: the condition's value; absent when it could not be evaluated.
     public var values: [Int: Bool]
 

@@ -5,7 +5,7 @@ import Foundation
 extension SpecSource {
     /// The `%if`/`%ifarch`/`%elif`… conditions enclosing `line`, outermost first; a line
     /// after the last gives the conditions still open at the end of the file.
-    public func enclosingConditions(ofLine line: Int) -> [SpecCondition] {
+    @_spi(Fuzzing) public func enclosingConditions(ofLine line: Int) -> [SpecCondition] {
         guard line >= 1 else { return [] }
         var result: [SpecCondition] = []
         var node = conditionAtLine[min(line, lines.count + 1) - 1]
@@ -17,7 +17,7 @@ extension SpecSource {
     }
 
     /// Every `%if`-family condition of the text, once each (its `%if` part), in line order.
-    public var allConditions: [SpecCondition] {
+    @_spi(Fuzzing) public var allConditions: [SpecCondition] {
         var seen = Set<Int>()
         return conditionNodes.map(\.condition).filter { !$0.inElseBranch && seen.insert($0.line).inserted }
     }

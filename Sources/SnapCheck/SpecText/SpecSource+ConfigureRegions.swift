@@ -9,7 +9,7 @@ extension SpecSource {
     /// `../configure`, `*configure.sh`, `%{SOURCEn}`, `%{_sourcedir}/…configure.sh`, `%configure`),
     /// also inside a `%define NAME()` body. `text` is the logical line without `%if`-family
     /// lines and `\`, whitespace collapsed. One region per logical line.
-    public func configureRegions() -> [SpecRegion] {
+    @_spi(Fuzzing) public func configureRegions() -> [SpecRegion] {
         var regions: [SpecRegion] = []
         var start = 0
         while start < lines.count {

@@ -8,7 +8,7 @@ extension SpecSource {
     /// Definitions of `name`: `%define`/`%global` (also parametric, also inside `%{!?x:...}`)
     /// with the value (continuation lines joined by newlines, `\` removed), and
     /// `%bcond_with`/`%bcond_without` (value empty). In line order.
-    public func definitions(of name: String) -> [MacroDefinitionSite] {
+    @_spi(Fuzzing) public func definitions(of name: String) -> [MacroDefinitionSite] {
         definitionSites(named: name)
     }
 
@@ -19,7 +19,7 @@ extension SpecSource {
 
     /// Macros defined on one of `lines` (a definition's whole body counts), and
     /// every macro whose definition uses one of those, transitively.
-    public func macros(dependingOnLines lines: Set<Int>) -> Set<String> {
+    @_spi(Fuzzing) public func macros(dependingOnLines lines: Set<Int>) -> Set<String> {
         guard !lines.isEmpty else { return [] }
         let sites = allDefinitions()
         var names = Set(sites.filter { site in (site.line...site.lastLine).contains(where: lines.contains) }.map(\.name))
@@ -122,7 +122,7 @@ extension SpecSource {
 
     /// 1-based lines referencing `name`: `%NAME`, `%{NAME}`, `%{?NAME}`, `%{!?NAME:...}`,
     /// `0%{?NAME}`, and for a bcond `%{with NAME}`, `%{without NAME}`, `%{?with_NAME}`.
-    public func lines(referencing name: String) -> [Int] {
+    @_spi(Fuzzing) public func lines(referencing name: String) -> [Int] {
         var result: [Int] = []
         for (index, line) in lines.enumerated() where Self.contains(line, "%") {
             if Self.macroReferences(in: line).contains(where: { $0.name == name || $0.raw == name }) {

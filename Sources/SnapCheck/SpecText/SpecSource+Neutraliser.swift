@@ -19,7 +19,7 @@ extension SpecSource {
     /// and comments. Line count is kept: a multi-line expansion leaves its newlines (with
     /// their `\`). An unbalanced expansion is neutralised to the end of its line. Linear time.
     /// Not caught: `%(` built at expansion time from pieces (e.g. `%%%{empty}(`).
-    public func neutralized() -> (text: String, refused: [RefusedExpansion]) {
+    @_spi(Fuzzing) public func neutralized() -> (text: String, refused: [RefusedExpansion]) {
         let s = Array(text.unicodeScalars)
         let spans = Self.expansionSpans(s)
         guard !spans.isEmpty else { return (text, []) }

@@ -12,7 +12,7 @@ extension SpecSource {
     /// rpm expands macros there too, so a changelog holding a line that can
     /// define a macro (`%global`, `%{expand:…}`) is kept whole, and so is a
     /// `%patch` line with any other macro on it.
-    public static func trimmedForParse(_ text: String) -> String {
+    @_spi(Fuzzing) public static func trimmedForParse(_ text: String) -> String {
         let lines = physicalLines(text)
         // Each changelog body: its lines, and whether one of them may define a macro.
         var inChangelog = false

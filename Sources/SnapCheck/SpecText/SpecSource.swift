@@ -6,7 +6,7 @@
 import Foundation
 
 /// The original text of a spec file, with line-level queries. Lines are 1-based.
-public struct SpecSource: Sendable {
+@_spi(Fuzzing) public struct SpecSource: Sendable {
     /// The spec text as given.
     public let text: String
     /// The physical lines (without their `\n` / `\r\n`).

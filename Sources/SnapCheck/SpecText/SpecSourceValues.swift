@@ -2,7 +2,7 @@
 // conditions and regions.
 
 /// A `%(...)` or `%{lua:...}` expansion that was replaced rather than run.
-public struct RefusedExpansion: Sendable, Hashable {
+@_spi(Fuzzing) public struct RefusedExpansion: Sendable, Hashable {
     /// 1-based line where the expansion starts.
     public var line: Int
     /// The original expansion, truncated to 80 characters.
@@ -36,7 +36,7 @@ public struct RefusedExpansion: Sendable, Hashable {
 }
 
 /// Where a macro is defined in the original spec.
-public struct MacroDefinitionSite: Sendable, Hashable {
+@_spi(Fuzzing) public struct MacroDefinitionSite: Sendable, Hashable {
     /// 1-based line of the definition.
     public var line: Int
     /// 1-based last line of its body (continuation lines included).
@@ -60,7 +60,7 @@ public struct MacroDefinitionSite: Sendable, Hashable {
 }
 
 /// One `%if`-family condition enclosing a line.
-public struct SpecCondition: Sendable, Hashable {
+@_spi(Fuzzing) public struct SpecCondition: Sendable, Hashable {
     /// 1-based line of the `%if`/`%elif` directive.
     public var line: Int
     /// The directive line as written, trimmed (e.g. `%if 0%{?rhev}`, `%ifarch x86_64`).
@@ -92,7 +92,7 @@ public struct SpecCondition: Sendable, Hashable {
 }
 
 /// A range of physical lines (1-based) in the original spec, with its text.
-public struct SpecRegion: Sendable, Hashable {
+@_spi(Fuzzing) public struct SpecRegion: Sendable, Hashable {
     public var lines: ClosedRange<Int>
     public var text: String
 

@@ -1,7 +1,7 @@
 import Foundation
 import RPM
 import Testing
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 import TestSupport
 
 // Shapes an adversarial pass found snapcheck answering `enabled` for (or

@@ -1,7 +1,7 @@
 import Foundation
 import RPM
 import Testing
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 import TestSupport
 
 @Suite("Emulators and specs where packages really keep them")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 import TestSupport
 
 /// A spec of our own with `build` as its `%build` section, audited in the sandbox.

@@ -1,5 +1,5 @@
 import Foundation
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 import Testing
 import TestSupport
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 import Foundation
 import RPM
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 import Testing
 import TestSupport
 

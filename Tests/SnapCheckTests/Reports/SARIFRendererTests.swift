@@ -1,5 +1,5 @@
 import Foundation
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 import Testing
 import TestSupport
 

@@ -1,7 +1,7 @@
 import Foundation
 import Repodata
 import RPM
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 import SnapCheckRepository
 import Testing
 import TestSupport

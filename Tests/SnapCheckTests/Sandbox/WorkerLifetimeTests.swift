@@ -1,6 +1,6 @@
 import Foundation
 import RPM
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 import Testing
 import TestSupport
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 import Testing
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("ConfigureCalls")
 struct ConfigureCallTests {

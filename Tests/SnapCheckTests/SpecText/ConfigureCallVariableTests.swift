@@ -1,4 +1,4 @@
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 import Testing
 
 @Suite("Shell variables in configure calls")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("SpecSource.neutralized")
 struct SpecSourceNeutralizeTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SnapCheck
+@_spi(Fuzzing) @testable import SnapCheck
 
 /// Hostile and random inputs: the text tools must never crash or hang, and neutralising
 /// must leave nothing rpm could run. No timing asserts: quadratic behaviour on the large

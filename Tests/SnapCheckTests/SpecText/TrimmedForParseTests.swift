@@ -1,4 +1,4 @@
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 import Testing
 
 @Suite("Preparing an untrusted spec for the parse")

@@ -1,7 +1,7 @@
 // Fuzz target: baseline JSON reading (`Baseline(jsonBytes:)`).
 // Invariants: no crash, hang or stack overflow on deep nesting; an error is one line.
 import FuzzSupport
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 
 exit(runFuzzer { data, size in
     do {

@@ -3,7 +3,7 @@
 // Invariants: no crash or hang; every call's line lies inside the text; a switch reading
 // points at a known argument spelling one of its flags.
 import FuzzSupport
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 
 exit(runFuzzer { data, size in
     let text = String(decoding: fuzzBytes(data, size), as: UTF8.self)

@@ -4,7 +4,7 @@
 // seeding the chunk sizes; then the haystack. The scanner is fed the haystack in chunks
 // (1 to 80 bytes, or whole) and must find exactly the needles the reference finds.
 import FuzzSupport
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 
 /// Needles that occur as complete NUL-delimited segments: after the stream start or a NUL,
 /// followed by a NUL. Empty needles and needles containing NUL never match.

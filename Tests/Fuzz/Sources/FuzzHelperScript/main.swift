@@ -1,7 +1,7 @@
 // Fuzz target: the helper-script positional mapper (`HelperScriptMap(script:)`).
 // Invariants: no crash or hang; lines and positions point into what was read.
 import FuzzSupport
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 
 exit(runFuzzer { data, size in
     let script = String(decoding: fuzzBytes(data, size), as: UTF8.self)

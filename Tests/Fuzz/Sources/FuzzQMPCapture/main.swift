@@ -1,7 +1,7 @@
 // Fuzz target: QMP capture reading (`QMPCapture(bytes:)`) and the content sniff.
 // Invariants: no crash or hang; 1 to 64 sessions; listings sorted; an error is one line.
 import FuzzSupport
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 
 exit(runFuzzer { data, size in
     let bytes = fuzzBytes(data, size)

@@ -4,7 +4,7 @@
 // `%{!?lua:`) behind any run of `%`; it has as many lines as the original; neutralising
 // twice changes nothing more; line queries stay in range.
 import FuzzSupport
-import SnapCheck
+@_spi(Fuzzing) import SnapCheck
 
 /// The first shell or Lua expansion opener in `text`, as a scalar offset.
 func firstOpener(_ text: String) -> Int? {
