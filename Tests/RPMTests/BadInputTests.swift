@@ -30,6 +30,12 @@ struct BadInputTests {
         #expect(error?.path == path)
         #expect(error?.description.contains(path) == true)
         #expect(error?.message.isEmpty == false)
+        // One line for people: no librpm call, result code, log prefix or descriptor name.
+        let line = error?.description ?? ""
+        for word in ["returned", "rpmReadPackageFile", "rpmfi", "Fdopen", "rpmDigest", "<fd:", "/proc/self/fd", "error: ", "hdr blob"] {
+            #expect(!line.contains(word), "\(name): \(line)")
+        }
+        #expect(error?.operation.isEmpty == false, "the call stays in the error for programs")
     }
 
     @Test("a nonexistent path is .notFound, a directory is .isDirectory")
