@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The policy file (snapcheck.yaml): libyaml's parser, with the line of every node.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // librpm and librpmbuild, seen through a module map. Only `RPM` imports it.
@@ -29,7 +31,7 @@ let package = Package(
         // What the spec worker does to itself before it parses: rlimits, privilege drop, seccomp, rpm's Lua lock-down.
         .target(name: "WorkerConfinement", dependencies: ["RPM", "CSeccomp"]),
         // The domain: inputs, eras, rules, builds, verdicts, evidence, reports; the spec worker mode. Swift only.
-        .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement"]),
+        .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement", .product(name: "Yams", package: "Yams")]),
         // The `snapcheck` command: argument parsing and exit codes over `SnapCheck`.
         .executableTarget(
             name: "SnapCheckCLI",
