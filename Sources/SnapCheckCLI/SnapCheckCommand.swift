@@ -80,7 +80,7 @@ struct ShowHeader: ParsableCommand {
             var failed = false
             for path in packages {
                 let header: PackageHeader
-                do { header = try PackageFile(path: path).header } catch {
+                do { header = try PackageInput.header(at: path) } catch {
                     failed = true
                     Output.printError("\(error)")
                     continue
