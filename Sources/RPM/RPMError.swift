@@ -94,7 +94,6 @@ public struct RPMError: Error, Sendable, Hashable, Codable, CustomStringConverti
     static func plain(_ message: String) -> String {
         var text = message.replacing(#/(?:/proc/self/fd/\d+|<fd:\s*\d+>|\bfd:\s*\d+):\s*/#, with: "")
         text = text.replacing(#/\b(?:error|warning):\s/#, with: "")
-        text = text.replacing(#/\(\s*\)/#, with: "")
         return text.split(whereSeparator: \.isNewline)
             .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
             .filter { !$0.isEmpty }.joined(separator: "; ")

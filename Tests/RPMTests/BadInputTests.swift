@@ -38,6 +38,13 @@ struct BadInputTests {
         #expect(error?.operation.isEmpty == false, "the call stays in the error for programs")
     }
 
+    @Test("An error line drops librpm's prefixes and descriptor names and keeps everything else, parentheses included")
+    func plainLine() {
+        let error = RPMError(.corruptPayload, operation: "rpmfiNext", path: "p.rpm", code: -2,
+                             message: "error: cannot read (<fd:12>: invalid distance); call `f()` first\nwarning: /proc/self/fd/7: twice")
+        #expect(error.description == "p.rpm: cannot read (invalid distance); call `f()` first; twice")
+    }
+
     @Test("a nonexistent path is .notFound, a directory is .isDirectory")
     func pathChecks() throws {
         let missing = "/nonexistent/snapcheck/\(UUID().uuidString).rpm"
