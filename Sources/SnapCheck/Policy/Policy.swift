@@ -90,10 +90,16 @@ public struct Waiver: Sendable, Hashable, Codable {
 }
 
 /// A waiver that matched a failing build (or a vanished one), as the reports show it.
-public struct AppliedWaiver: Sendable, Hashable, Codable {
+public struct AppliedWaiver: Sendable, Hashable, Codable, CustomStringConvertible {
     public var waiver: Waiver
     /// False from the day after `waiver.expires`: the build fails again.
     public var isActive: Bool
+
+    /// `waived until 2027-01-31 (snapcheck.yaml:12): REASON`, or `waiver expired on ...`: the words every report uses.
+    public var description: String {
+        let place = waiver.location.map { " (\($0))" } ?? ""
+        return (isActive ? "waived until " : "waiver expired on ") + "\(waiver.expires)\(place): \(waiver.reason)"
+    }
 }
 
 extension Policy {

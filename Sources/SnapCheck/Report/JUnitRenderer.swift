@@ -57,20 +57,12 @@ public struct JUnitRenderer: ReportRenderer {
         }
         guard let type else { return .passed }
         if let applied = build.waiver {
-            if applied.isActive { return .skipped(message: "\(Self.describe(applied)); \(reasons.joined(separator: "; "))") }
-            reasons.append(Self.describe(applied))
+            if applied.isActive { return .skipped(message: "\(applied); \(reasons.joined(separator: "; "))") }
+            reasons.append("\(applied)")
         }
         // An unknown build fails nothing by itself: it is skipped, unless something else failed it.
         if type == "unknown" { return .skipped(message: reasons.joined(separator: "; ")) }
         return .failure(type: type, message: reasons.joined(separator: "; "))
-    }
-
-    /// `waived until 2027-01-31 (snapcheck.yaml:12): reason`, or `waiver expired on ...`.
-    static func describe(_ applied: AppliedWaiver) -> String {
-        let waiver = applied.waiver
-        let place = waiver.location.map { " (\($0))" } ?? ""
-        return applied.isActive ? "waived until \(waiver.expires)\(place): \(waiver.reason)"
-            : "waiver expired on \(waiver.expires)\(place): \(waiver.reason)"
     }
 
     /// What a vanished build's testcase reports, when it has one.
@@ -78,8 +70,8 @@ public struct JUnitRenderer: ReportRenderer {
         let gone = vanished.baseline
         let message = "vanished: no \(gone.key) build in this run; the baseline had \(gone.displayName), \(gone.verdict.rawValue)"
         if let applied = vanished.waiver {
-            if applied.isActive { return .skipped(message: "\(describe(applied)); \(message)") }
-            return .failure(type: "vanished", message: "\(message); \(describe(applied))")
+            if applied.isActive { return .skipped(message: "\(applied); \(message)") }
+            return .failure(type: "vanished", message: "\(message); \(applied)")
         }
         return .failure(type: "vanished", message: message)
     }

@@ -126,7 +126,7 @@ public struct SARIFRenderer: ReportRenderer {
     /// A waiver that holds, as SARIF's suppression (§3.35): accepted, with its reason.
     static func suppressions(_ applied: AppliedWaiver) -> [Suppression]? {
         guard applied.isActive else { return nil }
-        return [Suppression(kind: "external", status: "accepted", justification: JUnitRenderer.describe(applied))]
+        return [Suppression(kind: "external", status: "accepted", justification: "\(applied)")]
     }
 
     /// `source:line`, or `source`.

@@ -31,7 +31,7 @@ public struct TextRenderer: ReportRenderer {
                 out += "  " + (applied.isActive ? "WAIVED" : "WAIVER EXPIRED")
             }
             out += "\n"
-            if let applied = build.waiver { out += "  \(shown(JUnitRenderer.describe(applied)))\n" }
+            if let applied = build.waiver { out += "  \(shown("\(applied)"))\n" }
             if let layer = build.trustedLayer {
                 out += "  layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")\n"
             }
@@ -69,7 +69,7 @@ public struct TextRenderer: ReportRenderer {
             let failing = result.failingVanished
             for gone in b.vanished {
                 var line = "\(gone.baseline.displayName) \(gone.baseline.arch ?? "(any arch)") (was \(gone.baseline.verdict.rawValue))"
-                if let applied = gone.waiver { line += "; \(JUnitRenderer.describe(applied))" }
+                if let applied = gone.waiver { line += "; \(applied)" }
                 s += "\n  " + (failing.contains(gone) ? paint("VANISHED", .disabled) + "  " : "vanished  ") + shown(line)
             }
         }
