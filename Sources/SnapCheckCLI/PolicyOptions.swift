@@ -24,8 +24,9 @@ struct PolicyOptions: ParsableArguments {
     @Flag(help: "Use no policy file, even where one would be found: the defaults apply.")
     var noConfig = false
 
-    @Option(help: "Compare with an earlier JSON report: a build that was enabled there and is not now is a regression (exit 1).",
-            completion: .file())
+    @Option(help: ArgumentHelp(
+        "Compare with an earlier JSON report: a build that was enabled there and is not now is a regression, one missing now has vanished (exit 1).",
+        valueName: "path"), completion: .file())
     var baseline: String?
 
     @Option(help: ArgumentHelp(
