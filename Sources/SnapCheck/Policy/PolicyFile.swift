@@ -178,6 +178,7 @@ public enum PolicyFile {
     /// libyaml's problem, without the snippet Yams appends.
     private static func problem(of error: any Error) -> String {
         guard let error = error as? YamlError else { return "\(error)" }
+        if "\(error)".contains("nesting level") { return "nested too deeply" }
         switch error {
         case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
         case .duplicatedKeysInMapping(let duplicates, _): return "the mapping starting here has \(duplicates.joined(separator: ", ")) twice"

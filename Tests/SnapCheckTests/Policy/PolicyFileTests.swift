@@ -73,6 +73,13 @@ struct PolicyFileTests {
         }
     }
 
+    @Test("Nesting deeper than libyaml allows is an error, never a crash")
+    func deepNesting() {
+        #expect(throws: PolicyFileError(path: "p.yaml", line: 1, message: "not valid YAML: nested too deeply")) {
+            try PolicyFile.parse(String(repeating: "[", count: 100_000), path: "p.yaml")
+        }
+    }
+
     @Test("A file that is missing, a directory or not UTF-8 is an error naming it")
     func unreadable() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-policy-\(getpid())-\(UUID().uuidString)").path
