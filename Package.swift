@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The policy file (snapcheck.yaml): libyaml's parser, with the line of every node.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // librpm and librpmbuild, seen through a module map. Only `RPM` imports it.
@@ -40,7 +42,7 @@ let package = Package(
         // What the spec worker does to itself before it parses: rlimits, privilege drop, seccomp, rpm's Lua lock-down.
         .target(name: "WorkerConfinement", dependencies: ["RPM", "CSeccomp"]),
         // The domain: inputs, eras, rules, builds, verdicts, evidence, reports; the spec worker mode. Swift only.
-        .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement", "CProcessTree"]),
+        .target(name: "SnapCheck", dependencies: ["RPM", "WorkerConfinement", "CProcessTree", .product(name: "Yams", package: "Yams")]),
         // Swift values over libcreaterepo_c: repomd.xml records, primary.xml packages, filelists.xml file lists.
         .target(name: "Repodata", dependencies: ["CCreaterepo"]),
         // Auditing a yum repository from its metadata (`--repo`); a library of its own so that

@@ -81,12 +81,8 @@ extension RPMDatabase {
 /// Name, then EVR by rpm's rules, then arch: a total, deterministic order.
 private func nevraOrder(_ a: PackageHeader, _ b: PackageHeader) -> Bool {
     if a.name != b.name { return a.name < b.name }
-    let e = Int(a.epoch ?? 0) - Int(b.epoch ?? 0)
-    if e != 0 { return e < 0 }
-    let v = compareRPMVersions(a.version, b.version)
-    if v != 0 { return v < 0 }
-    let r = compareRPMVersions(a.release, b.release)
-    if r != 0 { return r < 0 }
+    let evr = compareRPMEVR((a.epoch, a.version, a.release), (b.epoch, b.version, b.release))
+    if evr != 0 { return evr < 0 }
     if a.arch != b.arch { return a.arch < b.arch }
     return a.nevra < b.nevra
 }
@@ -97,4 +93,13 @@ private func nevraOrder(_ a: PackageHeader, _ b: PackageHeader) -> Bool {
 /// epochs and the version/release split are the caller's.
 public func compareRPMVersions(_ a: String, _ b: String) -> Int {
     Int(rpmvercmp(a, b)).signum()
+}
+
+/// rpm's order of two epoch-version-release triples: -1, 0 or 1. A missing
+/// epoch is 0, as rpm compares it; version and release by `compareRPMVersions`.
+public func compareRPMEVR(_ a: (epoch: UInt32?, version: String, release: String),
+                          _ b: (epoch: UInt32?, version: String, release: String)) -> Int {
+    if (a.epoch ?? 0) != (b.epoch ?? 0) { return (a.epoch ?? 0) < (b.epoch ?? 0) ? -1 : 1 }
+    let v = compareRPMVersions(a.version, b.version)
+    return v != 0 ? v : compareRPMVersions(a.release, b.release)
 }

@@ -58,13 +58,44 @@ public struct RPMError: Error, Sendable, Hashable, Codable, CustomStringConverti
         self.message = message
     }
 
+    /// One line for people: the input, then what is wrong in plain words.
+    ///
+    /// The librpm call and its result code stay in `operation` and `code` (for
+    /// programs and bug reports), never in this line; librpm's own prefixes
+    /// (`error: `, a descriptor's `/proc/self/fd/N: ` or `<fd:N>: `) are dropped.
     public var description: String {
-        var s = ""
-        if let path { s += "\(path): " }
-        s += message
-        s += " (\(operation)"
-        if let code { s += " returned \(code)" }
-        s += ")"
-        return s.split(whereSeparator: \.isNewline).joined(separator: " ")
+        (path.map { "\($0): " } ?? "") + summary
+    }
+
+    /// What is wrong, without the path: the same words for the same problem
+    /// wherever it is reported.
+    public var summary: String {
+        let detail = Self.plain(message)
+        switch kind {
+        case .truncatedHeader:
+            return "truncated package: the file ends inside its \(detail.contains("signature") ? "signature header" : "header")"
+        case .corruptHeader:
+            let digests = detail.matches(of: #/Header (\w+) digest: BAD/#).map { String($0.output.1) }
+            if !digests.isEmpty {
+                return "corrupt package header: its \(digests.joined(separator: " and ")) \(digests.count == 1 ? "digest does" : "digests do") not match"
+            }
+            if detail.contains("magic: BAD") { return "corrupt package header: bad header magic" }
+            return "corrupt package header: \(detail)"
+        case .notAnRPM where operation == "rpmReadPackageFile":
+            return "not an RPM package"
+        case .specParse where operation == "rpmSpecParse":
+            return "the spec does not parse: \(detail)"
+        default:
+            return detail
+        }
+    }
+
+    /// librpm's message without its log prefixes and descriptor names, on one line.
+    static func plain(_ message: String) -> String {
+        var text = message.replacing(#/(?:/proc/self/fd/\d+|<fd:\s*\d+>|\bfd:\s*\d+):\s*/#, with: "")
+        text = text.replacing(#/\b(?:error|warning):\s/#, with: "")
+        return text.split(whereSeparator: \.isNewline)
+            .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
+            .filter { !$0.isEmpty }.joined(separator: "; ")
     }
 }

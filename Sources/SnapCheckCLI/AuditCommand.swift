@@ -14,7 +14,7 @@ struct Audit: ParsableCommand {
               completion: .file())
     var inputs: [String] = []
 
-    @Option(help: "The verdict every build should have: enabled or disabled.")
+    @Option(help: "The verdict a build should have when the policy file names none for it: enabled or disabled.")
     var expect: Expectation = .enabled
 
     @Option(help: "Read this many inputs in parallel (default: the number of cores).")
@@ -26,6 +26,9 @@ struct Audit: ParsableCommand {
     @OptionGroup(title: "Reports")
     var report: ReportOptions
 
+    @OptionGroup(title: "Policy and baselines")
+    var policy: PolicyOptions
+
     @OptionGroup(title: "Emulators and installed hosts")
     var probe: ProbeOptions
 
@@ -36,13 +39,20 @@ struct Audit: ParsableCommand {
     static let progressThreshold = 20
 
     func validate() throws {
-        if inputs.isEmpty, !probe.providesInputs, repository.repositories.isEmpty {
-            throw ValidationError("Name at least one input (a spec, RPM, SRPM, QMP capture or directory) or a --repo.")
-        }
+        try Self.refuseMistypedSubcommand(inputs)
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         try probe.validate(inputs: inputs)
         try repository.validate(probe: probe)
         try Self.refuseSameFileTwice(report.outputPaths + probe.transcriptPaths(inputs: inputs))
+    }
+
+    /// A first word that names no file and looks like a word, not a path
+    /// (`snapcheck rulez`), is a mistyped subcommand: a usage error, not a missing input.
+    static func refuseMistypedSubcommand(_ inputs: [String]) throws {
+        guard let first = inputs.first, CommandLine.arguments.dropFirst().first == first,
+              !first.contains("/"), !first.contains("."), !FileManager.default.fileExists(atPath: first) else { return }
+        let names = CompletionScripts.subcommands.filter { $0 != "help" }.joined(separator: ", ")
+        throw ValidationError("'\(VisibleText.escape(first))' is not a subcommand (\(names)) and no file of that name exists.")
     }
 
     /// Two outputs naming one file (`a` and `./a`, a link and its target,
@@ -61,6 +71,10 @@ struct Audit: ParsableCommand {
     }
 
     func run() throws {
+        // Here, not in validate(): ArgumentParser validates before it reports an unknown option (`snapcheck --bogus`).
+        if inputs.isEmpty, !probe.providesInputs, repository.repositories.isEmpty {
+            throw ValidationError("Name at least one input (a spec, RPM, SRPM, QMP capture or directory) or a --repo.")
+        }
         Output.prepare()
         try Output.run {
             var options = AuditOptions()
@@ -68,7 +82,7 @@ struct Audit: ParsableCommand {
             if let jobs { options.jobs = jobs }
             spec.apply(to: &options)
             probe.apply(to: &options)
-            let baseline = try report.loadBaseline()
+            try policy.apply(to: &options, inputs: inputs)
             // Every output is checked (and streams opened) before the audit starts.
             let destinations = try report.openDestinations()
             try probe.checkTranscriptDestinations(inputs: inputs)
@@ -81,8 +95,7 @@ struct Audit: ParsableCommand {
                 }
             }
 
-            var result = try repository.audit(inputs, options: options) ?? probe.audit(inputs, options: options)
-            result.baseline = baseline?.compare(with: result)
+            let result = try repository.audit(inputs, options: options) ?? probe.audit(inputs, options: options)
             let status = try report.emit(result, to: destinations)
             if status != .success { throw ExitCode(status.rawValue) }
         }

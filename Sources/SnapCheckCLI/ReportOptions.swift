@@ -8,20 +8,24 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// An extra report written to a file: `FORMAT=PATH`.
-struct ReportFile: ExpressibleByArgument {
+struct ReportFile {
     var format: ReportFormat
     var path: String
 
-    init?(argument: String) {
-        guard let eq = argument.firstIndex(of: "="),
-              let format = ReportFormat(rawValue: String(argument[..<eq])) else { return nil }
+    /// Reads `FORMAT=PATH`; anything else is a usage error that lists the formats.
+    init(parsing argument: String) throws(ValidationError) {
+        let formats = ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let eq = argument.firstIndex(of: "=") else {
+            throw ValidationError("expected FORMAT=PATH (e.g. junit=snapcheck.xml); formats: \(formats)")
+        }
+        guard let format = ReportFormat(rawValue: String(argument[..<eq])) else {
+            throw ValidationError("'\(argument[..<eq])' is not a format; formats: \(formats)")
+        }
         let path = String(argument[argument.index(after: eq)...])
-        guard !path.isEmpty else { return nil }
+        guard !path.isEmpty else { throw ValidationError("no PATH after '\(format.rawValue)='") }
         self.format = format
         self.path = path
     }
-
-    static var defaultCompletionKind: CompletionKind { .file() }
 }
 
 /// Where and how reports go: one on standard output (or `--output`), any
@@ -37,12 +41,8 @@ struct ReportOptions: ParsableArguments {
 
     @Option(name: .customLong("report"), help: ArgumentHelp(
         "Also write a report to a file, as FORMAT=PATH (e.g. junit=results.xml). Repeatable.",
-        valueName: "format=path"))
+        valueName: "format=path"), completion: .file(), transform: ReportFile.init(parsing:))
     var reports: [ReportFile] = []
-
-    @Option(help: "Compare with an earlier JSON report: a build that was enabled there and is not now is a regression (exit 1).",
-            completion: .file())
-    var baseline: String?
 
     @Option(help: "Colour the text report: auto (terminals only, NO_COLOR honoured), always, never.")
     var color: ColorChoice = .auto
@@ -59,19 +59,6 @@ struct ReportOptions: ParsableArguments {
 
     /// Every path a report goes to: `--output`, then each `--report`.
     var outputPaths: [String] { (output.map { [$0] } ?? []) + reports.map(\.path) }
-
-    /// Reads the baseline before any audit work, so a bad one fails fast.
-    func loadBaseline() throws(CommandFailure) -> Baseline? {
-        guard let baseline else { return nil }
-        do {
-            guard let data = FileManager.default.contents(atPath: baseline) else {
-                throw BaselineError("cannot be read")
-            }
-            return try Baseline(jsonBytes: Array(data))
-        } catch {
-            throw CommandFailure("baseline \(baseline): \(error)")
-        }
-    }
 
     /// Where the reports go, opened before the audit: a path that cannot take
     /// a report (no such directory, a directory, a FIFO nobody reads, ...)

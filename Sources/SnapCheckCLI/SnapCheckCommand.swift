@@ -14,9 +14,11 @@ struct SnapCheckCommand: ParsableCommand {
             each build gets a verdict (enabled, disabled, absent, unknown, inconsistent) \
             with the file, line and rule behind it.
 
-            Exit codes: 0 every build meets the expectation; 1 a build contradicts it; \
-            2 an input could not be audited; 3 a build is unknown; 4 a build is inconsistent; \
-            64 usage error. The first that applies, in that order (2, 1, 4, 3).
+            Exit codes: 0 every build meets its expectation; 1 a build does not, or regressed \
+            or vanished since the baseline; 2 an input could not be audited or none held a build; \
+            3 a build is unknown; 4 a build is inconsistent; 64 usage error. The first that \
+            applies, in that order (2, 1, 4, 3). Expectations and waivers per package: \
+            snapcheck.yaml (--config).
             """,
         version: Tool.version,
         subcommands: [Audit.self, ListRules.self, ShowHeader.self],
@@ -95,7 +97,7 @@ struct ShowHeader: ParsableCommand {
             var failed = false
             for path in packages {
                 let header: PackageHeader
-                do { header = try PackageFile(path: path).header } catch {
+                do { header = try PackageInput.header(at: path) } catch {
                     failed = true
                     Output.printError("\(error)")
                     continue

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RPM
 import SnapCheck
 
@@ -25,6 +26,13 @@ struct SpecEvaluationOptions: ParsableArguments {
     func validate() throws {
         for d in define where Self.macro(d) == nil {
             throw ValidationError("--define '\(d)': expected NAME=VALUE or 'NAME VALUE'.")
+        }
+        if let target, !RPMArch.isKnown(target) {
+            throw ValidationError("--target '\(target)': not an arch rpm knows (x86_64, ppc64le, aarch64, s390x, i686, ...).")
+        }
+        var isDirectory: ObjCBool = false
+        if let sources, !(FileManager.default.fileExists(atPath: sources, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw ValidationError("--sources '\(sources)': no such directory.")
         }
     }
 

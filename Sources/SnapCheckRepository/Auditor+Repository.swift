@@ -31,7 +31,7 @@ extension Auditor {
                 errors.append(error)
             }
         }
-        return audit(inputs, skipped: skipped, errors: errors)
+        return audit(inputs, skipped: skipped, errors: errors, named: paths + repositories)
     }
 }
 

@@ -5,7 +5,7 @@ import PackageDescription
 
 let targets = [
     "FuzzQMPCapture", "FuzzExecutableStrings", "FuzzConfigureCalls", "FuzzHelperScript",
-    "FuzzSpecNeutralize", "FuzzBaseline", "FuzzRPMPackage",
+    "FuzzSpecNeutralize", "FuzzBaseline", "FuzzRPMPackage", "FuzzPolicyFile",
 ]
 
 let package = Package(

@@ -129,6 +129,14 @@ def baseline():
     write("FuzzBaseline", "nested.json", '{"schema_version": 1, "builds": [' + "[" * 40 + "]" * 40 + "]}")
 
 
+def policy():
+    write("FuzzPolicyFile", "virt-sig.yaml", (FIXTURES / "policy" / "virt-sig.yaml").read_bytes())
+    write("FuzzPolicyFile", "switches.yaml",
+          'expect:\n  "qemu-kvm-*": disabled\nfail-on:\n  no-builds: false\n  vanished: true\n  header-only: false\n'
+          'waivers:\n  - package: qemu-kvm-ma\n    arch: "ppc64*"\n    reason: r\n    expires: 2028-02-29\n')
+    write("FuzzPolicyFile", "broken.yaml", "expect: [qemu-kvm\nwaiver:\n  - {package: x, expires: 2027-13-01}\n")
+
+
 def rpms(out):
     picks = {
         "hello.rpm": "builds/nonqemu/x86_64/hello-1.0-1.x86_64.rpm",
@@ -150,7 +158,7 @@ def main(argv):
     out = Path(argv[1]) if len(argv) > 1 else FIXTURES / ".out"
     for d in CORPUS.glob("*/*"):
         d.unlink()
-    qmp(); strings(); configure(); helper(); spec(); baseline(); rpms(out)
+    qmp(); strings(); configure(); helper(); spec(); baseline(); policy(); rpms(out)
     files = sorted(CORPUS.glob("*/*"))
     total = sum(f.stat().st_size for f in files)
     print(f"make-corpus.py: {len(files)} seeds, {total} bytes in {CORPUS.relative_to(ROOT)}")

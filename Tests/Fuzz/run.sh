@@ -17,7 +17,7 @@ root=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 shift || true
 case "$seconds" in ''|*[!0-9]*) echo "run.sh: SECONDS must be a whole number, not '$seconds'" >&2; exit 64 ;; esac
-all=(FuzzQMPCapture FuzzExecutableStrings FuzzConfigureCalls FuzzHelperScript FuzzSpecNeutralize FuzzBaseline FuzzRPMPackage)
+all=(FuzzQMPCapture FuzzExecutableStrings FuzzConfigureCalls FuzzHelperScript FuzzSpecNeutralize FuzzBaseline FuzzRPMPackage FuzzPolicyFile)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 scratch=${SCRATCH:-$root/.build-fuzz}

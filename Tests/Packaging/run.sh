@@ -92,7 +92,7 @@ srpm_in_sandbox() {
     srpm=$(ls "$root/$fixtures"/builds/ma-212/src/*.src.rpm)
     out=$(cd "$alone/cwd" && env -i PATH="$alone/bin:/usr/bin:/bin" HOME="$alone/home" snapcheck --verbose "$srpm")
     [[ $? == 1 ]] || return 1
-    grep -q '^DISABLED .*qemu-kvm-ma-2.12.0' <<<"$out" && grep -q 'parsed in a sandboxed worker process' <<<"$out"
+    grep -q '^DISABLED .*qemu-kvm-ma-10:2.12.0' <<<"$out" && grep -q 'parsed in a sandboxed worker process' <<<"$out"
 }
 check "the binary alone audits an SRPM in its sandbox (ma-212: disabled, exit 1)" srpm_in_sandbox
 

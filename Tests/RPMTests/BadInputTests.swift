@@ -30,6 +30,19 @@ struct BadInputTests {
         #expect(error?.path == path)
         #expect(error?.description.contains(path) == true)
         #expect(error?.message.isEmpty == false)
+        // One line for people: no librpm call, result code, log prefix or descriptor name.
+        let line = error?.description ?? ""
+        for word in ["returned", "rpmReadPackageFile", "rpmfi", "Fdopen", "rpmDigest", "<fd:", "/proc/self/fd", "error: ", "hdr blob"] {
+            #expect(!line.contains(word), "\(name): \(line)")
+        }
+        #expect(error?.operation.isEmpty == false, "the call stays in the error for programs")
+    }
+
+    @Test("An error line drops librpm's prefixes and descriptor names and keeps everything else, parentheses included")
+    func plainLine() {
+        let error = RPMError(.corruptPayload, operation: "rpmfiNext", path: "p.rpm", code: -2,
+                             message: "error: cannot read (<fd:12>: invalid distance); call `f()` first\nwarning: /proc/self/fd/7: twice")
+        #expect(error.description == "p.rpm: cannot read (invalid distance); call `f()` first; twice")
     }
 
     @Test("a nonexistent path is .notFound, a directory is .isDirectory")

@@ -99,7 +99,7 @@ struct CommandLineTests {
     func help() throws {
         let result = try SnapCheckBinary.run(["--help"])
         #expect(result.status == 0)
-        #expect(result.output.contains("Exit codes: 0 every build meets the expectation"))
+        #expect(result.output.contains("Exit codes: 0 every build meets its expectation"))
         let audit = try SnapCheckBinary.run(["audit", "--help"])
         #expect(audit.output.contains("--expect <expect>"))
         #expect(audit.output.contains("--format <format>"))

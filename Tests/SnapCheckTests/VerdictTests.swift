@@ -153,13 +153,17 @@ struct GroupingTests {
         #expect(build.evidence.contains { $0.role == .warning && $0.rule == "name-contradicts-evidence" })
     }
 
-    @Test("Packages that are not QEMU builds are skipped in directories and refused when named")
+    @Test("Packages that are not QEMU builds are skipped in directories and refused when named; only such packages is no build at all")
     func nonQEMU() throws {
         let directory = try fixtureDirectory("nonqemu")
         let walked = audit([directory])
         #expect(walked.builds.isEmpty)
         #expect(walked.skipped == 2)
-        #expect(walked.errors.isEmpty)
+        // By default an audit that finds no build fails (fail-on: no-builds); switched off, it is empty and clean.
+        #expect(walked.errors.map(\.description) == ["\(directory): no QEMU build found (2 other packages and 0 other files skipped)"])
+        #expect(walked.exitStatus == .inputError)
+        let allowed = audit([directory]) { $0.policy.switches.noBuilds = false }
+        #expect(allowed.errors.isEmpty && allowed.skipped == 2 && allowed.exitStatus == .success)
 
         let rpm = try #require(FileManager.default.contentsOfDirectory(atPath: directory + "/x86_64").first)
         let named = audit([directory + "/x86_64/" + rpm])

@@ -3,8 +3,14 @@ import RPM
 
 /// How an audit reads its inputs.
 public struct AuditOptions: Sendable {
-    /// What every build is expected to be (`--expect`).
+    /// What a build is expected to be when the policy names no expectation for it (`--expect`).
     public var expectation: Expectation = .enabled
+    /// Per-package expectations, waivers and what fails (`snapcheck.yaml`); the defaults without one.
+    public var policy = Policy()
+    /// An earlier run to compare with (`--baseline`).
+    public var baseline: Baseline?
+    /// The day waivers are judged on (`--today`; default today in UTC).
+    public var today = CalendarDay.today()
     /// Spec evaluation: `--define`, `--with`, `--without`, `--target`.
     public var defines: [MacroDefinition] = []
     public var with: [String] = []
@@ -35,14 +41,22 @@ public struct AuditOptions: Sendable {
 
 /// The result of one audit: builds with verdicts, skipped packages, errors.
 public struct AuditResult: Sendable, Hashable {
+    /// The expectation of builds the policy names none for (`--expect`).
     public var expectation: Expectation
     /// Sorted by name, version, release, arch.
     public var builds: [Build]
     /// Packages found while walking directories, or listed in a repository's metadata, that are not QEMU builds.
     public var skipped: Int
+    /// Other files found while walking directories that are no input at all
+    /// (a Koji `metadata.json`, last night's report).
+    public var skippedFiles: Int = 0
     public var errors: [InputError]
     /// How this run compares with `--baseline`, when one was given.
     public var baseline: BaselineComparison?
+    /// The policy the builds were judged by.
+    public var policy = Policy()
+    /// Waivers of the policy that matched no failing build: stale ones to remove.
+    public var unusedWaivers: [Waiver] = []
 
     /// The worst build verdict (`unknown` when there is no build).
     public var verdict: Verdict { builds.map(\.verdict).max() ?? .unknown }
@@ -60,7 +74,7 @@ public struct Auditor: Sendable {
     /// cannot be audited is in `errors`.
     public func audit(_ paths: [String]) -> AuditResult {
         let (inputs, errors) = pendingInputs(paths)
-        return audit(inputs, skipped: 0, errors: errors)
+        return audit(inputs, skipped: 0, errors: errors, named: paths)
     }
 
     /// The inputs `paths` name, to be read: files as given, directories walked
@@ -90,8 +104,9 @@ public struct Auditor: Sendable {
 
     /// Reads `inputs` in parallel (`--jobs`, biggest first), then groups the
     /// observations into builds and decides each. `skipped` and `errors` are
-    /// what was found before reading.
-    package func audit(_ inputs: [PendingInput], skipped: Int, errors: [InputError]) -> AuditResult {
+    /// what was found before reading; `named` is what the user named (for the
+    /// error when no build is found).
+    package func audit(_ inputs: [PendingInput], skipped: Int, errors: [InputError], named: [String]) -> AuditResult {
         let reader = InputReader(options: options)
         // Biggest files first, so a large package read last cannot leave one core idle.
         let order = inputs.indices.sorted { (inputs[$0].size, $1) > (inputs[$1].size, $0) }
@@ -99,20 +114,26 @@ public struct Auditor: Sendable {
             Result { try input.read(reader) }
         }
         var observations: [Observation] = []
-        var skipped = skipped
+        var skipped = skipped, skippedFiles = 0
         var errors = errors
         for result in results {
             switch result {
             case .success(let observation): observations.append(observation)
             case .failure(let error as InputError): errors.append(error)
-            case .failure(is Skipped): skipped += 1
+            case .failure(let skip as Skipped): if skip.isPackage { skipped += 1 } else { skippedFiles += 1 }
             case .failure(let error): errors.append(InputError(input: "?", message: "\(error)"))
             }
         }
-        return conclude(observations, skipped: skipped, errors: errors)
+        if observations.isEmpty, errors.isEmpty, options.policy.switches.noBuilds {
+            errors.append(AuditResult.noBuildsError(inputs: named.isEmpty ? options.probes : named, skipped: skipped, skippedFiles: skippedFiles))
+        }
+        var result = conclude(observations, skipped: skipped, errors: errors)
+        result.skippedFiles = skippedFiles
+        return result
     }
 
-    /// Groups observations into builds, decides each, and sorts the result.
+    /// Groups observations into builds, decides each, sorts the result and
+    /// judges it by the policy and the baseline.
     func conclude(_ observations: [Observation], skipped: Int, errors: [InputError]) -> AuditResult {
         var errors = errors
         var builds: [Build] = []
@@ -125,7 +146,10 @@ public struct Auditor: Sendable {
         }
         builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }
         errors.sort { ($0.input, $0.message) < ($1.input, $1.message) }
-        return AuditResult(expectation: options.expectation, builds: builds, skipped: skipped, errors: errors, baseline: nil)
+        var result = AuditResult(expectation: options.expectation, builds: builds, skipped: skipped, errors: errors, baseline: nil)
+        result.policy = options.policy
+        result.judge(baseline: options.baseline, today: options.today)
+        return result
     }
 
     /// Files under a directory that could be inputs, sorted: packages, `.spec`
@@ -243,15 +267,19 @@ public struct Auditor: Sendable {
         if arch == nil, !specs.isEmpty { arch = options.targetArch ?? "src" }
 
         let decided = Build.decide(evidence)
-        let expected: Verdict = options.expectation == .enabled ? .enabled : .disabled
-        let remedy = RemedyFinder(reader: reader).remedy(verdict: decided.verdict, target: expected, specs: specs,
-                                                         decidingLayer: decided.evidence.first { $0.role == .deciding }?.layer)
         let inputs = group.members.map(\.input).sorted { ($0.path, $0.kind.rawValue) < ($1.path, $1.kind.rawValue) }
-        return Build(
+        let expectation = options.policy.expectation(name: lead.name, arch: arch, fallback: options.expectation)
+        var build = Build(
             name: lead.name, epoch: group.members.lazy.compactMap(\.epoch).first, version: lead.version, release: lead.release,
             arch: arch, era: era, verdict: decided.verdict, trustedLayer: decided.layer, trustedVerdict: decided.trusted,
-            meetsExpectation: options.expectation.isMet(by: decided.verdict),
-            inputs: inputs, evidence: Self.deduplicated(decided.evidence).sorted(by: Evidence.reportOrder), remedy: remedy)
+            expectation: expectation, meetsExpectation: false,
+            inputs: inputs, evidence: Self.deduplicated(decided.evidence).sorted(by: Evidence.reportOrder))
+        build.meetsExpectation = expectation.isMet(by: build.verdict) && !(options.policy.switches.headerOnly && build.isDecidedByHeadersAlone)
+        if !build.meetsExpectation {
+            build.remedy = RemedyFinder(reader: reader).remedy(verdict: decided.verdict, target: expectation.verdict, specs: specs,
+                                                               decidingLayer: decided.evidence.first { $0.role == .deciding }?.layer)
+        }
+        return build
     }
 
     private func rank(_ kind: InputKind) -> Int {

@@ -16,12 +16,32 @@ public struct Build: Sendable, Hashable, Codable {
     /// (running binary > executable > spec > header) and that verdict.
     public var trustedLayer: Layer?
     public var trustedVerdict: Verdict?
+    /// What this build should be: its policy entry, else `--expect` (`Policy.expectation`).
+    public var expectation: Expectation
+    /// Whether the verdict is the expectation, and (unless the policy's
+    /// `fail-on: header-only` is off) was decided by more than package headers.
     public var meetsExpectation: Bool
+    /// The waiver that matched this build, when it fails otherwise.
+    public var waiver: AppliedWaiver?
     public var inputs: [AuditedInput]
     public var evidence: [Evidence]
     /// For a build that is enabled or disabled against its expectation: the
     /// spec change that gives the expected verdict, or why none is known.
     public var remedy: Remedy? = nil
+
+    /// Whether the verdict is definite and every piece of deciding evidence is
+    /// from package headers (a version fact): no file was read for it.
+    public var isDecidedByHeadersAlone: Bool {
+        let deciding = evidence.filter { $0.role == .deciding }
+        return !deciding.isEmpty && deciding.allSatisfy { $0.layer == .header }
+    }
+
+    /// Whether the build fails the run: it misses its expectation or regressed
+    /// since `baseline`, and no waiver holds for it.
+    public func fails(against baseline: BaselineComparison?) -> Bool {
+        guard waiver?.isActive != true else { return false }
+        return !meetsExpectation || baseline?.regression(of: self) != nil
+    }
 
     /// `name-[epoch:]version-release`.
     public var displayName: String {
@@ -55,7 +75,7 @@ extension Build {
         var marked = evidence.map { item -> Evidence in
             var e = item
             switch item.supports {
-            case nil: e.role = .note
+            case nil: e.role = Rules.mustBeSeen.contains(item.rule) ? .warning : .note
             case trusted where item.layer == topLayer: e.role = .deciding
             case trusted: e.role = .supporting
             case _ where !counts.contains(item.layer): e.role = .warning

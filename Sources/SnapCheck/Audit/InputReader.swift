@@ -28,7 +28,12 @@ package struct InputReader: Sendable {
     /// read from its header alone, never more or less than the metadata says.
     package func read(_ file: InputFile, named: Bool, listedEmulators: Set<String>? = nil) throws -> Observation {
         let path = file.path
-        let kind = try detect(file)
+        let kind: InputKind
+        do { kind = try detect(file) } catch let error as InputError where !named && !path.hasSuffix(".rpm") {
+            // A stray file in a walked tree (`metadata.json`, a report): skipped and counted. A `.rpm` that is
+            // not one, or a file named on the command line, is still an error.
+            throw Skipped(path: path, reason: error.message, isPackage: false)
+        }
         do {
             switch kind {
             case .rpm, .srpm:
@@ -49,7 +54,7 @@ package struct InputReader: Sendable {
 
     func detect(_ file: InputFile) throws -> InputKind {
         let prefix = try file.read(upTo: 4096)
-        if prefix.starts(with: [0xED, 0xAB, 0xEE, 0xDB]) { return prefix.count > 7 && prefix[7] == 1 ? .srpm : .rpm }
+        if prefix.starts(with: PackageInput.leadMagic) { return prefix.count > 7 && prefix[7] == 1 ? .srpm : .rpm }
         if prefix.starts(with: ExecutableRules.elfMagic) { return .executable }
         if QMPCapture.looksLikeCapture(prefix) { return .qmp }
         if try Self.looksLikeSpec(file) { return .spec }
@@ -248,7 +253,7 @@ package struct InputReader: Sendable {
         let text = trusted ? neutral : SpecSource.trimmedForParse(neutral)
         let specOptions = SpecOptions(
             undefines: SpecRules.hostDistributionMacros, defines: options.defines, with: options.with, without: options.without, targetArch: arch,
-            sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead,
+            sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
             expressions: SpecRules.expressions(for: source))
         let parsed = try options.specEvaluation.evaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)
         var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,

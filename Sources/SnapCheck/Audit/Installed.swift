@@ -20,14 +20,16 @@ extension Auditor {
         let database = RPMDatabase(root: root, dbPath: dbPath)
         let where_ = "rpmdb of \(root)" + (dbPath.map { " at \($0)" } ?? "")
         let headers: [PackageHeader]
-        do { headers = try database.packages() } catch {
-            throw InstalledAuditError(message: "--installed: cannot read the \(where_): \(error)")
+        do { headers = try database.packages() } catch let error as RPMError {
+            throw InstalledAuditError(message: "--installed: cannot read the \(where_): \(error.summary); \(Self.withoutRPMDB)")
+        } catch {
+            throw InstalledAuditError(message: "--installed: cannot read the \(where_): \(error); \(Self.withoutRPMDB)")
         }
         let qemu = headers.filter { header in
             !header.isSource && HeaderRules.sourceName(of: header).map(Era.isQEMUSourceName) == true
         }
         guard !qemu.isEmpty else {
-            throw InstalledAuditError(message: "--installed: no QEMU package installed in the \(where_) (\(headers.count) packages)")
+            throw InstalledAuditError(message: "--installed: no QEMU package installed in the \(where_) (\(headers.count) packages); \(Self.withoutRPMDB)")
         }
         let label = root == "/" ? "rpmdb" : "rpmdb(\(root))"
         let results = ParallelMap.map(qemu, jobs: options.jobs) { [options] header in
@@ -41,6 +43,9 @@ extension Auditor {
         }
         return conclude(observations, skipped: 0, errors: errors)
     }
+
+    /// What to do on a host whose emulator no rpmdb lists (Debian, a container, a build from source).
+    static let withoutRPMDB = "to audit an emulator no rpmdb lists, run it with --probe PATH, or give its file as an input (snapcheck /usr/bin/qemu-system-x86_64: scanned, never run)"
 
     /// One installed package: its header, and each emulator file it installed.
     static func installedObservations(

@@ -34,8 +34,12 @@ struct SpecMaterial: Sendable {
     var helpers: [String: (path: String, text: String)]
 }
 
-/// Why an input contributes nothing: skipped (not a QEMU build, found by walking a directory).
+/// Why an input contributes nothing, found by walking a directory: a package
+/// that is not a QEMU build, or a file that is no input at all (a Koji
+/// `metadata.json`, last night's report written into the tree).
 struct Skipped: Error {
     var path: String
     var reason: String
+    /// A package (counted in `skipped`), or another file (`skippedFiles`).
+    var isPackage = true
 }

@@ -29,6 +29,7 @@ public enum Rules {
     public static let notBuiltForArch = Rule(id: "spec-not-built-for-arch", layer: .spec, summary: "The spec's ExclusiveArch leaves out, or its ExcludeArch names, the arch it is evaluated for (--target, else the host): rpmbuild would not build it there, so it says nothing for that arch.")
     public static let noEmulatorCall = Rule(id: "spec-no-emulator-configure", layer: .spec, summary: "The spec, as evaluated for this arch, has no configure call that builds the system emulator.")
     public static let refusedExpansion = Rule(id: "spec-expansion-not-run", layer: .spec, summary: "A %(...) shell or %{lua:} expansion was not executed; the spec was evaluated without it.")
+    public static let defineOverridden = Rule(id: "spec-define-overridden", layer: .spec, summary: "A --define the spec's own %define or %global replaced (rpm lets the spec win): the spec was evaluated with its value, not the one given; a warning naming both.")
     public static let specEvaluationMode = Rule(id: "spec-evaluation-mode", layer: .spec, summary: "How the spec was parsed: in a confined worker process (default) or in-process with full rpm semantics (--trust-spec); a note.")
     public static let unknownEra = Rule(id: "unknown-era", layer: .spec, summary: "Name, epoch, version and release match no era snapcheck knows; nothing is concluded.")
 
@@ -61,12 +62,16 @@ public enum Rules {
     public static let qmpSessions = Rule(id: "qmp-sessions", layer: .runtime, summary: "Each QMP session of a capture (libvirt probes with KVM, then TCG) gives its own evidence; sessions that disagree or decide nothing are noted.")
     public static let qmpUnpairedReply = Rule(id: "qmp-unpaired-reply", layer: .runtime, summary: "In a capture with requests, a reply that pairs with no request of its session decides nothing; a note.")
 
+    /// Rules that support no verdict but must be seen in every report (role
+    /// `warning`): what the user asked for and did not get.
+    static let mustBeSeen: Set<String> = [defineOverridden.id]
+
     /// All rules, in the order they are documented.
     public static let all: [Rule] = [
         el6DisableFlag, el6DefaultOn, el6Deleted, el6PreCommand, el6Undetermined,
         el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback, explicitSwitch,
         upstreamSince014, upstreamBefore014, notBuiltForArch, noEmulatorCall, unresolvedArgument, opaqueCommand, ambiguousCalls,
-        refusedExpansion, specEvaluationMode, unknownEra,
+        refusedExpansion, defineOverridden, specEvaluationMode, unknownEra,
         headerStock, headerRHEV, headerMA, versionFact, headerUnfamiliar, nameContradicts,
         exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeMissing, exeNoPackage, exeVersionString,
         qmpQueryCommands, qmpCommandNotFound, qmpTransactionAlone, qmpSchemaOnly, qmpNeverGatedBuild, qmpVersion, qmpHMPHelp,

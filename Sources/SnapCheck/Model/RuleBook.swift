@@ -42,8 +42,9 @@ public struct RuleEntry: Sendable, Hashable {
 /// rules only the SARIF report names. Docs/rules.md explains the decision model
 /// around them; milestones come from `Era`.
 public enum RuleBook {
-    /// One entry per rule of `Rules.all`, in its order, then `input-error` and `no-evidence`.
-    public static let entries: [RuleEntry] = (Rules.all + [SARIFRenderer.inputErrorRule, SARIFRenderer.noEvidenceRule]).map { rule in
+    /// One entry per rule of `Rules.all`, in its order, then `input-error`,
+    /// `no-evidence` and `baseline-vanished`.
+    public static let entries: [RuleEntry] = (Rules.all + [SARIFRenderer.inputErrorRule, SARIFRenderer.noEvidenceRule, SARIFRenderer.vanishedRule]).map { rule in
         let d = details[rule.id] ?? Detail(eras: .every, reads: "", concludes: "", example: "")
         return RuleEntry(rule: rule, eras: d.eras, reads: d.reads, concludes: d.concludes, example: d.example)
     }
@@ -313,6 +314,17 @@ public enum RuleBook {
                 down) or in-process with full rpm semantics (--trust-spec).
                 """,
             example: "qemu-kvm.spec: parsed in a sandboxed worker process (seccomp: no programs, sockets or file writes; rpm Lua locked down)"),
+        Rules.defineOverridden.id: Detail(
+            eras: .every,
+            reads: "Each --define given to snapcheck, against the spec's own %define and %global of that name in a branch rpm took.",
+            concludes: """
+                The spec's definition replaced the one given (rpm lets the spec win), and the spec was evaluated with \
+                the spec's value: a warning naming both lines, so the flag is not read as ignored. No vote.
+                """,
+            example: """
+                qemu-kvm.spec:9: --define 'rhev 1' is overridden by the spec's %define rhev 0 (line 9): rpm lets the \
+                spec's own definition win; use --with/--without for a %bcond, or change the spec
+                """),
         Rules.unknownEra.id: Detail(
             eras: .noEra,
             reads: "The name, epoch, version and release of the spec's source package.",
@@ -537,12 +549,20 @@ public enum RuleBook {
             concludes: "A SARIF result of level error at the input; every format also says so in one line on stderr, and the exit status is 2.",
             example: """
                 corrupt/truncated-payload.rpm: payload ended after 8916 of 16192 bytes of /usr/libexec/qemu-kvm (the file \
-                is shorter than its signature header declares) (rpmfiArchiveRead)
+                is shorter than its signature header declares)
                 """),
         SARIFRenderer.noEvidenceRule.id: Detail(
             eras: .every,
             reads: "A build for which no rule recorded any evidence.",
             concludes: "The build's SARIF result, with no location: nothing is concluded (unknown).",
             example: "qemu-kvm-ev-2.12.0-44.1.el7_8.1 x86_64: unknown: no evidence decides, expected enabled."),
+        SARIFRenderer.vanishedRule.id: Detail(
+            eras: .every,
+            reads: "The baseline given with --baseline: each of its builds, by name and arch, against the builds of this run.",
+            concludes: """
+                A build of the baseline with no build of its name and arch in this run (an arch that stopped being \
+                built): a SARIF result of level error, and the run fails unless the policy's vanished switch is off.
+                """,
+            example: "qemu-kvm-ev ppc64le: in the baseline (2.12.0-44.1.el7_8.1, enabled) but not in this run"),
     ]
 }

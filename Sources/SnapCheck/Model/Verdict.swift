@@ -31,6 +31,9 @@ public enum Expectation: String, Sendable, Codable, CaseIterable {
     case enabled
     case disabled
 
+    /// The verdict that meets this expectation.
+    public var verdict: Verdict { self == .enabled ? .enabled : .disabled }
+
     /// Whether a build's verdict meets this expectation. `absent` never meets
     /// `enabled`; `unknown` and `inconsistent` meet nothing.
     public func isMet(by verdict: Verdict) -> Bool {

@@ -74,14 +74,15 @@ public struct HTMLRenderer: ReportRenderer {
         out += "<p>\(plural(b.regressions.count, "regression")), \(b.changed.count) changed, \(b.new.count) new, "
         out += "\(b.vanished.count) vanished, \(b.unchanged.count) unchanged</p>\n"
         let changes = b.regressions.map { ("regression", $0) } + b.changed.map { ("changed", $0) }
-        let keys = b.new.map { ("new", $0) } + b.vanished.map { ("vanished", $0) }
-        if !changes.isEmpty || !keys.isEmpty {
+        let others = b.new.map { ("new", "\($0.displayName) \($0.arch ?? "(any arch)")") }
+            + b.vanished.map { ("vanished", "\($0.key)" + ($0.waiver.map { "; \($0)" } ?? "")) }
+        if !changes.isEmpty || !others.isEmpty {
             out += "<ul>\n"
             for (kind, change) in changes {
                 out += "<li><span class=\"mark \(kind)\">\(kind)</span> \(shown(change.key.description)): "
                 out += "\(change.before.rawValue) → \(change.after.rawValue)</li>\n"
             }
-            for (kind, key) in keys { out += "<li><span class=\"mark \(kind)\">\(kind)</span> \(shown(key.description))</li>\n" }
+            for (kind, text) in others { out += "<li><span class=\"mark \(kind)\">\(kind)</span> \(shown(text))</li>\n" }
             out += "</ul>\n"
         }
         return out + "</section>\n"
@@ -154,22 +155,20 @@ public struct HTMLRenderer: ReportRenderer {
         case regression(from: Verdict)
         case changed(from: Verdict)
         case new
-        // A waiver (an accepted exception with its reason) will be a mark of
-        // its own, next to the expectation's, once a build can carry one; no
-        // policy for it exists yet, so nothing is shown for it.
+        /// A waiver that matched the build: in force (the build stops failing) or expired.
+        case waiver(AppliedWaiver)
     }
 
     static func marks(of build: Build, in result: AuditResult) -> [Mark] {
-        var marks: [Mark] = [build.meetsExpectation ? .meetsExpectation(result.expectation) : .contradictsExpectation(result.expectation)]
+        var marks: [Mark] = [build.meetsExpectation ? .meetsExpectation(build.expectation) : .contradictsExpectation(build.expectation)]
+        if let applied = build.waiver { marks.append(.waiver(applied)) }
         guard let baseline = result.baseline else { return marks }
-        let key = Baseline.Key(name: build.name, arch: build.arch)
-        // Baselines match by name and arch: of two releases of one package in a run,
-        // only the one whose verdict is the change's carries it.
-        if let change = baseline.regression(of: build), change.after == build.verdict {
+        let entry = Baseline.Entry(build)
+        if let change = baseline.regression(of: build) {
             marks.append(.regression(from: change.before))
-        } else if let change = baseline.changed.first(where: { $0.key == key && $0.after == build.verdict }) {
+        } else if let change = baseline.changed.first(where: { $0.build.isSameBuild(as: entry) }) {
             marks.append(.changed(from: change.before))
-        } else if baseline.new.contains(key) {
+        } else if baseline.isNew(build) {
             marks.append(.new)
         }
         return marks
@@ -182,6 +181,8 @@ public struct HTMLRenderer: ReportRenderer {
         case .regression(let before): "<span class=\"mark regression\">REGRESSION (was \(before.rawValue))</span>"
         case .changed(let before): "<span class=\"mark changed\">changed (was \(before.rawValue))</span>"
         case .new: "<span class=\"mark new\">new since the baseline</span>"
+        case .waiver(let applied):
+            "<span class=\"mark \(applied.isActive ? "waived" : "unmet")\">\(shown(applied.description))</span>"
         }
     }
 
@@ -294,7 +295,7 @@ public struct HTMLRenderer: ReportRenderer {
         .mark { display: inline-block; font-size: .82em; border: 1px solid currentColor; border-radius: .2rem; padding: 0 .3rem; margin: .15rem 0 0 .2rem; background: #fff; }
         .mark.met { color: #1d5a1d; }
         .mark.unmet, .mark.regression { color: #9c0000; font-weight: 700; }
-        .mark.changed, .mark.new, .mark.vanished { color: #4a4a4a; }
+        .mark.changed, .mark.new, .mark.vanished, .mark.waived { color: #4a4a4a; }
         .hint { color: #555; margin: 0 0 .4rem; }
         .outcome { margin: 0; }
         details { margin-top: .3rem; }

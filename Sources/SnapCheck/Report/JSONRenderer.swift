@@ -15,8 +15,10 @@ public struct JSONRenderer: ReportRenderer {
             verdict: result.verdict,
             builds: result.builds.map { build in BuildObject(build, regression: result.baseline.map { $0.regression(of: build) != nil }) },
             skipped: result.skipped,
+            skippedFiles: result.skippedFiles,
             errors: result.errors.map { .init(input: $0.input, message: $0.message) },
-            baseline: result.baseline.map(BaselineObject.init))
+            baseline: result.baseline.map(BaselineObject.init),
+            policy: PolicyObject(result))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         // Encoding plain strings, numbers and arrays cannot fail.
@@ -31,71 +33,128 @@ public struct JSONRenderer: ReportRenderer {
         var verdict: Verdict
         var builds: [BuildObject]
         var skipped: Int
+        var skippedFiles: Int
         var errors: [ErrorObject]
         /// Present only with `--baseline`.
         var baseline: BaselineObject?
+        var policy: PolicyObject
 
         enum CodingKeys: String, CodingKey {
-            case schemaVersion = "schema_version", tool, expectation, verdict, builds, skipped, errors, baseline
+            case schemaVersion = "schema_version", tool, expectation, verdict, builds, skipped, errors, baseline, policy
+            case skippedFiles = "skipped_files"
         }
     }
 
-    struct KeyObject: Encodable {
-        var name: String
-        var arch: String?
-
-        init(_ key: Baseline.Key) {
-            name = key.name
-            arch = key.arch
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(arch, forKey: .arch)
-        }
-
-        enum CodingKeys: String, CodingKey { case name, arch }
-    }
-
-    struct ChangeObject: Encodable {
-        var name: String
-        var arch: String?
-        var before: Verdict
-        var after: Verdict
-
-        init(_ change: BaselineComparison.Change) {
-            name = change.key.name
-            arch = change.key.arch
-            before = change.before
-            after = change.after
-        }
+    /// A build of a run, in a baseline comparison: `name`, `arch` (the key
+    /// matched across nights), its version, and for changes and vanished
+    /// builds the verdicts.
+    struct EntryObject: Encodable {
+        var entry: Baseline.Entry
+        /// For changes: the baseline build it was compared with.
+        var baseline: Baseline.Entry?
+        var waiver: AppliedWaiver?
+        var withVerdict = false
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(arch, forKey: .arch)
-            try c.encode(before, forKey: .before)
-            try c.encode(after, forKey: .after)
+            try c.encode(entry.name, forKey: .name)
+            try c.encode(entry.arch, forKey: .arch)
+            try c.encode(entry.epoch, forKey: .epoch)
+            try c.encode(entry.version, forKey: .version)
+            try c.encode(entry.release, forKey: .release)
+            if let baseline {
+                try c.encode(baseline.verdict, forKey: .before)
+                try c.encode(entry.verdict, forKey: .after)
+                try c.encode(baseline.displayName, forKey: .baselineNEVR)
+            } else if withVerdict {
+                try c.encode(entry.verdict, forKey: .verdict)
+            }
+            try c.encodeIfPresent(waiver.map(WaiverObject.init), forKey: .waiver)
         }
 
-        enum CodingKeys: String, CodingKey { case name, arch, before, after }
+        enum CodingKeys: String, CodingKey {
+            case name, arch, epoch, version, release, before, after, verdict, waiver
+            case baselineNEVR = "baseline_nevr"
+        }
     }
 
     struct BaselineObject: Encodable {
-        var regressions: [ChangeObject]
-        var changed: [ChangeObject]
-        var new: [KeyObject]
-        var vanished: [KeyObject]
-        var unchanged: [KeyObject]
+        var regressions: [EntryObject]
+        var changed: [EntryObject]
+        var new: [EntryObject]
+        var vanished: [EntryObject]
+        var unchanged: [EntryObject]
 
         init(_ b: BaselineComparison) {
-            regressions = b.regressions.map(ChangeObject.init)
-            changed = b.changed.map(ChangeObject.init)
-            new = b.new.map(KeyObject.init)
-            vanished = b.vanished.map(KeyObject.init)
-            unchanged = b.unchanged.map(KeyObject.init)
+            regressions = b.regressions.map { EntryObject(entry: $0.build, baseline: $0.baseline) }
+            changed = b.changed.map { EntryObject(entry: $0.build, baseline: $0.baseline) }
+            new = b.new.map { EntryObject(entry: $0) }
+            vanished = b.vanished.map { EntryObject(entry: $0.baseline, waiver: $0.waiver, withVerdict: true) }
+            unchanged = b.unchanged.map { EntryObject(entry: $0) }
         }
+    }
+
+    /// The policy the run was judged by: its file, its switches, stale waivers.
+    struct PolicyObject: Encodable {
+        var source: String?
+        var failOn: [String: Bool]
+        var unusedWaivers: [WaiverObject.Fields]
+
+        init(_ result: AuditResult) {
+            let policy = result.policy
+            source = policy.source
+            failOn = ["no-builds": policy.switches.noBuilds, "vanished": policy.switches.vanished, "header-only": policy.switches.headerOnly]
+            unusedWaivers = result.unusedWaivers.map(WaiverObject.Fields.init)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(source, forKey: .source)
+            try c.encode(failOn, forKey: .failOn)
+            try c.encode(unusedWaivers, forKey: .unusedWaivers)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case source
+            case failOn = "fail_on", unusedWaivers = "unused_waivers"
+        }
+    }
+
+    /// A waiver that matched: its fields and whether it still holds.
+    struct WaiverObject: Encodable {
+        struct Fields: Encodable {
+            var package: String
+            var arch: String?
+            var version: String?
+            var reason: String
+            var expires: String
+            var location: String?
+
+            init(_ w: Waiver) {
+                package = w.package
+                arch = w.arch
+                version = w.version
+                reason = w.reason
+                expires = w.expires.description
+                location = w.location
+            }
+        }
+
+        var fields: Fields
+        var active: Bool
+
+        init(_ applied: AppliedWaiver) {
+            fields = Fields(applied.waiver)
+            active = applied.isActive
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try fields.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(active, forKey: .active)
+        }
+
+        enum CodingKeys: String, CodingKey { case active }
     }
 
     struct ToolObject: Encodable {
@@ -118,7 +177,9 @@ public struct JSONRenderer: ReportRenderer {
         var verdict: Verdict
         var trustedLayer: Layer?
         var trustedVerdict: Verdict?
+        var expectation: Expectation
         var meetsExpectation: Bool
+        var waiver: WaiverObject?
         var inputs: [AuditedInput]
         var evidence: [EvidenceObject]
         /// Present only with a baseline: the build was enabled there and is not now.
@@ -136,14 +197,16 @@ public struct JSONRenderer: ReportRenderer {
             verdict = build.verdict
             trustedLayer = build.trustedLayer
             trustedVerdict = build.trustedVerdict
+            expectation = build.expectation
             meetsExpectation = build.meetsExpectation
+            waiver = build.waiver.map(WaiverObject.init)
             inputs = build.inputs
             evidence = build.evidence.map(EvidenceObject.init)
             remedy = build.remedy.map(RemedyObject.init)
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, epoch, version, release, arch, era, verdict, inputs, evidence, regression, remedy
+            case name, epoch, version, release, arch, era, verdict, expectation, waiver, inputs, evidence, regression, remedy
             case trustedLayer = "trusted_layer", trustedVerdict = "trusted_verdict", meetsExpectation = "meets_expectation"
         }
 
@@ -158,7 +221,9 @@ public struct JSONRenderer: ReportRenderer {
             try c.encode(verdict, forKey: .verdict)
             try c.encodeIfPresent(trustedLayer, forKey: .trustedLayer)
             try c.encodeIfPresent(trustedVerdict, forKey: .trustedVerdict)
+            try c.encode(expectation, forKey: .expectation)
             try c.encode(meetsExpectation, forKey: .meetsExpectation)
+            try c.encodeIfPresent(waiver, forKey: .waiver)
             try c.encode(inputs, forKey: .inputs)
             try c.encode(evidence, forKey: .evidence)
             try c.encodeIfPresent(regression, forKey: .regression)

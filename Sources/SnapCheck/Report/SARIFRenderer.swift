@@ -15,6 +15,8 @@ public struct SARIFRenderer: ReportRenderer {
     public static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
     /// Rule of results for inputs that could not be audited (SARIF output only).
     public static let inputErrorRule = Rule(id: "input-error", layer: .header, summary: "An input could not be audited: unreadable, corrupt, or named but not a QEMU build.")
+    /// Rule of results for builds in the baseline with none of their name and arch in this run (SARIF output only).
+    public static let vanishedRule = Rule(id: "baseline-vanished", layer: .header, summary: "A build of the baseline has no build of its name and arch in this run (an arch that stopped being built).")
     /// Rule of results for builds without any evidence (SARIF output only).
     public static let noEvidenceRule = Rule(id: "no-evidence", layer: .header, summary: "No evidence was recorded for the build; nothing is concluded.")
 
@@ -27,7 +29,7 @@ public struct SARIFRenderer: ReportRenderer {
     }
 
     public func render(_ result: AuditResult) -> [UInt8] {
-        var rules = Rules.all + [Self.inputErrorRule, Self.noEvidenceRule]
+        var rules = Rules.all + [Self.inputErrorRule, Self.noEvidenceRule, Self.vanishedRule]
         let known = Set(rules.map(\.id))
         // Rule ids in evidence but not in Rules.all still get a descriptor, so every ruleIndex resolves.
         let strays = Set(result.builds.flatMap { $0.evidence.map(\.rule) }).subtracting(known).sorted()
@@ -43,7 +45,21 @@ public struct SARIFRenderer: ReportRenderer {
                 ruleId: Self.inputErrorRule.id, ruleIndex: index[Self.inputErrorRule.id], kind: "fail", level: "error",
                 message: .init(text: "\(error.input): \(error.message)"),
                 locations: error.input == "?" || error.input.isEmpty ? [] : [Location(physical: .init(uri: Self.uri(error.input)))],
-                relatedLocations: nil, baselineState: nil, fixes: nil, properties: nil))
+                relatedLocations: nil, baselineState: nil, fixes: nil, suppressions: nil, properties: nil))
+        }
+        // Vanished builds that fail the run, or that a waiver holds for: results with no location.
+        if result.policy.switches.vanished {
+            for gone in result.baseline?.vanished ?? [] {
+                let message: String
+                switch JUnitRenderer.outcome(of: gone) {
+                case .failure(_, let text), .skipped(let text): message = text
+                case .passed: continue
+                }
+                results.append(ResultObject(
+                    ruleId: Self.vanishedRule.id, ruleIndex: index[Self.vanishedRule.id], kind: "fail", level: "error",
+                    message: .init(text: "\(gone.key): \(message)."), locations: [], relatedLocations: nil,
+                    baselineState: "absent", fixes: nil, suppressions: gone.waiver.flatMap(Self.suppressions), properties: nil))
+            }
         }
 
         let log = Log(
@@ -55,7 +71,8 @@ public struct SARIFRenderer: ReportRenderer {
                 results: results,
                 properties: RunProperties(
                     expectation: result.expectation.rawValue, verdict: result.verdict.rawValue,
-                    skippedPackages: result.skipped, baseline: result.baseline.map(BaselineProperties.init)))])
+                    skippedPackages: result.skipped, skippedFiles: result.skippedFiles, policy: result.policy.source,
+                    baseline: result.baseline.map(BaselineProperties.init)))])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         // Encoding plain strings, numbers and arrays cannot fail.
@@ -93,9 +110,8 @@ public struct SARIFRenderer: ReportRenderer {
         }
         var baselineState: String?
         if let baseline = result.baseline {
-            let key = Baseline.Key(name: build.name, arch: build.arch)
-            if baseline.new.contains(key) { baselineState = "new" }
-            else if baseline.unchanged.contains(key) { baselineState = "unchanged" }
+            if baseline.isNew(build) { baselineState = "new" }
+            else if baseline.isUnchanged(build) { baselineState = "unchanged" }
             else { baselineState = "updated" }
         }
         return ResultObject(
@@ -104,9 +120,10 @@ public struct SARIFRenderer: ReportRenderer {
             relatedLocations: related.isEmpty ? nil : related,
             baselineState: baselineState,
             fixes: build.remedy.flatMap { fix($0, in: build) }.map { [$0] },
+            suppressions: build.waiver.flatMap(Self.suppressions),
             properties: .init(
                 name: build.name, nevr: build.displayName, arch: build.arch, verdict: build.verdict.rawValue,
-                expectation: result.expectation.rawValue, meetsExpectation: build.meetsExpectation,
+                expectation: build.expectation.rawValue, meetsExpectation: build.meetsExpectation,
                 regression: result.baseline?.regression(of: build).map { "\($0.before.rawValue) → \($0.after.rawValue)" }))
     }
 
@@ -119,6 +136,12 @@ public struct SARIFRenderer: ReportRenderer {
             insertedContent: .init(text: edit.with))
         return Fix(description: .init(text: remedy.sentence),
                    artifactChanges: [.init(artifactLocation: .init(uri: Self.uri(edit.file)), replacements: [replacement])])
+    }
+
+    /// A waiver that holds, as SARIF's suppression (§3.35): accepted, with its reason.
+    static func suppressions(_ applied: AppliedWaiver) -> [Suppression]? {
+        guard applied.isActive else { return nil }
+        return [Suppression(kind: "external", status: "accepted", justification: "\(applied)")]
     }
 
     /// `source:line`, or `source`.
@@ -208,6 +231,8 @@ public struct SARIFRenderer: ReportRenderer {
         var expectation: String
         var verdict: String
         var skippedPackages: Int
+        var skippedFiles: Int
+        var policy: String?
         var baseline: BaselineProperties?
     }
 
@@ -221,9 +246,9 @@ public struct SARIFRenderer: ReportRenderer {
         init(_ c: BaselineComparison) {
             regressions = c.regressions.map { "\($0.key): \($0.before.rawValue) → \($0.after.rawValue)" }
             changed = c.changed.map { "\($0.key): \($0.before.rawValue) → \($0.after.rawValue)" }
-            new = c.new.map(\.description)
-            vanished = c.vanished.map(\.description)
-            unchanged = c.unchanged.map(\.description)
+            new = c.new.map { "\($0.key) \($0.displayName)" }
+            vanished = c.vanished.map { "\($0.key) \($0.baseline.displayName)" }
+            unchanged = c.unchanged.map { "\($0.key) \($0.displayName)" }
         }
     }
 
@@ -237,6 +262,7 @@ public struct SARIFRenderer: ReportRenderer {
         var relatedLocations: [Location]?
         var baselineState: String?
         var fixes: [Fix]?
+        var suppressions: [Suppression]?
         var properties: BuildProperties?
     }
 
@@ -253,6 +279,12 @@ public struct SARIFRenderer: ReportRenderer {
     struct Replacement: Encodable {
         var deletedRegion: Region
         var insertedContent: Message
+    }
+
+    struct Suppression: Encodable {
+        var kind: String
+        var status: String
+        var justification: String
     }
 
     struct BuildProperties: Encodable {

@@ -24,13 +24,21 @@ public struct TextRenderer: ReportRenderer {
             if let change = result.baseline?.regression(of: build) {
                 out += "  " + paint("REGRESSION", .disabled) + " (was \(change.before.rawValue))"
             } else if !build.meetsExpectation {
-                out += "  [expected \(result.expectation.rawValue)]"
+                let headersAlone = build.expectation.isMet(by: build.verdict) ? ": decided by package headers alone" : ""
+                out += "  [expected \(build.expectation.rawValue)\(headersAlone)]"
+            }
+            if let applied = build.waiver {
+                out += "  " + (applied.isActive ? "WAIVED" : "WAIVER EXPIRED")
             }
             out += "\n"
+            if let applied = build.waiver { out += "  \(shown("\(applied)"))\n" }
             if let layer = build.trustedLayer {
                 out += "  layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")\n"
             }
-            for e in build.evidence where verbose || e.role == .deciding || e.role == .contradicting || e.role == .warning {
+            // An unknown build shows what kept it from a verdict: the notes of the evidence layers.
+            let explains = build.verdict == .unknown
+            for e in build.evidence where verbose || e.role == .deciding || e.role == .contradicting || e.role == .warning
+                || (explains && e.layer != .header && e.rule != Rules.specEvaluationMode.id) {
                 let place = e.line.map { "\(e.source):\($0)" } ?? e.source
                 out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(shown(e.rule))\n"
                 out += "      \(shown(place))\n      \(shown(e.observed))\n"
@@ -57,12 +65,21 @@ public struct TextRenderer: ReportRenderer {
         var s = plural(result.builds.count, "build")
         if !counts.isEmpty { s += ": " + counts.joined(separator: ", ") }
         if result.skipped > 0 { s += "; \(plural(result.skipped, "package")) skipped" }
+        if result.skippedFiles > 0 { s += "; \(plural(result.skippedFiles, "other file")) skipped" }
         if !result.errors.isEmpty { s += "; \(plural(result.errors.count, "error"))" }
         if let b = result.baseline {
             s += "; baseline: \(plural(b.regressions.count, "regression")), \(b.changed.count) changed, \(b.new.count) new, "
             s += "\(b.vanished.count) vanished, \(b.unchanged.count) unchanged"
-            for key in b.new { s += "\n  new       \(shown(key.description))" }
-            for key in b.vanished { s += "\n  vanished  \(shown(key.description))" }
+            for entry in b.new { s += "\n  new       \(shown("\(entry.displayName) \(entry.arch ?? "(any arch)")"))" }
+            let failing = result.failingVanished
+            for gone in b.vanished {
+                var line = "\(gone.baseline.displayName) \(gone.baseline.arch ?? "(any arch)") (was \(gone.baseline.verdict.rawValue))"
+                if let applied = gone.waiver { line += "; \(applied)" }
+                s += "\n  " + (failing.contains(gone) ? paint("VANISHED", .disabled) + "  " : "vanished  ") + shown(line)
+            }
+        }
+        for waiver in result.unusedWaivers {
+            s += "\n  unused waiver \(shown("\(waiver.location ?? "") \(waiver.subject)")): it matched no failing build; remove it"
         }
         return s
     }

@@ -23,6 +23,11 @@ struct SpecRules {
     /// Macros read back right after the parse, before rpm's state is reset.
     static let macrosToRead = ["rhev", "have_live_block_ops", "pkgsuffix", "disable_rhev_features_arg"]
 
+    /// The macros to read back after a parse: those rules read, and every `--define` (to see which the spec overrode).
+    static func macrosToRead(defines: [MacroDefinition]) -> [String] {
+        macrosToRead + defines.map(\.name).filter { !macrosToRead.contains($0) }
+    }
+
     /// Expressions expanded right after the parse: bconds, and every condition's value.
     static func expressions(for source: SpecSource) -> [String] {
         ["%{with rhev_features}"] + SpecBranches.queries(for: source)
@@ -71,7 +76,24 @@ struct SpecRules {
                      supports: nil)
         }
         evidence += taintChecked(decide())
+        evidence += overriddenDefines()
         return evidence
+    }
+
+    /// A `--define` the spec's own `%define`/`%global` replaced, as rpm lets
+    /// it (facts: "Spec (intent)"): the value rpm ended with is not the one
+    /// given, and a definition of that name sits in a branch rpm took. Named
+    /// with both lines, so it is not read as snapcheck ignoring the flag.
+    private func overriddenDefines() -> [Evidence] {
+        options.defines.compactMap { define in
+            guard let value = parsed.macros[define.name], value != define.value,
+                  let site = source.definitions(of: define.name).last(where: {
+                      ($0.kind == .define || $0.kind == .global) && branches.isTaken(line: $0.line, in: source) == true
+                  }) else { return nil }
+            return Evidence(Rules.defineOverridden, source: path, line: site.line,
+                            observed: "--define '\(define.name) \(define.value)' is overridden by the spec's %\(site.kind.rawValue) \(define.name) \(site.value) (line \(site.line)): rpm lets the spec's own definition win; use --with/--without for a %bcond, or change the spec",
+                            supports: nil)
+        }
     }
 
     // MARK: Deciding

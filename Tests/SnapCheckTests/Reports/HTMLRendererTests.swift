@@ -27,13 +27,16 @@ struct HTMLRendererTests {
             build("c-pkg", arch: nil, verdict: .inconsistent),
             build("d-pkg", arch: "aarch64", verdict: .absent),
         ], skipped: 0, errors: [], baseline: nil)
-        result.baseline = Baseline(verdicts: [
-            .init(name: "a-pkg", arch: "ppc64le"): .enabled,
-            .init(name: "b-pkg", arch: "src"): .disabled,
-            .init(name: "c-pkg", arch: nil): .inconsistent,
-            .init(name: "d-pkg", arch: "aarch64"): .absent,
-            .init(name: "gone", arch: "s390x"): .enabled,
-        ]).compare(with: result)
+        func lastNight(_ name: String, _ arch: String?, _ verdict: Verdict) -> Baseline.Entry {
+            Baseline.Entry(name: name, epoch: nil, version: "2.12.0", release: "44.el7_8", arch: arch, verdict: verdict)
+        }
+        result.baseline = Baseline(entries: [
+            lastNight("a-pkg", "ppc64le", .enabled),
+            lastNight("b-pkg", "src", .disabled),
+            lastNight("c-pkg", nil, .inconsistent),
+            lastNight("d-pkg", "aarch64", .absent),
+            lastNight("gone", "s390x", .enabled),
+        ]).compare(with: result.builds)
         let page = try HTMLPage.read(HTMLRenderer().render(result))
 
         #expect(page.columns == ["aarch64", "ppc64le", "x86_64", "src", "(any arch)"])
@@ -49,7 +52,7 @@ struct HTMLRendererTests {
         #expect(classes == [["cell", "v-disabled"], ["cell", "v-enabled"], ["cell", "v-unknown"], ["cell", "v-inconsistent"], ["cell", "v-absent"]])
         #expect(page.heading == "Live snapshot support: INCONSISTENT")
         #expect(page.baseline == ["regression a-pkg ppc64le: enabled → disabled", "changed b-pkg src: disabled → unknown",
-                                  "new a-pkg x86_64", "vanished gone s390x"])
+                                  "new a-pkg-2.12.0-44.1.el7_8.1 x86_64", "vanished gone s390x"])
     }
 
     @Test("One row per source package, even when another epoch's build sorts between its arches")

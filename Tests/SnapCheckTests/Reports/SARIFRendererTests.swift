@@ -137,8 +137,8 @@ struct SARIFRendererTests {
             handBuild(name: "d-disabled", verdict: .disabled, expectation: .disabled),
             handBuild(name: "e-disabled", verdict: .disabled, expectation: .disabled, line: 0),
         ], skipped: 0, errors: [], baseline: nil)
-        result.baseline = Baseline(verdicts: [.init(name: "d-disabled", arch: "x86_64"): .enabled, .init(name: "e-disabled", arch: "x86_64"): .disabled])
-            .compare(with: result)
+        result.baseline = Baseline(entries: [lastNight("d-disabled", .enabled), lastNight("e-disabled", .disabled)])
+            .compare(with: result.builds)
         let report = try sarif(SARIFRenderer().render(result))
         let byName = Dictionary(uniqueKeysWithValues: results(report).map { r in
             ((r["message"] as? String ?? "").components(separatedBy: "-2.12.0").first ?? "", r)

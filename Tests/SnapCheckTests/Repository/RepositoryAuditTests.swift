@@ -84,7 +84,8 @@ struct RepositoryAuditTests {
         #expect(build.inputs.count == 4)
     }
 
-    @Test("A location href that leads out of the repository is an error naming it and why, never followed",
+    // Serialized: every case plants the same outside.rpm beside its repository.
+    @Test("A location href that leads out of the repository is an error naming it and why, never followed", .serialized,
           arguments: [("../outside.rpm", "leads out of the repository directory"),
                       ("el7-rhev/../../outside.rpm", "leads out of the repository directory"),
                       ("/outside.rpm", "is an absolute path"),
