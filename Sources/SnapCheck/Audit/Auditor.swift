@@ -73,7 +73,8 @@ public struct Auditor: Sendable {
         }
         work += options.probes.filter { !paths.contains($0) }.map { ($0, true) }
 
-        let reader = InputReader(options: options)
+        let pipelining = PayloadPipelining.concurrency(jobs: options.jobs, inputs: work.count)
+        let reader = InputReader(options: options, payloadConcurrency: pipelining)
         // Biggest files first, so a large package read last cannot leave one core idle.
         let sizes = work.map { item -> Int in
             var info = stat()

@@ -7,6 +7,9 @@ import RPM
 /// only that file.
 struct InputReader: Sendable {
     var options: AuditOptions
+    /// How emulator payloads are streamed: pipelined only when this reader
+    /// has a core to spare (`PayloadPipelining`).
+    var payloadConcurrency: PayloadConcurrency = .sequential
 
     /// Largest spec or helper script read into memory.
     static let textLimit = 16 << 20
@@ -126,7 +129,8 @@ struct InputReader: Sendable {
         }
         var reading = ExecutableScan.Reading()
         var scanned = Set<String>()
-        try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload) { file, event in
+        try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload,
+                                  concurrency: payloadConcurrency) { file, event in
             switch event {
             case .data(let chunk):
                 _ = reading.feed(chunk)
