@@ -90,8 +90,13 @@ struct InputReader: Sendable {
             throw InputError(input: path, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
         }
         let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
-        // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
         let emulators = header.isSource ? EmulatorFiles([]) : EmulatorFiles(header.files)
+        // An emulator over the limit (a decompression bomb) is refused from the header, before anything is read.
+        let limit = options.limits.emulatorBytes
+        if let large = header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
+            throw InputError(input: path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+        }
+        // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
         let fileDigest = emulators.read.isEmpty ? nil : ConcurrentFileDigest(file)
         let scanned = Result { try scanEmulators(package, emulators, era: era, release: source.release) }
         var observation = Observation(
@@ -123,10 +128,6 @@ struct InputReader: Sendable {
             Evidence(Rules.exeMissing, source: "\(package.path):\($0.path)", observed: $0.why, supports: nil)
         }
         guard !emulators.read.isEmpty else { return evidence }
-        let limit = options.limits.emulatorBytes
-        if let large = package.header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
-            throw InputError(input: package.path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
-        }
         var reading = ExecutableScan.Reading()
         var scanned = Set<String>()
         try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload,
