@@ -31,7 +31,10 @@ final class ChunkPipe: Sendable {
     /// and read only by the consumer between `next` and `release`; the
     /// semaphores order those hand-overs, so the memory needs no lock.
     nonisolated(unsafe) private let memory: UnsafeMutableRawPointer
-    private let steps = Mutex<[Step]>([])
+    /// Steps posted and not yet taken, in order; read and written only under `lock`.
+    nonisolated(unsafe) private var steps: [Step] = []
+    /// A pthread lock, which ThreadSanitizer sees (it does not see `Synchronization.Mutex` on Linux).
+    private let lock = ReadWriteLock()
     /// Steps posted and not yet taken.
     private let posted = DispatchSemaphore(value: 0)
     /// Buffers the decoder may fill. Created at 0 and signalled up to
@@ -66,7 +69,7 @@ final class ChunkPipe: Sendable {
     }
 
     func post(_ step: Step) {
-        steps.withLock { $0.append(step) }
+        lock.withWriteLock { steps.append(step) }
         posted.signal()
     }
 
@@ -75,7 +78,7 @@ final class ChunkPipe: Sendable {
     /// The next step, waiting for it if needed.
     func next() -> Step {
         posted.wait()
-        return steps.withLock { $0.removeFirst() }
+        return lock.withWriteLock { steps.removeFirst() }
     }
 
     /// The bytes of a `.data` step, valid until `release(slot)`.
