@@ -81,7 +81,7 @@ final class ChunkPipe: Sendable {
         return lock.withWriteLock { steps.removeFirst() }
     }
 
-    /// The bytes of a `.data` step, valid until `release(slot)`.
+    /// The bytes of a `.data` step, valid until `release()`.
     func bytes(slot: Int, count: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: memory + slot * slotSize, count: count)
     }
