@@ -155,4 +155,21 @@ struct ExecutableStringsTests {
             #expect(scan(long, ["drive-mirror"], chunks: [size]).isEmpty, "chunk size \(size)")
         }
     }
+
+    @Test("a needle is found at every offset of a 32-byte block, with other candidates in the same block")
+    func everyLaneOffset() {
+        // The scanner tests 32 bytes at a time and reads hits from two 64-bit words per 16
+        // bytes: plant the needle at each offset, after decoys that start like needles.
+        let needle = "drive_backup"
+        for offset in 1..<100 {
+            var data = [UInt8](repeating: 0x41, count: 160)
+            for decoy in stride(from: 0, to: offset - 2, by: 3) { data[decoy] = 0; data[decoy + 1] = UInt8(ascii: "d") }
+            data[offset - 1] = 0
+            data.replaceSubrange(offset..<(offset + needle.utf8.count), with: bytes(needle))
+            data[offset + needle.utf8.count] = 0
+            #expect(referenceMatches(data, gateNeedles) == [needle], "offset \(offset)")
+            #expect(scan(data, gateNeedles) == [needle], "offset \(offset)")
+            #expect(scan(data, gateNeedles, chunks: [offset + 3]) == [needle], "offset \(offset), split inside")
+        }
+    }
 }

@@ -80,7 +80,13 @@ final class FileDescriptor {
     }
 
     var hasError: Bool { Ferror(raw) != 0 }
-    var errorText: String { String(cString: Fstrerror(raw)) }
+    /// rpmio's error text for the stream, without the `<fd:N>: ` it may start with: the
+    /// descriptor number differs from run to run, and reports must not.
+    var errorText: String {
+        let text = String(cString: Fstrerror(raw))
+        guard text.hasPrefix("<fd:"), let prefix = text.firstRange(of: ">: ") else { return text }
+        return String(text[prefix.upperBound...])
+    }
 
     deinit { Fclose(raw) }
 }

@@ -107,7 +107,8 @@ public struct Auditor: Sendable {
     /// what was found before reading; `named` is what the user named (for the
     /// error when no build is found).
     package func audit(_ inputs: [PendingInput], skipped: Int, errors: [InputError], named: [String]) -> AuditResult {
-        let reader = InputReader(options: options)
+        let pipelining = PayloadPipelining.concurrency(jobs: options.jobs, inputs: inputs.count)
+        let reader = InputReader(options: options, payloadConcurrency: pipelining)
         // Biggest files first, so a large package read last cannot leave one core idle.
         let order = inputs.indices.sorted { (inputs[$0].size, $1) > (inputs[$1].size, $0) }
         let results = ParallelMap.map(inputs, jobs: options.jobs, order: order, progress: options.progress) { input -> Result<Observation, any Error> in

@@ -7,6 +7,9 @@ import RPM
 /// only that file.
 package struct InputReader: Sendable {
     var options: AuditOptions
+    /// How emulator payloads are streamed: pipelined only when this reader
+    /// has a core to spare (`PayloadPipelining`).
+    var payloadConcurrency: PayloadConcurrency = .sequential
 
     /// Largest spec or helper script read into memory.
     static let textLimit = 16 << 20
@@ -104,8 +107,13 @@ package struct InputReader: Sendable {
             try Self.checkEmulators(listed: listedEmulators, in: header, path: path)
         }
         let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
-        // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
         let emulators = header.isSource ? EmulatorFiles([]) : EmulatorFiles(header.files)
+        // An emulator over the limit (a decompression bomb) is refused from the header, before anything is read.
+        let limit = options.limits.emulatorBytes
+        if let large = header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
+            throw InputError(input: path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+        }
+        // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
         let fileDigest = emulators.read.isEmpty ? nil : ConcurrentFileDigest(file)
         let scanned = Result { try scanEmulators(package, emulators, era: era, release: source.release) }
         var observation = Observation(
@@ -146,13 +154,10 @@ package struct InputReader: Sendable {
             Evidence(Rules.exeMissing, source: "\(package.path):\($0.path)", observed: $0.why, supports: nil)
         }
         guard !emulators.read.isEmpty else { return evidence }
-        let limit = options.limits.emulatorBytes
-        if let large = package.header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
-            throw InputError(input: package.path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
-        }
         var reading = ExecutableScan.Reading()
         var scanned = Set<String>()
-        try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload) { file, event in
+        try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload,
+                                  concurrency: payloadConcurrency) { file, event in
             switch event {
             case .data(let chunk):
                 _ = reading.feed(chunk)
