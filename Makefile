@@ -44,11 +44,13 @@ test: fixtures
 	Tests/Packaging/run.sh
 
 ## The release binary, its man page (generated from the command definitions) and completions, in .build/dist.
+## The Swift runtime and Foundation are linked in (--static-swift-stdlib, in a scratch path of its own so
+## `swift build` is not rebuilt): the binary runs where no Swift toolchain is installed, and starts faster.
 dist: deps
-	$(SWIFT) build -c release --product snapcheck
+	$(SWIFT) build -c release --product snapcheck --static-swift-stdlib --scratch-path .build-dist
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual --date $(MAN_DATE) >/dev/null
 	@mkdir -p $(DIST)
-	cp .build/release/snapcheck $(DIST)/snapcheck
+	cp .build-dist/release/snapcheck $(DIST)/snapcheck
 	# mdoc wants .Pp, not an empty line, between paragraphs.
 	sed 's/^$$/.Pp/' .build/plugins/GenerateManual/outputs/SnapCheckCLI/snapcheck.1 > $(DIST)/snapcheck.1
 	for shell in bash zsh fish; do $(DIST)/snapcheck --generate-completion-script $$shell > $(DIST)/snapcheck.$$shell; done

@@ -41,9 +41,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "run.sh: swift build -c release" >&2
-(cd "$root" && swift build -c release --scratch-path .build-bench >/dev/null)
-bin=$(cd "$root" && swift build -c release --scratch-path .build-bench --show-bin-path)
+# The binary as `make install` builds it: Swift runtime linked in (Makefile, dist).
+echo "run.sh: swift build -c release --static-swift-stdlib" >&2
+(cd "$root" && swift build -c release --static-swift-stdlib --scratch-path .build-bench >/dev/null)
+bin=$(cd "$root" && swift build -c release --static-swift-stdlib --scratch-path .build-bench --show-bin-path)
 
 mkdir -p "$work"
 gcc -O2 -o "$work/floor" "$here/floor.c" -llzma -lzstd

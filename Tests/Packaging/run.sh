@@ -57,6 +57,13 @@ files_installed() {
 }
 check "make install puts the binary, man page and three completions under DESTDIR/PREFIX" files_installed
 
+no_swift_runtime() { # the Swift runtime and Foundation are in the binary: nothing of /opt/swift is loaded
+    local libs; libs=$(ldd "$dest/usr/local/bin/snapcheck") || return 1
+    if grep -E 'libswift|libFoundation|libdispatch|/opt/swift' <<<"$libs"; then return 1; fi
+    grep -q 'librpm\.so' <<<"$libs"
+}
+check "the installed binary links no Swift runtime library (it runs without a toolchain)" no_swift_runtime
+
 man_renders() {
     MANWIDTH=80 man -l "$dest/usr/local/share/man/man1/snapcheck.1" >"$work/man.txt" 2>"$work/man.err" || return 1
     [[ ! -s "$work/man.err" ]] || { cat "$work/man.err"; return 1; }
