@@ -591,7 +591,9 @@ struct SpecRules {
                                              supports: supports))
                     continue
                 }
-                guard let site = definitionInForce(of: name, value: value(of: name)) else { continue }
+                // The value after the parse is the one rpm read here only when no definition rpm may have run follows the condition.
+                let redefined = source.definitions(of: name).contains { $0.line > condition.line && taken($0.line) != false }
+                guard let site = definitionInForce(of: name, value: redefined ? nil : value(of: name), before: condition.line) else { continue }
                 let how = site.kind == .bcondWith || site.kind == .bcondWithout
                     ? bcondObservation(site)
                     : "%\(site.kind.rawValue) \(site.name) \(site.value.trimmingWhitespace)"
@@ -625,8 +627,8 @@ struct SpecRules {
     /// took, the last whose value is the one read back (the last at all when the
     /// value was not read; the only one when its value is made of macros). A
     /// definition that spells another value did not decide, and is not named. A bcond by its default: `%bcond_without` on, `%bcond_with` off.
-    private func definitionInForce(of name: String, value: String?) -> MacroDefinitionSite? {
-        let sites = source.definitions(of: name).filter { taken($0.line) == true }
+    private func definitionInForce(of name: String, value: String?, before limit: Int = .max) -> MacroDefinitionSite? {
+        let sites = source.definitions(of: name).filter { $0.line < limit && taken($0.line) == true }
         guard let value else { return sites.last }
         if sites.allSatisfy({ $0.kind == .bcondWith || $0.kind == .bcondWithout }) {
             let wanted: MacroDefinitionSite.Kind = value == "1" ? .bcondWithout : .bcondWith
