@@ -195,7 +195,7 @@ package struct InputReader: Sendable {
             Set([specEntry.path] + files.filter { $0.path.hasSuffix(".sh") }.map(\.path)),
             limit: Self.textLimit, limits: options.limits.payload)
         for (name, bytes) in contents where name != specEntry.path {
-            helpers[name] = (path: "\(package.path):\(name)", text: String(decoding: bytes, as: UTF8.self))
+            helpers[name] = (path: "\(package.path):\(name)", text: SpecBytes.text(bytes))
         }
         guard let specBytes = contents[specEntry.path] else {
             throw InputError(input: package.path, message: "\(specEntry.path) is listed in the header but the payload holds no content for it")
@@ -204,7 +204,7 @@ package struct InputReader: Sendable {
         guard !spec.1.contains(0) else {
             throw InputError(input: package.path, message: "\(spec.0) in the payload is not a text file")
         }
-        return SpecMaterial(displayPath: "\(package.path):\(spec.0)", text: String(decoding: spec.1, as: UTF8.self), helpers: helpers)
+        return SpecMaterial(displayPath: "\(package.path):\(spec.0)", text: SpecBytes.text(spec.1), helpers: helpers)
     }
 
     // MARK: Specs
@@ -219,11 +219,11 @@ package struct InputReader: Sendable {
             for name in names.sorted() where name.hasSuffix(".sh") && helpers[name] == nil {
                 let helperPath = (dir as NSString).appendingPathComponent(name)
                 if let text = try? Self.readWhole(helperPath, limit: Self.textLimit) {
-                    helpers[name] = (path: helperPath, text: String(decoding: text, as: UTF8.self))
+                    helpers[name] = (path: helperPath, text: SpecBytes.text(text))
                 }
             }
         }
-        let material = SpecMaterial(displayPath: path, text: String(decoding: bytes, as: UTF8.self), helpers: helpers)
+        let material = SpecMaterial(displayPath: path, text: SpecBytes.text(bytes), helpers: helpers)
         let (parsed, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: true)
         let p = parsed.sourcePackage
         guard Era.isQEMUSourceName(p.name) else {
@@ -255,19 +255,26 @@ package struct InputReader: Sendable {
         let trusted = options.specEvaluation.trustsSpecs
         let (neutral, refused) = trusted ? (material.text, []) : source.neutralized()
         // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
-        let text = trusted ? neutral : SpecSource.trimmedForParse(neutral)
+        // Either way every condition is recorded as rpm evaluates it.
+        let hostMacros = SpecRules.hostMacros(defines: options.defines)
+        let text = SpecSource.recordingConditions(trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros)
         let specOptions = SpecOptions(
             undefines: SpecRules.hostDistributionMacros, defines: options.defines, with: options.with, without: options.without, targetArch: arch,
             sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
             expressions: SpecRules.expressions(for: source))
-        let parsed = try options.specEvaluation.evaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)
+        var parsed = try options.specEvaluation.evaluator.parse(contents: SpecBytes.bytes(of: text), displayName: material.displayPath,
+                                                                options: specOptions)
         var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
-                                 refused: refused, options: specOptions).evaluate()
+                                 refused: refused, options: specOptions, hostMacros: hostMacros).evaluate()
+        // A tag computed by a refused expansion is shown as the spec spells it, never as a marker.
+        let unknownNEVR = RefusedExpansion.holdsMarker(parsed.sourcePackage)
+        parsed.sourcePackage = RefusedExpansion.restored(parsed.sourcePackage, refused)
+        parsed.packages = parsed.packages.map { RefusedExpansion.restored($0, refused) }
         evidence.append(Evidence(Rules.specEvaluationMode, source: material.displayPath,
                                  observed: options.specEvaluation.description, supports: nil))
         if withSourceHeader {
             let p = parsed.sourcePackage
-            let era = Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
+            let era = unknownNEVR ? nil : Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
             for var header in HeaderRules.evaluate(parsed.packages.first ?? p, era: era, version: p.version, release: p.release,
                                                    source: material.displayPath) {
                 header.line = source.line(ofTag: "Name")

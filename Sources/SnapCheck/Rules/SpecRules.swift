@@ -20,6 +20,18 @@ struct SpecRules {
                                                     "almalinux", "rocky", "ol", "flatpak", "dist_vendor", "dist_name"]
         + (5...12).map { "el\($0)" } + (10...50).map { "fc\($0)" }
 
+    /// Macros the auditing machine's rpm configuration or environment gives a
+    /// value a builder's would not share (Debian's `%{_vendor}` is `debian`).
+    static let hostConfigurationMacros = ["_vendor", "_host", "_host_os", "_host_vendor", "_host_cpu", "_topdir",
+                                          "_smp_build_ncpus", "_smp_mflags", "_buildhost"]
+
+    /// The macros a condition may not decide on: the host's, unless the caller
+    /// gave one with `--define` (then its value is the caller's evidence).
+    static func hostMacros(defines: [MacroDefinition]) -> [String] {
+        let given = Set(defines.map(\.name))
+        return (hostDistributionMacros + hostConfigurationMacros).filter { !given.contains($0) }
+    }
+
     /// Macros read back right after the parse, before rpm's state is reset.
     static let macrosToRead = ["rhev", "have_live_block_ops", "pkgsuffix", "disable_rhev_features_arg"]
 
@@ -49,9 +61,16 @@ struct SpecRules {
     private let branches: SpecBranches
     /// Macros whose value came from an expansion replaced by `%{nil}` (directly or through other macros).
     private let emptiedMacros: Set<String>
+    /// Conditions whose value in this parse is not the one a real build gets, by line, with why.
+    private let taintedConditions: [Int: String]
+    /// Macros whose value in this parse may not be a real build's: the host's, those
+    /// defined in a tainted condition's branches, emptied ones, and those using any of them.
+    private let taintedMacros: [String: String]
+    /// A line in a tainted condition's branches that can define macros unseen (why), if any.
+    private let opaqueTaintedDefiner: String?
 
     init(parsed: ParsedSpec, source: SpecSource, path: String, helpers: [String: (path: String, text: String)],
-         refused: [RefusedExpansion], options: SpecOptions) {
+         refused: [RefusedExpansion], options: SpecOptions, hostMacros: [String] = []) {
         self.parsed = parsed
         self.source = source
         self.path = path
@@ -61,12 +80,74 @@ struct SpecRules {
         self.regions = source.configureRegions()
         self.branches = SpecBranches(source: source, expansions: parsed.expansions)
         self.emptiedMacros = source.macros(dependingOnLines: Set(refused.filter { $0.marker == nil }.map(\.line)))
+        (taintedConditions, taintedMacros, opaqueTaintedDefiner) = Self.taint(source: source, branches: branches, refused: refused,
+                                                                               hostMacros: hostMacros, emptied: emptiedMacros)
     }
 
+    /// What in this parse may differ from a real build's: conditions that read a
+    /// refused expansion's marker or a host macro where rpm evaluated them, or a
+    /// macro derived from the host's (textually); the macros defined in their
+    /// branches (a real build may take the other one); everything using those.
+    private static func taint(source: SpecSource, branches: SpecBranches, refused: [RefusedExpansion], hostMacros: [String],
+                              emptied: Set<String>) -> (conditions: [Int: String], macros: [String: String], opaque: String?) {
+        var conditions: [Int: String] = [:]
+        for (line, markers) in branches.refusedMarkers {
+            let named = markers.compactMap { n in refused.first { $0.marker == RefusedExpansion.marker(n) } }
+                .map { "\($0.text) (line \($0.line))" }
+            conditions[line] = "reads the value of \(named.isEmpty ? "an expansion" : named.joined(separator: ", ")), which was not run"
+        }
+        let hostDerived = source.macros(dependingOnNames: Set(hostMacros))
+        for condition in source.allConditions where conditions[condition.line] == nil && !condition.isArchCondition {
+            var names = branches.hostMacros[condition.line] ?? []
+            names += condition.macroNames.filter(hostDerived.contains).filter { !names.contains($0) }
+            if condition.expression.contains("getenv:"), !names.contains("getenv") { names.append("getenv") }
+            guard !names.isEmpty else { continue }
+            conditions[condition.line] = "reads \(names.map { "%{\($0)}" }.joined(separator: ", ")), which the auditing host sets (or snapcheck leaves undefined), not the builder; --define gives a builder's value"
+        }
+        var macros: [String: String] = [:]
+        for name in hostDerived { macros[name] = "which comes from the auditing host, not the builder" }
+        for name in emptied { macros[name] = macros[name] ?? "which depends on an expansion that was not run" }
+        guard !conditions.isEmpty else { return (conditions, macros, nil) }
+        func tainting(_ line: Int) -> Int? {
+            source.enclosingConditions(ofLine: line).first { conditions[$0.line] != nil }?.line
+        }
+        var opaque: String?
+        let parametric = Set(source.allDefinitions().filter { $0.value.hasPrefix("(") || source.lines[$0.line - 1].contains("\($0.name)(") }.map(\.name))
+        var defined: [String: String] = [:]
+        for site in source.allDefinitions() {
+            if let line = tainting(site.line) { defined[site.name] = "which is defined in a branch of the condition at line \(line), which \(conditions[line]!)" }
+        }
+        let sites = Set(source.allDefinitions().map(\.line))
+        for (index, text) in source.lines.enumerated() where SpecSource.contains(text, "%") {
+            guard let line = tainting(index + 1), !sites.contains(index + 1) else { continue }
+            let trimmed = text.drop { $0 == " " || $0 == "\t" }
+            let calls = trimmed.hasPrefix("%") && parametric.contains(String(trimmed.dropFirst().drop { $0 == "{" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" }))
+            if SpecSource.mayDefineMacros(text) || calls {
+                opaque = opaque ?? "line \(index + 1), in a branch of the condition at line \(line) (which \(conditions[line]!)), can define macros"
+            }
+        }
+        for name in source.macros(dependingOnNames: Set(defined.keys)) where macros[name] == nil {
+            macros[name] = defined[name] ?? "which uses a macro defined in a branch of a condition whose value is not known"
+        }
+        return (conditions, macros, opaque)
+    }
+
+    /// The era; none when the name or version was computed by an expansion that was not run.
     var era: Era? {
         let p = parsed.sourcePackage
+        guard ![p.name, p.version].contains(where: { $0.contains(RefusedExpansion.markerPrefix) }) else { return nil }
         return Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
     }
+
+    /// A fact of the version, none when a value it reads is not known.
+    private var versionFact: VersionFact? {
+        let p = parsed.sourcePackage
+        guard !RefusedExpansion.holdsMarker(p) else { return nil }
+        return era?.versionFact(version: p.version, release: p.release)
+    }
+
+    /// The source package as the spec spells what was not run (never a marker).
+    private var shown: PackageHeader { RefusedExpansion.restored(parsed.sourcePackage, refused) }
 
     func evaluate() -> [Evidence] {
         var evidence = refused.map {
@@ -77,7 +158,11 @@ struct SpecRules {
         }
         evidence += taintChecked(decide())
         evidence += overriddenDefines()
-        return evidence
+        return evidence.map {
+            var e = $0
+            e.observed = SpecBytes.shown(e.observed)
+            return e
+        }
     }
 
     /// A `--define` the spec's own `%define`/`%global` replaced, as rpm lets
@@ -99,7 +184,7 @@ struct SpecRules {
     // MARK: Deciding
 
     private var who: String {
-        let p = parsed.sourcePackage
+        let p = shown
         return "\(p.name) \(p.evr)"
     }
 
@@ -116,7 +201,7 @@ struct SpecRules {
         let analysis = ShellRun.analyze(parsed.build ?? "")
         let calls = analysis.calls
         let candidates = ConfigureCalls.emulatorCalls(in: calls)
-        let fact = era?.versionFact(version: p.version, release: p.release)
+        let fact = versionFact
         if let gap = analysis.gap {
             // The calls seen may not be all that run: only a fact of the version still stands.
             if let era, let fact, fact != .beforeOption { return factEvidence(fact, era: era) }
@@ -161,7 +246,7 @@ struct SpecRules {
         if let fact, fact != .beforeOption { return factEvidence(fact, era: era) }
         let unresolved = hiddenSwitches(in: call, era: era)
         switch era {
-        case .el6 where era.defaultsOn(release: parsed.sourcePackage.release):
+        case .el6 where era.defaultsOn(release: parsed.sourcePackage.release) && !RefusedExpansion.holdsMarker(parsed.sourcePackage):
             if let blocker = unresolved.first { return [unresolvedEvidence(blocker, call: call, rule: Rules.el6DefaultOn)] }
             return [Evidence(Rules.el6DefaultOn, source: path, line: regionStart(of: call),
                              observed: "no disable flag in \(description), every argument resolved; release \(parsed.sourcePackage.release) defaults to on",
@@ -169,7 +254,9 @@ struct SpecRules {
                 + emptiedCarriers(of: ConfigureSwitch.rhevFeatures.flags + ConfigureSwitch.liveSnapshots.flags, in: call, rule: Rules.el6DefaultOn)
         case .el6:
             return [Evidence(Rules.el6Undetermined, source: path, line: source.line(ofTag: "Release"),
-                             observed: "no flag and release \(parsed.sourcePackage.release) is in \(Era.el6FirstReleaseWithCommand)-2.196", supports: nil)]
+                             observed: RefusedExpansion.holdsMarker(parsed.sourcePackage)
+                                ? "no flag and release \(shown.release) is not known: it comes from an expansion that was not run"
+                                : "no flag and release \(shown.release) is in \(Era.el6FirstReleaseWithCommand)-2.196", supports: nil)]
         case .el7 where fact == .beforeOption:
             if let blocker = unresolved.first { return [unresolvedEvidence(blocker, call: call, rule: Rules.el7BeforeOption)] }
             return [Evidence(Rules.el7BeforeOption, source: path, line: regionStart(of: call),
@@ -323,7 +410,7 @@ struct SpecRules {
                                      supports: verdict))
         }
         // The macro the word is chosen by says the same, or the spec contradicts itself.
-        if let value = parsed.macros["have_live_block_ops"]?.trimmingWhitespace, let macro = macroVerdict(value), macro != verdict {
+        if let value = haveLiveBlockOpsAtBuild(call), let macro = macroVerdict(value), macro != verdict {
             evidence += macroFallback(call: call, reason: "it disagrees with what reaches configure")
         }
         return evidence
@@ -348,6 +435,24 @@ struct SpecRules {
         return sources.contains(name) ? name : nil
     }
 
+    /// `%have_live_block_ops` as rpm read it when it expanded `%build`: from the
+    /// condition on it around the call's words, as rpm evaluated it then (`1`
+    /// when true, `0` when false); else the value after the parse,
+    /// when no line after the call's first can define macros; else nil (not known).
+    private func haveLiveBlockOpsAtBuild(_ call: ConfigureCall) -> String? {
+        let name = "have_live_block_ops"
+        guard let region = matchingRegion(for: call) else { return nil }
+        for line in region.lines where taken(line) == true {
+            guard let condition = source.enclosingConditions(ofLine: line).last(where: {
+                ["0%{\(name)}", "0%{?\(name)}", "%{\(name)}", "0%\(name)", "%\(name)"].contains($0.expression)
+            }), let value = branches.values[condition.line] else { continue }
+            return value ? "1" : "0"
+        }
+        let after = source.lines[region.lines.lowerBound...]
+        guard !after.contains(where: { SpecSource.mayDefineMacros($0) }) else { return nil }
+        return parsed.macros[name]?.trimmingWhitespace
+    }
+
     private func macroVerdict(_ value: String) -> Verdict? {
         value == "1" ? .enabled : value == "0" ? .disabled : nil
     }
@@ -368,9 +473,9 @@ struct SpecRules {
                              observed: "\(describe(call)): \(reason), and no word of the call is chosen by %have_live_block_ops",
                              supports: nil)]
         }
-        guard let value = parsed.macros["have_live_block_ops"]?.trimmingWhitespace else {
+        guard let value = haveLiveBlockOpsAtBuild(call) else {
             return [Evidence(Rules.positional, source: path, line: regionStart(of: call),
-                             observed: "\(describe(call)): no live-block-ops word could be mapped (\(reason)) and %have_live_block_ops is undefined",
+                             observed: "\(describe(call)): no live-block-ops word could be mapped (\(reason)) and %have_live_block_ops is not known where rpm expanded %build",
                              supports: nil)]
         }
         let verdict = macroVerdict(value)
@@ -486,7 +591,9 @@ struct SpecRules {
                                              supports: supports))
                     continue
                 }
-                guard let site = definitionInForce(of: name, value: value(of: name)) else { continue }
+                // The value after the parse is the one rpm read here only when no definition rpm may have run follows the condition.
+                let redefined = source.definitions(of: name).contains { $0.line > condition.line && taken($0.line) != false }
+                guard let site = definitionInForce(of: name, value: redefined ? nil : value(of: name), before: condition.line) else { continue }
                 let how = site.kind == .bcondWith || site.kind == .bcondWithout
                     ? bcondObservation(site)
                     : "%\(site.kind.rawValue) \(site.name) \(site.value.trimmingWhitespace)"
@@ -518,44 +625,63 @@ struct SpecRules {
 
     /// The definition rpm ended up with: among the definitions in branches rpm
     /// took, the last whose value is the one read back (the last at all when the
-    /// value was not read). A bcond by its default: `%bcond_without` on, `%bcond_with` off.
-    private func definitionInForce(of name: String, value: String?) -> MacroDefinitionSite? {
-        let sites = source.definitions(of: name).filter { taken($0.line) == true }
+    /// value was not read; the only one when its value is made of macros). A
+    /// definition that spells another value did not decide, and is not named. A bcond by its default: `%bcond_without` on, `%bcond_with` off.
+    private func definitionInForce(of name: String, value: String?, before limit: Int = .max) -> MacroDefinitionSite? {
+        let sites = source.definitions(of: name).filter { $0.line < limit && taken($0.line) == true }
         guard let value else { return sites.last }
         if sites.allSatisfy({ $0.kind == .bcondWith || $0.kind == .bcondWithout }) {
             let wanted: MacroDefinitionSite.Kind = value == "1" ? .bcondWithout : .bcondWith
             return sites.last { $0.kind == wanted }
         }
-        return sites.last { $0.value.trimmingWhitespace == value } ?? (sites.count == 1 ? sites.last : nil)
+        // A single definition whose value rpm's could come from; never one that spells another value.
+        return sites.last { $0.value.trimmingWhitespace == value }
+            ?? (sites.count == 1 && sites[0].value.contains("%") ? sites.last : nil)
     }
 
     // MARK: Expansions that were not run
 
-    /// The deciding evidence with its verdict withdrawn when a line it names, or
-    /// a condition around such a line, depends on an expansion that was
-    /// replaced by `%{nil}` (a condition's outcome could differ in a real build).
+    /// The deciding evidence with its verdict withdrawn when what it rests on may
+    /// not be what a real build gets: a line it names, or a condition around such
+    /// a line, depends on an expansion that was not run or on the auditing host;
+    /// a word of such a line is a macro that does; or the spec runs code whose
+    /// output (macros, whole lines) is not known.
     private func taintChecked(_ decided: [Evidence]) -> [Evidence] {
         // Code that could have defined any macro: no line on the deciding path can be trusted.
         if let definer = refused.first(where: \.mayDefineMacros) {
             return withdrawn(decided, because: "the spec runs code at line \(definer.line) that can define macros, and it was not run")
         }
-        guard !emptiedMacros.isEmpty || refused.contains(where: { $0.marker == nil }) else { return decided }
+        if let alone = refused.first(where: \.standsAlone) {
+            return withdrawn(decided, because: "line \(alone.line) is the output of \(alone.text), which was not run: rpm would read lines snapcheck never saw")
+        }
+        if let opaqueTaintedDefiner {
+            return withdrawn(decided, because: opaqueTaintedDefiner)
+        }
         let emptiedLines = Set(refused.filter { $0.marker == nil }.map(\.line))
-        var gap: (line: Int, name: String?)?
+        var gap: String?
         for evidence in decided where evidence.source == path && evidence.supports != nil {
             guard let line = evidence.line else { continue }
-            for l in source.logicalLineRange(containing: line) where emptiedLines.contains(l) {
-                gap = (l, nil)
+            for l in source.logicalLineRange(containing: line) {
+                if emptiedLines.contains(l) { gap = "it depends on the expansion at line \(l), which was not run" }
+                // A word that is a tainted macro could be (or hide) a flag.
+                for word in source.lines[l - 1].split(whereSeparator: { $0 == " " || $0 == "\t" })
+                where word.hasPrefix("%") || word.hasPrefix("\"%") {
+                    if let why = SpecSource.macroReferences(in: word).lazy.compactMap({ taintedMacros[$0.name] }).first {
+                        gap = "line \(l) uses \(word), \(why)"
+                    }
+                }
             }
             for condition in source.enclosingConditions(ofLine: line) {
-                if emptiedLines.contains(condition.line) { gap = (condition.line, nil) }
-                if let name = condition.macroNames.first(where: emptiedMacros.contains) { gap = (condition.line, name) }
+                if emptiedLines.contains(condition.line) { gap = "it depends on the expansion at line \(condition.line), which was not run" }
+                if let why = taintedConditions[condition.line] {
+                    gap = "the condition `\(condition.text)` at line \(condition.line) \(why)"
+                } else if let name = condition.macroNames.first(where: { taintedMacros[$0] != nil }) {
+                    gap = "the condition at line \(condition.line) uses %\(name), \(taintedMacros[name]!)"
+                }
             }
         }
         guard let gap else { return decided }
-        let why = gap.name.map { "the condition at line \(gap.line) uses %\($0), which depends on an expansion that was not run" }
-            ?? "it depends on the expansion at line \(gap.line), which was not run"
-        return withdrawn(decided, because: why)
+        return withdrawn(decided, because: gap)
     }
 
     /// The evidence with every verdict taken back, saying why.

@@ -8,6 +8,10 @@
 @_spi(Fuzzing) public struct SpecBranches: Sendable, Hashable {
     /// Per directive line: the condition's value; absent when it could not be evaluated.
     public var values: [Int: Bool]
+    /// Per directive line: what the condition read that the parse did not have as a
+    /// real build has it: numbers of refused-expansion markers, macros of the host.
+    public var refusedMarkers: [Int: [Int]] = [:]
+    public var hostMacros: [Int: [String]] = [:]
 
     public init(values: [Int: Bool]) {
         self.values = values
@@ -17,7 +21,7 @@
     /// after the parse (`SpecOptions.expressions`): `%[EXPR]` for `%if`/`%elif`,
     /// the arch or OS list and `%{_target_cpu}`/`%{_target_os}` for the others.
     public static func queries(for source: SpecSource) -> [String] {
-        var queries: [String] = ["%{_target_cpu}", "%{_target_os}"]
+        var queries: [String] = ["%{_target_cpu}", "%{_target_os}", SpecSource.conditionRecordQuery]
         for condition in source.allConditions {
             queries.append(query(condition))
         }
@@ -29,16 +33,27 @@
     }
 
     /// The values, from the expansions a parse returned for `queries(for:)`.
-    /// They are evaluated with the macros as they stand after the parse, so a
-    /// condition on a macro the spec defines again after the condition's line
-    /// (where rpm read it with the value before) is left unknown.
+    /// A condition rpm was given rewritten (`SpecSource.recordingConditions`)
+    /// has the value recorded when rpm evaluated it. The others are evaluated
+    /// with the macros as they stand after the parse, so a condition on a macro
+    /// the spec defines again after the condition's line (where rpm read it with
+    /// the value before) is left unknown.
     public init(source: SpecSource, expansions: [String: String]) {
+        let records = SpecSource.conditionRecords(expansions[SpecSource.conditionRecordQuery])
         var laterDefinitions: [String: Int] = [:]
         for site in source.allDefinitions() { laterDefinitions[site.name] = max(laterDefinitions[site.name] ?? 0, site.line) }
         var values: [Int: Bool] = [:]
         let cpu = expansions["%{_target_cpu}"]?.trimmingWhitespace
         let os = expansions["%{_target_os}"]?.trimmingWhitespace
         for condition in source.allConditions {
+            if !records.isEmpty, source.recordsCondition(atLine: condition.line) {
+                // Not recorded: rpm did not evaluate it (a branch not taken around it).
+                guard let record = records[condition.line] else { continue }
+                if !record.refusedMarkers.isEmpty { refusedMarkers[condition.line] = record.refusedMarkers }
+                if !record.hostMacros.isEmpty { hostMacros[condition.line] = record.hostMacros }
+                if let value = record.value { values[condition.line] = Self.truth(value) }
+                continue
+            }
             guard let expanded = expansions[Self.query(condition)]?.trimmingWhitespace else { continue }
             if condition.macroNames.contains(where: { (laterDefinitions[$0] ?? 0) > condition.line }) { continue }
             let keyword = condition.keyword
@@ -47,15 +62,20 @@
                 guard let target, !target.isEmpty else { continue }
                 let listed = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).contains { $0 == target }
                 values[condition.line] = keyword.hasPrefix("ifn") ? !listed : listed
-            } else if let number = Int(expanded) {
-                values[condition.line] = number != 0
-            } else if !expanded.isEmpty, !expanded.contains(RefusedExpansion.markerPrefix) {
-                // A string result: rpm takes a non-empty string as true.
-                values[condition.line] = true
+            } else {
+                values[condition.line] = Self.truth(expanded)
             }
-            // Empty: rpm could not evaluate it (an error); the value stays unknown.
         }
         self.values = values
+    }
+
+    /// How rpm reads the result of an expression: a number, true when not 0; a
+    /// non-empty string, true. Empty (rpm could not evaluate it: an error) or
+    /// holding a marker: not known.
+    static func truth(_ expanded: String) -> Bool? {
+        if let number = Int(expanded) { return number != 0 }
+        guard !expanded.isEmpty, !expanded.contains(RefusedExpansion.markerPrefix) else { return nil }
+        return true
     }
 
     /// Whether `line` lies in branches rpm took: every enclosing condition is

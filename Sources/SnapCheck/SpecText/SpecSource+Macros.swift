@@ -36,6 +36,23 @@ extension SpecSource {
         return names
     }
 
+    /// `names`, and every macro whose definition uses one of them, transitively.
+    func macros(dependingOnNames names: Set<String>) -> Set<String> {
+        var names = names
+        let sites = allDefinitions()
+        var grew = true
+        while grew {
+            grew = false
+            for site in sites where !names.contains(site.name) {
+                if Self.macroReferences(in: Substring(site.value)).contains(where: { names.contains($0.name) }) {
+                    names.insert(site.name)
+                    grew = true
+                }
+            }
+        }
+        return names
+    }
+
     private func definitionSites(named name: String?) -> [MacroDefinitionSite] {
         var sites: [MacroDefinitionSite] = []
         var bodyEnd = -1

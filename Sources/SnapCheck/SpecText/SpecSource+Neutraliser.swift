@@ -11,8 +11,8 @@ extension SpecSource {
     ///
     /// Each expansion becomes a marker (`RefusedExpansion.marker`, plain letters and digits)
     /// that rpm carries through every macro that uses it, so the shell text of `%build` shows
-    /// exactly where a value is missing; or `%{nil}` where a marker would break the parse: on
-    /// `%if`/`%elif` lines and in the definitions of macros such a condition uses.
+    /// exactly where a value is missing; or `%{nil}` where a marker would break the parse
+    /// (a continued `%if` line) or stands for whole lines (see `spansNeedingNil`).
     ///
     /// The result contains no `%(` and no `%{lua:` at all. A shell expansion ends where rpm
     /// ends it (parens counted, `\` escapes, quotes not special); a Lua one skips Lua strings
@@ -45,8 +45,10 @@ extension SpecSource {
             }
             if !span.closed, span.end > span.start, s[span.end - 1] == "\\" { out.append(0x5C) }
             let original = String(String.UnicodeScalarView(s[span.start..<min(span.end, span.start + 320)]))
-            refused.append(RefusedExpansion(line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker,
-                                            mayDefineMacros: span.mayDefineMacros))
+            var expansion = RefusedExpansion(line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker,
+                                             mayDefineMacros: span.mayDefineMacros)
+            expansion.standsAlone = span.startsLine && !(span.line >= 2 && Self.endsWithContinuation(lines[span.line - 2]))
+            refused.append(expansion)
             i = span.end
         }
         for k in i..<s.count {
@@ -131,30 +133,19 @@ extension SpecSource {
         return spans
     }
 
-    /// Indices of the spans to replace by `%{nil}` rather than a marker: those on a
-    /// `%if`/`%elif` line, those inside the definition of a macro that such a
-    /// condition uses (directly or through other macros), and those that start a
-    /// line of their own (their output would be whole lines: tags, commands),
-    /// unless the line continues a command (`\` at the end of the one before).
+    /// Indices of the spans to replace by `%{nil}` rather than a marker: those
+    /// on a condition line rpm is not given recorded (`recordsCondition`: a
+    /// continued `%if`), where a marker would break the expression, and those that
+    /// start a line of their own (their output would be whole lines: tags,
+    /// commands), unless the line continues a command (`\` at the end of the one
+    /// before). A marker that reaches a recorded condition, by whatever macro, is
+    /// caught where rpm evaluates it.
     private func spansNeedingNil(_ spans: [ExpansionSpan]) -> Set<Int> {
-        let conditionLines = Set(conditionNodes.map(\.condition).filter { !$0.isArchCondition }.map(\.line))
-        var used = Set(conditionNodes.map(\.condition).filter { !$0.isArchCondition }.flatMap(\.macroNames))
-        let sites = allDefinitions()
-        var grew = true
-        while grew {
-            grew = false
-            for site in sites where used.contains(site.name) {
-                for reference in Self.macroReferences(in: Substring(site.value)) where used.insert(reference.name).inserted {
-                    grew = true
-                }
-            }
-        }
         var result = Set<Int>()
         for (index, span) in spans.enumerated() {
             let continues = span.line >= 2 && Self.endsWithContinuation(lines[span.line - 2])
-            if conditionLines.contains(span.line) || (span.startsLine && !continues) {
-                result.insert(index)
-            } else if sites.contains(where: { used.contains($0.name) && ($0.line...$0.lastLine).contains(span.line) }) {
+            let onCondition = Self.directive(of: lines[span.line - 1]).map { $0 == "if" || $0 == "elif" } ?? false
+            if (onCondition && !recordsCondition(atLine: span.line)) || (span.startsLine && !continues) {
                 result.insert(index)
             }
         }

@@ -40,11 +40,12 @@ extension SpecSource {
         }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 1)
-        for (index, line) in lines.enumerated() {
+        // Split again keeping each line's `\r`: rpm reads `\`+`\r` as no continuation, so neither may the text it gets.
+        for (index, raw) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             if index > 0 { out.append(0x0A) }
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            let trimmed = lines[index].drop(while: { $0 == " " || $0 == "\t" })
             let blank = changelogLines[index] || (isPatchApplication(trimmed) && !trimmed.dropFirst().contains("%"))
-            if !blank { out.append(contentsOf: line.utf8) }
+            if !blank { out.append(contentsOf: raw) }
         }
         return String(decoding: out, as: UTF8.self)
     }

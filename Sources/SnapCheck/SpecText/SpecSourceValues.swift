@@ -1,3 +1,5 @@
+import RPM
+
 // The values SpecSource hands out: refused expansions, definition sites,
 // conditions and regions.
 
@@ -15,6 +17,9 @@
     /// `expand` or `load`; anything inside `%{expand:}`): then no macro the spec
     /// reads can be trusted to have the value the parse saw.
     public var mayDefineMacros: Bool
+    /// True when it stands on a line of its own (not continuing a command): its
+    /// output would be whole lines rpm reads (tags, definitions, commands).
+    public var standsAlone: Bool = false
 
     public enum Kind: String, Sendable {
         case shell, lua
@@ -33,6 +38,26 @@
     static let markerPrefix = "SNAPCHECKREFUSED"
 
     static func marker(_ number: Int) -> String { "\(markerPrefix)\(number)Z" }
+
+    /// True when the package's name, version or release holds a marker: a value
+    /// computed by an expansion that was not run, so not known.
+    static func holdsMarker(_ header: PackageHeader) -> Bool {
+        [header.name, header.version, header.release].contains { $0.contains(markerPrefix) }
+    }
+
+    /// The header with every marker in its name, version and release replaced by
+    /// the expansion as the spec spells it (`%(echo 175).el7`): a marker is never shown.
+    static func restored(_ header: PackageHeader, _ refused: [RefusedExpansion]) -> PackageHeader {
+        guard holdsMarker(header) else { return header }
+        var header = header
+        for expansion in refused.reversed() {
+            guard let marker = expansion.marker else { continue }
+            header.name = header.name.replacing(marker, with: expansion.text)
+            header.version = header.version.replacing(marker, with: expansion.text)
+            header.release = header.release.replacing(marker, with: expansion.text)
+        }
+        return header
+    }
 }
 
 /// Where a macro is defined in the original spec.

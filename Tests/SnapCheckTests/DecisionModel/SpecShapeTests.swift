@@ -232,7 +232,8 @@ struct RefusedExpansionTaintTests {
         #expect(build.verdict == .unknown)
         let flag = try #require(build.evidence.first { $0.rule == "el7-live-block-ops" && $0.line == spec.buildLine + 4 })
         #expect(flag.supports == nil)
-        #expect(flag.observed.hasSuffix("(it depends on the expansion at line 7, which was not run)"))
+        // Named where rpm evaluated the condition: the value it read came from line 7's expansion.
+        #expect(flag.observed.hasSuffix("at line \(spec.buildLine + 1) reads the value of %(test -e /etc/rhev && echo 1 || echo 0) (line 7), which was not run)"))
     }
 }
 
