@@ -8,7 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <string.h>
 #include <stdatomic.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -281,20 +282,79 @@ int snapcheck_pidfd_open(pid_t pid) {
 #endif
 }
 
-short snapcheck_spawn_flag_setsid(void) {
-    return POSIX_SPAWN_SETSID;
+// MARK: Spawning
+
+/// The child's side of `snapcheck_spawn`: only async-signal-safe calls (it is
+/// a fork of a multi-threaded process). A failure writes its errno on
+/// `report` and exits; success closes `report` by exec (close-on-exec).
+static void spawned_child(pid_t parent, int report, const char *path, char *const argv[], char *const envp[],
+                          const int *sources, const int *targets, int count, int close_from, const char *directory) {
+    int code = 0;
+    // Every signal at its default: handlers and ignores of this process do not carry over.
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < _NSIG; signal++) {
+        if (signal != SIGKILL && signal != SIGSTOP) (void)sigaction(signal, &fallback, NULL);  // glibc's reserved ones refuse: fine
+    }
+    if (setsid() < 0) goto fail;
+    // Die with the thread that started us, even when it is killed with SIGKILL. Then check
+    // the parent is still ours: had it died before the prctl, no signal would ever come.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL) != 0) goto fail;
+    if (getppid() != parent) _exit(127);
+    for (int i = 0; i < count; i++) {
+        if (dup2(sources[i], targets[i]) < 0) goto fail;
+    }
+    if (directory != NULL && chdir(directory) != 0) goto fail;
+#ifdef SYS_close_range
+    // Everything from close_from up but the report pipe (ENOSYS before Linux 5.9: close-on-exec covers ours).
+    if (report >= close_from) {
+        if (report > close_from) (void)syscall(SYS_close_range, (unsigned)close_from, (unsigned)report - 1, 0U);
+        (void)syscall(SYS_close_range, (unsigned)report + 1, ~0U, 0U);
+    } else {
+        (void)syscall(SYS_close_range, (unsigned)close_from, ~0U, 0U);
+    }
+#endif
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(path, argv, envp);
+fail:
+    code = errno;
+    (void)!write(report, &code, sizeof code);
+    _exit(127);
 }
 
-// Weak: resolved when the C library has them, null otherwise.
-extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *, int) __attribute__((weak));
-extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *, const char *) __attribute__((weak));
-
-int snapcheck_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from) {
-    if (!posix_spawn_file_actions_addclosefrom_np) return ENOSYS;
-    return posix_spawn_file_actions_addclosefrom_np(actions, from);
-}
-
-int snapcheck_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path) {
-    if (!posix_spawn_file_actions_addchdir_np) return ENOSYS;
-    return posix_spawn_file_actions_addchdir_np(actions, path);
+int snapcheck_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                    const int *sources, const int *targets, int count, int close_from, const char *directory) {
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return errno;
+    pid_t parent = getpid();
+    // Blocked across the fork, so no handler of ours runs in the child before it resets them.
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    pid_t child = fork();
+    if (child == 0) {
+        close(report[0]);
+        spawned_child(parent, report[1], path, argv, envp, sources, targets, count, close_from, directory);
+    }
+    int forkError = errno;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    close(report[1]);
+    if (child < 0) {
+        close(report[0]);
+        return forkError;
+    }
+    int code = 0;
+    ssize_t n;
+    do n = read(report[0], &code, sizeof code); while (n < 0 && errno == EINTR);
+    close(report[0]);
+    if (n == (ssize_t)sizeof code) {
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+        return code;
+    }
+    *pid = child;
+    return 0;
 }

@@ -5,12 +5,13 @@ public enum PrimaryMetadata {
     /// Every package the primary.xml at `path` lists, in file order, without
     /// file lists (primary.xml holds only some files: read `FileLists`).
     /// Compressed files (gz, bz2, xz; zstd from libcreaterepo_c 1.0 on) are
-    /// read as the library detects them. Errors name the file `name`.
+    /// read as the library detects them. Errors name the file `name`; one that
+    /// decompresses to more than `limit` bytes is refused before it is parsed.
     ///
     /// The corresponding C function is `cr_xml_parse_primary`.
-    public static func read(_ path: String, name: String? = nil) throws(RepodataError) -> [RepositoryPackage] {
+    public static func read(_ path: String, name: String? = nil, limit: Int64 = MetadataLimits.decompressedBytes) throws(RepodataError) -> [RepositoryPackage] {
         var packages: [RepositoryPackage] = []
-        try MetadataParse.run("cr_xml_parse_primary", path: path, name: name ?? path, wanted: nil, take: { packages.append(RepositoryPackage($0)) }) {
+        try MetadataParse.run("cr_xml_parse_primary", path: path, name: name ?? path, limit: limit, wanted: nil, take: { packages.append(RepositoryPackage($0)) }) {
             cr_xml_parse_primary(path, PackageParse.newPackage, $0, PackageParse.packageDone, $0, PackageParse.warning, $0, 0, $1)
         }
         return packages
@@ -21,12 +22,14 @@ public enum PrimaryMetadata {
 public enum FileLists {
     /// The file lists of the packages whose pkgId (checksum value) is in
     /// `packages`, read from the filelists.xml at `path`; other packages'
-    /// elements are skipped unparsed. Errors name the file `name`.
+    /// elements are skipped unparsed. Errors name the file `name`; one that
+    /// decompresses to more than `limit` bytes is refused before it is parsed.
     ///
     /// The corresponding C function is `cr_xml_parse_filelists`.
-    public static func read(_ path: String, name: String? = nil, packages: Set<String>) throws(RepodataError) -> [String: [RepositoryFile]] {
+    public static func read(_ path: String, name: String? = nil, packages: Set<String>,
+                            limit: Int64 = MetadataLimits.decompressedBytes) throws(RepodataError) -> [String: [RepositoryFile]] {
         var files: [String: [RepositoryFile]] = [:]
-        try MetadataParse.run("cr_xml_parse_filelists", path: path, name: name ?? path, wanted: packages, take: { package in
+        try MetadataParse.run("cr_xml_parse_filelists", path: path, name: name ?? path, limit: limit, wanted: packages, take: { package in
             guard let pkgId = package.pointee.pkgId.nonEmpty else { return }
             files[pkgId, default: []] += elements(of: package.pointee.files, as: cr_PackageFile.self).map(RepositoryFile.init)
         }) {
@@ -38,27 +41,35 @@ public enum FileLists {
 
 /// The common part of streaming a package metadata file through callbacks.
 enum MetadataParse {
-    static func run(_ operation: String, path: String, name: String, wanted: Set<String>?,
+    static func run(_ operation: String, path: String, name: String, limit: Int64, wanted: Set<String>?,
                     take: @escaping (UnsafeMutablePointer<cr_Package>) -> Void,
                     _ parse: (UnsafeMutableRawPointer, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> Int32) throws(RepodataError) {
+        do throws(RepodataError) { try MetadataLimits.check(path, name: name, limit: limit) } catch {
+            throw explained(error, path: path)
+        }
         try Createrepo.exclusive { () throws(RepodataError) in
             let state = PackageParse(wanted: wanted, take: take)
             let data = Unmanaged.passUnretained(state).toOpaque()
             do throws(RepodataError) {
                 _ = try Createrepo.call(operation, path: name, openedAs: path, kind: .malformed) { parse(data, $0) }
             } catch {
-                var error = error
-                if error.code == Createrepo.unknownCompression {
-                    error.kind = .unsupportedCompression
-                    if let note = Createrepo.compressionNote(ofFile: path) { error.message = note }
-                }
-                throw error
+                throw explained(error, path: path)
             }
             if let wrongType = state.wrongType {
                 throw RepodataError(.malformed, operation: operation, path: name, message: wrongType)
             }
             withExtendedLifetime(state) {}
         }
+    }
+
+    /// A compression the library cannot read, said as what it is where the file's magic tells.
+    private static func explained(_ error: RepodataError, path: String) -> RepodataError {
+        var error = error
+        if error.code == Createrepo.unknownCompression {
+            error.kind = .unsupportedCompression
+            if let note = Createrepo.compressionNote(ofFile: path) { error.message = note }
+        }
+        return error
     }
 }
 
@@ -81,5 +92,48 @@ extension RepositoryFile {
         default: .file
         }
         self.init(path: (f.path.nonEmpty ?? "") + (f.name.nonEmpty ?? ""), kind: kind)
+    }
+}
+
+/// What reading one metadata file may cost (Docs/hardening.md, "Input limits").
+public enum MetadataLimits {
+    /// Bytes a primary.xml or filelists.xml may decompress to: 1 GiB. Parsing
+    /// costs about 16 s per GiB even of blanks, and real files are far below
+    /// it (an EL7 tag's primary.xml is tens of MB; a whole distribution's
+    /// filelists.xml some hundreds of MB), while a 4 MB gzip of 4 GiB of
+    /// blanks took 64 s to parse.
+    public static let decompressedBytes: Int64 = 1 << 30
+
+    /// Decompresses the file at `path` as the parsers do (compression detected
+    /// by the library), counting bytes and stopping past `limit`: a file over
+    /// it is refused before the XML parser sees a byte, whatever repomd.xml says.
+    ///
+    /// The corresponding C functions are `cr_sopen` and `cr_read`.
+    static func check(_ path: String, name: String, limit: Int64) throws(RepodataError) {
+        let file = try Createrepo.call("cr_sopen", path: name, openedAs: path, kind: .unreadable) {
+            cr_sopen(path, CR_CW_MODE_READ, CR_CW_AUTO_DETECT_COMPRESSION, nil, $0)
+        }
+        guard let file else {
+            throw RepodataError(.unreadable, operation: "cr_sopen", path: name, message: "cannot be opened")
+        }
+        defer { _ = cr_close(file, nil) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total: Int64 = 0
+        while true {
+            let count = try Createrepo.call("cr_read", path: name, openedAs: path, kind: .unreadable) { error in
+                buffer.withUnsafeMutableBytes { cr_read(file, $0.baseAddress, UInt32($0.count), error) }
+            }
+            guard count > 0 else { return }
+            total += Int64(count)
+            if total > limit {
+                throw RepodataError(.tooLarge, operation: "cr_read", path: name,
+                                    message: "decompresses to more than \(describe(limit)), the limit for repository metadata")
+            }
+        }
+    }
+
+    /// `1024 MiB`, `1 MiB`, `512 KiB`.
+    public static func describe(_ bytes: Int64) -> String {
+        bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
     }
 }

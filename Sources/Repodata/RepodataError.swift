@@ -17,6 +17,8 @@ public struct RepodataError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let unsupportedCompression = Kind(rawValue: "unsupported-compression")
         /// The file is not well-formed XML, or not the kind of metadata it was read as.
         public static let malformed = Kind(rawValue: "malformed")
+        /// The file decompresses to more than the metadata limit (`MetadataLimits`).
+        public static let tooLarge = Kind(rawValue: "too-large")
         /// A checksum type the library does not know.
         public static let unknownChecksumType = Kind(rawValue: "unknown-checksum-type")
     }

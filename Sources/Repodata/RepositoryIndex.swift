@@ -50,13 +50,16 @@ public struct MetadataRecord: Sendable, Hashable {
     public var openChecksum: Checksum?
     /// The stored file's size in bytes, when given.
     public var size: Int64?
+    /// The size of its decompressed content (`open-size`), when given.
+    public var openSize: Int64?
 
-    public init(type: String, location: Location, checksum: Checksum?, openChecksum: Checksum?, size: Int64?) {
+    public init(type: String, location: Location, checksum: Checksum?, openChecksum: Checksum?, size: Int64?, openSize: Int64? = nil) {
         self.type = type
         self.location = location
         self.checksum = checksum
         self.openChecksum = openChecksum
         self.size = size
+        self.openSize = openSize
     }
 
     init(_ record: UnsafeMutablePointer<cr_RepomdRecord>) {
@@ -67,6 +70,6 @@ public struct MetadataRecord: Sendable, Hashable {
         }
         self.init(type: r.type.nonEmpty ?? "", location: Location(href: r.location_href.nonEmpty ?? "", base: r.location_base.nonEmpty),
                   checksum: checksum(r.checksum_type, r.checksum), openChecksum: checksum(r.checksum_open_type, r.checksum_open),
-                  size: r.size > 0 ? Int64(r.size) : nil)
+                  size: r.size > 0 ? Int64(r.size) : nil, openSize: r.size_open > 0 ? Int64(r.size_open) : nil)
     }
 }

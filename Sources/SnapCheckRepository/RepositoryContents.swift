@@ -94,6 +94,10 @@ struct RepositoryContents {
         guard let expected = record.checksum else {
             throw InputError(input: index, message: "its \(record.type) record gives no checksum")
         }
+        // Declared over the limit: refused before anything is read (the parse checks what the file really expands to).
+        if let openSize = record.openSize, openSize > MetadataLimits.decompressedBytes {
+            throw InputError(input: name, message: "repomd.xml declares it decompresses to \(MetadataLimits.describe(openSize)); the limit for repository metadata is \(MetadataLimits.describe(MetadataLimits.decompressedBytes))")
+        }
         if let mismatch = RepositoryChecksum.mismatch(expected, file: file, sha256: nil, describedBy: "repomd.xml") {
             throw mismatch
         }

@@ -106,6 +106,25 @@ struct RepodataTests {
         }
     }
 
+    @Test("Metadata that decompresses past the limit is refused before it is parsed, whatever repomd.xml says", arguments: ["primary", "filelists"])
+    func decompressedLimit(_ type: String) throws {
+        let repository = try FixtureRepositories.make(["builds/el7-stock"])
+        defer { FixtureRepositories.remove(repository) }
+        let file = try FixtureRepositories.metadataFile(type, in: repository)
+        func read(limit: Int64) throws {
+            if type == "primary" { _ = try PrimaryMetadata.read(file.path, name: "\(type).xml.gz", limit: limit) }
+            else { _ = try FileLists.read(file.path, name: "\(type).xml.gz", packages: [], limit: limit) }
+        }
+        #expect {
+            try read(limit: 1 << 10)
+        } throws: { error in
+            let error = error as! RepodataError
+            return error.kind == .tooLarge && error.description == "\(type).xml.gz: decompresses to more than 1 KiB, the limit for repository metadata (cr_read)"
+        }
+        try read(limit: MetadataLimits.decompressedBytes)
+        #expect(MetadataLimits.decompressedBytes == 1 << 30)
+    }
+
     @Test("A file that is not primary metadata, or not XML, is one error naming it")
     func notPrimary() throws {
         let repository = try FixtureRepositories.make(["builds/el7-stock"])

@@ -72,4 +72,26 @@ struct SignalTests {
         }
         #expect(gone, "\(all.compactMap { leftover($0, running: "sleep 300", zombiesAllowed: true) })")
     }
+
+    /// SIGKILL cannot be handled: the emulator dies by its own death signal
+    /// (PR_SET_PDEATHSIG, set before exec). Its descendants get none: the
+    /// `sleep` it started is left (Docs/security.md) and killed here.
+    @Test("Killed with SIGKILL while probing: the probed emulator dies with snapcheck")
+    func killedWhileProbing() throws {
+        let dir = try Scratch("signal-probe-kill")
+        try TestFiles.copyExecutable(from: Fixtures.source("qmp-fakes/silent"), to: dir.file("silent"))
+        let run = try BackgroundRun(["--probe-timeout", "120", "--probe", dir.file("silent")])
+        let names = ["silent.pid", "silent-child.pid"]
+        waitFor(run.process) { names.allSatisfy { FileManager.default.fileExists(atPath: dir.file($0)) } }
+        let all = names.compactMap { pid_t((try? String(contentsOfFile: dir.file($0), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") }
+        try #require(all.count == 2, "the fake wrote \(all)")
+        defer { killIfLeft(all[1], running: "sleep 300") }
+        let emulator = "/bin/sh \(dir.file("silent"))"
+        #expect(eventually { commandLine(of: all[1]) == "sleep 300" })
+        #expect(leftover(all[0], running: emulator, zombiesAllowed: false) != nil)
+        kill(run.process.processIdentifier, SIGKILL)
+        let end = run.finish()
+        #expect(!end.exited && end.status == SIGKILL, "\(end)")
+        #expect(eventually { leftover(all[0], running: emulator, zombiesAllowed: true) == nil })
+    }
 }

@@ -275,6 +275,40 @@ struct CaptureVerdictTests {
         #expect(result.builds.map(\.displayName) == ["qemu-kvm-ev-2.12.0-44.1.el7_8.1", "qemu-kvm-ma-2.12.0-44.el7_8"])
         #expect(result.builds.map(\.verdict) == [.enabled, .disabled])
     }
+
+    @Test("Two different query-commands lists in one session make the build inconsistent, in either order and either layout",
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func twoListsInOneSession(_ reversed: Bool, _ withRequests: Bool) throws {
+        let enabled = try messages("el7-2.12-enabled-session.jsonl")
+        let disabled = try messages("el7-2.12-disabled-session.jsonl")
+        var lists = [enabled[2], disabled[2]]
+        if reversed { lists.reverse() }
+        // The greeting and the capabilities reply, then the two lists; with requests, each reply after its request.
+        var session: [[String: Any]] = withRequests
+            ? [enabled[0], ["execute": "qmp_capabilities", "id": "c"], enabled[1].merging(["id": "c"]) { $1 }]
+            : [enabled[0], enabled[1]]
+        for list in lists {
+            session += withRequests ? [["execute": "query-commands", "id": "q"], list.merging(["id": "q"]) { $1 }] : [list]
+        }
+        let path = try write(session, try tempDirectory(), "two-lists.jsonl")
+        let build = try #require(audit([path]).builds.only)
+        #expect(build.verdict == .inconsistent)
+        let found = build.evidence.filter { $0.rule == "qmp-query-commands" }
+        #expect(Set(found.map(\.supports)) == [.enabled, .disabled])
+        #expect(found.allSatisfy { $0.role == .contradicting })
+        let lines = found.compactMap(\.line).sorted()
+        #expect(build.observed("qmp-sessions") == ["query-commands answered 2 different lists in one session (lines \(lines[0]), \(lines[1])): a running emulator registers its commands once, so these are not the answers of one emulator"])
+    }
+
+    @Test("The same query-commands list answered twice is one answer: no note, the verdict stands")
+    func sameListTwice() throws {
+        let enabled = try messages("el7-2.12-enabled-session.jsonl")
+        let path = try write([enabled[0], enabled[1], enabled[2], enabled[2]], try tempDirectory(), "same-list.jsonl")
+        let build = try #require(audit([path]).builds.only)
+        #expect(build.verdict == .enabled)
+        #expect(build.evidence.filter { $0.rule == "qmp-query-commands" }.count == 1)
+        #expect(build.observed("qmp-sessions").isEmpty)
+    }
 }
 
 func tempDirectory() throws -> String {

@@ -362,6 +362,18 @@ struct QMPCaptureTests {
         #expect(refused.description == "object 1: a message over the 16 MiB limit of one message (from line 1)")
     }
 
+    @Test("more than 8 different query-commands lists in one session are refused")
+    func tooManyCommandLists() throws {
+        func lists(_ count: Int) -> [UInt8] {
+            Array(([greeting212] + (0..<count).map { #"{"return": [{"name": "query-commands"}, {"name": "c\#($0)"}]}"# }).joined(separator: "\n").utf8)
+        }
+        let error = try #require(parseError(lists(QMPCapture.Limits().commandLists + 1)))
+        #expect(error.kind == .tooLarge)
+        #expect(error.description == "more than 8 different query-commands lists in one session (the next at line 10)")
+        let capture = try QMPCapture(bytes: lists(QMPCapture.Limits().commandLists))
+        #expect(capture.sessions.map { $0.otherCommands.count } == [7])
+    }
+
     @Test("more than 64 sessions are refused")
     func tooManySessions() throws {
         let text = String(repeating: greeting212 + "\n", count: QMPCapture.Limits().sessions + 1)

@@ -5,7 +5,6 @@
 #ifndef SNAPCHECK_PROCESS_TREE_H
 #define SNAPCHECK_PROCESS_TREE_H
 
-#include <spawn.h>
 #include <sys/types.h>
 
 /// A process found in a tree: its id and its start time (clock ticks after
@@ -60,15 +59,18 @@ int snapcheck_become_subreaper(void);
 /// `pid` exits. -1 with errno (ENOSYS on older kernels).
 int snapcheck_pidfd_open(pid_t pid);
 
-/// POSIX_SPAWN_SETSID (glibc 2.26+, _GNU_SOURCE): the child leads a new session.
-short snapcheck_spawn_flag_setsid(void);
-
-/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): close every
-/// descriptor from `from` up in the child. ENOSYS where glibc lacks it.
-int snapcheck_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from);
-
-/// posix_spawn_file_actions_addchdir_np (glibc 2.29+): the child's working
-/// directory. ENOSYS where glibc lacks it.
-int snapcheck_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
+/// Starts `path` with `argv` and exactly `envp` as the leader of a new
+/// session: every signal at its default and none blocked; `sources[i]`
+/// installed as descriptor `targets[i]` (each source above every target);
+/// every other descriptor from `close_from` up closed (close-on-exec covers
+/// ours where the kernel lacks close_range); in `directory` unless NULL; and
+/// with PR_SET_PDEATHSIG(SIGKILL), so it dies with the thread that started it
+/// even when this process is killed with SIGKILL (posix_spawn cannot set it:
+/// this forks and execs). The death signal is cleared by an exec of a
+/// set-user-ID or capability-granting program, and reaches the child only,
+/// not what it starts. 0 and `*pid`, or the errno of the call that failed
+/// (in the child: setsid, prctl, dup2, chdir, execve; the child is reaped).
+int snapcheck_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                    const int *sources, const int *targets, int count, int close_from, const char *directory);
 
 #endif

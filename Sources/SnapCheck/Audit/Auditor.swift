@@ -247,10 +247,16 @@ public struct Auditor: Sendable {
         var evidence: [Evidence] = []
         var specs: [RemedyFinder.EvaluatedSpec] = []
         var arch = group.arch
+        // No binary package and no --target: the spec speaks for every arch it builds for.
+        let isSourceBuild = group.arch == nil && options.targetArch == nil
+        var sourceSpecs: [SourceSpec] = []
         for member in group.members {
             evidence += member.evidence
             switch member.pending {
-            case .spec(let material, let evaluatedArch, let specEvidence)?:
+            case .spec(let material, let evaluatedArch, let specEvidence, let arches)? where isSourceBuild:
+                sourceSpecs.append(SourceSpec(material: material, kind: member.input.kind, evaluatedArch: evaluatedArch,
+                                              evidence: specEvidence, arches: arches))
+            case .spec(let material, let evaluatedArch, let specEvidence, _)?:
                 if let arch = group.arch, arch != (evaluatedArch ?? Self.hostArch) {
                     let again = try reader.evaluate(material, arch: arch, withSourceHeader: member.input.kind == .spec).1
                     specs.append(.init(material: material, arch: arch, evidence: again))
@@ -264,6 +270,11 @@ public struct Auditor: Sendable {
             case nil:
                 break
             }
+        }
+        if !sourceSpecs.isEmpty {
+            let (found, evaluated) = sourceSpecEvidence(sourceSpecs, reader: reader)
+            evidence += found
+            specs += evaluated
         }
         if arch == nil, !specs.isEmpty { arch = options.targetArch ?? "src" }
 

@@ -66,7 +66,7 @@ extension Build {
         let voting = evidenceVotes.isEmpty ? allVotes : evidenceVotes
         let values = Set(voting.compactMap(\.supports))
         guard let topLayer = voting.map(\.layer).max() else {
-            return (.unknown, nil, nil, evidence.map { var e = $0; e.role = .note; return e })
+            return (.unknown, nil, nil, evidence.map { var e = $0; e.role = Rules.mustBeSeen.contains(e.rule) ? .warning : .note; return e })
         }
         let topValues = Set(voting.filter { $0.layer == topLayer }.compactMap(\.supports))
         let trusted: Verdict? = topValues.count == 1 ? topValues.first : nil

@@ -125,8 +125,8 @@ package struct InputReader: Sendable {
 
         if header.isSource {
             let material = try specMaterial(fromSourcePackage: package)
-            let (_, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: false)
-            observation.pending = .spec(material, evaluatedArch: options.targetArch, evidence: evidence)
+            let (parsed, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: false)
+            observation.pending = .spec(material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed))
         } else {
             observation.evidence += try scanned.get()
         }
@@ -233,7 +233,7 @@ package struct InputReader: Sendable {
         return Observation(
             input: AuditedInput(path: path, kind: .spec, sha256: try file.sha256()),
             sourceNVR: "\(p.name)-\(p.version)-\(p.release)", name: p.name, epoch: p.epoch, version: p.version, release: p.release,
-            arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence))
+            arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed)))
     }
 
     /// Where a bare spec's helper scripts are looked up, in order: `--sources`,

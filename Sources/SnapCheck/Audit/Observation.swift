@@ -18,8 +18,9 @@ package struct Observation: Sendable {
     var pending: Pending?
 
     enum Pending: Sendable {
-        /// A spec to evaluate for the build's arch (already evaluated for `evaluatedArch`).
-        case spec(SpecMaterial, evaluatedArch: String?, evidence: [Evidence])
+        /// A spec to evaluate for the build's arch (already evaluated for `evaluatedArch`,
+        /// which gave its `ExclusiveArch`/`ExcludeArch` as `arches`).
+        case spec(SpecMaterial, evaluatedArch: String?, evidence: [Evidence], arches: SpecArches)
         /// A QMP capture; how far it proves depends on whether the build is downstream.
         case capture(QMPCapture)
     }
@@ -32,6 +33,22 @@ struct SpecMaterial: Sendable {
     var text: String
     /// Helper scripts by file name.
     var helpers: [String: (path: String, text: String)]
+}
+
+/// A spec's `ExclusiveArch` and `ExcludeArch` tags, as rpm expanded them.
+struct SpecArches: Sendable, Hashable {
+    var exclusive: [String]
+    var excluded: [String]
+
+    init(exclusive: [String], excluded: [String]) {
+        self.exclusive = exclusive
+        self.excluded = excluded
+    }
+
+    init(_ parsed: ParsedSpec) {
+        exclusive = parsed.sourcePackage.exclusiveArch
+        excluded = parsed.sourcePackage.excludeArch
+    }
 }
 
 /// Why an input contributes nothing, found by walking a directory: a package

@@ -52,6 +52,11 @@ public struct QMPSession: Sendable, Hashable {
     public var line: Int
     /// Command names of its `query-commands` reply, sorted; nil when it has none.
     public var commands: QMPFact<[String]>?
+    /// Later `query-commands` replies of the session whose lists differ from
+    /// `commands` and from each other, in stream order. A running QEMU
+    /// registers its commands once, so a session of one emulator has none:
+    /// each is evidence of its own, never dropped for coming second.
+    public var otherCommands: [QMPFact<[String]>] = []
     /// Names of the meta-type `command` entries of its `query-qmp-schema` reply, sorted.
     /// The schema also lists commands a build unregistered, so it cannot decide availability.
     public var schemaCommands: QMPFact<[String]>?
@@ -149,6 +154,8 @@ extension QMPCapture {
         public var nestingDepth = 64
         /// Sessions in one capture (real ones hold one or two).
         public var sessions = 64
+        /// Different `query-commands` lists in one session (a real session has one).
+        public var commandLists = 8
         /// Requests of one session waiting for their replies.
         public var pendingRequests = 1024
         /// Messages in one capture: each costs a few microseconds to decode, and

@@ -98,11 +98,26 @@ struct QMPSessionAssembler {
     /// What replies said, by whichever way they were recognised.
     private struct Facts {
         var commands: QMPFact<[String]>?
+        var otherCommands: [QMPFact<[String]>] = []
         var schemaCommands: QMPFact<[String]>?
         var version: QMPFact<QMPVersion>?
         var targetArch: QMPFact<String>?
         var notFound: [String: Int] = [:]
         var hmpHelp: QMPFact<String>?
+
+        /// Keeps a `query-commands` list: the first, or one that differs from every list kept.
+        mutating func add(commands names: [String], line: Int, limit: Int) throws {
+            let sorted = names.sorted()
+            guard let first = commands else {
+                commands = QMPFact(sorted, line: line)
+                return
+            }
+            guard first.value != sorted, !otherCommands.contains(where: { $0.value == sorted }) else { return }
+            guard otherCommands.count + 1 < limit else {
+                throw QMPCaptureError(.tooLarge, "more than \(limit) different query-commands lists in one session (the next at line \(line))")
+            }
+            otherCommands.append(QMPFact(sorted, line: line))
+        }
     }
 
     private struct State {
@@ -165,15 +180,16 @@ struct QMPSessionAssembler {
         case .reply(let id, _), .error(let id, _, _):
             try restartIfIDsRestart(id, line: line)
             let capturedHasRequests = hasRequests
-            current { session in
+            let listLimit = limits.commandLists
+            try current { session in
                 if let waiting = session.pending[id], let request = waiting.first {
                     session.pending[id] = waiting.count == 1 ? nil : Array(waiting.dropFirst())
                     session.pendingCount -= 1
-                    Self.pair(message, with: request, into: &session.paired, line: line)
+                    try Self.pair(message, with: request, into: &session.paired, line: line, listLimit: listLimit)
                 } else {
                     if session.unpaired == 0 { session.firstUnpairedLine = line }
                     session.unpaired += 1
-                    if !capturedHasRequests { Self.recognise(message, into: &session.shaped, line: line) }
+                    if !capturedHasRequests { try Self.recognise(message, into: &session.shaped, line: line, listLimit: listLimit) }
                 }
             }
         case .event:
@@ -188,6 +204,7 @@ struct QMPSessionAssembler {
             let facts = hasRequests ? state.paired : state.shaped
             var session = QMPSession(number: state.number, line: state.line)
             session.commands = facts.commands
+            session.otherCommands = facts.otherCommands
             session.schemaCommands = facts.schemaCommands
             session.version = facts.version ?? state.greetingVersion
             session.targetArch = facts.targetArch
@@ -229,10 +246,10 @@ struct QMPSessionAssembler {
     }
 
     /// A reply read as the answer to `request`.
-    private static func pair(_ message: QMPMessage, with request: Request, into facts: inout Facts, line: Int) {
+    private static func pair(_ message: QMPMessage, with request: Request, into facts: inout Facts, line: Int, listLimit: Int) throws {
         switch (request.command, message) {
         case ("query-commands", .reply(_, .names(let names))):
-            if facts.commands == nil { facts.commands = QMPFact(names.sorted(), line: line) }
+            try facts.add(commands: names, line: line, limit: listLimit)
         case ("query-qmp-schema", .reply(_, .schemaCommands(let names))):
             if facts.schemaCommands == nil { facts.schemaCommands = QMPFact(names.sorted(), line: line) }
         case ("query-version", .reply(_, .object(let version?, _, _, _))):
@@ -250,10 +267,10 @@ struct QMPSessionAssembler {
     }
 
     /// A reply with no request to pair with, recognised by its shape.
-    private static func recognise(_ message: QMPMessage, into facts: inout Facts, line: Int) {
+    private static func recognise(_ message: QMPMessage, into facts: inout Facts, line: Int, listLimit: Int) throws {
         switch message {
         case .reply(_, .names(let names)) where names.contains("query-commands"):
-            if facts.commands == nil { facts.commands = QMPFact(names.sorted(), line: line) }
+            try facts.add(commands: names, line: line, limit: listLimit)
         case .reply(_, .schemaCommands(let names)):
             if facts.schemaCommands == nil { facts.schemaCommands = QMPFact(names.sorted(), line: line) }
         case .reply(_, .object(let version?, true, _, _)):

@@ -27,6 +27,8 @@ public enum Rules {
     public static let upstreamSince014 = Rule(id: "upstream-since-0.14", layer: .spec, summary: "EL8+, Fedora and upstream never gate the commands; they exist from QEMU 0.14.")
     public static let upstreamBefore014 = Rule(id: "upstream-before-0.14", layer: .spec, summary: "QEMU before 0.14 predates blockdev-snapshot-sync.")
     public static let notBuiltForArch = Rule(id: "spec-not-built-for-arch", layer: .spec, summary: "The spec's ExclusiveArch leaves out, or its ExcludeArch names, the arch it is evaluated for (--target, else the host): rpmbuild would not build it there, so it says nothing for that arch.")
+    public static let sourceArches = Rule(id: "spec-source-arches", layer: .spec, summary: "A spec or SRPM audited without its binary packages or --target (a src build) is evaluated for every arch it builds for (ExclusiveArch, else x86_64, aarch64, ppc64le and s390x; minus ExcludeArch): a note naming each arch and what it gives.")
+    public static let archesDisagree = Rule(id: "spec-arches-disagree", layer: .spec, summary: "The arches of a src build give different verdicts: the spec decides nothing for the build as a whole; a warning per arch (--target, or the binary packages, give each arch's answer).")
     public static let noEmulatorCall = Rule(id: "spec-no-emulator-configure", layer: .spec, summary: "The spec, as evaluated for this arch, has no configure call that builds the system emulator.")
     public static let refusedExpansion = Rule(id: "spec-expansion-not-run", layer: .spec, summary: "A %(...) shell or %{lua:} expansion was not executed; the spec was evaluated without it.")
     public static let defineOverridden = Rule(id: "spec-define-overridden", layer: .spec, summary: "A --define the spec's own %define or %global replaced (rpm lets the spec win): the spec was evaluated with its value, not the one given; a warning naming both.")
@@ -64,13 +66,13 @@ public enum Rules {
 
     /// Rules that support no verdict but must be seen in every report (role
     /// `warning`): what the user asked for and did not get.
-    static let mustBeSeen: Set<String> = [defineOverridden.id]
+    static let mustBeSeen: Set<String> = [defineOverridden.id, archesDisagree.id]
 
     /// All rules, in the order they are documented.
     public static let all: [Rule] = [
         el6DisableFlag, el6DefaultOn, el6Deleted, el6PreCommand, el6Undetermined,
         el7LiveBlockOps, el7BeforeOption, el7MissingOption, evNoOption, positional, macroFallback, explicitSwitch,
-        upstreamSince014, upstreamBefore014, notBuiltForArch, noEmulatorCall, unresolvedArgument, opaqueCommand, ambiguousCalls,
+        upstreamSince014, upstreamBefore014, notBuiltForArch, sourceArches, archesDisagree, noEmulatorCall, unresolvedArgument, opaqueCommand, ambiguousCalls,
         refusedExpansion, defineOverridden, specEvaluationMode, unknownEra,
         headerStock, headerRHEV, headerMA, versionFact, headerUnfamiliar, nameContradicts,
         exeQMPNames, exeHMPNames, exeNotGated, exeNotELF, exeMissing, exeNoPackage, exeVersionString,

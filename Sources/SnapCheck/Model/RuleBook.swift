@@ -289,6 +289,35 @@ public enum RuleBook {
                 qemu-kvm.spec:40: not built for ppc64: ExclusiveArch: x86_64 (rpmbuild would refuse it; --target names \
                 another arch) → no vote
                 """),
+        Rules.sourceArches.id: Detail(
+            eras: .every,
+            reads: """
+                A spec, or an SRPM's spec, with no binary package of its build among the inputs and no --target: the \
+                spec evaluated once for each arch it builds for. Those are its ExclusiveArch arches that rpm knows, or \
+                without ExclusiveArch x86_64, aarch64, ppc64le and s390x (where RHEL and the CentOS Virt SIG build \
+                qemu-kvm), minus its ExcludeArch; at most 16.
+                """,
+            concludes: """
+                A note naming the arches and what each gives. When every arch that builds the emulator gives the same \
+                verdict, that arch's evidence (the host's when it is one of them) decides; an arch whose %build has no \
+                emulator configure call (a qemu-img-only branch) builds nothing to disagree.
+                """,
+            example: """
+                qemu-kvm.spec: src build evaluated for aarch64, ppc64le, s390x, x86_64 (no ExclusiveArch: the arches \
+                RHEL builds for): enabled on x86_64; aarch64, ppc64le, s390x build no emulator
+                """),
+        Rules.archesDisagree.id: Detail(
+            eras: .every,
+            reads: "The verdict the spec gives for each arch of a src build (`spec-source-arches`).",
+            concludes: """
+                The arches disagree (enabled on one, disabled or unknown on another): the spec's votes are withdrawn, \
+                so the src build is unknown unless another layer decides; a warning per arch with its verdict and the \
+                evidence behind it. --target ARCH, or the binary packages, give a per-arch answer.
+                """,
+            example: """
+                qemu-kvm.spec:22: ppc64le: disabled (el7-live-block-ops: --disable-live-block-ops in the ppc64-softmmu \
+                configure call) → no vote
+                """),
         Rules.ambiguousCalls.id: Detail(
             eras: .every,
             reads: "Every configure call that builds the emulator and can run (a branch that a condition with known words rules out does not).",

@@ -5,9 +5,11 @@ import Synchronization
 /// The one way snapcheck runs another program: the spec worker and a probed
 /// emulator both go through it.
 ///
-/// The child is started with `posix_spawn` as the leader of a new session,
-/// with exactly the arguments and environment given, every signal at its
-/// default and none blocked, no descriptors but the streams given (each a
+/// The child is started (`snapcheck_spawn`: fork and exec) as the leader of
+/// a new session, with exactly the arguments and environment given, every
+/// signal at its default and none blocked, a death signal (`PR_SET_PDEATHSIG`,
+/// SIGKILL: it dies with the thread that started it, even when this process
+/// is killed with SIGKILL), no descriptors but the streams given (each a
 /// Unix socket the parent holds the other end of), and optionally a working
 /// directory. Its *tree* is the child and every process it starts: members
 /// are found through parent, process group and session links in `/proc`, so a
@@ -141,7 +143,7 @@ final class ChildProcess {
         }
         guard result == 0 else {
             parentEnds.forEach { close($0) }
-            throw SpawnError(call: "posix_spawn", code: result)
+            throw SpawnError(call: "snapcheck_spawn", code: result)
         }
         pid = spawned
         streams = zip(parentEnds, specs).map { Channel(descriptor: $0, stream: $1) }
@@ -363,33 +365,18 @@ final class ChildProcess {
 
     private static func spawn(_ executable: String, _ arguments: [String], _ environment: [String], _ directory: String?,
                               _ specs: [Stream], _ childEnds: [Int32], _ pid: inout pid_t) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
+        var sources: [Int32] = [], targets: [Int32] = []
         for (end, spec) in zip(childEnds, specs) {
-            for target in spec.descriptors { posix_spawn_file_actions_adddup2(&actions, end, target) }
+            for target in spec.descriptors {
+                sources.append(end)
+                targets.append(target)
+            }
         }
         let firstUnused = (specs.flatMap(\.descriptors).max() ?? 2) + 1
-        _ = snapcheck_spawn_add_closefrom(&actions, firstUnused)  // ENOSYS before glibc 2.34: close-on-exec covers ours
-        if let directory {
-            let rc = snapcheck_spawn_add_chdir(&actions, directory)
-            if rc != 0 { return rc }
-        }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t(), none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) | snapcheck_spawn_flag_setsid())
-
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
-        return posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        return snapcheck_spawn(&pid, executable, argv, envp, sources, targets, Int32(sources.count), firstUnused, directory)
     }
 }
 

@@ -66,7 +66,9 @@ enum RuntimeRules {
     /// One session's evidence; `label` names the session when the capture has several.
     private static func session(_ session: QMPSession, label: String, build: RunningBuild, source: String) -> [Evidence] {
         var evidence: [Evidence] = []
-        if let commands = session.commands {
+        // Every different list answered votes: two that disagree make the build inconsistent, whatever their order.
+        let lists = (session.commands.map { [$0] } ?? []) + session.otherCommands
+        for commands in lists {
             let names = Set(commands.value)
             let has = names.contains(command)
             evidence.append(Evidence(Rules.qmpQueryCommands, source: source, line: commands.line,
@@ -76,6 +78,11 @@ enum RuntimeRules {
                 evidence.append(Evidence(Rules.qmpTransactionAlone, source: source, line: commands.line,
                                          observed: label + "transaction is listed without \(command)", supports: nil))
             }
+        }
+        if lists.count > 1 {
+            evidence.append(Evidence(Rules.qmpSessions, source: source, line: lists[0].line,
+                                     observed: label + "query-commands answered \(lists.count) different lists in one session (lines \(lists.map { String($0.line) }.joined(separator: ", "))): a running emulator registers its commands once, so these are not the answers of one emulator",
+                                     supports: nil))
         }
         if let notFound = session.commandNotFound.first(where: { $0.value == command }) {
             evidence.append(Evidence(Rules.qmpCommandNotFound, source: source, line: notFound.line,

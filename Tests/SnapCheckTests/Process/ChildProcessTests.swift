@@ -122,7 +122,7 @@ struct ChildProcessTests {
             _ = try ChildProcess(executable: "/nonexistent/program", arguments: ["x"], environment: [], streams: [])
         } throws: { error in
             let failure = error as? ChildProcess.SpawnError
-            return failure?.call == "posix_spawn" && failure?.code == ENOENT
+            return failure?.call == "snapcheck_spawn" && failure?.code == ENOENT
         }
     }
 }

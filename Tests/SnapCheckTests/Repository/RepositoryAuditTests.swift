@@ -124,6 +124,22 @@ struct RepositoryAuditTests {
         #expect(result.errors == [InputError(input: index.path, message: "its primary record leads out of the repository directory (a '..' component)")])
     }
 
+    @Test("A metadata file repomd.xml declares to decompress past the limit is refused before it is read, one error naming it")
+    func declaredOpenSizeOverLimit() throws {
+        let repository = try FixtureRepositories.make(["builds/el7-rhev"])
+        defer { FixtureRepositories.remove(repository) }
+        let index = repository.appendingPathComponent("repodata/repomd.xml")
+        let primary = try FixtureRepositories.metadataFile("primary", in: repository)
+        let text = try String(contentsOf: index, encoding: .utf8)
+        // The primary record's open-size (createrepo_c writes it after the open checksum), made 4 GiB.
+        let record = try #require(text.range(of: "<data type=\"primary\">"))
+        let size = try #require(text.range(of: #"<open-size>\d+</open-size>"#, options: .regularExpression, range: record.upperBound..<text.endIndex))
+        try Data(text.replacingCharacters(in: size, with: "<open-size>4294967296</open-size>").utf8).write(to: index)
+        let result = auditRepositories([repository.path])
+        #expect(result.builds.isEmpty)
+        #expect(result.errors == [InputError(input: primary.path, message: "repomd.xml declares it decompresses to 4096 MiB; the limit for repository metadata is 1024 MiB")])
+    }
+
     @Test("A symbolic link in the repository is resolved inside it: one to a package in it is read, one leading out of it is missing")
     func symbolicLinks() throws {
         let repository = try FixtureRepositories.make(["builds/el7-rhev"])

@@ -1,0 +1,130 @@
+import RPM
+
+/// A source build: specs and SRPMs audited with no binary package of their
+/// build among the inputs and no `--target` (the `src` build). Its verdict
+/// speaks for every binary the spec builds, so it must hold for every arch the
+/// spec builds for, not only for the host that runs snapcheck (Docs/rules.md,
+/// "Source builds").
+extension Auditor {
+    /// The arches a spec without `ExclusiveArch` is evaluated for: those RHEL
+    /// and the CentOS Virt SIG build qemu-kvm for.
+    static let defaultSourceArches = ["aarch64", "ppc64le", "s390x", "x86_64"]
+    /// Each arch costs one spec evaluation (a worker process): a spec whose
+    /// `ExclusiveArch` names more known arches than this is not evaluated for them.
+    static let maximumSourceArches = 16
+
+    /// A spec of a source build, evaluated once already (for the host, or `evaluatedArch`).
+    struct SourceSpec {
+        var material: SpecMaterial
+        var kind: InputKind
+        var evaluatedArch: String?
+        var evidence: [Evidence]
+        var arches: SpecArches
+    }
+
+    /// The arches `specs` build for, sorted, and how they were chosen: each
+    /// spec's `ExclusiveArch` arches that rpm knows (else the default ones),
+    /// minus its `ExcludeArch`.
+    static func sourceArches(_ specs: [SpecArches], isKnown: (String) -> Bool = RPMArch.isKnown) -> (arches: [String], why: String) {
+        var arches = Set<String>()
+        var reasons: [String] = []
+        for spec in specs {
+            let listed = spec.exclusive.isEmpty ? defaultSourceArches : spec.exclusive.filter(isKnown)
+            arches.formUnion(Set(listed).subtracting(spec.excluded))
+            var why = spec.exclusive.isEmpty ? "no ExclusiveArch: the arches RHEL builds for" : "ExclusiveArch: \(spec.exclusive.joined(separator: " "))"
+            if !spec.excluded.isEmpty { why += "; ExcludeArch: \(spec.excluded.joined(separator: " "))" }
+            if !reasons.contains(why) { reasons.append(why) }
+        }
+        return (arches.sorted(), reasons.joined(separator: "; "))
+    }
+
+    /// What one arch gives: a verdict, or no emulator built there.
+    private enum ArchOutcome: Hashable {
+        case verdict(Verdict)
+        case noEmulator
+    }
+
+    /// The spec evidence of a source build: every spec evaluated for every
+    /// arch it builds for (in parallel, `--jobs`). When the arches that build
+    /// the emulator agree, the evidence of one of them (the host's when it is
+    /// one) decides, with a note naming them all; when they disagree, the
+    /// specs' votes are withdrawn and each arch gets a warning with its
+    /// verdict. Also returns the evaluations a remedy is tried on.
+    func sourceSpecEvidence(_ specs: [SourceSpec], reader: InputReader) -> (evidence: [Evidence], evaluated: [RemedyFinder.EvaluatedSpec]) {
+        let host = specs.map { RemedyFinder.EvaluatedSpec(material: $0.material, arch: $0.evaluatedArch, evidence: $0.evidence) }
+        let hostEvidence = specs.flatMap(\.evidence)
+        let (arches, why) = Self.sourceArches(specs.map(\.arches))
+        let source = specs[0].material.displayPath
+        guard !arches.isEmpty else { return (hostEvidence, host) }  // every arch excluded: the host evaluation says so
+        guard arches.count <= Self.maximumSourceArches else {
+            let warning = Evidence(Rules.archesDisagree, source: source,
+                                   observed: "the spec builds for \(arches.count) arches (\(why)); snapcheck evaluates a src build for at most \(Self.maximumSourceArches): --target ARCH evaluates one",
+                                   supports: nil)
+            return (Self.withdrawingSpecVotes(hostEvidence) + [warning], host)
+        }
+
+        // One evaluation per arch and spec; the host's is reused.
+        let work = arches.flatMap { arch in specs.indices.map { (arch, $0) } }
+        let results = ParallelMap.map(work, jobs: options.jobs) { arch, index -> [Evidence] in
+            let spec = specs[index]
+            if spec.evaluatedArch == nil, arch == Self.hostArch { return spec.evidence }
+            do {
+                return try reader.evaluate(spec.material, arch: arch, withSourceHeader: spec.kind == .spec).1
+            } catch {
+                let why = (error as? InputError)?.message ?? "\(error)"
+                return [Evidence(Rules.archesDisagree, source: spec.material.displayPath,
+                                 observed: "\(arch): the spec cannot be evaluated for this arch: \(why.droppingPathPrefix(spec.material.displayPath))",
+                                 supports: nil)]
+            }
+        }
+        var byArch: [String: [Evidence]] = [:]
+        for ((arch, _), evidence) in zip(work, results) { byArch[arch, default: []] += evidence }
+        let outcomes = arches.map { arch -> ArchOutcome in
+            let evidence = byArch[arch]!
+            if !evidence.contains(where: { $0.supports != nil }), evidence.contains(where: { $0.rule == Rules.noEmulatorCall.id }) {
+                return .noEmulator
+            }
+            return .verdict(Build.decide(evidence).verdict)
+        }
+        let building = zip(arches, outcomes).filter { $0.1 != .noEmulator }.map(\.0)
+        let candidates = building.isEmpty ? arches : building
+        let reference = candidates.contains(Self.hostArch) ? Self.hostArch : candidates[0]
+        let evaluated = specs.map { spec in
+            RemedyFinder.EvaluatedSpec(material: spec.material, arch: spec.evaluatedArch == nil && reference == Self.hostArch ? nil : reference,
+                                       evidence: byArch[reference]!)
+        }
+        let verdicts = Set(outcomes.filter { $0 != .noEmulator })
+        if verdicts.count <= 1 {
+            let outcome = verdicts.first.map { "\(Self.describe($0)) on \(building.joined(separator: ", "))" } ?? "no arch builds the emulator"
+            let idle = zip(arches, outcomes).filter { $0.1 == .noEmulator }.map(\.0)
+            let rest = idle.isEmpty || building.isEmpty ? "" : "; \(idle.joined(separator: ", ")) build\(idle.count == 1 ? "s" : "") no emulator"
+            let note = Evidence(Rules.sourceArches, source: source,
+                                observed: "src build evaluated for \(arches.joined(separator: ", ")) (\(why)): \(outcome)\(rest)",
+                                supports: nil)
+            return (byArch[reference]! + [note], evaluated)
+        }
+        let warnings = zip(arches, outcomes).map { arch, outcome -> Evidence in
+            let evidence = byArch[arch]!
+            let decided = Build.decide(evidence).evidence
+            let shown = decided.first { $0.role == .deciding }
+                ?? decided.first { $0.layer == .spec && ![Rules.refusedExpansion.id, Rules.specEvaluationMode.id, Rules.defineOverridden.id].contains($0.rule) }
+            let detail = shown.map { " (\($0.rule): \($0.observed))" } ?? ""
+            return Evidence(Rules.archesDisagree, source: shown?.source ?? source, line: shown?.line,
+                            observed: "\(arch): \(Self.describe(outcome))\(detail); the arches of this src build (\(why)) disagree, so the spec decides nothing for it",
+                            supports: nil)
+        }
+        return (Self.withdrawingSpecVotes(byArch[reference]!) + warnings, evaluated)
+    }
+
+    /// `evidence` without the spec's votes: what is left of an evaluation whose conclusion holds for one arch only.
+    private static func withdrawingSpecVotes(_ evidence: [Evidence]) -> [Evidence] {
+        evidence.filter { $0.layer != .spec || $0.supports == nil }
+    }
+
+    private static func describe(_ outcome: ArchOutcome) -> String {
+        switch outcome {
+        case .verdict(let verdict): verdict.rawValue
+        case .noEmulator: "builds no emulator"
+        }
+    }
+}
