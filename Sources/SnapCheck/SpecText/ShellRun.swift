@@ -140,8 +140,10 @@ struct ShellEffect: Sendable {
             guard let own = location, let directory else { return true }
             return own.starts(with: directory)
         case .tree:
+            // The outputs are in `directory` and its target directories (`x86_64-softmmu/`).
             guard let root = location, let directory else { return true }
-            return directory.starts(with: root) || root.starts(with: directory)
+            return directory.starts(with: root)
+                || (root.count == directory.count + 1 && root.starts(with: directory) && root.last?.hasSuffix("-softmmu") == true)
         }
     }
 
@@ -169,6 +171,27 @@ extension ShellAnalysis {
     func writes(of name: String, at location: [String]?, before call: ConfigureCall?) -> [ShellEffect] {
         let end = call.flatMap { calls.firstIndex(of: $0) } ?? Int.max
         return effects.filter { $0.afterCalls <= end && $0.mayWrite(name: name, at: location) }
+    }
+}
+
+extension ShellAnalysis {
+    /// The first command in `%prep` (`prep`) or in `%build` (`build`) before
+    /// `call` that may rewrite the script `call` runs once `%prep`/`%build`
+    /// copied it from the Source `source` (or at all, when nothing copies it):
+    /// the script that runs is then not the Source read.
+    static func scriptEdit(before call: ConfigureCall, copiedFrom source: String, prep: ShellAnalysis, build: ShellAnalysis) -> ShellEffect? {
+        let name = call.programName
+        let writes = prep.writes(of: name, at: nil, before: nil) + build.writes(of: name, at: call.location, before: call)
+        let copy = writes.lastIndex { $0.kind == .file && $0.copiedFrom.contains(source) }
+        return copy.map { writes[(writes.index(after: $0))...].first } ?? writes.first
+    }
+
+    /// The first command in `%prep` or `%build` before `call` that rewrites
+    /// QEMU's configure script by name (`sed -i … configure`, `> configure`);
+    /// patches and archives, which make the tree, are not counted.
+    static func configureEdit(before call: ConfigureCall, prep: ShellAnalysis, build: ShellAnalysis) -> ShellEffect? {
+        (prep.writes(of: call.programName, at: nil, before: nil) + build.writes(of: call.programName, at: call.location, before: call))
+            .first { $0.kind == .file }
     }
 }
 
