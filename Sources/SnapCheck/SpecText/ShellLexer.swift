@@ -251,7 +251,9 @@ struct ShellLexer {
         var parts: [ShellWord.Part] = []
         while lexer.i < scalars.count {
             switch scalars[lexer.i] {
-            case "\\": lexer.i += 2
+            case "\\":
+                if lexer.i + 1 < scalars.count, scalars[lexer.i + 1] == "\n" { lexer.line += 1 }
+                lexer.i += 2
             case "\n":
                 lexer.line += 1
                 lexer.i += 1
@@ -261,7 +263,9 @@ struct ShellLexer {
                 } else {
                     lexer.i += 1
                 }
-            case "`": parts.append(.opaque(lexer.readBackticks(), quoted: true, canBeSplit: false, line: lexer.line))
+            case "`":
+                let startLine = lexer.line
+                parts.append(.opaque(lexer.readBackticks(), quoted: true, canBeSplit: false, line: startLine))
             default: lexer.i += 1
             }
         }

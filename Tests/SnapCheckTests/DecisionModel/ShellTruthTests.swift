@@ -32,6 +32,12 @@ struct ExpansionCodeTests {
         #expect(build.verdict == .enabled)
     }
 
+    @Test("A call inside multi-line backticks in a here-document is counted at its own line")
+    func heredocLines() {
+        let calls = ConfigureCalls.find(in: "cat <<EOF\n`true\n./configure --x`\nEOF")
+        #expect(calls.map(\.lineInSection) == [3])
+    }
+
     @Test("A trap's text runs later as shell commands: opaque")
     func trap() throws {
         let (build, _) = try ShapeSpec(name: "qemu-kvm-rhev", build: "\(enable)\ntrap '\(disable)' EXIT").audit()
