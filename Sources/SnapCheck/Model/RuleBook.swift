@@ -270,8 +270,12 @@ public enum RuleBook {
             eras: .every,
             reads: """
                 Every command of the evaluated %build (and of a helper script it runs) that could run configure unseen: \
-                eval, sh -c or a shell reading a here-document, source, xargs, find -exec, a program the text does not \
-                name; and the limits the text is followed to (depth, loop rounds, value sizes).
+                eval, sh -c or a shell reading a here-document, source, xargs, find -exec, a trap string, a program the \
+                text does not name; and the limits the text is followed to (depth, loop rounds, value sizes). Also the \
+                files commands write: one that may rewrite the helper script after it was copied from its Source, or \
+                configure by name, before the call (sed -i, perl -pi, patch, > FILE, tee, cp/mv/install over it, tar -x), \
+                or that writes configure's outputs (config-host.mak, config-target.mak …) or overrides a gate on the make \
+                line (make CONFIG_LIVE_BLOCK_OPS=) after it.
                 """,
             concludes: """
                 The configure calls found may not be all that run → no vote, the command and its line named. A version \

@@ -216,6 +216,17 @@ struct SpecRules {
                              observed: "\(calls.count) configure call(s) in %build, none builds the system emulator (target \(options.targetArch ?? "host"))",
                              supports: nil)]
         }
+        // What the calls say holds only for the script and the configure outputs they read.
+        let prep = ShellRun.analyze(parsed.prep ?? "")
+        for call in candidates {
+            let edit = (call.isHelperScript ? nil : ShellAnalysis.configureEdit(before: call, prep: prep, build: analysis))
+                .map { "runs \($0.described) before \(describe(call)): the configure that runs may not be the one the call names" }
+                ?? analysis.outputEdit(after: call)
+                .map { "runs \($0.described) after \(describe(call)): it may change what configure set up for the build" }
+            guard let edit else { continue }
+            if let era, let fact, fact != .beforeOption { return factEvidence(fact, era: era) }
+            return [Evidence(Rules.opaqueCommand, source: path, line: regionStart(of: call), observed: "%build \(edit)", supports: nil)]
+        }
         let outcomes = candidates.map { decide(call: $0, fact: fact) }
         let verdicts = Set(outcomes.map { $0.first?.supports })
         guard verdicts.count == 1 else {
@@ -368,12 +379,26 @@ struct SpecRules {
         guard let helper = helpers[sourceName] else {
             return macroFallback(call: call, reason: "\(sourceName) not found next to the spec, in SOURCES/ or in the SRPM")
         }
+        if let edit = ShellAnalysis.scriptEdit(before: call, copiedFrom: sourceName, prep: ShellRun.analyze(parsed.prep ?? ""),
+                                                build: ShellRun.analyze(parsed.build ?? "")) {
+            return [Evidence(Rules.opaqueCommand, source: path, line: regionStart(of: call),
+                             observed: "\(scriptName) may be rewritten before it runs, by \(edit.described): the script that runs may not be \(sourceName) as shipped", supports: nil)]
+        }
         let run = ShellRun.analyze(helper.text, arguments: call.arguments)
         if let gap = run.gap {
             return [Evidence(Rules.opaqueCommand, source: helper.path, line: run.opaque.first?.line,
                              observed: "\(sourceName) \(gap): the configure call it makes may not be the one seen", supports: nil)]
         }
         let candidates = ConfigureCalls.emulatorCalls(in: run.calls)
+        if let edit = candidates.lazy.compactMap(run.outputEdit(after:)).first {
+            return [Evidence(Rules.opaqueCommand, source: helper.path, line: edit.line,
+                             observed: "\(sourceName) runs \(edit.described) after its configure call: it may change what configure set up for the build", supports: nil)]
+        }
+        let map = HelperScriptMap(script: helper.text)
+        if let mismatch = map.wordCountMismatch(in: call.arguments) {
+            return [Evidence(Rules.positional, source: path, line: regionStart(of: call),
+                             observed: "\(scriptName) assigns \(map.parameterNames.count) arguments and the call passes \(call.arguments.count): \(mismatch)", supports: nil)]
+        }
         guard !candidates.isEmpty else {
             return [Evidence(Rules.positional, source: helper.path, observed: "\(sourceName), run with the call's arguments, makes no configure call that builds the emulator",
                              supports: nil)]
@@ -391,7 +416,6 @@ struct SpecRules {
                              observed: "\(sourceName), run with the call's arguments, gives configure \(what)", supports: nil)]
         }
         let verdict: Verdict = flag == ConfigureSwitch.liveBlockOps.enabling ? .enabled : .disabled
-        let map = HelperScriptMap(script: helper.text)
         var evidence: [Evidence] = []
         // Where the flag comes from: the word the spec passes, through the script's variable…
         if let position = map.liveBlockOpsPosition, let name = map.liveBlockOpsParameter, position < call.arguments.count,

@@ -94,6 +94,17 @@
         return flags.contains { $0.hasPrefix(argument.knownPrefix) }
     }
 
+    /// The files QEMU's configure writes that the build reads its choices
+    /// from: a command that writes one after the call may change them.
+    static let outputFiles: Set<String> = [
+        "config-host.mak", "config-host.h", "config-target.mak", "config-target.h", "config-devices.mak",
+        "config-all-devices.mak", "config-all-disas.mak", "config.status",
+    ]
+
+    /// The make variables configure sets that gate live block operations
+    /// (facts: "Commands each gate removes"): `make NAME=…` overrides them.
+    static let gateVariables: Set<String> = ["CONFIG_LIVE_BLOCK_OPS", "CONFIG_LIVE_SNAPSHOTS", "CONFIG_BLOCK_STREAM"]
+
     /// True when the basename ends with `configure` or `configure.sh`.
     static func isConfigureProgram(_ text: String) -> Bool {
         let base = ShellLexer.basename(text)

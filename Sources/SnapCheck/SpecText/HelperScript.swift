@@ -35,6 +35,31 @@
         liveBlockOpsParameter.flatMap { assignments[$0]?.position }
     }
 
+    /// Why a call's words do not fit the script (nil when they do): the rule
+    /// reads the word at a position only when the call passes exactly the words
+    /// the script assigns, then `--options` it passes on to configure. A word
+    /// missing, an extra word that is no option (configure rejects it), one not
+    /// known, or one that spells the switch in another way leaves what
+    /// configure gets unread.
+    func wordCountMismatch(in arguments: [ShellArgument]) -> String? {
+        let assigned = parameterNames.count
+        guard assigned > 0 else { return nil }
+        guard arguments.count >= assigned else { return "a word the script reads is missing" }
+        for extra in arguments[assigned...] {
+            guard extra.isKnown else {
+                return "the extra word `\(extra.text)` reaches configure through \"$@\" and the spec does not show its value"
+            }
+            let text = extra.text
+            let mentionsSwitch = ConfigureSwitch.allFlags.contains { flag in
+                text.contains(flag.replacingOccurrences(of: "--enable-", with: "").replacingOccurrences(of: "--disable-", with: ""))
+            }
+            if !text.hasPrefix("--") || text.contains(where: \.isWhitespace) || (mentionsSwitch && !ConfigureSwitch.allFlags.contains(text)) {
+                return "the extra word `\(text)` reaches configure through \"$@\", which does not take it as an option it reads"
+            }
+        }
+        return nil
+    }
+
     /// Reads `name=$1` / `shift` pairs (also `"$1"`, `${1}`, `shift 1`, several per line)
     /// and the first `--${NAME}-live-block-ops`. Comments are ignored.
     public init(script: String) {

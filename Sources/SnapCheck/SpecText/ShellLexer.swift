@@ -12,9 +12,10 @@ struct ShellWord: Sendable, Hashable {
         /// `$NAME`, `${NAME}`, `$1`, `$@`, `$*`, `$#`, ...: a parameter by name.
         case parameter(String, quoted: Bool, braced: Bool = false)
         /// Any other expansion whose value the text does not show: `$(...)`, a
-        /// backtick command, `$((...))`, `${NAME:-x}` and other `${...}` forms.
-        /// `text` is as written.
-        case opaque(String, quoted: Bool, canBeSplit: Bool)
+        /// backtick command, `$((...))`, `${NAME:-x}` and other `${...}` forms,
+        /// an array's `(...)`. `text` is as written; `line` is where it starts.
+        /// What such text runs or assigns is followed by `ShellRun`.
+        case opaque(String, quoted: Bool, canBeSplit: Bool, line: Int = 0)
     }
 
     var parts: [Part]
@@ -28,7 +29,7 @@ struct ShellWord: Sendable, Hashable {
             switch part {
             case .literal(let text, _): text
             case .parameter(let name, _, let braced): braced ? "${\(name)}" : "$\(name)"
-            case .opaque(let text, _, _): text
+            case .opaque(let text, _, _, _): text
             }
         }.joined()
     }
@@ -43,6 +44,10 @@ struct ShellWord: Sendable, Hashable {
     /// `NAME=value` (or `NAME+=value`, which appends) with an unquoted, valid
     /// name: the name, the value's parts, and whether it appends.
     var assignment: ShellAssignment? {
+        if let name = elementAssignmentName {
+            // `NAME[i]=v` sets an element of the array `$NAME` reads: not followed.
+            return ShellAssignment(name: name, value: ShellWord(parts: [.opaque(text, quoted: true, canBeSplit: true, line: line)], line: line), appends: false)
+        }
         guard case .literal(let first, quoted: false)? = parts.first,
               let eq = first.firstIndex(of: "=") else { return nil }
         var name = first[..<eq]
@@ -57,6 +62,20 @@ struct ShellWord: Sendable, Hashable {
     }
 }
 
+extension ShellWord {
+    /// NAME in `NAME[subscript]=value` (or `+=`), the subscript unquoted or not.
+    var elementAssignmentName: String? {
+        guard case .literal(let first, quoted: false)? = parts.first, let open = first.firstIndex(of: "["),
+              !first[..<open].contains("=") else { return nil }
+        let name = first[..<open]
+        guard let head = name.unicodeScalars.first, ShellLexer.isIdentifierStart(head),
+              name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar) else { return nil }
+        let written = text
+        guard let close = written.range(of: "]=") ?? written.range(of: "]+=") else { return nil }
+        return close.lowerBound > written.index(written.startIndex, offsetBy: name.count) ? String(name) : nil
+    }
+}
+
 /// `NAME=value`, `NAME+=value`.
 struct ShellAssignment: Sendable {
     var name: String
@@ -64,10 +83,12 @@ struct ShellAssignment: Sendable {
     var appends: Bool
 }
 
-/// A token: a word, an operator (`&&`, `;`, `(`, `<<`, ...) or a newline.
+/// A token: a word, an operator (`&&`, `;`, `(`, `<<`, ...), an arithmetic
+/// command `(( ... ))` (its text as written) or a newline.
 enum ShellToken: Sendable, Hashable {
     case word(ShellWord)
     case op(String, line: Int)
+    case arithmetic(String, line: Int)
     case newline(line: Int)
 }
 
@@ -78,8 +99,9 @@ struct ShellLexer {
     private var i = 0
     private var line = 1
     private var tokens: [ShellToken] = []
-    /// Here-documents whose bodies start after the next newline: (delimiter, strip tabs).
-    private var pendingHeredocs: [(String, Bool)] = []
+    /// Here-documents whose bodies start after the next newline: (delimiter, strip tabs,
+    /// delimiter quoted: the body is then text, else its expansions run).
+    private var pendingHeredocs: [(String, Bool, Bool)] = []
 
     /// The tokens of `text`.
     static func tokens(_ text: String) -> [ShellToken] {
@@ -113,6 +135,17 @@ struct ShellLexer {
                 line += 1
             case "#":
                 while i < n, s[i] != "\n" { i += 1 }
+            case "(" where i + 1 < n && s[i + 1] == "(":
+                if let end = arithmeticCommandEnd() {
+                    let start = line
+                    let text = String(String.UnicodeScalarView(s[i..<end]))
+                    line += text.unicodeScalars.filter { $0 == "\n" }.count
+                    i = end
+                    tokens.append(.arithmetic(text, line: start))
+                } else {
+                    tokens.append(.op("(", line: line))
+                    i += 1
+                }
             default:
                 if let op = operatorAt(i) {
                     let start = line
@@ -150,14 +183,42 @@ struct ShellLexer {
             case .parameter, .opaque: ShellWord(parts: [part], line: word.line).text
             }
         }.joined()
-        pendingHeredocs.append((delimiter, stripTabs))
+        let quoted = word.parts.contains { if case .literal(_, quoted: true) = $0 { true } else { false } }
+        pendingHeredocs.append((delimiter, stripTabs, quoted))
+    }
+
+    /// The end of an arithmetic command `(( ... ))` starting at `s[i]`: past the
+    /// `))` that closes it; nil when the parentheses close otherwise (`( (a) )`,
+    /// nested subshells).
+    private func arithmeticCommandEnd() -> Int? {
+        var depth = 0
+        var k = i + 2
+        while k < s.count {
+            switch s[k] {
+            case "\\": k += 1
+            case "'", "\"":
+                let quote = s[k]
+                k += 1
+                while k < s.count, s[k] != quote { k += 1 }
+            case "(": depth += 1
+            case ")":
+                if depth == 0 { return k + 1 < s.count && s[k + 1] == ")" ? k + 2 : nil }
+                depth -= 1
+            default: break
+            }
+            k += 1
+        }
+        return nil
     }
 
     /// Skips the bodies of the here-documents opened on the line just ended.
     private mutating func readHeredocBodies() {
         let pending = pendingHeredocs
         pendingHeredocs = []
-        for (delimiter, stripTabs) in pending {
+        for (delimiter, stripTabs, quoted) in pending {
+            let bodyStart = i
+            let bodyLine = line
+            var bodyEnd = i
             while i < s.count {
                 var end = i
                 while end < s.count, s[end] != "\n" { end += 1 }
@@ -167,8 +228,48 @@ struct ShellLexer {
                 i = min(end + 1, s.count)
                 line += 1
                 if text == delimiter { break }
+                bodyEnd = i
+            }
+            // An unquoted delimiter: the body's `$(...)`, backticks and `${...}`
+            // run when the command does. They stand as a command of their own
+            // (`: "$(...)"`), so what they run or assign is followed.
+            guard !quoted, bodyEnd > bodyStart else { continue }
+            let expansions = ShellLexer.expansions(in: Array(s[bodyStart..<bodyEnd]), firstLine: bodyLine)
+            guard !expansions.isEmpty else { continue }
+            tokens.append(.word(ShellWord(parts: [.literal(":", quoted: false)], line: bodyLine)))
+            for part in expansions { tokens.append(.word(ShellWord(parts: [part], line: bodyLine))) }
+            tokens.append(.newline(line: bodyLine))
+        }
+    }
+
+    /// The expansions other than plain parameters in text read as inside
+    /// double quotes (a here-document's body, `${...}` and `$((...))` insides):
+    /// command substitutions, backticks, `${...}` forms, arithmetic.
+    static func expansions(in scalars: [Unicode.Scalar], firstLine: Int) -> [ShellWord.Part] {
+        var lexer = ShellLexer(s: scalars)
+        lexer.line = firstLine
+        var parts: [ShellWord.Part] = []
+        while lexer.i < scalars.count {
+            switch scalars[lexer.i] {
+            case "\\":
+                if lexer.i + 1 < scalars.count, scalars[lexer.i + 1] == "\n" { lexer.line += 1 }
+                lexer.i += 2
+            case "\n":
+                lexer.line += 1
+                lexer.i += 1
+            case "$":
+                if let part = lexer.readDollar(quoted: true) {
+                    if case .opaque = part { parts.append(part) }
+                } else {
+                    lexer.i += 1
+                }
+            case "`":
+                let startLine = lexer.line
+                parts.append(.opaque(lexer.readBackticks(), quoted: true, canBeSplit: false, line: startLine))
+            default: lexer.i += 1
             }
         }
+        return parts
     }
 
     /// One word starting at `s[i]` (not a blank, newline or operator).
@@ -191,7 +292,8 @@ struct ShellLexer {
         while i < n {
             let c = s[i]
             // Blanks and operators end a word (`2>&1`: the digit is a word of its own).
-            if c == " " || c == "\t" || c == "\r" || c == "\n" || operatorAt(i) != nil { break }
+            if c == " " || c == "\t" || c == "\r" || c == "\n" { break }
+            if operatorAt(i) != nil, !(c == "(" && parts.isEmpty && !literalQuoted && Self.isArrayAssignmentPrefix(String(literal))) { break }
             switch c {
             case "\\":
                 if i + 1 < n, s[i + 1] == "\n" {
@@ -222,6 +324,7 @@ struct ShellLexer {
                 // `$'...'` (bash): escapes decide its value; not followed, so unknown.
                 flush()
                 let start = i
+                let startLine = line
                 i += 2
                 while i < n, s[i] != "'" {
                     if s[i] == "\\" { i += 1 }
@@ -229,7 +332,7 @@ struct ShellLexer {
                     i += 1
                 }
                 i = min(i + 1, n)
-                parts.append(.opaque(String(String.UnicodeScalarView(s[start..<i])), quoted: true, canBeSplit: false))
+                parts.append(.opaque(String(String.UnicodeScalarView(s[start..<i])), quoted: true, canBeSplit: false, line: startLine))
             case "$":
                 if let part = readDollar(quoted: false) {
                     flush()
@@ -240,7 +343,15 @@ struct ShellLexer {
                 }
             case "`":
                 flush()
-                parts.append(.opaque(readBackticks(), quoted: false, canBeSplit: true))
+                let startLine = line
+                parts.append(.opaque(readBackticks(), quoted: false, canBeSplit: true, line: startLine))
+            case "(":
+                // `NAME=(a b)`, `NAME+=(c)`: an array; its value is not followed.
+                flush()
+                let startLine = line
+                let open = i
+                skipBalanced(open: "(", close: ")")
+                parts.append(.opaque(String(String.UnicodeScalarView(s[open..<i])), quoted: false, canBeSplit: true, line: startLine))
             default:
                 appendLiteral(c, quoted: false)
                 i += 1
@@ -292,7 +403,8 @@ struct ShellLexer {
                 }
             case "`":
                 if !text.isEmpty { flushText() }
-                parts.append(.opaque(readBackticks(), quoted: true, canBeSplit: false))
+                let startLine = line
+                parts.append(.opaque(readBackticks(), quoted: true, canBeSplit: false, line: startLine))
                 emitted = true
             default:
                 if d == "\n" { line += 1 }
@@ -309,6 +421,7 @@ struct ShellLexer {
         let n = s.count
         guard i + 1 < n else { return nil }
         let next = s[i + 1]
+        let startLine = line
         if next == "(" {
             let start = i
             let arithmetic = i + 2 < n && s[i + 2] == "("
@@ -316,7 +429,7 @@ struct ShellLexer {
             skipBalanced(open: "(", close: ")")
             let text = String(String.UnicodeScalarView(s[start..<i]))
             // Arithmetic gives one number: it cannot become an option or several words.
-            return .opaque(text, quoted: quoted, canBeSplit: !quoted && !arithmetic)
+            return .opaque(text, quoted: quoted, canBeSplit: !quoted && !arithmetic, line: startLine)
         }
         if next == "{" {
             let start = i
@@ -331,7 +444,7 @@ struct ShellLexer {
             if !inner.isEmpty, text.hasSuffix("}"), inner.allSatisfy({ $0.isASCII && $0.isNumber }) || ["@", "*", "#"].contains(inner) {
                 return .parameter(String(inner), quoted: quoted, braced: true)
             }
-            return .opaque(text, quoted: quoted, canBeSplit: !quoted)
+            return .opaque(text, quoted: quoted, canBeSplit: !quoted, line: startLine)
         }
         if Self.isIdentifierStart(next) {
             var k = i + 1
@@ -400,6 +513,15 @@ struct ShellLexer {
             i += 1
         }
         i = min(i, n)
+    }
+
+    /// True for `NAME=` and `NAME+=`: followed by `(`, an array assignment.
+    static func isArrayAssignmentPrefix(_ text: String) -> Bool {
+        guard text.hasSuffix("=") else { return false }
+        var name = text.unicodeScalars.dropLast()
+        if name.last == "+" { name = name.dropLast() }
+        guard let first = name.first, isIdentifierStart(first) else { return false }
+        return name.allSatisfy(isIdentifierChar)
     }
 
     static func isIdentifierStart(_ c: Unicode.Scalar) -> Bool {

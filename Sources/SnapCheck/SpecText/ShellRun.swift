@@ -73,12 +73,125 @@ struct ShellAnalysis: Sendable {
     /// Set when a limit stopped the run (nesting, steps, function depth, a value's
     /// size): what the text does past it is not known.
     var incomplete: String?
+    /// Commands that write files or override make variables, in the order they run.
+    var effects: [ShellEffect] = []
 
     /// Why the calls found are not all the calls that run, if they are not.
     var gap: String? {
         if let incomplete { return incomplete }
         guard let first = opaque.first else { return nil }
         return "runs `\(first.command)`, which \(first.why)"
+    }
+}
+
+/// A command that writes a file, files under a directory, or overrides a
+/// make variable: what could change a helper script before it runs, or what
+/// configure wrote before the build reads it.
+struct ShellEffect: Sendable {
+    enum Kind: Sendable, Equatable {
+        /// Writes one file (`sed -i`, `> FILE`, `cp … DEST`, `tee`).
+        case file
+        /// May write any file under a directory (`patch -p1`, `tar -x`, `git apply`, `cp -r`).
+        case tree
+        /// A `make NAME=value` argument that overrides a variable configure set.
+        case makeVariable
+    }
+
+    var kind: Kind
+    /// 1-based line of the command in the text followed.
+    var line: Int
+    /// The command as written.
+    var command: String
+    /// The file, directory or make variable as the shell gives it; nil when the text does not show it.
+    var target: String?
+    /// Where the target is, as path components below the top of the source tree; nil when not known.
+    var location: [String]?
+    /// For a copy, the file names of what it copies.
+    var copiedFrom: [String] = []
+    /// How many configure calls ran before it.
+    var afterCalls: Int
+
+    /// True when the command may write a file named `name` at `location`
+    /// (components below the top of the tree; nil when not known).
+    func mayWrite(name: String, at location: [String]?) -> Bool {
+        switch kind {
+        case .makeVariable:
+            return false
+        case .file:
+            guard let target else { return true }
+            guard ShellLexer.basename(target) == name || ShellRun.expandsAsPattern(target) else { return false }
+            if let own = self.location, let location { return own == location || ShellRun.expandsAsPattern(target) }
+            return true
+        case .tree:
+            guard let root = self.location, let location else { return true }
+            return location.starts(with: root)
+        }
+    }
+
+    /// True when the command may write a file with one of `names` somewhere
+    /// under `directory` (nil when not known).
+    func mayWrite(oneOf names: Set<String>, under directory: [String]?) -> Bool {
+        switch kind {
+        case .makeVariable:
+            return false
+        case .file:
+            guard let target else { return true }
+            guard names.contains(String(ShellLexer.basename(target))) || ShellRun.expandsAsPattern(target) else { return false }
+            guard let own = location, let directory else { return true }
+            return own.starts(with: directory)
+        case .tree:
+            // The outputs are in `directory` and its target directories (`x86_64-softmmu/`).
+            guard let root = location, let directory else { return true }
+            return directory.starts(with: root)
+                || (root.count == directory.count + 1 && root.starts(with: directory) && root.last?.hasSuffix("-softmmu") == true)
+        }
+    }
+
+    /// The command and its line, for a report.
+    var described: String { "`\(command)` (line \(line))" }
+}
+
+extension ShellAnalysis {
+    /// The first command after `call` that may change what configure set up for
+    /// the build: a write to one of configure's output files in the directory it
+    /// ran in (`ConfigureCall.outputFiles`), or a make override of a variable
+    /// that gates live block operations (`ConfigureCall.gateVariables`).
+    func outputEdit(after call: ConfigureCall) -> ShellEffect? {
+        guard let index = calls.firstIndex(of: call) else { return nil }
+        let directory = call.location.map { Array($0.dropLast()) }
+        return effects.first { effect in
+            guard effect.afterCalls > index else { return false }
+            if effect.kind == .makeVariable { return true }
+            return effect.mayWrite(oneOf: ConfigureCall.outputFiles, under: directory)
+        }
+    }
+
+    /// The commands before `call` (the `calls` index it has, or all when nil)
+    /// that may write the file `name` at `location`.
+    func writes(of name: String, at location: [String]?, before call: ConfigureCall?) -> [ShellEffect] {
+        let end = call.flatMap { calls.firstIndex(of: $0) } ?? Int.max
+        return effects.filter { $0.afterCalls <= end && $0.mayWrite(name: name, at: location) }
+    }
+}
+
+extension ShellAnalysis {
+    /// The first command in `%prep` (`prep`) or in `%build` (`build`) before
+    /// `call` that may rewrite the script `call` runs once `%prep`/`%build`
+    /// copied it from the Source `source` (or at all, when nothing copies it):
+    /// the script that runs is then not the Source read.
+    static func scriptEdit(before call: ConfigureCall, copiedFrom source: String, prep: ShellAnalysis, build: ShellAnalysis) -> ShellEffect? {
+        let name = call.programName
+        let writes = prep.writes(of: name, at: nil, before: nil) + build.writes(of: name, at: call.location, before: call)
+        let copy = writes.lastIndex { $0.kind == .file && $0.copiedFrom.contains(source) }
+        return copy.map { writes[(writes.index(after: $0))...].first } ?? writes.first
+    }
+
+    /// The first command in `%prep` or `%build` before `call` that rewrites
+    /// QEMU's configure script by name (`sed -i … configure`, `> configure`);
+    /// patches and archives, which make the tree, are not counted.
+    static func configureEdit(before call: ConfigureCall, prep: ShellAnalysis, build: ShellAnalysis) -> ShellEffect? {
+        (prep.writes(of: call.programName, at: nil, before: nil) + build.writes(of: call.programName, at: call.location, before: call))
+            .first { $0.kind == .file }
     }
 }
 
@@ -104,6 +217,17 @@ struct ShellRun {
     /// (`%build` starts there); nil once it is not known (`cd $X`, an absolute path).
     private var directory: [String]? = []
     private var directoryStack: [[String]?] = []
+    /// Variables declared as namerefs (`declare -n`): assigning one assigns another variable.
+    private var namerefs: Set<String> = []
+    /// Variables declared `-i`: what is assigned to them is evaluated as arithmetic.
+    private var integerVariables: Set<String> = []
+    /// Variables whose assignments the shell transforms (`declare -l`, `-u`, `-c`), with why.
+    private var transformed: [String: String] = [:]
+    /// Added to the lines of the text being followed: a command substitution's
+    /// text starts at a line of the text around it.
+    private var lineOffset = 0
+    /// Command substitutions and arithmetic inside each other, now.
+    private var embeddingDepth = 0
     private var steps = 0
     private var analysis = ShellAnalysis()
 
@@ -112,6 +236,7 @@ struct ShellRun {
     static let maximumFunctionDepth = 16
     static let maximumLoopItems = 64
     static let maximumValueLength = 64 << 10
+    static let maximumEmbeddingDepth = 16
 
     /// The configure calls that can run in `text`, in the order they would run.
     static func configureCalls(in text: String) -> [ConfigureCall] {
@@ -177,6 +302,7 @@ struct ShellRun {
             run(condition)
             conditionally("in a loop on `\(describe(condition))`") { $0.run(body) }
         case .forLoop(let variable, let items, let body):
+            for item in items ?? [] { expansionEffects(item) }
             let values = items.map { $0.flatMap(expand) } ?? positional
             if let values, values.count <= Self.maximumLoopItems, values.allSatisfy({ !$0.mayBeSplit }) {
                 for value in values {
@@ -188,6 +314,7 @@ struct ShellRun {
                 conditionally("in a loop over \(variable)") { $0.run(body) }
             }
         case .caseClause(let subject, let items, let fallsThrough):
+            expansionEffects(subject)
             let value = expandJoined(subject)
             for (patterns, body) in items {
                 let matches = patterns.map { pattern -> Bool? in
@@ -205,14 +332,28 @@ struct ShellRun {
         case .group(let body):
             run(body)
         case .subshell(let body):
-            let saved = (variables, unset, functions, positional, fieldSeparatorChanged, locals, directory, directoryStack)
-            run(body)
-            (variables, unset, functions, positional, fieldSeparatorChanged, locals, directory, directoryStack) = saved
+            inSubshell { $0.run(body) }
         case .function(let name, let body):
             functions[name] = body
+            if name == "command_not_found_handle" {
+                record(opaque: 0, "command_not_found_handle", "runs for every command the build host does not have")
+            }
         case .unparsed(let line):
             stop("the shell text nests deeper than \(ShellParser.maximumDepth) levels from line \(line)")
         }
+    }
+
+    /// Runs `body` in a subshell: what it sets does not come back.
+    private mutating func inSubshell(_ body: (inout ShellRun) -> Void) {
+        let saved = (variables, unset, functions, positional, fieldSeparatorChanged, locals, directory, directoryStack)
+        let attributes = (namerefs, integerVariables, transformed)
+        body(&self)
+        (variables, unset, functions, positional, fieldSeparatorChanged, locals, directory, directoryStack) = saved
+        (namerefs, integerVariables, transformed) = attributes
+    }
+
+    private mutating func record(opaque line: Int, _ command: String, _ why: String) {
+        analysis.opaque.append((line + lineOffset, command, why))
     }
 
     private mutating func conditionally(_ added: String, _ body: (inout ShellRun) -> Void) {
@@ -246,6 +387,19 @@ struct ShellRun {
     /// Sets a variable (`NAME=value`, `for`, `read` …); a value too long to
     /// follow becomes unknown.
     private mutating func assign(_ name: String, _ value: ShellArgument, appending: Bool = false) {
+        if namerefs.contains(name) {
+            forgetAll("\(name) is a nameref: assigning it assigns the variable it names")
+            return
+        }
+        if let why = transformed[name] {
+            makeUnknown(name, why)
+            return
+        }
+        if integerVariables.contains(name) {
+            arithmetic(value.text, line: 0, runsEmbedded: false)
+            makeUnknown(name, "declared -i: assignments are evaluated as arithmetic")
+            return
+        }
         var value = value
         if appending {
             var joined = variables[name] ?? (unset.contains(name) ? ShellArgument("") : ShellArgument(text: "$\(name)", unresolved: ["$\(name)"], knownPrefix: "", mayBeSplit: false))
@@ -260,13 +414,153 @@ struct ShellRun {
         unset.remove(name)
     }
 
-    private mutating func declareLocal(_ name: String) {
-        guard !locals.isEmpty, locals[locals.count - 1][name] == nil else { return }
+    /// Makes `name` local to the running function; true when it was not local yet.
+    @discardableResult
+    private mutating func declareLocal(_ name: String) -> Bool {
+        guard !locals.isEmpty, locals[locals.count - 1][name] == nil else { return false }
         locals[locals.count - 1][name] = .some(variables[name])
+        return true
+    }
+
+    /// A variable assigned in a way not followed (`read`, `printf -v`, arithmetic …): its value is unknown.
+    private mutating func makeUnknown(_ name: String, _ why: String) {
+        if namerefs.contains(name) {
+            forgetAll("\(name) is a nameref: assigning it assigns the variable it names")
+            return
+        }
+        if name == "IFS" { fieldSeparatorChanged = true }
+        variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (\(why))"], knownPrefix: "", mayBeSplit: true)
+        unset.remove(name)
+    }
+
+    /// Something may have assigned any variable: every value known so far becomes unknown.
+    private mutating func forgetAll(_ why: String) {
+        for name in Set(variables.keys).union(unset) {
+            if name == "IFS" { fieldSeparatorChanged = true }
+            variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (\(why))"], knownPrefix: "", mayBeSplit: true)
+        }
+        unset.removeAll()
+    }
+
+    // MARK: What expansions run and assign
+
+    /// Runs what expanding `word` runs or assigns: command substitutions and
+    /// backticks are followed as a subshell (their configure calls count),
+    /// `${NAME=x}`/`${NAME:=x}` and arithmetic make what they assign unknown.
+    private mutating func expansionEffects(_ word: ShellWord) {
+        for part in word.parts {
+            guard case .opaque(let text, _, _, let line) = part else { continue }
+            embeddedEffects(text, line: line == 0 ? word.line : line)
+        }
+    }
+
+    private mutating func embeddedEffects(_ text: String, line: Int) {
+        guard embeddingDepth < Self.maximumEmbeddingDepth else {
+            stop("command substitutions nest deeper than \(Self.maximumEmbeddingDepth) levels at line \(line + lineOffset)")
+            return
+        }
+        embeddingDepth += 1
+        defer { embeddingDepth -= 1 }
+        if text.hasPrefix("$((") || text.hasPrefix("((") {
+            let inner = text.dropFirst(text.hasPrefix("$") ? 3 : 2).dropLast(text.hasSuffix("))") ? 2 : 0)
+            arithmetic(String(inner), line: line, runsEmbedded: true)
+        } else if text.hasPrefix("$(") {
+            substitution(String(text.dropFirst(2).dropLast(text.hasSuffix(")") ? 1 : 0)), line: line)
+        } else if text.hasPrefix("`") {
+            var inner = ""
+            var escaped = false
+            for c in text.dropFirst().dropLast(text.count > 1 && text.hasSuffix("`") ? 1 : 0) {
+                if escaped, c != "$", c != "`", c != "\\" { inner.append("\\") }
+                if !escaped, c == "\\" { escaped = true; continue }
+                escaped = false
+                inner.append(c)
+            }
+            substitution(inner, line: line)
+        } else if text.hasPrefix("${") {
+            let inner = text.dropFirst(2).dropLast(text.hasSuffix("}") ? 1 : 0)
+            let name = inner.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            let rest = inner.dropFirst(name.count)
+            if !name.isEmpty, name.first?.isNumber == false, rest.hasPrefix("=") || rest.hasPrefix(":=") {
+                makeUnknown(String(name), "assigned by `\(text)` when unset")
+            }
+            if rest.hasPrefix("[") { arithmetic(String(rest.dropFirst().prefix { $0 != "]" }), line: line, runsEmbedded: false) }
+            for part in ShellLexer.expansions(in: Array(inner.unicodeScalars), firstLine: line) {
+                if case .opaque(let nested, _, _, let nestedLine) = part { embeddedEffects(nested, line: nestedLine) }
+            }
+        } else if text.hasPrefix("(") {
+            for part in ShellLexer.expansions(in: Array(text.unicodeScalars), firstLine: line) {
+                if case .opaque(let nested, _, _, let nestedLine) = part { embeddedEffects(nested, line: nestedLine) }
+            }
+        }
+    }
+
+    /// `$(TEXT)` or a backtick command at `line`: followed as a subshell.
+    private mutating func substitution(_ text: String, line: Int) {
+        let savedOffset = lineOffset
+        lineOffset += max(line - 1, 0)
+        inSubshell { $0.run(ShellParser.parse(text)) }
+        lineOffset = savedOffset
+    }
+
+    /// An arithmetic expression (`$((…))`, `((…))`, `let`, a `-i` variable's
+    /// value): the names it assigns (`=`, `+=`, `++` …) become unknown. A
+    /// variable it reads is evaluated as an expression in turn: one set to a
+    /// value not known may assign any variable.
+    private mutating func arithmetic(_ text: String, line: Int, runsEmbedded: Bool) {
+        if runsEmbedded {
+            for part in ShellLexer.expansions(in: Array(text.unicodeScalars), firstLine: line) {
+                if case .opaque(let nested, _, _, let nestedLine) = part { embeddedEffects(nested, line: nestedLine) }
+            }
+        }
+        let (names, assigns) = Self.arithmeticNames(text)
+        for name in names {
+            guard let value = variables[name] else { continue }
+            if !value.isKnown {
+                forgetAll("arithmetic on line \(line + lineOffset) reads $\(name), whose value is not known and may assign")
+                return
+            }
+            if Self.arithmeticNames(value.text).assigns, embeddingDepth < Self.maximumEmbeddingDepth {
+                embeddingDepth += 1
+                arithmetic(value.text, line: line, runsEmbedded: false)
+                embeddingDepth -= 1
+            }
+        }
+        if assigns {
+            for name in names { makeUnknown(name, "assigned by arithmetic on line \(line + lineOffset)") }
+        }
+    }
+
+    /// The variable names an arithmetic expression mentions (bare or `$NAME`),
+    /// and whether it assigns (`=` other than a comparison, `op=`, `++`, `--`).
+    static func arithmeticNames(_ text: String) -> (names: [String], assigns: Bool) {
+        let c = Array(text.unicodeScalars)
+        var names: [String] = []
+        var assigns = false
+        var k = 0
+        while k < c.count {
+            let ch = c[k]
+            if ShellLexer.isIdentifierStart(ch), k == 0 || !(ShellLexer.isIdentifierChar(c[k - 1])) {
+                var end = k
+                while end < c.count, ShellLexer.isIdentifierChar(c[end]) { end += 1 }
+                names.append(String(String.UnicodeScalarView(c[k..<end])))
+                k = end
+                continue
+            }
+            if ch == "=" {
+                let before = k > 0 ? c[k - 1] : " "
+                let after = k + 1 < c.count ? c[k + 1] : " "
+                let comparison = after == "=" || before == "=" || before == "!"
+                    || ((before == "<" || before == ">") && !(k > 1 && c[k - 2] == before))
+                if !comparison { assigns = true }
+            }
+            if (ch == "+" || ch == "-"), k + 1 < c.count, c[k + 1] == ch { assigns = true }
+            k += 1
+        }
+        return (names, assigns)
     }
 
     /// Words that stand before a program without being it.
-    private static let prefixWords: Set<String> = ["exec", "command", "env", "nohup", "time", "builtin"]
+    private static let prefixWords: Set<String> = ["exec", "command", "env", "nohup", "time", "builtin", "coproc"]
     /// Programs that run the command their arguments name, after their own options.
     private static let wrappers: Set<String> = [
         "nice", "timeout", "stdbuf", "ionice", "chrt", "taskset", "setarch", "linux32", "linux64", "sudo",
@@ -277,19 +571,26 @@ struct ShellRun {
         "eval": "runs text as shell commands", "xargs": "runs commands built from its input",
         "source": "runs another file's commands", ".": "runs another file's commands",
         "alias": "renames commands", "parallel": "runs commands built from its input",
+        "enable": "turns shell builtins on or off, or loads new ones",
     ]
     private static let shells: Set<String> = ["sh", "bash", "dash", "ksh", "zsh"]
     private static let declarations: Set<String> = ["export", "local", "readonly", "declare", "typeset"]
 
     private mutating func runCommand(_ command: ShellCommand) {
+        for assignment in command.assignments { expansionEffects(assignment.value) }
+        for word in command.words { expansionEffects(word) }
+        for redirection in command.redirections where redirection.op != "<<" && redirection.op != "<<-" {
+            expansionEffects(redirection.target)
+        }
+        let line = command.line
+        let text = command.words.map(\.text).joined(separator: " ")
+        for redirection in command.redirections where redirection.writes {
+            let target = expandJoined(redirection.target)
+            recordWrite(.file, target.isKnown ? target.text : nil, line: line,
+                        command: (text.isEmpty ? "" : text + " ") + redirection.op + " " + redirection.target.text)
+        }
         if let first = command.words.first?.plainText, Self.declarations.contains(first) {
-            for word in command.words.dropFirst() {
-                if first == "local" || first == "declare" || first == "typeset",
-                   let name = word.assignment?.name ?? word.plainText {
-                    declareLocal(name)
-                }
-                if let assignment = word.assignment { assign(assignment.name, expandJoined(assignment.value), appending: assignment.appends) }
-            }
+            declare(first, Array(command.words.dropFirst()), line: line)
             return
         }
         let arguments = command.words.flatMap(expand)
@@ -297,13 +598,11 @@ struct ShellRun {
             for assignment in command.assignments { assign(assignment.name, expandJoined(assignment.value), appending: assignment.appends) }
             return
         }
-        let line = command.line
-        let text = command.words.map(\.text).joined(separator: " ")
         guard let p = Self.programIndex(in: arguments.map { $0.isKnown ? $0.text : nil }) else {
             // A shell with only options (`sh`, `bash -s`) reads its commands from
             // its input, a here-document: not followed.
             if let shell = arguments.first(where: { $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text))) }) {
-                analysis.opaque.append((line, text, "runs \(shell.text) on commands the text does not show"))
+                record(opaque: line, text, "runs \(shell.text) on commands the text does not show")
             }
             return
         }
@@ -312,16 +611,33 @@ struct ShellRun {
         if program.isKnown {
             if p > 0, arguments[..<p].contains(where: { $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text))) }),
                arguments[..<p].contains(where: { $0.isKnown && $0.text.hasPrefix("-") && $0.text.contains("c") && !$0.text.hasPrefix("--") }) {
-                analysis.opaque.append((line, text, "runs a command string the text does not follow"))
+                record(opaque: line, text, "runs a command string the text does not follow")
                 return
             }
+            // A function of the name runs, not the builtin, unless `builtin`/`command` said so.
+            let bypassesFunctions = arguments[..<p].contains { $0.isKnown && ($0.text == "builtin" || $0.text == "command") }
+            if !bypassesFunctions, let body = functions[program.text] {
+                invoke(program.text, body, arguments: rest)
+                return
+            }
+            if let why = assignsThroughArguments(program.text, rest, line: line) {
+                if why.isEmpty { return }
+                record(opaque: line, text, why)
+                return
+            }
+            recordEffects(program: program.text, rest, line: line, command: text)
             switch program.text {
-            case "set" where rest.first?.text == "--":
-                positional = Array(rest.dropFirst())
+            case "set":
+                setPositional(rest)
                 return
             case "shift":
-                let count = rest.first.flatMap { Int($0.text) } ?? 1
-                if let current = positional { positional = Array(current.dropFirst(min(count, current.count))) }
+                guard let current = positional else { return }
+                guard let count = rest.first.map({ $0.isKnown ? Int($0.text) : nil }) ?? 1 else {
+                    positional = nil
+                    return
+                }
+                // A count past the parameters there are fails and shifts nothing.
+                if count >= 0, count <= current.count { positional = Array(current.dropFirst(count)) }
                 return
             case "cd", "pushd":
                 if program.text == "pushd" { directoryStack.append(directory) }
@@ -333,35 +649,330 @@ struct ShellRun {
                 return
             case "unset":
                 let names = rest.filter { $0.isKnown && !$0.text.hasPrefix("-") }.map(\.text)
-                if rest.contains(where: { $0.text == "-f" }) {
+                if rest.contains(where: { !$0.isKnown }) {
+                    forgetAll("`\(text)` on line \(line + lineOffset) unsets names the text does not show")
+                } else if rest.contains(where: { $0.text == "-f" }) {
                     for name in names { functions[name] = nil }
+                } else if rest.contains(where: { $0.text == "-n" }) {
+                    for name in names { namerefs.remove(name); variables[name] = nil; unset.insert(name) }
                 } else {
                     for name in names {
+                        if namerefs.contains(name) {
+                            forgetAll("unsetting the nameref \(name) unsets the variable it names")
+                            continue
+                        }
                         variables[name] = nil
                         unset.insert(name)
                     }
                 }
                 return
+            case "trap":
+                // `trap`, `trap -p`, `trap -l`, `trap - SIG`, `trap '' SIG` run nothing later.
+                guard let handler = rest.first, !(handler.isKnown && (handler.text == "-p" || handler.text == "-l" || handler.text == "-" || handler.text.isEmpty)),
+                      rest.count > 1 || !handler.isKnown else { return }
+                record(opaque: line, text, "runs its text as shell commands when the shell exits or gets a signal")
+                return
+            case "hash" where rest.contains(where: { $0.text.hasPrefix("-") && $0.text.contains("p") }):
+                record(opaque: line, text, "makes a command name run another program")
+                return
             case "find" where rest.contains(where: { $0.text.hasPrefix("-exec") || $0.text.hasPrefix("-ok") }):
-                analysis.opaque.append((line, text, "runs commands for the files it finds"))
+                record(opaque: line, text, "runs commands for the files it finds")
                 return
             case let word where Self.opaquePrograms[word].map({ !$0.isEmpty }) == true:
-                analysis.opaque.append((line, text, Self.opaquePrograms[word]!))
+                record(opaque: line, text, Self.opaquePrograms[word]!)
                 return
             default:
-                if let body = functions[program.text] {
-                    invoke(program.text, body, arguments: rest)
-                    return
-                }
+                break
             }
         }
         if ConfigureCall.isConfigureProgram(program.text) {
-            var call = ConfigureCall(program: program.text, arguments: rest, lineInSection: line,
+            var call = ConfigureCall(program: program.text, arguments: rest, lineInSection: line + lineOffset,
                                      conditions: conditions, functions: functionStack)
             call.location = program.isKnown ? Self.resolve(program.text, in: directory) : nil
             analysis.calls.append(call)
         } else if !program.isKnown, program.knownPrefix.isEmpty || program.text.contains("configure") {
-            analysis.opaque.append((line, text, "runs a program the text does not name (\(program.text))"))
+            record(opaque: line, text, "runs a program the text does not name (\(program.text))")
+        }
+    }
+
+    /// `export`, `local`, `readonly`, `declare`, `typeset` with their words:
+    /// assignments, locals, and the attributes that change what an assignment
+    /// does (`-n` nameref, `-i` arithmetic, `-l`/`-u`/`-c` case changes).
+    private mutating func declare(_ builtin: String, _ words: [ShellWord], line: Int) {
+        var attributes = Set<Character>()
+        for word in words {
+            if word.assignment == nil, let option = word.plainText, option.hasPrefix("-") || option.hasPrefix("+") {
+                if option.hasPrefix("-") { attributes.formUnion(option.dropFirst()) }
+                continue
+            }
+            expansionEffects(word)
+            if !attributes.isDisjoint(with: ["f", "F", "p"]) { continue }
+            var assignment = word.assignment
+            var name = assignment?.name
+            if assignment == nil {
+                // A word that expands to `NAME=value` assigns too; one not known may assign anything.
+                let fields = expand(word)
+                guard fields.allSatisfy(\.isKnown) else {
+                    forgetAll("`\(builtin) \(word.text)` on line \(line + lineOffset) declares names the text does not show")
+                    continue
+                }
+                for field in fields where field.text.contains("=") {
+                    assignment = ShellWord(parts: [.literal(field.text, quoted: false)], line: line).assignment
+                }
+                name = assignment?.name ?? fields.first?.text
+            }
+            guard let name, let head = name.unicodeScalars.first, ShellLexer.isIdentifierStart(head) else { continue }
+            let inFunction = !functionStack.isEmpty && !attributes.contains("g")
+            var newLocal = false
+            if builtin == "local" || ((builtin == "declare" || builtin == "typeset") && inFunction) {
+                newLocal = declareLocal(name)
+            }
+            if builtin != "export", builtin != "readonly", attributes.contains("n") {
+                makeUnknown(name, "a nameref")
+                namerefs.insert(name)
+                continue
+            }
+            if attributes.contains("i") { integerVariables.insert(name) }
+            for (flag, what) in [("l", "lowercases"), ("u", "uppercases"), ("c", "capitalises")] where attributes.contains(Character(flag)) {
+                transformed[name] = "declared -\(flag): the shell \(what) what is assigned"
+            }
+            if let assignment {
+                assign(assignment.name, expandJoined(assignment.value), appending: assignment.appends)
+            } else if newLocal, attributes.isDisjoint(with: ["a", "A"]) {
+                // A new local without a value is empty, whatever the caller's was.
+                variables[name] = nil
+                unset.insert(name)
+            } else if transformed[name] != nil || integerVariables.contains(name) {
+                makeUnknown(name, transformed[name] ?? "declared -i")
+            }
+        }
+    }
+
+    /// Builtins that assign variables named by their arguments (`read`,
+    /// `printf -v`, `mapfile`/`readarray`, `getopts`, `wait -p`, `let`, `((`):
+    /// those variables become unknown. nil when `program` is none of them; ""
+    /// when handled; otherwise why the command is opaque.
+    private mutating func assignsThroughArguments(_ program: String, _ rest: [ShellArgument], line: Int) -> String? {
+        let why = "set by `\(program)` on line \(line + lineOffset)"
+        func unknownNames(_ names: [ShellArgument]) -> String {
+            for name in names {
+                guard name.isKnown else {
+                    forgetAll("`\(program)` on line \(line + lineOffset) assigns a variable the text does not name")
+                    return ""
+                }
+                makeUnknown(String(name.text.prefix { $0 != "[" }), why)
+            }
+            return ""
+        }
+        /// Operands after the options, and the values of the options in `named` (which take one).
+        func split(_ valued: Set<Character>, named: Set<Character>) -> (operands: [ShellArgument], named: [ShellArgument]) {
+            var operands: [ShellArgument] = []
+            var namedValues: [ShellArgument] = []
+            var k = 0
+            var optionsDone = false
+            while k < rest.count {
+                let word = rest[k]
+                k += 1
+                guard !optionsDone, word.isKnown, word.text.hasPrefix("-"), word.text.count > 1 else {
+                    operands.append(word)
+                    continue
+                }
+                if word.text == "--" { optionsDone = true; continue }
+                let flags = Array(word.text.dropFirst())
+                for (index, flag) in flags.enumerated() where valued.contains(flag) {
+                    let attached = String(flags[(index + 1)...])
+                    let value = attached.isEmpty ? (k < rest.count ? rest[k] : nil) : ShellArgument(attached)
+                    if attached.isEmpty { k += 1 }
+                    if named.contains(flag), let value { namedValues.append(value) }
+                    break
+                }
+            }
+            return (operands, namedValues)
+        }
+        switch program {
+        case "read":
+            let (operands, arrays) = split(["a", "d", "i", "n", "N", "p", "t", "u"], named: ["a"])
+            return unknownNames(operands.isEmpty && arrays.isEmpty ? [ShellArgument("REPLY")] : operands + arrays)
+        case "printf":
+            let (_, names) = split(["v"], named: ["v"])
+            return names.isEmpty ? nil : unknownNames(names)
+        case "mapfile", "readarray":
+            if rest.contains(where: { !$0.isKnown || ($0.text.hasPrefix("-") && $0.text.contains("C")) }) {
+                return "runs a callback the text does not follow"
+            }
+            let (operands, _) = split(["d", "n", "O", "s", "u", "C", "c"], named: [])
+            return unknownNames(operands.isEmpty ? [ShellArgument("MAPFILE")] : Array(operands.prefix(1)))
+        case "getopts":
+            return unknownNames(Array(rest.dropFirst().prefix(1)) + [ShellArgument("OPTARG"), ShellArgument("OPTIND")])
+        case "wait":
+            let (_, names) = split(["p"], named: ["p"])
+            return names.isEmpty ? nil : unknownNames(names)
+        case "let":
+            for expression in rest { arithmetic(expression.text, line: line, runsEmbedded: false) }
+            return ""
+        case "((":
+            return ""
+        default:
+            return nil
+        }
+    }
+
+    /// `set`: its options, then the positional parameters when it names any (or says `--`).
+    private mutating func setPositional(_ rest: [ShellArgument]) {
+        var k = 0
+        var explicit = false
+        while k < rest.count {
+            let word = rest[k]
+            guard word.isKnown else {
+                positional = nil
+                return
+            }
+            if word.text == "--" || word.text == "-" {
+                explicit = word.text == "--"
+                k += 1
+                break
+            }
+            guard word.text.hasPrefix("-") || word.text.hasPrefix("+") else { break }
+            k += word.text == "-o" || word.text == "+o" ? 2 : 1
+        }
+        let parameters = Array(rest[min(k, rest.count)...])
+        if explicit || !parameters.isEmpty { positional = parameters }
+    }
+
+    // MARK: Files written
+
+    private mutating func recordWrite(_ kind: ShellEffect.Kind, _ target: String?, line: Int, command: String, copiedFrom: [String] = []) {
+        let location: [String]?
+        switch kind {
+        case .makeVariable: location = nil
+        case .file, .tree: location = target.flatMap { Self.resolve($0, in: directory) }
+        }
+        analysis.effects.append(ShellEffect(kind: kind, line: line + lineOffset, command: command, target: target, location: location,
+                                            copiedFrom: copiedFrom, afterCalls: analysis.calls.count))
+    }
+
+    /// Programs that edit files in place: the option that says so.
+    private static func editsInPlace(_ program: String, _ rest: [ShellArgument]) -> Bool? {
+        let shortOption = { (word: ShellArgument) in !word.text.hasPrefix("--") && word.text.hasPrefix("-") && word.text.contains("i") }
+        switch program {
+        case "sed": return rest.contains { !$0.isKnown || $0.text.hasPrefix("--in-place") || shortOption($0) }
+        case "perl": return rest.contains { !$0.isKnown || shortOption($0) }
+        case "awk", "gawk": return rest.contains { !$0.isKnown || $0.text == "inplace" }
+        default: return nil
+        }
+    }
+    /// Programs that write the files their operands name.
+    private static let fileWriters: Set<String> = ["tee", "truncate", "shred", "sponge", "ed", "ex"]
+    /// Programs that copy into their last operand (or `-t DIR`), with the short options that take a value.
+    private static let copiers: [String: Set<Character>] = ["cp": ["t", "S"], "mv": ["t", "S"], "install": ["m", "o", "g", "t", "S"], "ln": ["t", "S"], "rsync": []]
+    /// Subcommands of `git` and `quilt` that rewrite files of the tree.
+    private static let treeSubcommands: Set<String> = [
+        "apply", "am", "checkout", "reset", "cherry-pick", "merge", "pull", "restore", "stash", "revert", "rebase", "switch", "push", "pop", "import", "fold",
+    ]
+
+    /// The files a known program writes (`sed -i`, `cp`, `patch`, `tar -x` …) and the make variables it overrides.
+    private mutating func recordEffects(program: String, _ rest: [ShellArgument], line: Int, command: String) {
+        let name = String(ShellLexer.basename(program))
+        let operands = rest.filter { !($0.isKnown && $0.text.hasPrefix("-")) }
+        func write(_ kind: ShellEffect.Kind, _ argument: ShellArgument?, copiedFrom: [String] = []) {
+            recordWrite(kind, argument.flatMap { $0.isKnown ? $0.text : nil }, line: line, command: command, copiedFrom: copiedFrom)
+        }
+        if let inPlace = Self.editsInPlace(name, rest) {
+            guard inPlace else { return }
+            for operand in operands { write(.file, operand) }
+        } else if Self.fileWriters.contains(name) {
+            for operand in operands { write(.file, operand) }
+        } else if name == "dd" {
+            for operand in rest where !operand.isKnown || operand.text.hasPrefix("of=") {
+                write(.file, operand.isKnown ? ShellArgument(String(operand.text.dropFirst(3))) : operand)
+            }
+        } else if let valued = Self.copiers[name] {
+            var destination: ShellArgument?
+            var sources: [ShellArgument] = []
+            var recursive = name == "rsync"
+            var k = 0
+            while k < rest.count {
+                let word = rest[k]
+                k += 1
+                if word.isKnown, word.text.hasPrefix("--target-directory=") {
+                    destination = ShellArgument(String(word.text.dropFirst("--target-directory=".count)))
+                } else if word.isKnown, word.text.hasPrefix("--") {
+                    recursive = recursive || word.text == "--recursive" || word.text == "--archive"
+                } else if word.isKnown, word.text.hasPrefix("-"), word.text.count > 1 {
+                    let flags = Array(word.text.dropFirst())
+                    recursive = recursive || flags.contains { "rRa".contains($0) }
+                    if let index = flags.firstIndex(where: valued.contains) {
+                        let attached = String(flags[(index + 1)...])
+                        let value = attached.isEmpty ? (k < rest.count ? rest[k] : nil) : ShellArgument(attached)
+                        if attached.isEmpty { k += 1 }
+                        if flags[index] == "t" { destination = value }
+                    }
+                } else {
+                    sources.append(word)
+                }
+            }
+            if destination == nil, sources.count >= 2 { destination = sources.removeLast() }
+            guard let destination else { return }
+            let names = sources.map { $0.isKnown ? String(ShellLexer.basename($0.text)) : "" }
+            write(.file, destination, copiedFrom: names)
+            for source in sources {
+                write(.file, destination.isKnown && source.isKnown ? ShellArgument(destination.text + "/" + ShellLexer.basename(source.text)) : nil,
+                      copiedFrom: names)
+            }
+            if recursive { write(.tree, destination) }
+        } else if name == "patch" {
+            // A file operand names what it patches; without one, any file the patch names under -d DIR.
+            var directory: ShellArgument?
+            var files: [ShellArgument] = []
+            var k = 0
+            while k < rest.count {
+                let word = rest[k]
+                k += 1
+                if word.isKnown, word.text.hasPrefix("--directory=") {
+                    directory = ShellArgument(String(word.text.dropFirst("--directory=".count)))
+                } else if word.isKnown, word.text.hasPrefix("--output=") {
+                    files.append(ShellArgument(String(word.text.dropFirst("--output=".count))))
+                } else if word.isKnown, word.text.hasPrefix("-"), word.text.count > 1 {
+                    let flags = Array(word.text.dropFirst())
+                    if let index = flags.firstIndex(where: { "pFiodrzBYVDg".contains($0) }), index == flags.count - 1, !word.text.hasPrefix("--") {
+                        let value = k < rest.count ? rest[k] : nil
+                        k += 1
+                        if flags[index] == "d" { directory = value }
+                        if flags[index] == "o", let value { files.append(value) }
+                    }
+                } else if files.isEmpty {
+                    files.append(word)
+                }
+            }
+            if files.isEmpty { write(.tree, directory ?? ShellArgument(".")) } else { for file in files { write(.file, file) } }
+        } else if name == "git" || name == "quilt" {
+            if rest.contains(where: { !$0.isKnown || Self.treeSubcommands.contains($0.text) }) { write(.tree, ShellArgument(".")) }
+        } else if ["tar", "bsdtar", "unzip", "cpio", "7z", "7za", "rpmuncompress"].contains(name) {
+            let extracts = name == "unzip"
+                || rest.contains { !$0.isKnown || $0.text == "--extract" || $0.text == "--get"
+                    || (!$0.text.hasPrefix("--") && $0.text.contains("x") && ($0.text.hasPrefix("-") || $0 == rest.first))
+                    || (name == "cpio" && $0.text.hasPrefix("-") && !$0.text.hasPrefix("--") && $0.text.contains("i")) }
+            guard extracts else { return }
+            let index = rest.firstIndex { $0.text == "-C" || $0.text == "--directory" || $0.text == "-d" }
+            write(.tree, index.flatMap { $0 + 1 < rest.count ? rest[$0 + 1] : nil } ?? ShellArgument("."))
+        } else if name == "make" || name == "gmake" {
+            for argument in rest {
+                if argument.isKnown {
+                    let variable = argument.text.prefix { $0 != "=" && $0 != ":" && $0 != "+" && $0 != "?" }
+                    if argument.text.contains("="), ConfigureCall.gateVariables.contains(String(variable)) { write(.makeVariable, argument) }
+                } else if argument.knownPrefix.hasPrefix("CONFIG_") || (argument.knownPrefix.isEmpty && argument.mayBeSplit && variablesSetInText(argument)) {
+                    write(.makeVariable, nil)
+                }
+            }
+        }
+    }
+
+    /// True when an unknown argument's pieces are variables this text assigned
+    /// (to something not followed), not the environment's.
+    private func variablesSetInText(_ argument: ShellArgument) -> Bool {
+        argument.unresolved.contains { piece in
+            let name = piece.dropFirst().prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "{") }.filter { $0 != "{" }
+            return piece.hasPrefix("$") && variables[String(name)] != nil
         }
     }
 
@@ -562,6 +1173,20 @@ struct ShellRun {
                 if !text.isEmpty { started = true }
             case .parameter(let name, let quoted, _):
                 switch name {
+                case "*" where quoted:
+                    // `"$*"` is one word: the parameters joined by IFS's first character.
+                    guard let positional else {
+                        current.appendUnknown("\"$*\"", mayBeSplit: false)
+                        started = true
+                        continue
+                    }
+                    for (index, argument) in positional.enumerated() {
+                        if index > 0 {
+                            if fieldSeparatorChanged { current.appendUnknown("${IFS:0:1}", mayBeSplit: false) } else { current.append(" ") }
+                        }
+                        current.append(argument)
+                    }
+                    started = true
                 case "@", "*":
                     guard let positional else {
                         current.appendUnknown(quoted ? "\"$\(name)\"" : "$\(name)", mayBeSplit: true)
@@ -594,7 +1219,7 @@ struct ShellRun {
                         started = true
                     }
                 }
-            case .opaque(let text, _, let canBeSplit):
+            case .opaque(let text, _, let canBeSplit, _):
                 current.appendUnknown(text, mayBeSplit: canBeSplit)
                 started = true
             }
@@ -652,7 +1277,7 @@ struct ShellRun {
         switch part {
         case .literal(let text, _): .literal(text, quoted: true)
         case .parameter(let name, _, let braced): .parameter(name, quoted: true, braced: braced)
-        case .opaque(let text, _, _): .opaque(text, quoted: true, canBeSplit: false)
+        case .opaque(let text, _, _, let line): .opaque(text, quoted: true, canBeSplit: false, line: line)
         }
     }
 

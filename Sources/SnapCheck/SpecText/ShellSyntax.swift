@@ -3,12 +3,29 @@
 // from `ShellLexer` tokens by recursive descent; anything unexpected is
 // skipped, never an error, and nesting is bounded.
 
-/// A simple command: leading `NAME=value` assignments, then its words
-/// (redirections and their targets left out).
+/// A simple command: leading `NAME=value` assignments, then its words, and
+/// its redirections apart.
 struct ShellCommand: Sendable {
     var assignments: [ShellAssignment]
     var words: [ShellWord]
     var line: Int
+    /// `> FILE`, `>> FILE`, `<<< WORD`, ... in order (a here-document's delimiter too).
+    var redirections: [ShellRedirection] = []
+}
+
+/// One redirection: its operator and the word after it.
+struct ShellRedirection: Sendable {
+    var op: String
+    var target: ShellWord
+
+    /// True when the shell opens the target for writing (`>`, `>>`, `>|`, `<>`, `&>`; `>&` with a file).
+    var writes: Bool {
+        switch op {
+        case ">", ">>", ">|", "<>", "&>": return true
+        case ">&": return target.plainText.map { !($0 == "-" || $0.allSatisfy(\.isNumber)) } ?? true
+        default: return false
+        }
+    }
 }
 
 /// A parsed piece of shell text.
@@ -150,8 +167,12 @@ struct ShellParser {
             k += 1
             let body = list(until: [])
             if isOperator(")") { k += 1 }
-            skipRedirections()
-            return .subshell(body)
+            return redirected(.subshell(body))
+        }
+        if case .arithmetic(let text, let line)? = current {
+            // `(( EXPR ))`: a command named `((` whose word is the expression.
+            k += 1
+            return redirected(.command(Self.arithmeticCommand(text, line: line)))
         }
         switch currentWord {
         case "if"?: return ifClause()
@@ -161,13 +182,13 @@ struct ShellParser {
             let body = doGroup()
             return .loop(condition: condition, body: body)
         case "for"?: return forLoop()
+        case "select"?: return selectLoop()
         case "case"?: return caseClause()
         case "{"?:
             k += 1
             let body = list(until: ["}"])
             if currentWord == "}" { k += 1 }
-            skipRedirections()
-            return .group(body)
+            return redirected(.group(body))
         case "function"?:
             k += 1
             guard case .word(let name)? = current else { return .list([]) }
@@ -209,8 +230,7 @@ struct ShellParser {
         }
         if branches.isEmpty { branches.append((condition, .list([]))) }
         if currentWord == "fi" { k += 1 }
-        skipRedirections()
-        return .ifClause(branches: branches, otherwise: otherwise)
+        return redirected(.ifClause(branches: branches, otherwise: otherwise))
     }
 
     private mutating func doGroup() -> ShellNode {
@@ -218,12 +238,51 @@ struct ShellParser {
         if currentWord == "do" { k += 1 }
         let body = list(until: [])
         if currentWord == "done" { k += 1 }
-        skipRedirections()
-        return body
+        return redirected(body)
+    }
+
+    /// `select NAME in WORDS; do BODY; done`: NAME is read from the input, the
+    /// body runs any number of times.
+    private mutating func selectLoop() -> ShellNode {
+        let line = current.map(Self.line(of:)) ?? 0
+        k += 1  // select
+        guard case .word(let variable)? = current else { return .list([]) }
+        k += 1
+        skipNewlines()
+        if currentWord == "in" {
+            k += 1
+            while case .word? = current { k += 1 }
+        }
+        if isOperator(";") { k += 1 }
+        let read = ShellCommand(assignments: [], words: [Self.plain("read", line: line), variable], line: line)
+        return .loop(condition: .command(read), body: doGroup())
+    }
+
+    private static func plain(_ text: String, line: Int) -> ShellWord {
+        ShellWord(parts: [.literal(text, quoted: false)], line: line)
+    }
+
+    private static func arithmeticCommand(_ text: String, line: Int) -> ShellCommand {
+        ShellCommand(assignments: [], words: [plain("((", line: line), ShellWord(parts: [.opaque(text, quoted: true, canBeSplit: false, line: line)], line: line)],
+                     line: line)
+    }
+
+    /// A compound command with the redirections after it: they are opened first.
+    private mutating func redirected(_ node: ShellNode) -> ShellNode {
+        let redirections = readRedirections()
+        guard let first = redirections.first else { return node }
+        return .list([.command(ShellCommand(assignments: [], words: [], line: first.target.line, redirections: redirections)), node])
     }
 
     private mutating func forLoop() -> ShellNode {
         k += 1  // for
+        if case .arithmetic(let text, let line)? = current {
+            // `for (( INIT; TEST; STEP ))`: arithmetic that assigns, a body run any number of times.
+            k += 1
+            skipNewlines()
+            if isOperator(";") { k += 1 }
+            return .loop(condition: .command(Self.arithmeticCommand(text, line: line)), body: doGroup())
+        }
         guard case .word(let variable)? = current else { return .list([]) }
         k += 1
         var items: [ShellWord]?
@@ -273,45 +332,54 @@ struct ShellParser {
             if isOperator(";&") || isOperator(";;&") { fallsThrough = true }
             if isOperator(";;") || isOperator(";&") || isOperator(";;&") { k += 1 }
         }
-        skipRedirections()
-        return .caseClause(subject: subject, items: items, fallsThrough: fallsThrough)
+        return redirected(.caseClause(subject: subject, items: items, fallsThrough: fallsThrough))
     }
 
     private static func line(of token: ShellToken) -> Int {
         switch token {
         case .word(let word): word.line
-        case .op(_, let line), .newline(let line): line
+        case .op(_, let line), .arithmetic(_, let line), .newline(let line): line
         }
     }
 
     private static let redirections: Set<String> = ["<", ">", ">>", "<<", "<<-", "<<<", ">&", "<&", "&>", ">|", "<>"]
 
-    private mutating func skipRedirections() {
-        while case .op(let op, _)? = current, Self.redirections.contains(op) {
+    /// The redirections at the current token, consumed.
+    private mutating func readRedirections() -> [ShellRedirection] {
+        var result: [ShellRedirection] = []
+        while case .op(let op, let line)? = current, Self.redirections.contains(op) {
             k += 1
-            if case .word? = current { k += 1 }
+            if case .word(let target)? = current {
+                result.append(ShellRedirection(op: op, target: target))
+                k += 1
+            } else {
+                result.append(ShellRedirection(op: op, target: ShellWord(parts: [], line: line)))
+            }
         }
+        return result
     }
 
     /// Assignments, words and redirections up to an operator other than a redirection, or a newline.
     private mutating func simpleCommand() -> ShellCommand {
         var assignments: [ShellAssignment] = []
         var words: [ShellWord] = []
+        var redirections: [ShellRedirection] = []
         var line = 0
         while let token = current {
             switch token {
-            case .newline:
-                return ShellCommand(assignments: assignments, words: words, line: line)
-            case .op(let op, _):
+            case .newline, .arithmetic:
+                return ShellCommand(assignments: assignments, words: words, line: line, redirections: redirections)
+            case .op(let op, let opLine):
                 guard Self.redirections.contains(op) else {
-                    return ShellCommand(assignments: assignments, words: words, line: line)
+                    return ShellCommand(assignments: assignments, words: words, line: line, redirections: redirections)
                 }
-                skipRedirections()
+                if line == 0 { line = opLine }
+                redirections += readRedirections()
             case .word(let word):
                 if line == 0 { line = word.line }
                 // Reserved words end a command only where a command would start.
                 if words.isEmpty, assignments.isEmpty, let plain = word.plainText, Self.terminators.contains(plain) {
-                    return ShellCommand(assignments: assignments, words: words, line: line)
+                    return ShellCommand(assignments: assignments, words: words, line: line, redirections: redirections)
                 }
                 if words.isEmpty, let assignment = word.assignment {
                     assignments.append(assignment)
@@ -321,7 +389,7 @@ struct ShellParser {
                 k += 1
             }
         }
-        return ShellCommand(assignments: assignments, words: words, line: line)
+        return ShellCommand(assignments: assignments, words: words, line: line, redirections: redirections)
     }
 }
 

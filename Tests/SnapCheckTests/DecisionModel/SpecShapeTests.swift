@@ -11,6 +11,8 @@ struct ShapeSpec {
     var epoch = "10"
     /// Lines between the preamble tags and `%description`.
     var preamble = ""
+    /// The text of `%prep`.
+    var prep = ""
     var build: String
     /// Extra files next to the spec, by name.
     var files: [String: String] = [:]
@@ -30,7 +32,7 @@ struct ShapeSpec {
         A spec shape of our own.
 
         %prep
-
+        \(prep)
         %build
         \(build)
 
