@@ -20,6 +20,9 @@ struct Audit: ParsableCommand {
     @Option(help: "Read this many inputs in parallel (default: the number of cores).")
     var jobs: Int?
 
+    @Flag(help: "Search no remedy for builds that miss their expectation: no spec is evaluated again (nightly runs that only need verdicts).")
+    var noRemedy = false
+
     @OptionGroup(title: "Spec evaluation")
     var spec: SpecEvaluationOptions
 
@@ -80,6 +83,7 @@ struct Audit: ParsableCommand {
             var options = AuditOptions()
             options.expectation = expect
             if let jobs { options.jobs = jobs }
+            options.remedySearch.isEnabled = !noRemedy
             spec.apply(to: &options)
             probe.apply(to: &options)
             try policy.apply(to: &options, inputs: inputs)

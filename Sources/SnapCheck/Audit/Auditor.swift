@@ -35,6 +35,8 @@ public struct AuditOptions: Sendable {
     public var saveQMP: String?
     /// What one input may cost (declared emulator size, payload bytes decoded, time).
     public var limits = InputLimits()
+    /// Whether and how far a build that misses its expectation gets its remedy searched (`--no-remedy`).
+    public var remedySearch = RemedySearch()
 
     public init() {}
 }

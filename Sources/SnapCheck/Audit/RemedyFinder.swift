@@ -6,17 +6,17 @@ import RPM
 /// the configure call first: a switch definition (`%define rhev 0`, a
 /// `%bcond_with`), then a flag or word spelled in the call (`--disable-live-block-ops`,
 /// the bare `disable` a helper script turns into one). Each is applied to the
-/// spec's text, the spec is evaluated again exactly as the audit evaluated it,
-/// and the first whose spec layer then gives the expected verdict is the
-/// remedy. An `rpmbuild` option that does the same (`--with NAME`,
-/// `--define 'NAME V'`) is offered only when evaluating with it gave that
-/// verdict too (a spec's own `%define` beats `--define`).
+/// spec's text, the spec is evaluated again (in the sandbox even under
+/// `--trust-spec`: snapcheck never runs text it made up), and the first whose
+/// spec layer then gives the expected verdict is the remedy. An `rpmbuild`
+/// option that does the same (`--with NAME`, `--define 'NAME V'`) is offered
+/// only when evaluating with it gave that verdict too (a spec's own `%define`
+/// beats `--define`). The evaluations of one build share a budget
+/// (`RemedySearch`); a search that runs out says so.
 struct RemedyFinder {
     var reader: InputReader
     /// Spec rules that conclude from the version alone: no switch of the spec changes what they say.
     static let versionFacts = [Rules.el6Deleted, Rules.el7BeforeOption, Rules.evNoOption, Rules.upstreamSince014]
-    /// Most candidates evaluated again for one build.
-    static let candidateLimit = 8
 
     /// One spec of the build, as evaluated for its arch.
     struct EvaluatedSpec {
@@ -27,13 +27,15 @@ struct RemedyFinder {
     }
 
     /// The remedy for a build whose verdict is `verdict` and is expected to be
-    /// `target`; nil when none applies (the verdict is neither enabled nor disabled).
+    /// `target`; nil when none applies (the verdict is neither enabled nor
+    /// disabled) or the search is off.
     func remedy(verdict: Verdict, target: Verdict, specs: [EvaluatedSpec], decidingLayer: Layer?) -> Remedy? {
-        guard verdict == .enabled || verdict == .disabled, target != verdict else { return nil }
+        guard verdict == .enabled || verdict == .disabled, target != verdict, reader.options.remedySearch.isEnabled else { return nil }
         guard !specs.isEmpty else {
             return Remedy(target: target, edit: nil, option: nil,
                           reason: "no spec or SRPM of the build is among the inputs: give its SRPM to find the spec change")
         }
+        var budget = Budget(reader.options.remedySearch)
         for spec in specs {
             let votes = spec.evidence.filter { $0.layer == .spec && $0.supports == verdict }
             guard !votes.isEmpty else { continue }
@@ -42,34 +44,74 @@ struct RemedyFinder {
                               reason: "the version decides, not a switch (\(fact.id)): \(fact.summary)")
             }
             let candidates = Self.candidates(in: spec, votes: votes, verdict: verdict)
-            var fallback: Candidate?
-            for candidate in candidates.prefix(Self.candidateLimit) {
-                guard let outcome = evaluated(spec, edit: candidate.edit), outcome.verdict == target else { continue }
+            let lines = Set(votes.compactMap(\.line)).sorted().map(String.init).joined(separator: ", ")
+            guard !candidates.isEmpty else {
+                return Remedy(target: target, edit: nil, option: nil,
+                              reason: "no line the spec's chain names (\(lines)) spells a switch snapcheck knows how to change")
+            }
+            var chosen: Candidate?
+            var tried = 0
+            var failures: [String] = []
+            // A flag or word keeps the package's name: what its name suggests, once one was evaluated.
+            var namePriorOfWords: Verdict??
+            for candidate in candidates {
+                // Once a change works, only one that also suits the name can beat it: no flag
+                // or word does when the name they keep does not.
+                if chosen != nil, !candidate.isDefinition, let prior = namePriorOfWords, prior != target { break }
+                let outcome = evaluated(spec, change: .edit(candidate), budget: &budget)
+                if case .stopped = outcome { break }
+                tried += 1
+                guard case .evaluated(let result, let namePrior) = outcome else {
+                    if case .failed(let message) = outcome { failures.append(message) }
+                    continue
+                }
+                if !candidate.isDefinition { namePriorOfWords = namePrior }
+                guard result == target else { continue }
+                if chosen == nil { chosen = candidate }
                 // A change that also gives the package the name of a build with that verdict
                 // (`%define rhev 1` makes qemu-kvm qemu-kvm-rhev) is what a maintainer means.
-                if outcome.namePrior == target {
-                    fallback = candidate
+                if namePrior == target {
+                    chosen = candidate
                     break
                 }
-                if fallback == nil { fallback = candidate }
             }
-            if let chosen = fallback {
-                // The chosen change's own option first, then any other candidate's: an option
-                // needs no edit (`--with rhev_features` where the edit is `%define rhev 1`).
-                let options = chosen.options + candidates.prefix(Self.candidateLimit).flatMap(\.options)
-                let option = options.first { evaluated(spec, option: $0)?.verdict == target }
-                return Remedy(target: target, edit: chosen.edit, option: option?.text,
-                              reason: "the spec, evaluated again with this change, gives \(target.rawValue)")
+            if let chosen {
+                // Under --trust-spec the audit ran the spec in-process; the change was tried in the sandbox.
+                let how = reader.options.specEvaluation.trustsSpecs ? " in the sandboxed worker" : ""
+                return Remedy(target: target, edit: chosen.edit, option: option(for: chosen, among: candidates, in: spec, target: target, budget: &budget),
+                              reason: "the spec, evaluated again with this change\(how), gives \(target.rawValue)")
             }
-            let lines = Set(votes.compactMap(\.line)).sorted().map(String.init).joined(separator: ", ")
-            return Remedy(target: target, edit: nil, option: nil, reason: candidates.isEmpty
-                ? "no line the spec's chain names (\(lines)) spells a switch snapcheck knows how to change"
-                : "none of the \(min(candidates.count, Self.candidateLimit)) changes tried to the lines that decide (\(lines)) gives \(target.rawValue) when the spec is evaluated again")
+            let changes = "\(candidates.count) change\(candidates.count == 1 ? "" : "s") to the lines that decide (\(lines))"
+            let failed = failures.first.map { "; \(failures.count) could not be evaluated: \($0)" } ?? ""
+            if let stopped = budget.stopped {
+                return Remedy(target: target, edit: nil, option: nil, reason: """
+                    the search stopped after \(tried) of the \(changes), without one that gives \(target.rawValue)\(failed): \(stopped)
+                    """)
+            }
+            return Remedy(target: target, edit: nil, option: nil, reason: failures.count == tried
+                ? "none of the \(changes) could be evaluated again: \(failures[0])"
+                : "none of the \(changes) gives \(target.rawValue) when the spec is evaluated again\(failed)")
         }
         return Remedy(target: target, edit: nil, option: nil, reason: """
             the spec shows no switch that gives \(verdict.rawValue); the \(decidingLayer?.rawValue ?? "other") evidence decides \
             (a patch may have removed the commands)
             """)
+    }
+
+    /// The chosen change's own option first, then any other candidate's (an
+    /// option needs no edit: `--with rhev_features` where the edit is
+    /// `%define rhev 1`): the first that gives `target`, within the budget.
+    private func option(for chosen: Candidate, among candidates: [Candidate], in spec: EvaluatedSpec, target: Verdict,
+                        budget: inout Budget) -> String? {
+        var seen = Set<String>()
+        for option in chosen.options + candidates.flatMap(\.options) where seen.insert(option.text).inserted {
+            switch evaluated(spec, change: .option(option), budget: &budget) {
+            case .evaluated(let verdict, _) where verdict == target: return option.text
+            case .stopped: return nil
+            default: continue
+            }
+        }
+        return nil
     }
 
     // MARK: Candidates
@@ -81,42 +123,66 @@ struct RemedyFinder {
 
     struct Candidate {
         var edit: Remedy.Edit
-        var options: [Option]
+        /// Where `edit.replace` starts in the spec's text, in UTF-8 bytes.
+        var offset: Int
+        var options: [Option] = []
+        /// A switch definition (`%define`, `%bcond`), which may also change the package's name.
+        var isDefinition = false
     }
 
-    /// Switch definitions first, then flags and words, each in the chain's order.
+    /// One physical line of the spec: split at `\n` only, a `\r` before it
+    /// dropped (`SpecSource.physicalLines`, as every evidence line is counted),
+    /// with its UTF-8 bytes and where they start in the text.
+    struct Line {
+        var number: Int
+        var bytes: ArraySlice<UInt8>
+        var offset: Int
+    }
+
+    /// Switch definitions first, then flags and words, each in the chain's
+    /// order; on one line the last occurrence of a repeated flag first (configure
+    /// takes the last), the earlier ones after every other candidate.
     static func candidates(in spec: EvaluatedSpec, votes: [Evidence], verdict: Verdict) -> [Candidate] {
-        let lines = spec.material.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let text = spec.material.text
+        let file = spec.material.displayPath
+        let physical = SpecSource.physicalLines(text)
         var seen = Set<Int>()
-        let chain = votes.filter { $0.source == spec.material.displayPath }.compactMap(\.line).filter { seen.insert($0).inserted }
-        let texts = chain.compactMap { line in line >= 1 && line <= lines.count ? (line, lines[line - 1]) : nil }
-        let definitions = texts.compactMap { definitionCandidate(line: $0.0, text: $0.1, file: spec.material.displayPath) }
-        let words = texts.flatMap { wordCandidates(line: $0.0, text: $0.1, file: spec.material.displayPath, verdict: verdict) }
-        return definitions + words
+        let chain = votes.filter { $0.source == file }.compactMap(\.line).filter { $0 >= 1 && $0 <= physical.count && seen.insert($0).inserted }
+        let lines = chain.map { number in
+            let line = physical[number - 1]
+            let offset = text.utf8.distance(from: text.utf8.startIndex, to: line.startIndex)
+            return Line(number: number, bytes: ArraySlice(line.utf8), offset: offset)
+        }
+        let definitions = lines.compactMap { definitionCandidate($0, file: file) }
+        let words = lines.map { wordCandidates($0, file: file, verdict: verdict) }
+        return definitions + words.flatMap(\.first) + words.flatMap(\.later)
     }
 
     /// `%define NAME 0|1` / `%global NAME 0|1` flipped; `%bcond_with NAME` ↔ `%bcond_without NAME`.
-    static func definitionCandidate(line: Int, text: Substring, file: String) -> Candidate? {
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-        guard let keyword = words.first, words.count >= 2 else { return nil }
-        let name = String(words[1])
+    static func definitionCandidate(_ line: Line, file: String) -> Candidate? {
+        let words = tokens(of: line.bytes)
+        guard words.count >= 2 else { return nil }
+        let keyword = String(decoding: line.bytes[words[0]], as: UTF8.self)
+        let name = String(decoding: line.bytes[words[1]], as: UTF8.self)
+        guard name.utf8.allSatisfy(isNameByte) else { return nil }
+        let gap = { (from: Int, to: Int) in String(decoding: line.bytes[words[from].upperBound..<words[to].lowerBound], as: UTF8.self) }
+        func edit(last: Int, with: String) -> Remedy.Edit {
+            Remedy.Edit(file: file, line: line.number, column: column(of: words[0].lowerBound, in: line),
+                        replace: String(decoding: line.bytes[words[0].lowerBound..<words[last].upperBound], as: UTF8.self), with: with)
+        }
+        let offset = line.offset + (words[0].lowerBound - line.bytes.startIndex)
         switch keyword {
         case "%define", "%global":
-            guard words.count == 3, words[2] == "0" || words[2] == "1", name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
-            let value = words[2] == "0" ? "1" : "0"
-            let edit = Remedy.Edit(file: file, line: line, column: column(of: words[0], in: text),
-                                   replace: String(text[words[0].startIndex..<words[2].endIndex]),
-                                   with: "\(keyword)\(text[words[0].endIndex..<words[2].startIndex])\(value)")
-            return Candidate(edit: edit, options: [Option(text: "--define '\(name) \(value)'") {
-                $0.defines.append(MacroDefinition(name: name, value: value))
-            }])
+            let value = words.count == 3 ? String(decoding: line.bytes[words[2]], as: UTF8.self) : ""
+            guard value == "0" || value == "1" else { return nil }
+            let flipped = value == "0" ? "1" : "0"
+            return Candidate(edit: edit(last: 2, with: "\(keyword)\(gap(0, 2))\(flipped)"), offset: offset, options: [
+                Option(text: "--define '\(name) \(flipped)'") { $0.defines.append(MacroDefinition(name: name, value: flipped)) },
+            ], isDefinition: true)
         case "%bcond_with", "%bcond_without":
             guard words.count == 2 else { return nil }
             let enabling = keyword == "%bcond_with"
-            let edit = Remedy.Edit(file: file, line: line, column: column(of: words[0], in: text),
-                                   replace: String(text[words[0].startIndex..<words[1].endIndex]),
-                                   with: "\(enabling ? "%bcond_without" : "%bcond_with")\(text[words[0].endIndex..<words[1].startIndex])\(name)")
-            return Candidate(edit: edit, options: [Option(text: enabling ? "--with \(name)" : "--without \(name)") { options in
+            let option = Option(text: enabling ? "--with \(name)" : "--without \(name)") { options in
                 if enabling {
                     options.without.removeAll { $0 == name }
                     options.with.append(name)
@@ -124,64 +190,186 @@ struct RemedyFinder {
                     options.with.removeAll { $0 == name }
                     options.without.append(name)
                 }
-            }])
+            }
+            return Candidate(edit: edit(last: 1, with: "\(enabling ? "%bcond_without" : "%bcond_with")\(gap(0, 1))\(name)"),
+                             offset: offset, options: [option], isDefinition: true)
         default:
             return nil
         }
     }
 
-    /// A switch flag for `verdict` spelled on the line, or the bare word a helper
-    /// script turns into one, swapped for the other side; one candidate per occurrence.
-    static func wordCandidates(line: Int, text: Substring, file: String, verdict: Verdict) -> [Candidate] {
+    /// A switch flag for `verdict` spelled on the line, or the bare word a
+    /// helper script turns into one, swapped for the other side; one candidate
+    /// per occurrence. `first`: each flag's last occurrence, and every bare word
+    /// in the order spelled (each is a position of its own for the script);
+    /// `later`: a repeated flag's earlier occurrences.
+    static func wordCandidates(_ line: Line, file: String, verdict: Verdict) -> (first: [Candidate], later: [Candidate]) {
         let switches = [ConfigureSwitch.liveBlockOps, .rhevFeatures, .liveSnapshots]
-        var swaps = switches.map { verdict == .disabled ? ($0.disabling, $0.enabling) : ($0.enabling, $0.disabling) }
-        swaps.append(verdict == .disabled ? ("disable", "enable") : ("enable", "disable"))
-        var candidates: [Candidate] = []
-        for (from, to) in swaps {
-            for range in wholeWordRanges(of: from, in: text) {
-                candidates.append(Candidate(edit: Remedy.Edit(file: file, line: line, column: column(of: text[range], in: text),
-                                                              replace: from, with: to), options: []))
-            }
+        let flags = switches.map { verdict == .disabled ? ($0.disabling, $0.enabling) : ($0.enabling, $0.disabling) }
+        let word = verdict == .disabled ? ("disable", "enable") : ("enable", "disable")
+        var first: [Candidate] = []
+        var later: [Candidate] = []
+        func candidate(_ start: Int, _ from: String, _ to: String) -> Candidate {
+            Candidate(edit: Remedy.Edit(file: file, line: line.number, column: column(of: start, in: line), replace: from, with: to),
+                      offset: line.offset + (start - line.bytes.startIndex))
         }
-        return candidates
+        for (from, to) in flags {
+            let found = wholeWordStarts(of: from, in: line.bytes)
+            first += found.suffix(1).map { candidate($0, from, to) }
+            later += found.dropLast().reversed().map { candidate($0, from, to) }
+        }
+        first += wholeWordStarts(of: word.0, in: line.bytes).map { candidate($0, word.0, word.1) }
+        return (first, later)
     }
 
-    /// Where `word` stands alone: not inside a longer word, flag or macro name.
-    static func wholeWordRanges(of word: String, in text: Substring) -> [Range<Substring.Index>] {
-        let inWord: (Character) -> Bool = { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "%" || $0 == "{" || $0 == "$" }
-        var ranges: [Range<Substring.Index>] = []
-        var start = text.startIndex
-        while let range = text[start...].range(of: word) {
-            let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
-            let after = range.upperBound == text.endIndex ? nil : text[range.upperBound]
-            if !(before.map(inWord) ?? false), !(after.map { inWord($0) || $0 == "=" } ?? false) { ranges.append(range) }
-            start = range.upperBound
+    /// The byte ranges of the blank-separated words of a line (space, tab, a lone `\r`).
+    static func tokens(of bytes: ArraySlice<UInt8>) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start: Int?
+        for index in bytes.indices {
+            let blank = bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D
+            if blank, let s = start {
+                ranges.append(s..<index)
+                start = nil
+            } else if !blank, start == nil {
+                start = index
+            }
         }
+        if let start { ranges.append(start..<bytes.endIndex) }
         return ranges
     }
 
-    static func column(of part: Substring, in text: Substring) -> Int {
-        text[text.startIndex..<part.startIndex].utf16.count + 1
+    /// Where `word` stands alone: not inside a longer word, flag or macro name
+    /// (any non-ASCII byte counts as part of a word), nor followed by `=`.
+    static func wholeWordStarts(of word: String, in bytes: ArraySlice<UInt8>) -> [Int] {
+        let needle = Array(word.utf8)
+        let inWord: (UInt8) -> Bool = { isNameByte($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "$") || $0 >= 0x80 }
+        guard bytes.count >= needle.count else { return [] }
+        var starts: [Int] = []
+        var index = bytes.startIndex
+        while index + needle.count <= bytes.endIndex {
+            let end = index + needle.count
+            if bytes[index..<end].elementsEqual(needle),
+               index == bytes.startIndex || !inWord(bytes[index - 1]),
+               end == bytes.endIndex || !(inWord(bytes[end]) || bytes[end] == UInt8(ascii: "=")) {
+                starts.append(index)
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        return starts
+    }
+
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
+    }
+
+    /// The 1-based column of the byte at `index`, in UTF-16 code units of the
+    /// line decoded as UTF-8 (`Remedy.Edit.column`).
+    static func column(of index: Int, in line: Line) -> Int {
+        String(decoding: line.bytes[line.bytes.startIndex..<index], as: UTF8.self).utf16.count + 1
     }
 
     // MARK: Evaluating again
 
-    /// The spec layer's verdict for the spec changed by `edit` (or evaluated
-    /// with `option`), and the verdict its package name suggests; nil when
-    /// it cannot be evaluated.
-    private func evaluated(_ spec: EvaluatedSpec, edit: Remedy.Edit? = nil, option: Option? = nil) -> (verdict: Verdict, namePrior: Verdict?)? {
-        var material = spec.material
-        if let edit {
-            var lines = material.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            let line = lines[edit.line - 1]
-            let start = line.utf16.index(line.utf16.startIndex, offsetBy: edit.column - 1)
-            guard line[start...].hasPrefix(edit.replace) else { return nil }
-            lines[edit.line - 1] = String(line[..<start]) + edit.with + String(line[start...].dropFirst(edit.replace.count))
-            material.text = lines.joined(separator: "\n")
+    /// What one build's search may still spend, and why it stopped when it did.
+    struct Budget {
+        var evaluationsLeft: Int
+        let limit: RemedySearch
+        let deadline: ContinuousClock.Instant
+        /// Why the search stopped early; nil while it may go on.
+        var stopped: String?
+
+        init(_ limit: RemedySearch) {
+            self.limit = limit
+            evaluationsLeft = limit.evaluations
+            deadline = .now + limit.time
         }
+
+        /// The time left for one more evaluation, or nil (and `stopped` set) when the budget is spent.
+        mutating func take() -> Duration? {
+            let left = deadline - .now
+            if evaluationsLeft <= 0 {
+                stopped = "its budget of \(limit.evaluations) evaluation\(limit.evaluations == 1 ? "" : "s") per build ran out"
+            } else if left <= .zero {
+                stopped = timeSpent
+            }
+            guard stopped == nil else { return nil }
+            evaluationsLeft -= 1
+            return left
+        }
+
+        var timeSpent: String {
+            let (seconds, attoseconds) = limit.time.components
+            let time = attoseconds == 0 ? "\(seconds) s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
+            return "its time budget of \(time) per build ran out"
+        }
+    }
+
+    enum Change {
+        case edit(Candidate)
+        case option(Option)
+    }
+
+    enum Outcome {
+        /// The spec layer's verdict, and the verdict the package name suggests (a prior, never a vote).
+        case evaluated(Verdict, namePrior: Verdict?)
+        /// The changed spec could not be evaluated (the reason).
+        case failed(String)
+        /// The budget ran out; nothing was concluded.
+        case stopped
+    }
+
+    /// The spec changed by an edit (or evaluated with an option), evaluated
+    /// again for its arch. The verdict is the spec layer's alone: a package
+    /// name (a prior) never verifies a change, and unresolved or refused
+    /// values give the spec layer `unknown`, as in any audit.
+    private func evaluated(_ spec: EvaluatedSpec, change: Change, budget: inout Budget) -> Outcome {
+        guard let left = budget.take() else { return .stopped }
+        var material = spec.material
         var again = reader
-        if let option { option.apply(&again.options) }
-        guard let evidence = try? again.evaluate(material, arch: spec.arch, withSourceHeader: true).1 else { return nil }
-        return (Build.decide(evidence.filter { $0.layer == .spec }).verdict, evidence.lazy.compactMap(\.prior).first)
+        again.options.specEvaluation = Self.evaluation(reader.options.specEvaluation, sandbox: reader.options.remedySearch.sandbox, within: left)
+        switch change {
+        case .edit(let candidate):
+            var bytes = Array(material.text.utf8)
+            let replace = Array(candidate.edit.replace.utf8)
+            guard candidate.offset + replace.count <= bytes.count,
+                  bytes[candidate.offset..<(candidate.offset + replace.count)].elementsEqual(replace) else {
+                return .failed("`\(candidate.edit.replace)` is not at \(candidate.edit.line):\(candidate.edit.column)")
+            }
+            bytes.replaceSubrange(candidate.offset..<(candidate.offset + replace.count), with: Array(candidate.edit.with.utf8))
+            material.text = String(decoding: bytes, as: UTF8.self)
+        case .option(let option):
+            option.apply(&again.options)
+        }
+        do {
+            let evidence = try again.evaluate(material, arch: spec.arch, withSourceHeader: true).1
+            return .evaluated(Build.decide(evidence.filter { $0.layer == .spec }).verdict, namePrior: evidence.lazy.compactMap(\.prior).first)
+        } catch {
+            // A parse the budget's end cut short concludes nothing about the change.
+            if ContinuousClock.now >= budget.deadline {
+                budget.stopped = budget.timeSpent
+                return .stopped
+            }
+            return .failed("\(error)")
+        }
+    }
+
+    /// How a changed spec is evaluated: as the audit evaluates specs, but never
+    /// in-process (under `--trust-spec`, in `sandbox`), and a sandboxed parse
+    /// gets no more wall-clock time or CPU seconds than the budget has left.
+    static func evaluation(_ audit: SpecEvaluation, sandbox: SandboxedSpecEvaluator, within left: Duration) -> SpecEvaluation {
+        func bounded(_ evaluator: SandboxedSpecEvaluator) -> SpecEvaluation {
+            var evaluator = evaluator
+            evaluator.timeout = min(evaluator.timeout, left)
+            evaluator.cpuSeconds = max(1, min(evaluator.cpuSeconds, Int((left / .seconds(1)).rounded(.up))))
+            return .sandboxed(evaluator)
+        }
+        switch audit {
+        case .sandboxed(let evaluator): return bounded(evaluator)
+        case .inProcess: return bounded(sandbox)
+        case .custom: return audit
+        }
     }
 }

@@ -2,16 +2,20 @@
 /// spec's own terms, or why no spec change is known.
 ///
 /// An edit is offered only after the spec, changed by it, was evaluated
-/// again and gave the expected verdict: a remedy is a tested change, never a
-/// guess from a rule's text.
+/// again (in the sandboxed worker) and gave the expected verdict: a remedy is
+/// a tested change, never a guess from a rule's text. A search that ran out of
+/// its budget (`RemedySearch`) says so in `reason`.
 public struct Remedy: Sendable, Hashable, Codable {
     /// One replacement in one line of a file.
     public struct Edit: Sendable, Hashable, Codable {
         /// The spec as the report names it: a path, or `pkg.src.rpm:name.spec`.
         public var file: String
-        /// 1-based line.
+        /// 1-based line, counted in `\n` bytes of the file (a `\r` before one
+        /// belongs to the line end; a lone `\r` ends no line), as evidence lines are.
         public var line: Int
-        /// 1-based column of `replace` in the line, in UTF-16 code units (SARIF's default).
+        /// 1-based column of `replace` in the line, in UTF-16 code units of the
+        /// line decoded as UTF-8 (SARIF's default `columnKind`): a tab is one,
+        /// `é` one, `🐧` two.
         public var column: Int
         /// The text replaced, as the line spells it.
         public var replace: String
