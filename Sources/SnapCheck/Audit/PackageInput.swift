@@ -8,14 +8,14 @@ public enum PackageInput {
     public static func header(at path: String) throws(InputError) -> PackageHeader {
         let file = try InputFile(path: path)
         let prefix = try file.read(upTo: 8)
-        if prefix.isEmpty { throw InputError(input: path, message: "empty file") }
-        guard prefix.starts(with: leadMagic) else { throw InputError(input: path, message: "not an RPM package") }
+        if prefix.isEmpty { throw InputError(.unsupported, input: path, message: "empty file") }
+        guard prefix.starts(with: leadMagic) else { throw InputError(.unsupported, input: path, message: "not an RPM package") }
         do {
             return try PackageFile(descriptor: file.descriptor, path: path).header
         } catch let error as RPMError {
-            throw InputError(input: path, message: error.summary)
+            throw InputError(.init(error.kind), input: path, message: error.summary)
         } catch {
-            throw InputError(input: path, message: "\(error)")
+            throw InputError(.other, input: path, message: "\(error)")
         }
     }
 
