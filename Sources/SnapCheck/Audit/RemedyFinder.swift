@@ -37,7 +37,7 @@ struct RemedyFinder {
         for spec in specs {
             let votes = spec.evidence.filter { $0.layer == .spec && $0.supports == verdict }
             guard !votes.isEmpty else { continue }
-            if let fact = Self.versionFacts.first(where: { rule in votes.contains { $0.rule == rule.id } }) {
+            if let fact = Self.versionFacts.first(where: { rule in votes.contains { $0.rule == rule } }) {
                 return Remedy(target: target, edit: nil, option: nil,
                               reason: "the version decides, not a switch (\(fact.id)): \(fact.summary)")
             }
