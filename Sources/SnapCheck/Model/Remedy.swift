@@ -4,9 +4,9 @@
 /// An edit is offered only after the spec, changed by it, was evaluated
 /// again and gave the expected verdict: a remedy is a tested change, never a
 /// guess from a rule's text.
-public struct Remedy: Sendable, Hashable, Codable {
+public struct Remedy: Sendable, Hashable {
     /// One replacement in one line of a file.
-    public struct Edit: Sendable, Hashable, Codable {
+    public struct Edit: Sendable, Hashable {
         /// The spec as the report names it: a path, or `pkg.src.rpm:name.spec`.
         public var file: String
         /// 1-based line.
