@@ -1,5 +1,5 @@
 import Foundation
-import Repodata
+internal import Repodata
 import SnapCheck
 
 /// What a repository's metadata lists: every package of primary.xml, and

@@ -1,4 +1,4 @@
-import Repodata
+internal import Repodata
 import SnapCheck
 
 /// One QEMU package a repository lists, to be read from the repository's directory.

@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 /// How an audit reads its inputs.
 public struct AuditOptions: Sendable {

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// One build: a source package NEVR and an arch, with the verdict and the
 /// evidence of every input that belongs to it.

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 extension InputError.Kind {
     /// The kind of input problem an error thrown while reading an input is:

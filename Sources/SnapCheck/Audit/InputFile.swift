@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import RPM
+internal import RPM
 
 /// Turns one input file into an `Observation`: detects what it is from its
 /// content, reads it with the `RPM` module, and applies the rules that need
@@ -257,7 +257,7 @@ package struct InputReader: Sendable {
         // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
         let text = trusted ? neutral : SpecSource.trimmedForParse(neutral)
         let specOptions = SpecOptions(
-            undefines: SpecRules.hostDistributionMacros, defines: options.defines, with: options.with, without: options.without, targetArch: arch,
+            undefines: SpecRules.hostDistributionMacros, defines: options.defines.map(\.rpm), with: options.with, without: options.without, targetArch: arch,
             sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
             expressions: SpecRules.expressions(for: source))
         let parsed = try options.specEvaluation.evaluator.parse(contents: Array(text.utf8), displayName: material.displayPath, options: specOptions)

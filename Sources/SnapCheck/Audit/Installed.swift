@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 /// Why an installed host cannot be audited at all (`--installed`): no rpmdb,
 /// or no QEMU package in it. One line.

@@ -1,11 +1,11 @@
-import RPM
+package import RPM
 
 /// A package file read for its header alone (`snapcheck header`), opened and
 /// refused exactly as an audit input is, so each problem has the same words
 /// in every subcommand.
-public enum PackageInput {
+package enum PackageInput {
     /// The header of the RPM or SRPM at `path`.
-    public static func header(at path: String) throws(InputError) -> PackageHeader {
+    package static func header(at path: String) throws(InputError) -> PackageHeader {
         let file = try InputFile(path: path)
         let prefix = try file.read(upTo: 8)
         if prefix.isEmpty { throw InputError(.unsupported, input: path, message: "empty file") }

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// Finds the spec change that gives a build its expected verdict.
 ///

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// The run-level half of a policy: what the audit of single builds cannot
 /// know. Per-build expectations are set when each build is decided

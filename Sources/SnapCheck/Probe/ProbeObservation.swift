@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 extension InputReader {
     /// Runs a named executable as a QMP probe: runtime evidence, joined to a

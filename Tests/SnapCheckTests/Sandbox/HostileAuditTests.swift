@@ -118,7 +118,7 @@ struct SpecWorkerBenchmark {
             for _ in 0..<rounds { _ = try evaluator.parse(contents: bytes, displayName: path, options: comparisonOptions) }
             return (ContinuousClock.now - start) / rounds
         }
-        let sandboxed = try time(SandboxedSpecEvaluator.forTests())
+        let sandboxed = try time(SpecEvaluation.sandboxed(.forTests()).evaluator)
         let inProcess = try time(InProcessSpecEvaluator())
         print("spec worker benchmark (ev-212.spec, \(rounds) rounds): sandboxed \(sandboxed) per parse, in-process \(inProcess)")
     }
