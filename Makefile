@@ -5,7 +5,7 @@ SWIFT ?= swift
 FIXTURES ?= Fixtures/.out
 SAMPLE ?= ev-212
 
-.PHONY: run build release test fixtures deps clean bench dist install uninstall
+.PHONY: run build release test fixtures deps clean bench dist install uninstall docs
 
 # Where `make install` puts things (DESTDIR is prepended to each, for staging and packaging).
 PREFIX ?= /usr/local
@@ -67,6 +67,11 @@ install: dist
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/snapcheck $(DESTDIR)$(MANDIR)/snapcheck.1 $(DESTDIR)$(BASHCOMPLETIONDIR)/snapcheck \
 		$(DESTDIR)$(ZSHCOMPLETIONDIR)/_snapcheck $(DESTDIR)$(FISHCOMPLETIONDIR)/snapcheck.fish
+
+## The SnapCheck library's DocC documentation (API reference, the "Use snapcheck from your own tool" article),
+## in .build/plugins/Swift-DocC/outputs/SnapCheck.doccarchive; not part of `make test`.
+docs:
+	$(SWIFT) package generate-documentation --target SnapCheck
 
 ## Speed and memory against the shell pipelines users run (not part of `make test`); see Docs/performance.md.
 bench: deps

@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The policy file (snapcheck.yaml): libyaml's parser, with the line of every node.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // `swift package generate-documentation --target SnapCheck` (`make docs`): a plugin, linked by nobody.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // librpm and librpmbuild, seen through a module map. Only `RPM` imports it.

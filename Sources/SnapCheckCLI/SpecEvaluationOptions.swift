@@ -37,11 +37,11 @@ struct SpecEvaluationOptions: ParsableArguments {
     }
 
     /// `NAME=VALUE` or `NAME VALUE`, as rpmbuild takes it.
-    static func macro(_ text: String) -> MacroDefinition? {
+    static func macro(_ text: String) -> SnapCheck.MacroDefinition? {
         guard let separator = text.firstIndex(where: { $0 == "=" || $0 == " " }) else { return nil }
         let name = text[..<separator]
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
-        return MacroDefinition(name: String(name), value: String(text[text.index(after: separator)...]))
+        return SnapCheck.MacroDefinition(name: String(name), value: String(text[text.index(after: separator)...]))
     }
 
     func apply(to options: inout AuditOptions) {

@@ -1,5 +1,5 @@
 import Glibc
-import Repodata
+internal import Repodata
 import SnapCheck
 
 extension Auditor {

@@ -1,5 +1,5 @@
 import Foundation
-import Repodata
+internal import Repodata
 import SnapCheck
 
 /// What a repository's metadata lists: every package of primary.xml, and
@@ -19,13 +19,13 @@ struct RepositoryContents {
         self.directory = directory
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            throw InputError(input: directory, message: "no such directory")
+            throw InputError(.missing, input: directory, message: "no such directory")
         }
-        guard isDirectory.boolValue else { throw InputError(input: directory, message: "not a directory: --repo names a repository's top directory") }
+        guard isDirectory.boolValue else { throw InputError(.unsupported, input: directory, message: "not a directory: --repo names a repository's top directory") }
         let indexName = RepositoryHref.shown("repodata/repomd.xml", in: directory)
         let indexFile: InputFile
         do { indexFile = try InputFile("repodata/repomd.xml", inRoot: directory, path: indexName) } catch {
-            throw InputError(input: directory, message: error == .missing
+            throw InputError(error == .missing ? .unsupported : .unreadable, input: directory, message: error == .missing
                 ? "not a yum repository: no repodata/repomd.xml"
                 : "repodata/repomd.xml \(error.message)")
         }
@@ -34,7 +34,7 @@ struct RepositoryContents {
             throw InputError(error, name: indexName)
         }
         guard let primary = index.record("primary") else {
-            throw InputError(input: indexName, message: "lists no primary metadata")
+            throw InputError(.corrupt, input: indexName, message: "lists no primary metadata")
         }
         let primaryFile = try Self.open(primary, in: directory, index: indexName)
         primaryName = primaryFile.path
@@ -62,7 +62,7 @@ struct RepositoryContents {
         let qemu = packages.filter(\.isQEMU)
         guard !qemu.isEmpty else {
             let count = packages.count == 1 ? "1 package" : "\(packages.count) packages"
-            return ([], 0, [InputError(input: directory, message: "the repository lists no QEMU package (\(count))")])
+            return ([], 0, [InputError(.noBuilds, input: directory, message: "the repository lists no QEMU package (\(count))")])
         }
         var inputs: [RepositoryPackageInput] = []
         var errors: [InputError] = []
@@ -72,7 +72,7 @@ struct RepositoryContents {
                 let href = try RepositoryHref(package.location.href, base: package.location.base)
                 inputs.append(RepositoryPackageInput(package: package, href: href))
             } catch {
-                errors.append(InputError(input: RepositoryHref.shown(package.location.href, in: directory),
+                errors.append(InputError(.corrupt, input: RepositoryHref.shown(package.location.href, in: directory),
                                          message: "\(package.nevra) in \(primaryName) \(error.message)"))
             }
         }
@@ -84,19 +84,19 @@ struct RepositoryContents {
     private static func open(_ record: MetadataRecord, in directory: String, index: String) throws(InputError) -> InputFile {
         let href: RepositoryHref
         do { href = try RepositoryHref(record.location.href, base: record.location.base) } catch {
-            throw InputError(input: index, message: "its \(record.type) record \(error.message)")
+            throw InputError(.corrupt, input: index, message: "its \(record.type) record \(error.message)")
         }
         let name = href.shown(in: directory)
         let file: InputFile
         do { file = try InputFile(href.path, inRoot: directory, path: name) } catch {
-            throw InputError(input: name, message: error == .missing ? "listed in repomd.xml but missing" : error.message)
+            throw InputError(error == .missing ? .missing : .unreadable, input: name, message: error == .missing ? "listed in repomd.xml but missing" : error.message)
         }
         guard let expected = record.checksum else {
-            throw InputError(input: index, message: "its \(record.type) record gives no checksum")
+            throw InputError(.corrupt, input: index, message: "its \(record.type) record gives no checksum")
         }
         // Declared over the limit: refused before anything is read (the parse checks what the file really expands to).
         if let openSize = record.openSize, openSize > MetadataLimits.decompressedBytes {
-            throw InputError(input: name, message: "repomd.xml declares it decompresses to \(MetadataLimits.describe(openSize)); the limit for repository metadata is \(MetadataLimits.describe(MetadataLimits.decompressedBytes))")
+            throw InputError(.tooLarge, input: name, message: "repomd.xml declares it decompresses to \(MetadataLimits.describe(openSize)); the limit for repository metadata is \(MetadataLimits.describe(MetadataLimits.decompressedBytes))")
         }
         if let mismatch = RepositoryChecksum.mismatch(expected, file: file, sha256: nil, describedBy: "repomd.xml") {
             throw mismatch
@@ -119,6 +119,12 @@ extension InputError {
     init(_ error: RepodataError, name: String) {
         var message = error.description
         if message.hasPrefix(name + ": ") { message.removeFirst(name.count + 2) }
-        self.init(input: name, message: message)
+        let kind: InputError.Kind = switch error.kind {
+        case .unreadable: .unreadable
+        case .malformed: .corrupt
+        case .tooLarge: .tooLarge
+        default: .unsupported
+        }
+        self.init(kind, input: name, message: message)
     }
 }

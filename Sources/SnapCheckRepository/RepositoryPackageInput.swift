@@ -1,4 +1,4 @@
-import Repodata
+internal import Repodata
 import SnapCheck
 
 /// One QEMU package a repository lists, to be read from the repository's directory.
@@ -25,7 +25,7 @@ struct RepositoryPackageInput: Sendable {
             let name = href.shown(in: directory)
             let file: InputFile
             do throws(InputFile.Refusal) { file = try InputFile(href.path, inRoot: directory, path: name) } catch {
-                throw InputError(input: name, message: error == .missing ? "listed in \(primaryName) but missing" : error.message)
+                throw InputError(error == .missing ? .missing : .unreadable, input: name, message: error == .missing ? "listed in \(primaryName) but missing" : error.message)
             }
             let observation: Observation
             do { observation = try reader.read(file, named: true, listedEmulators: listed) } catch {
@@ -54,13 +54,13 @@ enum RepositoryChecksum {
                 actual = try expected.computed(forFile: file.descriptorPath, name: file.path)
             }
         } catch let error as RepodataError {
-            return InputError(input: file.path, message: "cannot be checked against \(metadata): \(error.message)")
+            return InputError(.unreadable, input: file.path, message: "cannot be checked against \(metadata): \(error.message)")
         } catch let error as InputError {
             return error
         } catch {
-            return InputError(input: file.path, message: "\(error)")
+            return InputError(classifying: error, input: file.path, message: "\(error)")
         }
         guard !actual.matches(expected) else { return nil }
-        return InputError(input: file.path, message: "checksum mismatch: \(metadata) gives \(expected.type) \(expected.value), the file has \(actual.value)")
+        return InputError(.corrupt, input: file.path, message: "checksum mismatch: \(metadata) gives \(expected.type) \(expected.value), the file has \(actual.value)")
     }
 }

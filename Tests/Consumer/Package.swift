@@ -12,5 +12,8 @@ let package = Package(
         .executableTarget(name: "AuditSRPM", dependencies: [.product(name: "SnapCheck", package: "snapcheck")]),
         // Leaves the line out: every spec must fail loudly, naming the line.
         .executableTarget(name: "ForgotTheLine", dependencies: [.product(name: "SnapCheck", package: "snapcheck")]),
+        // The program of SnapCheck's article "Use snapcheck from your own tool" (the article shows this file):
+        // audits, reads verdicts and evidence, switches on error kinds, writes and reads a JSON report.
+        .executableTarget(name: "UseSnapCheck", dependencies: [.product(name: "SnapCheck", package: "snapcheck")]),
     ]
 )

@@ -173,10 +173,25 @@ consumer_fails_loudly() {
     local srpm out
     srpm=$(ls "$root/$fixtures"/builds/ev-212/src/*.src.rpm)
     out=$(cd "$alone/cwd" && env -i PATH=/usr/bin:/bin "$root/.build-consumer/debug/ForgotTheLine" "$srpm")
-    grep -q 'call `SpecWorker.serveIfRequested()` as the first line of its main' <<<"$out" \
+    grep -q '^error (spec-evaluation): .*call `SpecWorker.serveIfRequested()` as the first line of its main' <<<"$out" \
         && ! grep -q ' enabled\| disabled' <<<"$out"
 }
-check "a consumer without the line gets an error naming it, never a verdict" consumer_fails_loudly
+check "a consumer without the line gets a spec-evaluation error naming it, never a verdict" consumer_fails_loudly
+# The program the DocC article shows (Tests/SnapCheckCLITests checks the article quotes it).
+consumer_article() {
+    local srpm out
+    srpm=$(ls "$root/$fixtures"/builds/ev-212/src/*.src.rpm)
+    out=$(cd "$alone/cwd" && rm -f snapcheck.json && env -i PATH=/usr/bin:/bin "$root/.build-consumer/debug/UseSnapCheck" "$srpm" /nonexistent.rpm "$root/$fixtures/corrupt/truncated-header.rpm") || return 1
+    grep -q '^qemu-kvm-ev-10:2.12.0-44.1.el7_8.1 src enabled$' <<<"$out" \
+        && grep -q '^  el7-positional-live-block-ops (spec): ' <<<"$out" \
+        && grep -q '^missing: /nonexistent.rpm$' <<<"$out" \
+        && grep -q "^damaged: $root/$fixtures/corrupt/truncated-header.rpm: truncated package" <<<"$out" || { echo "$out"; return 1; }
+    out=$(cd "$alone/cwd" && env -i PATH=/usr/bin:/bin "$root/.build-consumer/debug/UseSnapCheck" --read-report snapcheck.json) || return 1
+    same "last night: qemu-kvm-ev-10:2.12.0-44.1.el7_8.1 src enabled" "$out" || return 1
+    out=$("$root/.build-consumer/debug/UseSnapCheck" --read-report Tests/SnapCheckCLITests/Golden/fixtures.json) || return 1
+    [[ $(grep -c '^last night: ' <<<"$out") == 4 ]] || { echo "$out"; return 1; }
+}
+check "the article's consumer audits, switches on error kinds, writes a JSON report and reads it and the golden one back" consumer_article
 
 echo "packaging: $passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -81,6 +81,24 @@ struct DocumentationTests {
         }
     }
 
+    @Test("The library article's Swift blocks are, in order, the consumer program Tests/Packaging builds and runs")
+    func articleProgram() throws {
+        let root = Fixtures.repositoryRoot
+        let article = try String(contentsOf: root.appendingPathComponent("Sources/SnapCheck/SnapCheck.docc/UsingSnapCheckFromYourTool.md"), encoding: .utf8)
+        let program = try String(contentsOf: root.appendingPathComponent("Tests/Consumer/Sources/UseSnapCheck/main.swift"), encoding: .utf8)
+        var blocks: [[Substring]] = []
+        var current: [Substring]?
+        for line in article.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line == "```swift" { current = [] } else if line == "```", let block = current {
+                blocks.append(block)
+                current = nil
+            } else { current?.append(line) }
+        }
+        #expect(blocks.count > 1)
+        #expect(blocks.map { $0.joined(separator: "\n") }.joined(separator: "\n\n") + "\n" == program,
+                "the article and Tests/Consumer/Sources/UseSnapCheck/main.swift differ: change both")
+    }
+
     @Test("Every transcript in the README and Docs/ prints what it shows", arguments: Transcript.all)
     func transcript(_ transcript: Transcript) throws {
         let scratch = try Self.scratch()

@@ -81,13 +81,13 @@ struct CaptureVerdictTests {
         #expect(result.builds.count == 1)
         #expect(build.verdict == verdict)
         #expect(build.inputs.map(\.kind) == [.qmp])
-        let commands = try #require(build.evidence.first { $0.rule == "qmp-query-commands" })
+        let commands = try #require(build.evidence.first { $0.rule.id == "qmp-query-commands" })
         #expect(commands.role == .deciding)
         #expect(commands.line == line)
         // A bare query-commands reply carries no version; every session does.
-        let hasVersion = build.evidence.contains { $0.rule == "qmp-version" && $0.role == .note }
+        let hasVersion = build.evidence.contains { $0.rule.id == "qmp-version" && $0.role == .note }
         #expect(hasVersion == !file.hasSuffix("query-commands.json"))
-        #expect(!build.evidence.contains { $0.rule == "qmp-unpaired-reply" })
+        #expect(!build.evidence.contains { $0.rule.id == "qmp-unpaired-reply" })
     }
 
     @Test("The -ma build probed twice by libvirt is disabled: the second session does not take the first one's replies")
@@ -100,7 +100,7 @@ struct CaptureVerdictTests {
         #expect(deciding.map(\.observed) == ["session 1 of 2: query-commands lists 200 commands; blockdev-snapshot-sync not listed"])
         #expect(deciding.map(\.line) == [45])
         #expect(!build.evidence.contains { $0.supports == .enabled })
-        let quiet = try #require(build.evidence.first { $0.rule == "qmp-sessions" })
+        let quiet = try #require(build.evidence.first { $0.rule.id == "qmp-sessions" })
         #expect(quiet.line == 671)
         #expect(quiet.observed == "session 2 of 2 has no query-commands list, decisive schema or CommandNotFound answer: it decides nothing")
     }
@@ -111,7 +111,7 @@ struct CaptureVerdictTests {
         #expect(build.verdict == .inconsistent)
         #expect(build.trustedLayer == .runtime)
         #expect(build.trustedVerdict == nil)
-        let lists = build.evidence.filter { $0.rule == "qmp-query-commands" }.sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        let lists = build.evidence.filter { $0.rule.id == "qmp-query-commands" }.sorted { ($0.line ?? 0) < ($1.line ?? 0) }
         #expect(lists.map(\.line) == [45, 861])
         #expect(lists.map(\.supports) == [.enabled, .disabled])
         #expect(lists.map(\.observed) == [
@@ -119,7 +119,7 @@ struct CaptureVerdictTests {
             "session 2 of 2: query-commands lists 200 commands; blockdev-snapshot-sync not listed",
         ])
         #expect(lists.allSatisfy { $0.role == .contradicting })
-        let note = try #require(build.evidence.first { $0.rule == "qmp-sessions" })
+        let note = try #require(build.evidence.first { $0.rule.id == "qmp-sessions" })
         #expect(note.observed == "the sessions disagree: session 1 (line 1) enabled, session 2 (line 712) disabled")
         #expect(note.role == .note)
     }
@@ -128,10 +128,10 @@ struct CaptureVerdictTests {
     func unpairedReply() throws {
         let build = try #require(audit([Fixtures.source("qmp/unpaired-query-commands.replies")]).builds.first)
         #expect(build.verdict == .unknown)
-        let note = try #require(build.evidence.first { $0.rule == "qmp-unpaired-reply" })
+        let note = try #require(build.evidence.first { $0.rule.id == "qmp-unpaired-reply" })
         #expect(note.line == 40)
         #expect(note.observed == "1 reply pairs with no request of the session (first at line 40); it decides nothing")
-        #expect(!build.evidence.contains { $0.rule == "qmp-query-commands" })
+        #expect(!build.evidence.contains { $0.rule.id == "qmp-query-commands" })
     }
 
     // MARK: Schema only
@@ -166,7 +166,7 @@ struct CaptureVerdictTests {
             #expect(result.errors.isEmpty, "\(result.errors)")
             let build = try #require(result.builds.first)
             #expect(build.verdict == verdict, "\(capture)")
-            let schema = try #require(build.evidence.first { $0.rule == rule }, "\(build.evidence)")
+            let schema = try #require(build.evidence.first { $0.rule.id == rule }, "\(build.evidence)")
             #expect(schema.observed.contains(observed), "\(schema.observed)")
             #expect(schema.role == (verdict == .enabled ? .deciding : .note))
             #expect(schema.line == (capture.hasSuffix(".jsonl") ? 4 : 10))
@@ -182,7 +182,7 @@ struct CaptureVerdictTests {
         let build = try #require(audit([capture]).builds.first)
         #expect(build.verdict == .unknown)
         #expect(build.displayName == "qemu-unknown")
-        let schema = try #require(build.evidence.first { $0.rule == "qmp-schema-only" })
+        let schema = try #require(build.evidence.first { $0.rule.id == "qmp-schema-only" })
         #expect(schema.observed.hasSuffix("nothing is decided: no version answer identifies the build"))
     }
 
@@ -196,7 +196,7 @@ struct CaptureVerdictTests {
             #expect(build.inputs.contains { $0.kind == .qmp })
             #expect(build.verdict == .enabled)
             #expect(build.evidence.first { $0.role == .deciding }?.layer == .runtime)
-            let target = try #require(build.evidence.first { $0.rule == "qmp-target" })
+            let target = try #require(build.evidence.first { $0.rule.id == "qmp-target" })
             #expect(target.observed == "no query-target answer: the emulator's arch is not known; the capture joins every arch of its build")
         }
     }
@@ -218,7 +218,7 @@ struct CaptureVerdictTests {
         #expect(with.verdict == .inconsistent)
         #expect(with.trustedLayer == .runtime)
         #expect(with.trustedVerdict == .disabled)
-        #expect(with.evidence.first { $0.rule == "qmp-target" }?.observed == note)
+        #expect(with.evidence.first { $0.rule.id == "qmp-target" }?.observed == note)
         let without = try #require(result.builds.first { $0.arch == other })
         #expect(!without.inputs.contains { $0.kind == .qmp })
         #expect(without.verdict == .enabled)
@@ -256,7 +256,7 @@ struct CaptureVerdictTests {
     func transactionAlone() throws {
         let build = try #require(audit([Fixtures.source("qmp/el7-2.12-disabled-session.jsonl")]).builds.first)
         #expect(build.name == "qemu-kvm-ma")
-        #expect(build.evidence.contains { $0.rule == "qmp-transaction-alone" && $0.supports == nil && $0.line == 3 })
+        #expect(build.evidence.contains { $0.rule.id == "qmp-transaction-alone" && $0.supports == nil && $0.line == 3 })
     }
 
     // MARK: Cost
@@ -293,7 +293,7 @@ struct CaptureVerdictTests {
         let path = try write(session, try tempDirectory(), "two-lists.jsonl")
         let build = try #require(audit([path]).builds.only)
         #expect(build.verdict == .inconsistent)
-        let found = build.evidence.filter { $0.rule == "qmp-query-commands" }
+        let found = build.evidence.filter { $0.rule.id == "qmp-query-commands" }
         #expect(Set(found.map(\.supports)) == [.enabled, .disabled])
         #expect(found.allSatisfy { $0.role == .contradicting })
         let lines = found.compactMap(\.line).sorted()
@@ -306,7 +306,7 @@ struct CaptureVerdictTests {
         let path = try write([enabled[0], enabled[1], enabled[2], enabled[2]], try tempDirectory(), "same-list.jsonl")
         let build = try #require(audit([path]).builds.only)
         #expect(build.verdict == .enabled)
-        #expect(build.evidence.filter { $0.rule == "qmp-query-commands" }.count == 1)
+        #expect(build.evidence.filter { $0.rule.id == "qmp-query-commands" }.count == 1)
         #expect(build.observed("qmp-sessions").isEmpty)
     }
 }

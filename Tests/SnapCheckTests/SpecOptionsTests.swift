@@ -44,10 +44,10 @@ struct SpecOptionsTests {
         _ = try Fixtures.built()
         let build = try #require(audit([Fixtures.source("specs/el7-rhev.spec")]) { $0.targetArch = "ppc64le" }.builds.first)
         #expect(build.arch == "ppc64le")
-        #expect(build.evidence.contains { $0.rule == "spec-no-emulator-configure" })
+        #expect(build.evidence.contains { $0.rule.id == "spec-no-emulator-configure" })
         // Only the name is left, and a name is a prior, never a vote.
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule == "header-rhev-name" && $0.prior == .enabled && $0.supports == nil })
+        #expect(build.evidence.contains { $0.rule.id == "header-rhev-name" && $0.prior == .enabled && $0.supports == nil })
         #expect(!build.evidence.contains { $0.role == .deciding })
     }
 }

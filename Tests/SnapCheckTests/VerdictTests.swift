@@ -53,7 +53,7 @@ struct VerdictTests {
         #expect(build.verdict.rawValue == fixture.verdict)
         #expect(build.arch == "src")
         let deciding = build.evidence.filter { $0.layer == .spec && $0.role == .deciding }
-        #expect(deciding.allSatisfy { $0.rule == fixture.specRule }, "\(deciding.map(\.rule))")
+        #expect(deciding.allSatisfy { $0.rule.id == fixture.specRule }, "\(deciding.map(\.rule))")
         let lines = Set(deciding.filter { $0.source.hasSuffix("\(fixture.id).spec") }.compactMap(\.line))
         #expect(Set(fixture.specLines) == lines, "deciding lines \(lines.sorted())")
     }
@@ -79,7 +79,7 @@ struct VerdictTests {
         let build = try #require(result.builds.first)
         #expect(build.verdict == verdict)
         let deciding = build.evidence.filter { $0.layer == .spec && $0.role == .deciding }
-        #expect(deciding.allSatisfy { $0.rule == "el7-have-live-block-ops-macro" })
+        #expect(deciding.allSatisfy { $0.rule.id == "el7-have-live-block-ops-macro" })
         let value = try #require(deciding.first { $0.observed.hasPrefix("%have_live_block_ops is") })
         #expect(value.line == line)
         #expect(value.observed.contains("build_configure.sh not found"))
@@ -92,7 +92,7 @@ struct VerdictTests {
             let build = try #require(audit([try fixtureDirectory(id, "x86_64")]).builds.first)
             #expect(build.verdict == verdict, "\(id)")
             let deciding = build.evidence.filter { $0.role == .deciding }
-            #expect(deciding.map(\.rule) == [rule], "\(id)")
+            #expect(deciding.map(\.rule.id) == [rule], "\(id)")
             #expect(deciding.first?.source.hasSuffix(":/usr/libexec/qemu-kvm") == true)
         }
     }
@@ -129,7 +129,7 @@ struct GroupingTests {
         #expect(build.evidence.contains { $0.role == .deciding && $0.layer == .executable })
         #expect(!build.evidence.contains { $0.layer == .header && $0.supports != nil })
         let warning = try #require(build.evidence.first { $0.role == .warning })
-        #expect(warning.rule == "name-contradicts-evidence")
+        #expect(warning.rule.id == "name-contradicts-evidence")
         #expect(warning.observed.contains("suggests enabled (header-rhev-name), but the executable evidence shows disabled"))
         #expect(!build.meetsExpectation)
     }
@@ -150,7 +150,7 @@ struct GroupingTests {
         let build = try #require(result.builds.first)
         #expect(build.verdict == .enabled)
         #expect(build.evidence.contains { $0.role == .deciding && $0.observed.contains("--with rhev_features on the command line") })
-        #expect(build.evidence.contains { $0.role == .warning && $0.rule == "name-contradicts-evidence" })
+        #expect(build.evidence.contains { $0.role == .warning && $0.rule.id == "name-contradicts-evidence" })
     }
 
     @Test("Packages that are not QEMU builds are skipped in directories and refused when named; only such packages is no build at all")

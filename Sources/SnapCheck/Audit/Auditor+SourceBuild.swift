@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// A source build: specs and SRPMs audited with no binary package of their
 /// build among the inputs and no `--target` (the `src` build). Its verdict
@@ -81,7 +81,7 @@ extension Auditor {
         for ((arch, _), evidence) in zip(work, results) { byArch[arch, default: []] += evidence }
         let outcomes = arches.map { arch -> ArchOutcome in
             let evidence = byArch[arch]!
-            if !evidence.contains(where: { $0.supports != nil }), evidence.contains(where: { $0.rule == Rules.noEmulatorCall.id }) {
+            if !evidence.contains(where: { $0.supports != nil }), evidence.contains(where: { $0.rule == Rules.noEmulatorCall }) {
                 return .noEmulator
             }
             return .verdict(Build.decide(evidence).verdict)
@@ -107,7 +107,7 @@ extension Auditor {
             let evidence = byArch[arch]!
             let decided = Build.decide(evidence).evidence
             let shown = decided.first { $0.role == .deciding }
-                ?? decided.first { $0.layer == .spec && ![Rules.refusedExpansion.id, Rules.specEvaluationMode.id, Rules.defineOverridden.id].contains($0.rule) }
+                ?? decided.first { $0.layer == .spec && ![Rules.refusedExpansion, Rules.specEvaluationMode, Rules.defineOverridden].contains($0.rule) }
             let detail = shown.map { " (\($0.rule): \($0.observed))" } ?? ""
             return Evidence(Rules.archesDisagree, source: shown?.source ?? source, line: shown?.line,
                             observed: "\(arch): \(Self.describe(outcome))\(detail); the arches of this src build (\(why)) disagree, so the spec decides nothing for it",

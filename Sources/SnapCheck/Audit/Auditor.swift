@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 /// How an audit reads its inputs.
 public struct AuditOptions: Sendable {
@@ -124,7 +124,7 @@ public struct Auditor: Sendable {
             case .success(let observation): observations.append(observation)
             case .failure(let error as InputError): errors.append(error)
             case .failure(let skip as Skipped): if skip.isPackage { skipped += 1 } else { skippedFiles += 1 }
-            case .failure(let error): errors.append(InputError(input: "?", message: "\(error)"))
+            case .failure(let error): errors.append(InputError(classifying: error, input: "?", message: "\(error)"))
             }
         }
         if observations.isEmpty, errors.isEmpty, options.policy.switches.noBuilds {
@@ -144,7 +144,7 @@ public struct Auditor: Sendable {
             do { builds.append(try decide(group)) } catch let error as InputError {
                 errors.append(error)
             } catch {
-                errors.append(InputError(input: group.members.first?.input.path ?? "?", message: "\(error)"))
+                errors.append(InputError(classifying: error, input: group.members.first?.input.path ?? "?", message: "\(error)"))
             }
         }
         builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }
@@ -172,7 +172,7 @@ public struct Auditor: Sendable {
         while let current = pending.popLast() {
             let descriptor = open(current, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (current == directory ? 0 : O_NOFOLLOW))
             guard descriptor >= 0, let dir = fdopendir(descriptor) else {
-                errors.append(InputError(input: current, message: "directory cannot be read: \(String(cString: strerror(errno)))"))
+                errors.append(InputError(.unreadable, input: current, message: "directory cannot be read: \(String(cString: strerror(errno)))"))
                 if descriptor >= 0 { close(descriptor) }
                 continue
             }
@@ -181,7 +181,7 @@ public struct Auditor: Sendable {
                 let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
                 if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
                 guard let name = String(validating: bytes, as: UTF8.self) else {
-                    errors.append(InputError(input: current + "/" + String(decoding: bytes, as: UTF8.self),
+                    errors.append(InputError(.unsupported, input: current + "/" + String(decoding: bytes, as: UTF8.self),
                                              message: "file name is not valid UTF-8; rename it to audit it"))
                     continue
                 }

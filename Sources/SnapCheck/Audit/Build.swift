@@ -1,8 +1,8 @@
-import RPM
+internal import RPM
 
 /// One build: a source package NEVR and an arch, with the verdict and the
 /// evidence of every input that belongs to it.
-public struct Build: Sendable, Hashable, Codable {
+public struct Build: Sendable, Hashable {
     public var name: String
     public var epoch: UInt32?
     public var version: String

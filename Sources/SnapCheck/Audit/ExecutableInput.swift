@@ -11,7 +11,7 @@ struct ExecutableScan {
     /// Streams `file` through a `Reading`; refuses a file over `limit` bytes before reading it.
     init(_ file: InputFile, limit: Int, banner findBanner: Bool) throws {
         guard file.size <= limit else {
-            throw InputError(input: file.path, message: "is \(InputLimits.describe(file.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+            throw InputError(.tooLarge, input: file.path, message: "is \(InputLimits.describe(file.size)); the limit for an emulator is \(InputLimits.describe(limit))")
         }
         var reading = Reading(banner: findBanner)
         try file.forEachChunk { reading.feed($0) }

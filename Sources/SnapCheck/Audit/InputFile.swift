@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,7 +44,7 @@ package final class InputFile: Sendable {
             guard located >= 0 else { throw Self.refusal(errno) }
             try self.init(located: located, path: path, resolvedPath: path)
         } catch {
-            throw InputError(input: path, message: error.message)
+            throw InputError(error == .missing ? .missing : .unreadable, input: path, message: error.message)
         }
     }
 
@@ -93,7 +93,7 @@ package final class InputFile: Sendable {
         while filled < count {
             let n = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset + filled)) }
             if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw InputError(input: path, message: "cannot be read: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw InputError(.unreadable, input: path, message: "cannot be read: \(String(cString: strerror(errno)))") }
             if n == 0 { break }
             filled += n
         }
@@ -103,7 +103,7 @@ package final class InputFile: Sendable {
     /// The whole file, refused when it is over `limit` bytes (from its size,
     /// before reading, and again if it grew).
     func readAll(limit: Int) throws(InputError) -> [UInt8] {
-        let tooLarge = InputError(input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
+        let tooLarge = InputError(.tooLarge, input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
         guard size <= limit else { throw tooLarge }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(size)
@@ -124,7 +124,7 @@ package final class InputFile: Sendable {
         while true {
             let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
             if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw InputError(input: path, message: "cannot be read: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw InputError(.unreadable, input: path, message: "cannot be read: \(String(cString: strerror(errno)))") }
             guard n > 0, try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) else { return }
             offset += n
         }
@@ -133,9 +133,9 @@ package final class InputFile: Sendable {
     /// The hex SHA-256 of the file's bytes.
     package func sha256() throws(InputError) -> String {
         do { return try FileDigest.sha256(path: descriptorPath) } catch let error as RPMError {
-            throw InputError(input: path, message: "\(error.message) (\(error.operation))")
+            throw InputError(.init(error.kind), input: path, message: "\(error.message) (\(error.operation))")
         } catch {
-            throw InputError(input: path, message: "\(error)")
+            throw InputError(.other, input: path, message: "\(error)")
         }
     }
 

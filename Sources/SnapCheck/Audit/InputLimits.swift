@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// What one input may cost (Docs/hardening.md, "Input limits snapcheck
 /// enforces"). The defaults are far above every real QEMU build (emulators

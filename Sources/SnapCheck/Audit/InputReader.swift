@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import RPM
+internal import RPM
 
 /// Turns one input file into an `Observation`: detects what it is from its
 /// content, reads it with the `RPM` module, and applies the rules that need
@@ -49,7 +49,7 @@ package struct InputReader: Sendable {
                 return try readExecutable(file)
             }
         } catch let error as RPMError {
-            throw InputError(input: path, message: error.description.droppingPathPrefix(path))
+            throw InputError(.init(error.kind), input: path, message: error.description.droppingPathPrefix(path))
         }
     }
 
@@ -61,8 +61,8 @@ package struct InputReader: Sendable {
         if prefix.starts(with: ExecutableRules.elfMagic) { return .executable }
         if QMPCapture.looksLikeCapture(prefix) { return .qmp }
         if try Self.looksLikeSpec(file) { return .spec }
-        if prefix.isEmpty { throw InputError(input: file.path, message: "empty file") }
-        throw InputError(input: file.path, message: "not a spec file, RPM package, QMP capture or ELF executable")
+        if prefix.isEmpty { throw InputError(.unsupported, input: file.path, message: "empty file") }
+        throw InputError(.unsupported, input: file.path, message: "not a spec file, RPM package, QMP capture or ELF executable")
     }
 
     /// A spec has preamble tags: `Name:` and `Version:` or `Release:` at the
@@ -95,13 +95,13 @@ package struct InputReader: Sendable {
         let sourceName = header.isSource ? header.name : HeaderRules.sourceName(of: header)
         guard let sourceName, Era.isQEMUSourceName(sourceName) else {
             let what = "\(header.name) (source package \(sourceName ?? "unknown"))"
-            if named { throw InputError(input: path, message: "not a QEMU build: \(what)") }
+            if named { throw InputError(.notQEMU, input: path, message: "not a QEMU build: \(what)") }
             throw Skipped(path: path, reason: what)
         }
         let source = header.isSource ? SourceNVR(name: header.name, version: header.version, release: header.release)
             : header.sourceRPM.flatMap(SourceNVR.init(sourceRPM:))
         guard let source else {
-            throw InputError(input: path, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
+            throw InputError(.corrupt, input: path, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
         }
         if let listedEmulators, !header.isSource {
             try Self.checkEmulators(listed: listedEmulators, in: header, path: path)
@@ -111,7 +111,7 @@ package struct InputReader: Sendable {
         // An emulator over the limit (a decompression bomb) is refused from the header, before anything is read.
         let limit = options.limits.emulatorBytes
         if let large = header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
-            throw InputError(input: path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+            throw InputError(.tooLarge, input: path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
         }
         // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
         let fileDigest = emulators.read.isEmpty ? nil : ConcurrentFileDigest(file)
@@ -139,7 +139,7 @@ package struct InputReader: Sendable {
         let inHeader = Set(header.files.filter { !$0.isDirectory && isEmulatorPath($0.path) }.map(\.path))
         guard inHeader != listed else { return }
         func describe(_ paths: Set<String>) -> String { paths.isEmpty ? "no emulator" : paths.sorted().joined(separator: ", ") }
-        throw InputError(input: path, message: "the repository's file list names \(describe(listed)), the package header \(describe(inHeader)): not the package the metadata describes")
+        throw InputError(.corrupt, input: path, message: "the repository's file list names \(describe(listed)), the package header \(describe(inHeader)): not the package the metadata describes")
     }
 
     /// Emulator executables a binary package can carry (facts: "Binary").
@@ -185,10 +185,10 @@ package struct InputReader: Sendable {
         let flagged = files.filter(\.isSpecFile)
         let candidates = flagged.isEmpty ? files.filter { $0.path.hasSuffix(".spec") } : flagged
         guard let specEntry = candidates.first else {
-            throw InputError(input: package.path, message: "source package has no spec file in its payload")
+            throw InputError(.corrupt, input: package.path, message: "source package has no spec file in its payload")
         }
         guard candidates.count == 1 else {
-            throw InputError(input: package.path, message: "source package flags no spec file and holds \(candidates.count) (\(candidates.map(\.path).joined(separator: ", "))): which one builds is not known")
+            throw InputError(.unsupported, input: package.path, message: "source package flags no spec file and holds \(candidates.count) (\(candidates.map(\.path).joined(separator: ", "))): which one builds is not known")
         }
         var helpers: [String: (path: String, text: String)] = [:]
         let contents = try package.readFiles(
@@ -198,11 +198,11 @@ package struct InputReader: Sendable {
             helpers[name] = (path: "\(package.path):\(name)", text: SpecBytes.text(bytes))
         }
         guard let specBytes = contents[specEntry.path] else {
-            throw InputError(input: package.path, message: "\(specEntry.path) is listed in the header but the payload holds no content for it")
+            throw InputError(.corrupt, input: package.path, message: "\(specEntry.path) is listed in the header but the payload holds no content for it")
         }
         let spec = (specEntry.path, specBytes)
         guard !spec.1.contains(0) else {
-            throw InputError(input: package.path, message: "\(spec.0) in the payload is not a text file")
+            throw InputError(.corrupt, input: package.path, message: "\(spec.0) in the payload is not a text file")
         }
         return SpecMaterial(displayPath: "\(package.path):\(spec.0)", text: SpecBytes.text(spec.1), helpers: helpers)
     }
@@ -227,7 +227,7 @@ package struct InputReader: Sendable {
         let (parsed, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: true)
         let p = parsed.sourcePackage
         guard Era.isQEMUSourceName(p.name) else {
-            if named { throw InputError(input: path, message: "not a QEMU build: \(p.name)") }
+            if named { throw InputError(.notQEMU, input: path, message: "not a QEMU build: \(p.name)") }
             throw Skipped(path: path, reason: p.name)
         }
         return Observation(
@@ -259,7 +259,7 @@ package struct InputReader: Sendable {
         let hostMacros = SpecRules.hostMacros(defines: options.defines)
         let text = SpecSource.recordingConditions(trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros)
         let specOptions = SpecOptions(
-            undefines: SpecRules.hostDistributionMacros, defines: options.defines, with: options.with, without: options.without, targetArch: arch,
+            undefines: SpecRules.hostDistributionMacros, defines: options.defines.map(\.rpm), with: options.with, without: options.without, targetArch: arch,
             sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
             expressions: SpecRules.expressions(for: source))
         var parsed = try options.specEvaluation.evaluator.parse(contents: SpecBytes.bytes(of: text), displayName: material.displayPath,
@@ -293,7 +293,7 @@ package struct InputReader: Sendable {
         let path = file.path
         let limit = QMPCapture.Limits().inputSize
         if file.size > limit {
-            throw InputError(input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
+            throw InputError(.tooLarge, input: path, message: "larger than the \(limit >> 20) MiB snapcheck reads")
         }
         var reader = QMPCaptureReader()
         let capture: QMPCapture
@@ -304,9 +304,9 @@ package struct InputReader: Sendable {
             }
             capture = try reader.finish()
         } catch let error as QMPCaptureError {
-            throw InputError(input: path, message: "\(error.kind == .tooLarge ? "QMP capture over a limit" : "not a QMP capture"): \(error)")
+            throw InputError(error.kind == .tooLarge ? .tooLarge : .corrupt, input: path, message: "\(error.kind == .tooLarge ? "QMP capture over a limit" : "not a QMP capture"): \(error)")
         } catch {
-            throw InputError(input: path, message: "cannot be read: \(error.localizedDescription)")
+            throw InputError(.unreadable, input: path, message: "cannot be read: \(error.localizedDescription)")
         }
         return Observation.runtime(capture, input: AuditedInput(path: path, kind: .qmp, sha256: try file.sha256()))
     }

@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 /// Why an installed host cannot be audited at all (`--installed`): no rpmdb,
 /// or no QEMU package in it. One line.
@@ -53,7 +53,7 @@ extension Auditor {
     ) -> ([Observation], [InputError]) {
         let name = "\(label):\(header.nevra)"
         guard let source = header.sourceRPM.flatMap(SourceNVR.init(sourceRPM:)) else {
-            return ([], [InputError(input: name, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")])
+            return ([], [InputError(.corrupt, input: name, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")])
         }
         let era = Era.detect(name: source.name, epoch: header.epoch, version: source.version, release: source.release)
         let arch = header.arch == "noarch" ? nil : header.arch
@@ -69,7 +69,7 @@ extension Auditor {
             do {
                 let opened: InputFile
                 do { opened = try InputFile(file.path, inRoot: root, path: shown) } catch {
-                    throw InputError(input: shown, message: error == .missing ? "listed in the rpmdb but missing" : error.message)
+                    throw InputError(error == .missing ? .missing : .unreadable, input: shown, message: error == .missing ? "listed in the rpmdb but missing" : error.message)
                 }
                 let evidence = try scanInstalledEmulator(opened, era: era, release: source.release, limit: options.limits.emulatorBytes)
                 var capture: QMPCapture?
@@ -80,7 +80,7 @@ extension Auditor {
             } catch let error as InputError {
                 errors.append(error)
             } catch {
-                errors.append(InputError(input: shown, message: "\(error)".droppingPathPrefix(shown)))
+                errors.append(InputError(classifying: error, input: shown, message: "\(error)".droppingPathPrefix(shown)))
             }
         }
         return (observations, errors)

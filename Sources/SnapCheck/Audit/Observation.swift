@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// What one input contributes before it is grouped into a build.
 package struct Observation: Sendable {

@@ -1,21 +1,21 @@
-import RPM
+package import RPM
 
 /// A package file read for its header alone (`snapcheck header`), opened and
 /// refused exactly as an audit input is, so each problem has the same words
 /// in every subcommand.
-public enum PackageInput {
+package enum PackageInput {
     /// The header of the RPM or SRPM at `path`.
-    public static func header(at path: String) throws(InputError) -> PackageHeader {
+    package static func header(at path: String) throws(InputError) -> PackageHeader {
         let file = try InputFile(path: path)
         let prefix = try file.read(upTo: 8)
-        if prefix.isEmpty { throw InputError(input: path, message: "empty file") }
-        guard prefix.starts(with: leadMagic) else { throw InputError(input: path, message: "not an RPM package") }
+        if prefix.isEmpty { throw InputError(.unsupported, input: path, message: "empty file") }
+        guard prefix.starts(with: leadMagic) else { throw InputError(.unsupported, input: path, message: "not an RPM package") }
         do {
             return try PackageFile(descriptor: file.descriptor, path: path).header
         } catch let error as RPMError {
-            throw InputError(input: path, message: error.summary)
+            throw InputError(.init(error.kind), input: path, message: error.summary)
         } catch {
-            throw InputError(input: path, message: "\(error)")
+            throw InputError(.other, input: path, message: "\(error)")
         }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 /// Whether a run streams emulator payloads pipelined (decoding on a second
 /// thread; content digest and string scan on the reader's own), decided once

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// Finds the spec change that gives a build its expected verdict.
 ///
@@ -39,7 +39,7 @@ struct RemedyFinder {
         for spec in specs {
             let votes = spec.evidence.filter { $0.layer == .spec && $0.supports == verdict }
             guard !votes.isEmpty else { continue }
-            if let fact = Self.versionFacts.first(where: { rule in votes.contains { $0.rule == rule.id } }) {
+            if let fact = Self.versionFacts.first(where: { rule in votes.contains { $0.rule == rule } }) {
                 return Remedy(target: target, edit: nil, option: nil,
                               reason: "the version decides, not a switch (\(fact.id)): \(fact.summary)")
             }
@@ -366,10 +366,7 @@ struct RemedyFinder {
             evaluator.cpuSeconds = max(1, min(evaluator.cpuSeconds, Int((left / .seconds(1)).rounded(.up))))
             return .sandboxed(evaluator)
         }
-        switch audit {
-        case .sandboxed(let evaluator): return bounded(evaluator)
-        case .inProcess: return bounded(sandbox)
-        case .custom: return audit
-        }
+        if let evaluator = audit.sandbox { return bounded(evaluator) }
+        return audit.trustsSpecs ? bounded(sandbox) : audit  // else a custom evaluator (tests)
     }
 }

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// A family of QEMU builds that share one set of switches (see Docs/rules.md).
 /// Each milestone of the facts is stated here once; the rules ask the era.

@@ -24,7 +24,7 @@ public enum Layer: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 /// One observation and the rule that interpreted it.
-public struct Evidence: Sendable, Hashable, Codable {
+public struct Evidence: Sendable, Hashable {
     /// How a piece of evidence took part in its build's verdict.
     public enum Role: String, Sendable, Codable, Comparable {
         /// In the trusted layer and supporting the verdict.
@@ -61,8 +61,8 @@ public struct Evidence: Sendable, Hashable, Codable {
     public var line: Int?
     /// What was seen, in words: `--disable-live-block-ops in the x86_64-softmmu configure call`.
     public var observed: String
-    /// The id of the rule that interpreted it (see `Rules.all`).
-    public var rule: String
+    /// The rule that interpreted it (one of `Rules.all`); reports print its id.
+    public var rule: Rule
     /// The verdict this evidence supports on its own; `nil` for notes.
     public var supports: Verdict?
     /// What a prior (a package name) suggests; it never votes, and a verdict it
@@ -71,7 +71,7 @@ public struct Evidence: Sendable, Hashable, Codable {
     /// Filled in when the build's verdict is computed.
     public var role: Role
 
-    public init(layer: Layer, source: String, line: Int? = nil, observed: String, rule: String, supports: Verdict?, prior: Verdict? = nil) {
+    public init(layer: Layer, source: String, line: Int? = nil, observed: String, rule: Rule, supports: Verdict?, prior: Verdict? = nil) {
         self.layer = layer
         self.source = source
         self.line = line
@@ -86,6 +86,6 @@ public struct Evidence: Sendable, Hashable, Codable {
 extension Evidence {
     /// Evidence interpreted by `rule`, in the rule's layer.
     init(_ rule: Rule, source: String, line: Int? = nil, observed: String, supports: Verdict?, prior: Verdict? = nil) {
-        self.init(layer: rule.layer, source: source, line: line, observed: observed, rule: rule.id, supports: supports, prior: prior)
+        self.init(layer: rule.layer, source: source, line: line, observed: observed, rule: rule, supports: supports, prior: prior)
     }
 }

@@ -5,9 +5,9 @@
 /// again (in the sandboxed worker) and gave the expected verdict: a remedy is
 /// a tested change, never a guess from a rule's text. A search that ran out of
 /// its budget (`RemedySearch`) says so in `reason`.
-public struct Remedy: Sendable, Hashable, Codable {
+public struct Remedy: Sendable, Hashable {
     /// One replacement in one line of a file.
-    public struct Edit: Sendable, Hashable, Codable {
+    public struct Edit: Sendable, Hashable {
         /// The spec as the report names it: a path, or `pkg.src.rpm:name.spec`.
         public var file: String
         /// 1-based line, counted in `\n` bytes of the file (a `\r` before one

@@ -1,8 +1,29 @@
 /// A rule: a stable id, the layer it reads, and one line saying what it concludes and why.
-public struct Rule: Sendable, Hashable, Codable, Identifiable {
+///
+/// Every piece of evidence names the rule that interpreted it
+/// (`Evidence.rule`); compare it with the catalogue's values
+/// (`evidence.rule == Rules.el7LiveBlockOps`), look one up by the id reports
+/// print (`Rules.rule(id:)`), and read its layer and summary. Rules are equal
+/// when their ids are: an id never changes meaning. `description` is the id.
+public struct Rule: Sendable, Hashable, Codable, Identifiable, Comparable, CustomStringConvertible {
+    /// The id reports print: `el7-live-block-ops`.
     public var id: String
     public var layer: Layer
+    /// What the rule concludes and why, in one sentence.
     public var summary: String
+
+    public init(id: String, layer: Layer, summary: String) {
+        self.id = id
+        self.layer = layer
+        self.summary = summary
+    }
+
+    public var description: String { id }
+
+    public static func == (a: Rule, b: Rule) -> Bool { a.id == b.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+    /// By id.
+    public static func < (a: Rule, b: Rule) -> Bool { a.id < b.id }
 }
 
 /// Every rule snapcheck applies, in a stable order. Ids never change meaning;
@@ -66,7 +87,13 @@ public enum Rules {
 
     /// Rules that support no verdict but must be seen in every report (role
     /// `warning`): what the user asked for and did not get.
-    static let mustBeSeen: Set<String> = [defineOverridden.id, archesDisagree.id]
+    static let mustBeSeen: Set<Rule> = [defineOverridden, archesDisagree]
+
+    /// The rule of `Rules.all` with this id, as reports spell it; nil for an id
+    /// this version of snapcheck does not know.
+    public static func rule(id: String) -> Rule? { byID[id] }
+
+    private static let byID = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
 
     /// All rules, in the order they are documented.
     public static let all: [Rule] = [

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// The run-level half of a policy: what the audit of single builds cannot
 /// know. Per-build expectations are set when each build is decided
@@ -46,6 +46,6 @@ extension AuditResult {
         let label = inputs.isEmpty ? "inputs" : inputs.joined(separator: ", ")
         let why = skipped + skippedFiles == 0 ? "no package, spec or capture in the inputs"
             : "\(skipped) other package\(skipped == 1 ? "" : "s") and \(skippedFiles) other file\(skippedFiles == 1 ? "" : "s") skipped"
-        return InputError(input: label, message: "no QEMU build found (\(why))")
+        return InputError(.noBuilds, input: label, message: "no QEMU build found (\(why))")
     }
 }

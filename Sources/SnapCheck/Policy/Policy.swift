@@ -90,7 +90,7 @@ public struct Waiver: Sendable, Hashable, Codable {
 }
 
 /// A waiver that matched a failing build (or a vanished one), as the reports show it.
-public struct AppliedWaiver: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct AppliedWaiver: Sendable, Hashable, CustomStringConvertible {
     public var waiver: Waiver
     /// False from the day after `waiver.expires`: the build fails again.
     public var isActive: Bool

@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 internal import Yams
 
 /// Reads a policy file, `snapcheck.yaml` (Docs/policy.md):

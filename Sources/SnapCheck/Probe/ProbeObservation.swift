@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 extension InputReader {
     /// Runs a named executable as a QMP probe: runtime evidence, joined to a
@@ -14,13 +14,13 @@ extension InputReader {
     static func probe(_ path: String, options: AuditOptions) throws -> QMPProbeResult {
         let result: QMPProbeResult
         do { result = try QMPProbe(executable: path, timeout: options.probeTimeout).run() } catch {
-            throw InputError(input: path, message: "probe failed: \(error.message)")
+            throw InputError(.probeFailed, input: path, message: "probe failed: \(error.message)")
         }
         if let target = options.saveQMP {
             let file = ProbeTranscript.destination(for: path, saveQMP: target)
             // Replaced atomically, devices and FIFOs written in place, links as for reports (OutputDestination).
             do { try OutputFile(path: file).write(result.transcript) } catch {
-                throw InputError(input: file, message: "cannot write the QMP transcript: \(error.reason)")
+                throw InputError(.unwritable, input: file, message: "cannot write the QMP transcript: \(error.reason)")
             }
         }
         return result

@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+internal import RPM
 
 /// The builds and verdicts of an earlier JSON report (`--baseline previous.json`).
 ///

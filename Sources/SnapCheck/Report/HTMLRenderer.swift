@@ -217,7 +217,7 @@ public struct HTMLRenderer: ReportRenderer {
         guard let deciding = build.evidence.first(where: { $0.role == .deciding }) else {
             return "No evidence decides."
         }
-        return "Decided by the \(deciding.layer.rawValue) layer (<code>\(shown(deciding.rule))</code>)."
+        return "Decided by the \(deciding.layer.rawValue) layer (<code>\(shown(deciding.rule.id))</code>)."
     }
 
     private func list(_ evidence: [Evidence]) -> String {
@@ -225,7 +225,7 @@ public struct HTMLRenderer: ReportRenderer {
         for e in evidence {
             let place = e.line.map { "\(e.source):\($0)" } ?? e.source
             out += "<li class=\"\(e.role.rawValue)\"><span class=\"role\">\(e.role.rawValue)</span> "
-            out += "<span class=\"layer\">\(e.layer.rawValue)</span> <code class=\"rule\">\(shown(e.rule))</code><br>"
+            out += "<span class=\"layer\">\(e.layer.rawValue)</span> <code class=\"rule\">\(shown(e.rule.id))</code><br>"
             out += "<code class=\"place\">\(shown(place))</code><br>"
             out += "<span class=\"observed\">\(shown(e.observed))</span></li>\n"
         }

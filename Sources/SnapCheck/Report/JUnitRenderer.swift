@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// The JUnit XML report for CI dashboards (Jenkins, GitLab, tmt), Docs/formats/junit.md.
 ///

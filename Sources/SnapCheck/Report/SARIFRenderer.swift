@@ -32,7 +32,7 @@ public struct SARIFRenderer: ReportRenderer {
         var rules = Rules.all + [Self.inputErrorRule, Self.noEvidenceRule, Self.vanishedRule]
         let known = Set(rules.map(\.id))
         // Rule ids in evidence but not in Rules.all still get a descriptor, so every ruleIndex resolves.
-        let strays = Set(result.builds.flatMap { $0.evidence.map(\.rule) }).subtracting(known).sorted()
+        let strays = Set(result.builds.flatMap { $0.evidence.map(\.rule.id) }).subtracting(known).sorted()
         rules += strays.map { Rule(id: $0, layer: .header, summary: "A rule this version of snapcheck does not describe.") }
         let index = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($0.element.id, $0.offset) })
 
@@ -94,7 +94,7 @@ public struct SARIFRenderer: ReportRenderer {
         }
         let decisive = build.evidence.filter { $0.role == .deciding } + build.evidence.filter { $0.role == .contradicting }
         let primary = decisive.first ?? build.evidence.first
-        let ruleId = primary?.rule ?? Self.noEvidenceRule.id
+        let ruleId = primary?.rule.id ?? Self.noEvidenceRule.id
         let title = build.displayName + " " + (build.arch ?? "(any arch)")
         var text = "\(title): \(summary)."
         if let primary {

@@ -38,9 +38,9 @@ public struct TextRenderer: ReportRenderer {
             // An unknown build shows what kept it from a verdict: the notes of the evidence layers.
             let explains = build.verdict == .unknown
             for e in build.evidence where verbose || e.role == .deciding || e.role == .contradicting || e.role == .warning
-                || (explains && e.layer != .header && e.rule != Rules.specEvaluationMode.id) {
+                || (explains && e.layer != .header && e.rule != Rules.specEvaluationMode) {
                 let place = e.line.map { "\(e.source):\($0)" } ?? e.source
-                out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(shown(e.rule))\n"
+                out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(shown(e.rule.id))\n"
                 out += "      \(shown(place))\n      \(shown(e.observed))\n"
             }
             if let remedy = build.remedy {

@@ -81,4 +81,4 @@ enum ExecutableRules {
     }
 }
 
-import RPM
+internal import RPM

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// Reads a binary or source package header (facts: "Binary RPM header"): the
 /// name is a prior that never votes; the version decides only where a fact

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 /// Reads an evaluated spec file (facts: "Spec (intent)").
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+package import RPM
 
 /// Parses each spec in a fresh spec worker process that confines itself
 /// before it touches the spec (seccomp: no exec, fork, sockets or file writes;
@@ -17,7 +17,7 @@ import RPM
 /// executable, for tests and sanitizer runs), else `/proc/self/exe` when the
 /// program called `SpecWorker.serveIfRequested()`. Otherwise every parse fails
 /// with an error naming the line to add.
-public struct SandboxedSpecEvaluator: SpecEvaluator {
+public struct SandboxedSpecEvaluator: Sendable {
     /// The worker executable; nil looks it up (see the type's documentation).
     public var workerPath: String?
     /// Wall-clock time a parse may take before the worker is killed.
@@ -40,7 +40,7 @@ public struct SandboxedSpecEvaluator: SpecEvaluator {
     /// Largest spec handed to the worker.
     static let specLimit = 16 << 20
 
-    public func parse(contents: [UInt8], displayName: String, options: SpecOptions) throws -> ParsedSpec {
+    package func parse(contents: [UInt8], displayName: String, options: SpecOptions) throws -> ParsedSpec {
         guard contents.count <= Self.specLimit else {
             throw RPMError(.limitExceeded, operation: "spec worker", path: displayName,
                            message: "larger than the \(Self.specLimit >> 20) MiB the spec worker reads")
@@ -49,7 +49,7 @@ public struct SandboxedSpecEvaluator: SpecEvaluator {
                        spec: contents)
     }
 
-    public func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
+    package func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
         try run(SpecWorkerRequest(displayName: path, path: path, options: options, limits: limits), spec: [])
     }
 

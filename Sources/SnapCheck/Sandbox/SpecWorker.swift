@@ -1,7 +1,7 @@
 import Foundation
-import RPM
+internal import RPM
 import Synchronization
-import WorkerConfinement
+internal import WorkerConfinement
 
 /// The spec worker is a mode of the program that uses this library, not a
 /// second executable: `SandboxedSpecEvaluator` starts the running program

@@ -1,5 +1,5 @@
 import Foundation
-import RPM
+package import RPM
 
 /// What the parent sends the spec worker on its fd 0: this value as one line
 /// of JSON, then (when `path` is nil) the spec's bytes up to end of stream.
@@ -41,7 +41,7 @@ package enum SpecWorkerReply: Codable, Sendable {
 extension RPMError.Kind {
     /// The sandboxed spec worker could not be found, started, or did not answer
     /// (crash, timeout, a limit, unreadable reply).
-    public static let specWorker = RPMError.Kind(rawValue: "spec-worker")
+    package static let specWorker = RPMError.Kind(rawValue: "spec-worker")
 }
 
 /// The spec worker's file descriptors, shared by both sides.

@@ -1,4 +1,4 @@
-import RPM
+internal import RPM
 
 // The values SpecSource hands out: refused expansions, definition sites,
 // conditions and regions.

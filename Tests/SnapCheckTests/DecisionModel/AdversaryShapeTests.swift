@@ -17,7 +17,7 @@ struct EveryEmulatorCallTests {
             ./configure --disable-live-block-ops
             """).audit()
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule == "spec-ambiguous-calls" })
+        #expect(build.evidence.contains { $0.rule.id == "spec-ambiguous-calls" })
     }
 }
 
@@ -111,7 +111,7 @@ struct OpaqueCommandTests {
     func opaque(_ command: String) throws {
         let (build, _) = try ShapeSpec(build: "./configure --target-list=x86_64-softmmu --enable-live-block-ops\n\(command)").audit()
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule == "spec-opaque-command" })
+        #expect(build.evidence.contains { $0.rule.id == "spec-opaque-command" })
     }
 
     @Test("A wrapper that runs its arguments (nice, timeout) is followed to configure")
@@ -160,7 +160,7 @@ struct ShellModelTests {
     func limits(_ build: String) throws {
         let (result, _) = try ShapeSpec(build: build).audit()
         #expect(result.verdict == .unknown)
-        #expect(result.evidence.contains { $0.rule == "spec-opaque-command" })
+        #expect(result.evidence.contains { $0.rule.id == "spec-opaque-command" })
     }
 
     @Test("A value doubled past any size stays bounded and the audit answers")

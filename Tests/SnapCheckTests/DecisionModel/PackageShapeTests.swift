@@ -34,7 +34,7 @@ struct PackageShapeTests {
         let path = try Self.rpm("emulator-dangling")
         let build = try #require(audit([path]).builds.first)
         #expect(build.verdict == .unknown)
-        let note = try #require(build.evidence.first { $0.rule == "exe-content-missing" })
+        let note = try #require(build.evidence.first { $0.rule.id == "exe-content-missing" })
         #expect(note.observed == "/usr/libexec/qemu-kvm is a link to /usr/bin/qemu-system-x86_64, which this package does not hold")
         #expect(note.supports == nil)
         #expect(!build.evidence.contains { $0.layer == .executable && $0.supports != nil })
@@ -48,7 +48,7 @@ struct PackageShapeTests {
         #expect(build.verdict == .disabled)
         let deciding = try #require(build.evidence.first { $0.role == .deciding })
         #expect(deciding.source == path + ":srpm-decoy-spec.spec")
-        #expect(deciding.rule == "el7-live-block-ops")
+        #expect(deciding.rule.id == "el7-live-block-ops")
     }
 
     @Test("Links inside a package resolve like paths", arguments: [

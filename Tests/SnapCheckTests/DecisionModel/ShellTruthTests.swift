@@ -23,7 +23,7 @@ struct ExpansionCodeTests {
     func substitution(_ second: String) throws {
         let (build, _) = try ShapeSpec(name: "qemu-kvm-rhev", build: "\(enable)\n\(second)").audit()
         #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
-        #expect(build.evidence.contains { $0.rule == "spec-ambiguous-calls" })
+        #expect(build.evidence.contains { $0.rule.id == "spec-ambiguous-calls" })
     }
 
     @Test("A quoted here-document is text: a call spelled in it does not run")

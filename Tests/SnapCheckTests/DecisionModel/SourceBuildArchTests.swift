@@ -22,7 +22,7 @@ struct SourceBuildArchTests {
         #expect(build.arch == "src")
         #expect(build.verdict == .unknown)
         #expect(!build.evidence.contains { $0.role == .deciding })
-        let warnings = build.evidence.filter { $0.rule == "spec-arches-disagree" }
+        let warnings = build.evidence.filter { $0.rule.id == "spec-arches-disagree" }
         #expect(warnings.allSatisfy { $0.role == .warning })
         #expect(warnings.map { $0.observed.prefix { $0 != "(" } } == ["ppc64le: disabled ", "x86_64: enabled "])
         #expect(warnings.map(\.line) == [Self.archDependent.buildLine + 1, Self.archDependent.buildLine + 3])
@@ -33,7 +33,7 @@ struct SourceBuildArchTests {
         let (build, _) = try Self.archDependent.audit { $0.targetArch = arch }
         #expect(build.arch == arch)
         #expect(build.verdict == verdict)
-        #expect(!build.evidence.contains { $0.rule == "spec-arches-disagree" || $0.rule == "spec-source-arches" })
+        #expect(!build.evidence.contains { $0.rule.id == "spec-arches-disagree" || $0.rule.id == "spec-source-arches" })
     }
 
     @Test("The SRPM alone is evaluated for every arch too")
@@ -43,7 +43,7 @@ struct SourceBuildArchTests {
         let build = try #require(result.builds.only)
         #expect(build.arch == "src")
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.filter { $0.rule == "spec-arches-disagree" }.map { $0.observed.prefix { $0 != ":" } } == ["ppc64le", "x86_64"])
+        #expect(build.evidence.filter { $0.rule.id == "spec-arches-disagree" }.map { $0.observed.prefix { $0 != ":" } } == ["ppc64le", "x86_64"])
     }
 
     @Test("Without ExclusiveArch the arches RHEL builds for are evaluated: one of them disabled makes the src build unknown")
@@ -56,7 +56,7 @@ struct SourceBuildArchTests {
             %endif
             """).audit()
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.filter { $0.rule == "spec-arches-disagree" }.map { String($0.observed.prefix { $0 != ":" }) }.sorted()
+        #expect(build.evidence.filter { $0.rule.id == "spec-arches-disagree" }.map { String($0.observed.prefix { $0 != ":" }) }.sorted()
                 == ["aarch64", "ppc64le", "s390x", "x86_64"])
     }
 
@@ -99,7 +99,7 @@ struct SourceBuildArchTests {
             %endif
             """).audit()
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.filter { $0.rule == "spec-arches-disagree" }.map { $0.observed.prefix { $0 != "(" } }
+        #expect(build.evidence.filter { $0.rule.id == "spec-arches-disagree" }.map { $0.observed.prefix { $0 != "(" } }
                 == ["aarch64: unknown ", "x86_64: enabled "])
     }
 

@@ -68,7 +68,7 @@ extension Build {
     }
 
     func observed(_ rule: String) -> [String] {
-        evidence.filter { $0.rule == rule }.map(\.observed)
+        evidence.filter { $0.rule.id == rule }.map(\.observed)
     }
 }
 
@@ -157,7 +157,7 @@ struct ConfigureSemanticsTests {
             """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule == "spec-ambiguous-calls" && $0.observed.hasPrefix("2 configure calls build the emulator and disagree") })
+        #expect(build.evidence.contains { $0.rule.id == "spec-ambiguous-calls" && $0.observed.hasPrefix("2 configure calls build the emulator and disagree") })
     }
 }
 
@@ -232,7 +232,7 @@ struct RefusedExpansionTaintTests {
             """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .unknown)
-        let flag = try #require(build.evidence.first { $0.rule == "el7-live-block-ops" && $0.line == spec.buildLine + 4 })
+        let flag = try #require(build.evidence.first { $0.rule.id == "el7-live-block-ops" && $0.line == spec.buildLine + 4 })
         #expect(flag.supports == nil)
         // Named where rpm evaluated the condition: the value it read came from line 7's expansion.
         #expect(flag.observed.hasSuffix("at line \(spec.buildLine + 1) reads the value of %(test -e /etc/rhev && echo 1 || echo 0) (line 7), which was not run)"))
@@ -253,7 +253,7 @@ struct ExplicitSwitchTests {
         #expect(build.verdict == .disabled)
         #expect(build.deciding == ["explicit-switch@\(spec.buildLine)"])
         // The version fact that the build breaks is shown, and outvotes nothing.
-        #expect(build.evidence.contains { $0.rule == "version-fact" && $0.supports == .enabled && $0.role == .warning })
+        #expect(build.evidence.contains { $0.rule.id == "version-fact" && $0.supports == .enabled && $0.role == .warning })
     }
 
     @Test("Without a flag the era fact decides: 2.9 has no option")
@@ -264,7 +264,7 @@ struct ExplicitSwitchTests {
         #expect(build.era == .ev23)
         #expect(build.verdict == .enabled)
         #expect(build.deciding == ["el7-ev-no-option@2"])
-        #expect(build.evidence.contains { $0.rule == "version-fact" && $0.role == .supporting })
+        #expect(build.evidence.contains { $0.rule.id == "version-fact" && $0.role == .supporting })
     }
 }
 
@@ -316,8 +316,8 @@ struct PositionalWordTests {
             """
         let (build, _) = try spec.audit()
         #expect(build.verdict == .inconsistent)
-        #expect(build.evidence.contains { $0.rule == "el7-positional-live-block-ops" && $0.supports == .enabled })
-        #expect(build.evidence.contains { $0.rule == "el7-have-live-block-ops-macro" && $0.supports == .disabled })
+        #expect(build.evidence.contains { $0.rule.id == "el7-positional-live-block-ops" && $0.supports == .enabled })
+        #expect(build.evidence.contains { $0.rule.id == "el7-have-live-block-ops-macro" && $0.supports == .disabled })
     }
 
     @Test("An explicit flag passed through after the word overrides it")
@@ -378,7 +378,7 @@ struct NamePriorTests {
         try FileManager.default.copyItem(atPath: source + "/" + img, toPath: directory + "/" + img)
         let build = try #require(audit([directory]).builds.first)
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule == "header-rhev-name" && $0.prior == .enabled && $0.role == .note })
+        #expect(build.evidence.contains { $0.rule.id == "header-rhev-name" && $0.prior == .enabled && $0.role == .note })
         #expect(!build.meetsExpectation)
     }
 }

@@ -36,14 +36,14 @@ struct RefusedExpansionRouteTests {
     func indirect(_ before: String) throws {
         let (build, _) = try chosenBy("\"%{b}\" == \"x0\"", before: before).audit()
         #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
-        #expect(build.evidence.contains { $0.observed.contains("%(echo 0)") && $0.observed.contains("which was not run") && $0.rule == "el7-live-block-ops" })
+        #expect(build.evidence.contains { $0.observed.contains("%(echo 0)") && $0.observed.contains("which was not run") && $0.rule.id == "el7-live-block-ops" })
     }
 
     @Test("A numeric %if on a refused expansion is unknown naming it, not a parse error")
     func numericCondition() throws {
         let (build, _) = try chosenBy("%{rhel_ver} >= 7", before: "%global rhel_ver %(echo 7)").audit()
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.observed.contains("%(echo 7)") && $0.rule == "el7-live-block-ops" })
+        #expect(build.evidence.contains { $0.observed.contains("%(echo 7)") && $0.rule.id == "el7-live-block-ops" })
     }
 
     @Test("A release computed by a refused expansion supports no version fact and is never shown as a marker")
@@ -53,7 +53,7 @@ struct RefusedExpansionRouteTests {
         #expect(build.verdict == .unknown)
         #expect(build.release == "%(echo 175).el7")
         #expect(!build.evidence.contains { $0.observed.contains(RefusedExpansion.markerPrefix) })
-        #expect(!build.evidence.contains { $0.rule == "el7-before-option" || $0.rule == "version-fact" })
+        #expect(!build.evidence.contains { $0.rule.id == "el7-before-option" || $0.rule.id == "version-fact" })
     }
 
     @Test("A refused expansion on a line of its own: rpm reads its output, so the spec says nothing")

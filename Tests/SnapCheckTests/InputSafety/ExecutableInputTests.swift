@@ -36,7 +36,7 @@ struct ExecutableInputTests {
         let build = try #require(bare.builds.first)
         #expect(build.verdict == expected)
         #expect(build.era == nil)
-        #expect(build.evidence.filter { $0.supports != nil }.map(\.rule).allSatisfy { $0 == "exe-no-package" })
+        #expect(build.evidence.filter { $0.supports != nil }.map(\.rule).allSatisfy { $0 == Rules.exeNoPackage })
 
         // The same file inside its package, read with its era: the bare reading never says
         // enabled where the era's own executable rule says disabled or absent.
@@ -60,7 +60,7 @@ struct ExecutableInputTests {
         #expect(build.version.hasPrefix("7.2."))
         #expect(build.inputs.map(\.kind) == [.executable])
         #expect(build.evidence.map(\.layer).allSatisfy { $0 == .executable }, "no runtime evidence: it was not run")
-        let banner = try #require(build.evidence.first { $0.rule == "exe-version-string" })
+        let banner = try #require(build.evidence.first { $0.rule.id == "exe-version-string" })
         #expect(banner.supports == nil)
         #expect(banner.observed.contains("(Debian 1:7.2"), "\(banner.observed)")
     }
@@ -77,8 +77,8 @@ struct ExecutableInputTests {
         #expect(bare.verdict == .unknown)
         #expect(bare.era == nil)
         #expect(bare.version == "2.12.0")
-        #expect(bare.evidence.first { $0.rule == "exe-version-string" }?.observed == "version string: 2.12.0 (qemu-kvm-ma-2.12.0-44.el7_8)")
-        let reading = try #require(bare.evidence.first { $0.rule == "exe-no-package" })
+        #expect(bare.evidence.first { $0.rule.id == "exe-version-string" }?.observed == "version string: 2.12.0 (qemu-kvm-ma-2.12.0-44.el7_8)")
+        let reading = try #require(bare.evidence.first { $0.rule.id == "exe-no-package" })
         #expect(reading.supports == nil)
         #expect(reading.observed.hasPrefix("QMP blockdev-snapshot-sync found, HMP snapshot_blkdev missing"))
     }
@@ -92,7 +92,7 @@ struct ExecutableInputTests {
         let walked = Auditor().audit([dir])
         #expect(walked.errors.isEmpty, "\(walked.errors)")
         #expect(walked.builds.map(\.verdict) == [.enabled])
-        #expect(walked.builds.flatMap(\.evidence).map(\.rule).contains("exe-no-package"))
+        #expect(walked.builds.flatMap(\.evidence).map(\.rule).contains(Rules.exeNoPackage))
     }
 
     @Test("An ELF input over the emulator size limit is refused from its size, before it is read")

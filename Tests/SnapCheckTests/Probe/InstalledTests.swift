@@ -60,7 +60,7 @@ struct InstalledTests {
         // The name (stock, a prior) never votes: the running emulator decides, and the name is a warning.
         #expect(build.verdict == .enabled)
         #expect(build.evidence.contains { $0.layer == .runtime && $0.role == .deciding && $0.source == root + "/usr/libexec/qemu-kvm" })
-        #expect(build.evidence.contains { $0.rule == "name-contradicts-evidence" && $0.role == .warning })
+        #expect(build.evidence.contains { $0.rule.id == "name-contradicts-evidence" && $0.role == .warning })
     }
 
     @Test func aMissingInstalledEmulatorIsAnErrorAndTheHeaderStillCounts() throws {

@@ -44,8 +44,8 @@ struct QMPProbeTests {
         #expect(build.version.hasPrefix("7.2."))
         #expect(build.inputs.map(\.kind) == [.executable])
         let deciding = build.evidence.filter { $0.role == .deciding }
-        #expect(deciding.map(\.rule) == ["qmp-query-commands"])
-        #expect(build.evidence.contains { $0.rule == "qmp-version" && $0.observed.contains("Debian") })
+        #expect(deciding.map(\.rule) == [Rules.qmpQueryCommands])
+        #expect(build.evidence.contains { $0.rule.id == "qmp-version" && $0.observed.contains("Debian") })
     }
 
     @Test func savedTranscriptAuditsAsACaptureWithTheSameVerdict() throws {
@@ -224,7 +224,7 @@ struct QMPProbeTests {
         let build = try #require(result.builds.first)
         #expect(build.displayName == "qemu-kvm-1.5.3-175.el7", "the package string is a QEMU NVR: the probe joins that build")
         #expect(build.verdict == .disabled)
-        #expect(build.evidence.first { $0.role == .deciding }?.rule == "qmp-query-commands")
+        #expect(build.evidence.first { $0.role == .deciding }?.rule.id == "qmp-query-commands")
     }
 
     @Test func anEmulatorListingOnlyTransactionIsDisabledAndTransactionIsReported() throws {
@@ -235,7 +235,7 @@ struct QMPProbeTests {
         let result = Auditor(options: options).audit([])
         let build = try #require(result.builds.first)
         #expect(build.verdict == .disabled)
-        let transaction = try #require(build.evidence.first { $0.rule == "qmp-transaction-alone" })
+        let transaction = try #require(build.evidence.first { $0.rule.id == "qmp-transaction-alone" })
         #expect(transaction.supports == nil)
     }
 

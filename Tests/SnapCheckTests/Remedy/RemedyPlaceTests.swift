@@ -21,7 +21,11 @@ struct RemedyPlaceTests {
 
     @Test("A CRLF spec gets the switch `%define rhev 0` at 1:1, not a flag at a column past the line's end")
     func crlfSpec() throws {
-        let spec = try RemedySpecs.write(RemedySpecs.el7(), ending: "\r\n")
+        // The flag comes through a macro and is not the call's last word: at a line's end a CRLF
+        // spec hands the shell `flag\r` and a `\` before `\r` continues no line, as bash reads it.
+        var lines = RemedySpecs.el7(build: ["./configure %{lbo} --target-list=x86_64-softmmu --prefix=/usr"])
+        lines.insert(contentsOf: ["%if %{rhev}", "%global lbo --enable-live-block-ops", "%else", "%global lbo --disable-live-block-ops", "%endif"], at: 4)
+        let spec = try RemedySpecs.write(lines, ending: "\r\n")
         defer { RemedySpecs.remove(spec) }
         try remedyApplies(spec, Remedy.Edit(file: spec, line: 1, column: 1, replace: "%define rhev 0", with: "%define rhev 1"))
     }

@@ -82,8 +82,11 @@ struct RemedySearchTests {
         lines.insert("%global always %(echo ran >> \(marks)/always)", at: 5)
         let spec = try RemedySpecs.write(lines)
         defer { RemedySpecs.remove(spec) }
+        // One arch: a src build alone is evaluated for every arch it builds for, each parse running the
+        // trusted spec's shell once (SourceBuildArchTests).
         let build = try #require(audit([spec]) { options in
             options.specEvaluation = .inProcess
+            options.targetArch = "x86_64"
             options.remedySearch.sandbox = .forTests()
         }.builds.only)
         #expect(build.verdict == .disabled)

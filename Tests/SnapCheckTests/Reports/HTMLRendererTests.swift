@@ -8,7 +8,7 @@ private func build(_ name: String, arch: String?, verdict: Verdict, evidence: [(
     var b = handBuild(name: name, arch: arch, verdict: verdict)
     b.evidence += evidence.map { role, observed in
         var e = Evidence(layer: role == .warning ? .header : .spec, source: "\(name).spec", line: 7, observed: observed,
-                         rule: role == .warning ? Rules.nameContradicts.id : Rules.refusedExpansion.id, supports: nil)
+                         rule: role == .warning ? Rules.nameContradicts : Rules.refusedExpansion, supports: nil)
         e.role = role
         return e
     }
@@ -93,7 +93,7 @@ struct HTMLRendererTests {
             build("p", arch: "ppc64le", verdict: .disabled, inputs: [shared, AuditedInput(path: "b/p.ppc64le.rpm", kind: .rpm, sha256: digest)]),
             build("p", arch: "x86_64", verdict: .disabled, inputs: [shared, AuditedInput(path: "a/q", kind: .installed, sha256: "")]),
             build("q", arch: "x86_64", verdict: .enabled, inputs: [shared]),
-        ], skipped: 3, errors: [InputError(input: "z.rpm", message: "not an RPM")], baseline: nil)
+        ], skipped: 3, errors: [InputError(.unsupported, input: "z.rpm", message: "not an RPM")], baseline: nil)
         let page = try HTMLPage.read(HTMLRenderer().render(result))
         #expect(page.counts == ["enabled": "1", "disabled": "2", "absent": "0", "unknown": "0", "inconsistent": "0"])
         #expect(page.facts == "snapcheck \(Tool.version) · expected disabled · 3 builds · 3 packages skipped (not QEMU builds) · 1 input error · no timestamp: the same inputs give the same page")
@@ -109,7 +109,7 @@ struct HTMLRendererTests {
         let b = handBuild(name: "pkg" + hostileText, release: "1" + hostileText, arch: "x86_64" + hostileText, verdict: .disabled,
                           source: "dir " + hostileText + "/x.spec", observed: "observed " + hostileText)
         let result = AuditResult(expectation: .enabled, builds: [b], skipped: 0,
-                                 errors: [InputError(input: "in" + hostileText + ".rpm", message: "bad " + hostileText)], baseline: nil)
+                                 errors: [InputError(.corrupt, input: "in" + hostileText + ".rpm", message: "bad " + hostileText)], baseline: nil)
         let bytes = HTMLRenderer().render(result)
         let page = try HTMLPage.read(bytes)
 

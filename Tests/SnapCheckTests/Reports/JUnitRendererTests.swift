@@ -66,7 +66,7 @@ private func counts(_ object: Any?) -> [String: Int] {
 func handBuild(name: String = "qemu-kvm-ev", version: String = "2.12.0", release: String = "44.1.el7_8.1", arch: String? = "x86_64",
                verdict: Verdict, expectation: SnapCheck.Expectation = .enabled, source: String = "qemu-kvm-ev.spec", line: Int? = 42,
                observed: String = "--enable-live-block-ops in the x86_64-softmmu configure call") -> Build {
-    var evidence = Evidence(layer: .spec, source: source, line: line, observed: observed, rule: Rules.el7LiveBlockOps.id, supports: verdict == .unknown ? nil : verdict)
+    var evidence = Evidence(layer: .spec, source: source, line: line, observed: observed, rule: Rules.el7LiveBlockOps, supports: verdict == .unknown ? nil : verdict)
     evidence.role = verdict == .unknown ? .note : .deciding
     return Build(name: name, epoch: nil, version: version, release: release, arch: arch, era: nil, verdict: verdict,
                  trustedLayer: verdict == .inconsistent ? .spec : nil, trustedVerdict: nil,
@@ -165,7 +165,7 @@ struct JUnitRendererTests {
         let build = handBuild(name: "pkg" + hostileText, release: "1" + hostileText, arch: "x86_64" + hostileText, verdict: .disabled,
                               source: "dir " + hostileText + "/x.spec", observed: "observed " + hostileText)
         let result = AuditResult(expectation: .enabled, builds: [build], skipped: 0,
-                                 errors: [InputError(input: "in" + hostileText + ".rpm", message: "bad " + hostileText)], baseline: nil)
+                                 errors: [InputError(.corrupt, input: "in" + hostileText + ".rpm", message: "bad " + hostileText)], baseline: nil)
         let bytes = JUnitRenderer().render(result)
         let report = try junit(bytes)
         #expect(counts(report["declared"]) == ["tests": 2, "failures": 1, "errors": 1, "skipped": 0])

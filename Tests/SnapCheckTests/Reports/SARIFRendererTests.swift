@@ -97,7 +97,7 @@ struct SARIFRendererTests {
         let ma = try #require(all.first { ($0["message"] as? String)?.hasPrefix("qemu-kvm-ma-") == true })
         let build = try #require(result.builds.first { $0.name == "qemu-kvm-ma" })
         let deciding = try #require(build.evidence.first { $0.role == .deciding })
-        #expect(ma["ruleId"] as? String == deciding.rule)
+        #expect(ma["ruleId"] as? String == deciding.rule.id)
         #expect(ma["level"] as? String == "error")
         #expect(ma["kind"] as? String == "fail")
         // The executable decides: located at the RPM, the path inside as a logical location.
@@ -122,7 +122,7 @@ struct SARIFRendererTests {
         let deciding = try #require(build.evidence.first { $0.role == .deciding && $0.line != nil })
         let report = try sarif(SARIFRenderer().render(result))
         let r = try #require(results(report).first)
-        #expect(r["ruleId"] as? String == deciding.rule)
+        #expect(r["ruleId"] as? String == deciding.rule.id)
         #expect(firstLocation(r)["uri"] as? String == SARIFRenderer.uri(deciding.source))
         #expect(firstLocation(r)["startLine"] as? Int == deciding.line)
         #expect(r["level"] as? String == "error")  // el7-stock is disabled, expected enabled
@@ -195,7 +195,7 @@ struct SARIFRendererTests {
         let build = handBuild(name: "pkg" + hostileText, release: "1" + hostileText, verdict: .disabled,
                               source: "dir " + hostileText + "/x.spec", observed: "observed " + hostileText)
         let result = AuditResult(expectation: .enabled, builds: [build], skipped: 0,
-                                 errors: [InputError(input: "in" + hostileText + ".rpm", message: "bad " + hostileText)], baseline: nil)
+                                 errors: [InputError(.corrupt, input: "in" + hostileText + ".rpm", message: "bad " + hostileText)], baseline: nil)
         let report = try sarif(SARIFRenderer().render(result))
         let all = results(report)
         #expect(all.count == 2)

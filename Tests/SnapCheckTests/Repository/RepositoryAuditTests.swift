@@ -77,7 +77,7 @@ struct RepositoryAuditTests {
         #expect(actual != expected.value)
 
         let result = auditRepositories([repository.path])
-        #expect(result.errors == [InputError(input: replaced.path, message: "checksum mismatch: \(primary) gives \(expected.type) \(expected.value), the file has \(actual)")])
+        #expect(result.errors == [InputError(.corrupt, input: replaced.path, message: "checksum mismatch: \(primary) gives \(expected.type) \(expected.value), the file has \(actual)")])
         let build = try #require(result.builds.first)
         #expect(result.builds.count == 1)
         #expect(!build.inputs.map(\.path).contains(replaced.path))
@@ -121,7 +121,7 @@ struct RepositoryAuditTests {
         try Data(text.replacingOccurrences(of: "href=\"repodata/\(href)\"", with: "href=\"repodata/../../\(href)\"").utf8).write(to: index)
         let result = auditRepositories([repository.path])
         #expect(result.builds.isEmpty)
-        #expect(result.errors == [InputError(input: index.path, message: "its primary record leads out of the repository directory (a '..' component)")])
+        #expect(result.errors == [InputError(.corrupt, input: index.path, message: "its primary record leads out of the repository directory (a '..' component)")])
     }
 
     @Test("A metadata file repomd.xml declares to decompress past the limit is refused before it is read, one error naming it")
@@ -137,7 +137,7 @@ struct RepositoryAuditTests {
         try Data(text.replacingCharacters(in: size, with: "<open-size>4294967296</open-size>").utf8).write(to: index)
         let result = auditRepositories([repository.path])
         #expect(result.builds.isEmpty)
-        #expect(result.errors == [InputError(input: primary.path, message: "repomd.xml declares it decompresses to 4096 MiB; the limit for repository metadata is 1024 MiB")])
+        #expect(result.errors == [InputError(.tooLarge, input: primary.path, message: "repomd.xml declares it decompresses to 4096 MiB; the limit for repository metadata is 1024 MiB")])
     }
 
     @Test("A symbolic link in the repository is resolved inside it: one to a package in it is read, one leading out of it is missing")
@@ -168,7 +168,7 @@ struct RepositoryAuditTests {
         defer { FixtureRepositories.remove(repository) }
         let result = auditRepositories([repository.path])
         #expect(result.builds.isEmpty)
-        #expect(result.errors == [InputError(input: repository.path, message: "the repository lists no QEMU package \(count)")])
+        #expect(result.errors == [InputError(.noBuilds, input: repository.path, message: "the repository lists no QEMU package \(count)")])
         #expect(result.exitStatus == .inputError)
     }
 
@@ -228,7 +228,7 @@ struct RepositoryAuditTests {
         try FileManager.default.removeItem(at: repository.appendingPathComponent(rhevPackage))
         let result = auditRepositories([repository.path])
         let primary = try FixtureRepositories.metadataFile("primary", in: repository).path
-        #expect(result.errors == [InputError(input: repository.path + "/" + rhevPackage, message: "listed in \(primary) but missing")])
+        #expect(result.errors == [InputError(.missing, input: repository.path + "/" + rhevPackage, message: "listed in \(primary) but missing")])
         #expect(result.builds.count == 1)
     }
 
@@ -240,7 +240,7 @@ struct RepositoryAuditTests {
         #expect(fileLists.contains("<file>/usr/libexec/qemu-kvm</file>"))
         try FixtureRepositories.replaceMetadata("filelists", in: repository, with: fileLists.replacingOccurrences(of: "<file>/usr/libexec/qemu-kvm</file>", with: ""))
         let result = auditRepositories([repository.path])
-        #expect(result.errors == [InputError(input: repository.path + "/" + rhevPackage,
+        #expect(result.errors == [InputError(.corrupt, input: repository.path + "/" + rhevPackage,
                                              message: "the repository's file list names no emulator, the package header /usr/libexec/qemu-kvm: not the package the metadata describes")])
         let build = try #require(result.builds.first)
         #expect(!build.evidence.contains { $0.layer == .executable })
@@ -279,7 +279,7 @@ struct RepositoryAuditTests {
         default: break
         }
         let result = auditRepositories([base.path])
-        #expect(result.errors == [InputError(input: base.path, message: message)])
+        #expect(result.errors == [InputError(kind == "missing" ? .missing : .unsupported, input: base.path, message: message)])
     }
 
     @Test("A repository and inputs are audited together, and a repository named twice is read once")

@@ -18,7 +18,7 @@ struct HostileAuditTests {
         }
         for build in result.builds {
             #expect(build.name == "qemu-kvm-rhev")
-            #expect(build.evidence.contains { $0.rule == Rules.specEvaluationMode.id && $0.observed.contains("sandboxed") })
+            #expect(build.evidence.contains { $0.rule == Rules.specEvaluationMode && $0.observed.contains("sandboxed") })
         }
         #expect(!copy.markerExists)
         #expect(processesMentioning(copy.marker).isEmpty)
@@ -32,7 +32,7 @@ struct HostileAuditTests {
         let result = audit([copy.specPath])
         #expect(result.errors.isEmpty, "\(result.errors)")
         let build = try #require(result.builds.first)
-        #expect(build.evidence.contains { $0.rule == Rules.refusedExpansion.id })
+        #expect(build.evidence.contains { $0.rule == Rules.refusedExpansion })
         #expect(build.verdict != .disabled)
         #expect(!copy.markerExists)
     }
@@ -66,7 +66,7 @@ struct HostileAuditTests {
         let sandboxed = audit([spec])
         let trusted = audit([spec]) { $0.specEvaluation = .inProcess }
         func mode(_ result: AuditResult) -> String? {
-            result.builds.first?.evidence.first { $0.rule == Rules.specEvaluationMode.id }?.observed
+            result.builds.first?.evidence.first { $0.rule == Rules.specEvaluationMode }?.observed
         }
         #expect(mode(sandboxed)?.contains("sandboxed") == true)
         #expect(mode(trusted)?.contains("in-process") == true)
@@ -93,7 +93,7 @@ struct HostileAuditTests {
         func strip(_ result: AuditResult) -> [Build] {
             result.builds.map { build in
                 var build = build
-                build.evidence.removeAll { $0.rule == Rules.specEvaluationMode.id }
+                build.evidence.removeAll { $0.rule == Rules.specEvaluationMode }
                 return build
             }
         }
@@ -118,7 +118,7 @@ struct SpecWorkerBenchmark {
             for _ in 0..<rounds { _ = try evaluator.parse(contents: bytes, displayName: path, options: comparisonOptions) }
             return (ContinuousClock.now - start) / rounds
         }
-        let sandboxed = try time(SandboxedSpecEvaluator.forTests())
+        let sandboxed = try time(SpecEvaluation.sandboxed(.forTests()).evaluator)
         let inProcess = try time(InProcessSpecEvaluator())
         print("spec worker benchmark (ev-212.spec, \(rounds) rounds): sandboxed \(sandboxed) per parse, in-process \(inProcess)")
     }
