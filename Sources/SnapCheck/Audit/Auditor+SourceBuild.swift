@@ -87,17 +87,26 @@ extension Auditor {
             return .verdict(Build.decide(evidence).verdict)
         }
         let building = zip(arches, outcomes).filter { $0.1 != .noEmulator }.map(\.0)
-        let candidates = building.isEmpty ? arches : building
+        // An arch whose evaluation decides nothing (unknown) contradicts no other: it is named in
+        // the note, and the arches that decide must agree. One that decides differently withdraws all.
+        let deciding = zip(arches, outcomes).filter { $0.1 != .noEmulator && $0.1 != .verdict(.unknown) }.map(\.0)
+        let candidates = !deciding.isEmpty ? deciding : building.isEmpty ? arches : building
         let reference = candidates.contains(Self.hostArch) ? Self.hostArch : candidates[0]
         let evaluated = specs.map { spec in
             RemedyFinder.EvaluatedSpec(material: spec.material, arch: spec.evaluatedArch == nil && reference == Self.hostArch ? nil : reference,
                                        evidence: byArch[reference]!)
         }
-        let verdicts = Set(outcomes.filter { $0 != .noEmulator })
+        let verdicts = Set(outcomes.filter { $0 != .noEmulator && $0 != .verdict(.unknown) })
         if verdicts.count <= 1 {
-            let outcome = verdicts.first.map { "\(Self.describe($0)) on \(building.joined(separator: ", "))" } ?? "no arch builds the emulator"
+            let agreeing = deciding.isEmpty ? building : deciding
+            let outcome = verdicts.first.map { "\(Self.describe($0)) on \(agreeing.joined(separator: ", "))" }
+                ?? (building.isEmpty ? "no arch builds the emulator" : "unknown on \(building.joined(separator: ", "))")
             let idle = zip(arches, outcomes).filter { $0.1 == .noEmulator }.map(\.0)
-            let rest = idle.isEmpty || building.isEmpty ? "" : "; \(idle.joined(separator: ", ")) build\(idle.count == 1 ? "s" : "") no emulator"
+            let undecided = deciding.isEmpty ? [] : building.filter { !deciding.contains($0) }
+            var rest = idle.isEmpty || building.isEmpty ? "" : "; \(idle.joined(separator: ", ")) build\(idle.count == 1 ? "s" : "") no emulator"
+            if !undecided.isEmpty {
+                rest += "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it)"
+            }
             let note = Evidence(Rules.sourceArches, source: source,
                                 observed: "src build evaluated for \(arches.joined(separator: ", ")) (\(why)): \(outcome)\(rest)",
                                 supports: nil)

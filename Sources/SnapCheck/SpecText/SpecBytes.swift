@@ -8,6 +8,8 @@
 /// rpm is given, where rpmbuild sees two different byte strings. Here such a
 /// byte becomes a scalar of a private-use range (`U+10FE00 + byte`) that
 /// `bytes(of:)` turns back into the byte, and `shown(_:)` into `\xff` for reports.
+/// A scalar of that range in the file itself is kept as its four bytes' stand-ins:
+/// it can never pass for a byte.
 @_spi(Fuzzing) public enum SpecBytes {
     /// The first scalar of the range standing for bytes 0x00–0xFF that are not UTF-8.
     static let base: UInt32 = 0x10FE00
@@ -21,8 +23,15 @@
         while true {
             switch parser.parseScalar(from: &iterator) {
             case .valid(let encoded):
+                let scalar = Unicode.UTF8.decode(encoded)
+                if standIn(scalar) != nil {
+                    // A real scalar of the stand-in range: its own bytes as stand-ins, so it turns back
+                    // into those bytes and never into the one byte it would stand for.
+                    for byte in bytes[offset..<offset + encoded.count] { scalars.append(Unicode.Scalar(base + UInt32(byte))!) }
+                } else {
+                    scalars.append(scalar)
+                }
                 offset += encoded.count
-                scalars.append(Unicode.UTF8.decode(encoded))
             case .error(let length):
                 for byte in bytes[offset..<offset + length] { scalars.append(Unicode.Scalar(base + UInt32(byte))!) }
                 offset += length

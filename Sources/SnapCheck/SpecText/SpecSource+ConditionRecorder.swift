@@ -25,7 +25,9 @@ extension SpecSource {
     /// evaluated then), the refused-expansion markers the expansion holds (then
     /// it prints `0` instead, so a marker never breaks the parse: the branch
     /// taken is arbitrary and the condition unknown), and which of `hostMacros`
-    /// it reads (expanded again with each of them defined as a marker of its own).
+    /// it reads (expanded again with each of them defined as a marker of its own:
+    /// a marker in the result names the macro; a result that differs without one,
+    /// as `%{defined:rhel}` gives, is traced to its macros one by one).
     /// Line count and every other byte are kept. `conditionRecordQuery` reads the records back.
     static func recordingConditions(_ text: String, hostMacros: [String]) -> String {
         var out = ""
@@ -80,13 +82,17 @@ extension SpecSource {
     /// The Lua function the rewritten conditions call, defined by the first one rpm runs.
     private static func recorderDefinition(_ hostMacros: [String]) -> String {
         let names = hostMacros.map { "\"\($0)\"" }.joined(separator: ",")
-        // Expanding again has side effects when the expression defines macros or runs code: no host check then.
+        // Expanding again has side effects when the expression defines macros or runs code: no host check
+        // then (`%{defined:}` and `%{undefined:}` only test, so they do not count as defining).
         return """
             if not SNAPCHECK_IF then SNAPCHECK_IFS={} SNAPCHECK_IF=function(n,x) local e=rpm.expand(x) local r={} \
             for m in e:gmatch("\(RefusedExpansion.markerPrefix)(%d+)Z") do r[#r+1]=m end local h={} \
-            if #r==0 and not (x:find("global",1,true) or x:find("define",1,true) or x:find("expand",1,true) or x:find("lua",1,true) or x:find("%(",1,true)) then \
+            local y=(x:gsub("defined:","")) \
+            if #r==0 and not (y:find("global",1,true) or y:find("define",1,true) or x:find("expand",1,true) or x:find("lua",1,true) or x:find("%(",1,true)) then \
             local hs={\(names)} for i,name in ipairs(hs) do rpm.define(name.." \(hostMarkerPrefix)"..i.."Z") end local e2=rpm.expand(x) \
             for i,name in ipairs(hs) do rpm.undefine(name) end for m in e2:gmatch("\(hostMarkerPrefix)(%d+)Z") do h[#h+1]=hs[tonumber(m)] end \
+            if #h==0 and e2~=e then for i,name in ipairs(hs) do rpm.define(name.." \(hostMarkerPrefix)"..i.."Z") \
+            if rpm.expand(x)~=e then h[#h+1]=name end rpm.undefine(name) end end \
             if x:find("getenv",1,true) then h[#h+1]="getenv" end end \
             local v,out if #r>0 then v="?" out="0" else out=e if e:find("%",1,true) or e:find("\\n",1,true) then v="?" else v=rpm.expand("%["..e.."]") end end \
             SNAPCHECK_IFS[#SNAPCHECK_IFS+1]=n.."\\t"..v.."\\t"..table.concat(r,",").."\\t"..table.concat(h,",") print(out) end end

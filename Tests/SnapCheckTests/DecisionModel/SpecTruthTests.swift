@@ -68,6 +68,8 @@ struct HostMacroConditionTests {
     @Test("A condition on a host macro is unknown, naming it", arguments: [
         ("0%{?rhel} >= 7", "rhel"), ("\"%{_vendor}\" == \"redhat\"", "_vendor"), ("0%{?el7}", "el7"),
         ("\"%{?dist}\" == \".el7\"", "dist"), ("\"%{getenv:HOME}\" == \"/root\"", "getenv"), ("\"%{_host_os}\" == \"linux\"", "_host_os"),
+        // Read without their text reaching the result: definedness tests.
+        ("%{defined:rhel}", "rhel"), ("%{undefined:rhel}", "rhel"),
     ])
     func hostCondition(_ condition: String, _ macro: String) throws {
         let (build, _) = try chosenBy(condition).audit()
@@ -133,6 +135,15 @@ struct SpecBytesTests {
         let bytes: [UInt8] = [0x41, 0xFF, 0xEF, 0xBF, 0xBD, 0xC3, 0x28, 0x0A]
         #expect(SpecBytes.bytes(of: SpecBytes.text(bytes)) == bytes)
         #expect(SpecBytes.shown(SpecBytes.text([0x61, 0xFF])) == "a\\xff")
+    }
+
+    @Test("A real scalar of the stand-in range keeps its four bytes: it never passes for the byte it would stand for")
+    func standInRangeInTheFile() {
+        let scalar: [UInt8] = Array("\u{10FE31}".utf8)  // would stand for "1"
+        let bytes: [UInt8] = [0x22] + scalar + [0x22]
+        #expect(SpecBytes.bytes(of: SpecBytes.text(bytes)) == bytes)
+        #expect(!SpecBytes.text(bytes).contains("1"))
+        #expect(SpecBytes.shown(SpecBytes.text(bytes)) == "\"\\xf4\\x8f\\xb8\\xb1\"")
     }
 
     @Test("CRLF line ends reach rpm: a \\ before \\r is no continuation, and rpm refuses the spec")
