@@ -565,6 +565,7 @@ struct ShellRun {
     private static let wrappers: Set<String> = [
         "nice", "timeout", "stdbuf", "ionice", "chrt", "taskset", "setarch", "linux32", "linux64", "sudo",
         "fakeroot", "strace", "ltrace", "valgrind", "unshare", "flock", "chronic", "catchsegv",
+        "setsid", "numactl", "eatmydata", "ccache", "xvfb-run", "prlimit",
     ]
     /// Programs that run commands the text of their arguments does not show as a command.
     private static let opaquePrograms: [String: String] = [
@@ -692,6 +693,16 @@ struct ShellRun {
             analysis.calls.append(call)
         } else if !program.isKnown, program.knownPrefix.isEmpty || program.text.contains("configure") {
             record(opaque: line, text, "runs a program the text does not name (\(program.text))")
+        } else if program.isKnown, !Self.readOnlyPrograms.contains(String(ShellLexer.basename(program.text))),
+                  !Self.fileTools(String(ShellLexer.basename(program.text)), rest),
+                  rest.contains(where: { argument in
+                      let text = argument.isKnown ? argument.text : argument.knownPrefix
+                      return text.split(whereSeparator: { $0 == " " || $0 == "'" || $0 == "\"" || $0 == ";" || $0 == "(" || $0 == ")" })
+                          .contains { ConfigureCall.isConfigureProgram(String($0)) && !$0.hasSuffix(".ac") }
+                  }) {
+            // A program handed a configure script may run it (`scl enable X -- ./configure`, `su -c`,
+            // `python3 -c "os.system('./configure ...')"`): a call the text does not show as one.
+            record(opaque: line, text, "hands a configure script to \(program.text), which may run it")
         }
     }
 
@@ -964,7 +975,37 @@ struct ShellRun {
                     write(.makeVariable, nil)
                 }
             }
+        } else if !Self.readOnlyPrograms.contains(name), !ConfigureCall.isConfigureProgram(program) {
+            // Any other program may write a file its arguments name (`cmake -E copy`, `busybox cp`, an
+            // interpreter's code string: `python3 -c "open('build_configure.sh','w')"`).
+            for argument in rest {
+                for token in Self.fileNames(in: argument.isKnown ? argument.text : argument.knownPrefix) { write(.file, ShellArgument(token)) }
+            }
         }
+    }
+
+    /// Programs that never write a file their arguments name, nor run one: reading, printing, testing,
+    /// changing modes and times.
+    static let readOnlyPrograms: Set<String> = [
+        "cat", "tac", "grep", "egrep", "fgrep", "zgrep", "head", "tail", "less", "more", "ls", "stat", "file", "wc",
+        "md5sum", "sha1sum", "sha256sum", "sha512sum", "cksum", "cmp", "diff", "echo", "printf", "test", "[", "[[",
+        "true", "false", ":", "chmod", "chown", "chgrp", "touch", "readlink", "realpath", "basename", "dirname",
+        "mkdir", "rmdir", "rm", "pwd", "exit", "return", "wait", "sleep", "which", "type", "nproc", "uname", "date", "id",
+        "rpm", "pkg-config", "getconf",
+    ]
+
+    /// Programs whose effect on the files they are given is followed as a write (copies, in-place edits,
+    /// patches, archives, make): given a configure script, they change it, they do not run it.
+    static func fileTools(_ name: String, _ rest: [ShellArgument]) -> Bool {
+        fileWriters.contains(name) || copiers[name] != nil || editsInPlace(name, rest) == true
+            || ["patch", "git", "quilt", "tar", "bsdtar", "unzip", "cpio", "7z", "7za", "rpmuncompress", "make", "gmake", "dd"].contains(name)
+    }
+
+    /// The words of `text` that look like file names (a `.` or `/` in them), e.g. inside a code string.
+    static func fileNames(in text: String) -> [String] {
+        text.split { !($0.isLetter || $0.isNumber || "._/+-".contains($0)) }
+            .map(String.init)
+            .filter { ($0.contains(".") || $0.contains("/")) && $0.contains(where: { $0.isLetter }) }
     }
 
     /// True when an unknown argument's pieces are variables this text assigned

@@ -26,6 +26,16 @@ struct ExpansionCodeTests {
         #expect(build.evidence.contains { $0.rule.id == "spec-ambiguous-calls" })
     }
 
+    @Test("A configure script handed to a wrapper or an interpreter may run: the text does not decide", arguments: [
+        "setsid \(disable)", "eatmydata \(disable)", "numactl --interleave=all \(disable)", "prlimit --nofile=1024 \(disable)",
+        "scl enable devtoolset-7 -- \(disable)", "su root -c '\(disable)'", "chroot / \(disable)",
+        "python3 -c \"import os; os.system('\(disable)')\"", "perl -e 'system q{\(disable)}'",
+    ])
+    func handedToAnotherProgram(_ second: String) throws {
+        let (build, _) = try ShapeSpec(name: "qemu-kvm-rhev", build: "\(enable)\n\(second)").audit()
+        #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
+    }
+
     @Test("A quoted here-document is text: a call spelled in it does not run")
     func quotedHeredoc() throws {
         let (build, _) = try ShapeSpec(name: "qemu-kvm-rhev", build: "\(enable)\ncat <<'EOF'\n$(\(disable))\nEOF").audit()
@@ -138,6 +148,16 @@ struct EditedBeforeBuildTests {
         let (build, _) = try Self.spec(prep: prep, before: before).audit()
         #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
         #expect(build.observed("spec-opaque-command").contains { $0.contains("may be rewritten before it runs") })
+    }
+
+    @Test("A program no list names may write what it is given: the helper it names is not read as shipped", arguments: [
+        "cmake -E copy other.sh build_configure.sh", "busybox cp other.sh build_configure.sh",
+        "python3 -c \"open('build_configure.sh','w').write('')\"",
+    ])
+    func rewrittenByAnyProgram(_ before: String) throws {
+        let (build, _) = try Self.spec(before: before).audit()
+        #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
+        #expect(build.evidence.contains { $0.rule.id == "spec-opaque-command" })
     }
 
     @Test("Configure's outputs edited, or its gate overridden on the make line, after the call", arguments: [
