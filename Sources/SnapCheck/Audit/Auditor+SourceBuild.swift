@@ -53,18 +53,21 @@ extension Auditor {
     func sourceSpecEvidence(_ specs: [SourceSpec], reader: InputReader) -> (evidence: [Evidence], evaluated: [RemedyFinder.EvaluatedSpec]) {
         let host = specs.map { RemedyFinder.EvaluatedSpec(material: $0.material, arch: $0.evaluatedArch, evidence: $0.evidence) }
         let hostEvidence = specs.flatMap(\.evidence)
-        let (arches, why) = Self.sourceArches(specs.map(\.arches))
+        let (listed, why) = Self.sourceArches(specs.map(\.arches))
+        // The default arches too: ExclusiveArch can depend on the arch (`%ifarch` around it), so each
+        // arch's own parse says whether it is built (spec-not-built-for-arch); those not built drop out.
+        let candidateArches = listed.isEmpty ? [] : Array(Set(listed).union(Self.defaultSourceArches)).sorted()
         let source = specs[0].material.displayPath
-        guard !arches.isEmpty else { return (hostEvidence, host) }  // every arch excluded: the host evaluation says so
-        guard arches.count <= Self.maximumSourceArches else {
+        guard !listed.isEmpty else { return (hostEvidence, host) }  // every arch excluded: the host evaluation says so
+        guard candidateArches.count <= Self.maximumSourceArches else {
             let warning = Evidence(Rules.archesDisagree, source: source,
-                                   observed: "the spec builds for \(arches.count) arches (\(why)); snapcheck evaluates a src build for at most \(Self.maximumSourceArches): --target ARCH evaluates one",
+                                   observed: "the spec builds for \(listed.count) arches (\(why)); snapcheck evaluates a src build for at most \(Self.maximumSourceArches): --target ARCH evaluates one",
                                    supports: nil)
             return (Self.withdrawingSpecVotes(hostEvidence) + [warning], host)
         }
 
         // One evaluation per arch and spec; the host's is reused.
-        let work = arches.flatMap { arch in specs.indices.map { (arch, $0) } }
+        let work = candidateArches.flatMap { arch in specs.indices.map { (arch, $0) } }
         let results = ParallelMap.map(work, jobs: options.jobs) { arch, index -> [Evidence] in
             let spec = specs[index]
             if spec.evaluatedArch == nil, arch == Self.hostArch { return spec.evidence }
@@ -79,6 +82,10 @@ extension Auditor {
         }
         var byArch: [String: [Evidence]] = [:]
         for ((arch, _), evidence) in zip(work, results) { byArch[arch, default: []] += evidence }
+        // An arch is built when its own parse does not exclude it (or the host's list names it).
+        let arches = candidateArches.filter { arch in
+            listed.contains(arch) || !byArch[arch]!.contains { $0.rule == Rules.notBuiltForArch }
+        }
         let outcomes = arches.map { arch -> ArchOutcome in
             let evidence = byArch[arch]!
             if !evidence.contains(where: { $0.supports != nil }), evidence.contains(where: { $0.rule == Rules.noEmulatorCall }) {

@@ -28,6 +28,9 @@
         return queries
     }
 
+    /// The macros a host's rpm configuration sets (`SpecRules`), and `getenv`.
+    private static let configuredHostMacros = Set(SpecRules.hostDistributionMacros + SpecRules.hostConfigurationMacros + ["getenv"])
+
     private static func query(_ condition: SpecCondition) -> String {
         condition.isArchCondition ? condition.expression : "%[\(condition.expression)]"
     }
@@ -50,7 +53,10 @@
                 // Not recorded: rpm did not evaluate it (a branch not taken around it).
                 guard let record = records[condition.line] else { continue }
                 if !record.refusedMarkers.isEmpty { refusedMarkers[condition.line] = record.refusedMarkers }
-                if !record.hostMacros.isEmpty { hostMacros[condition.line] = record.hostMacros }
+                // A name tested while undefined that the spec itself defines somewhere (a switch of its own,
+                // set in another branch) is the spec's, not a builder's; the hosts' macros always count.
+                let read = record.hostMacros.filter { Self.configuredHostMacros.contains($0) || laterDefinitions[$0] == nil }
+                if !read.isEmpty { hostMacros[condition.line] = read }
                 if let value = record.value { values[condition.line] = Self.truth(value) }
                 continue
             }

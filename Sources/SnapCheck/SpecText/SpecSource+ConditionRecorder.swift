@@ -27,7 +27,10 @@ extension SpecSource {
     /// taken is arbitrary and the condition unknown), and which of `hostMacros`
     /// it reads (expanded again with each of them defined as a marker of its own:
     /// a marker in the result names the macro; a result that differs without one,
-    /// as `%{defined:rhel}` gives, is traced to its macros one by one).
+    /// as `%{defined:rhel}` gives, is traced to its macros one by one), and which
+    /// macros it tests by name (`%{?x}`, `%{defined:x}`) that nothing has defined
+    /// there: a builder's configuration may (`%_unitdir`, `%amzn`), so they count
+    /// as the host's too; `%{with}` switches (`with_x`) are the spec's own.
     /// Line count and every other byte are kept. `conditionRecordQuery` reads the records back.
     static func recordingConditions(_ text: String, hostMacros: [String]) -> String {
         var out = ""
@@ -93,7 +96,9 @@ extension SpecSource {
             for i,name in ipairs(hs) do rpm.undefine(name) end for m in e2:gmatch("\(hostMarkerPrefix)(%d+)Z") do h[#h+1]=hs[tonumber(m)] end \
             if #h==0 and e2~=e then for i,name in ipairs(hs) do rpm.define(name.." \(hostMarkerPrefix)"..i.."Z") \
             if rpm.expand(x)~=e then h[#h+1]=name end rpm.undefine(name) end end \
-            if x:find("getenv",1,true) then h[#h+1]="getenv" end end \
+            if x:find("getenv",1,true) then h[#h+1]="getenv" end \
+            local u={} local b="%%"..string.char(123) for _,p in ipairs({b.."!?%?([%w_]+)",b.."defined:([%w_]+)",b.."undefined:([%w_]+)"}) do for name in x:gmatch(p) do \
+            if not u[name] and not name:match("^_?with") and rpm.expand("%{?"..name..":1}")=="" then u[name]=1 h[#h+1]=name end end end end \
             local v,out if #r>0 then v="?" out="0" else out=e if e:find("%",1,true) or e:find("\\n",1,true) then v="?" else v=rpm.expand("%["..e.."]") end end \
             SNAPCHECK_IFS[#SNAPCHECK_IFS+1]=n.."\\t"..v.."\\t"..table.concat(r,",").."\\t"..table.concat(h,",") print(out) end end
             """

@@ -122,6 +122,20 @@ struct SourceBuildArchTests {
                 == ["aarch64: unknown ", "ppc64le: disabled ", "x86_64: enabled "])
     }
 
+    @Test("An ExclusiveArch that depends on the arch: each arch's own parse says whether it builds, and a disabled one is heard")
+    func exclusiveArchByArch() throws {
+        let (build, _) = try ShapeSpec(preamble: "%ifarch x86_64\nExclusiveArch: x86_64\n%else\nExclusiveArch: x86_64 ppc64le\n%endif", build: """
+            %ifarch ppc64le
+            ./configure --target-list=ppc64-softmmu --disable-live-block-ops
+            %else
+            ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+            %endif
+            """).audit()
+        #expect(build.verdict == .unknown)
+        #expect(build.evidence.filter { $0.rule.id == "spec-arches-disagree" }.map { $0.observed.prefix { $0 != "(" } }
+                == ["ppc64le: disabled ", "x86_64: enabled "])
+    }
+
     @Test("The arches of a src build: ExclusiveArch's known arches, else the default ones; minus ExcludeArch")
     func archSet() {
         let known: (String) -> Bool = { ["x86_64", "ppc64le", "i686"].contains($0) }

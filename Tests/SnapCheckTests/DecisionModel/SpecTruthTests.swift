@@ -70,6 +70,8 @@ struct HostMacroConditionTests {
         ("\"%{?dist}\" == \".el7\"", "dist"), ("\"%{getenv:HOME}\" == \"/root\"", "getenv"), ("\"%{_host_os}\" == \"linux\"", "_host_os"),
         // Read without their text reaching the result: definedness tests.
         ("%{defined:rhel}", "rhel"), ("%{undefined:rhel}", "rhel"),
+        // Macros no list names that nothing defined here: a builder's configuration may.
+        ("0%{?_unitdir:1}", "_unitdir"), ("0%{?amzn} || 0%{?rhel_version}", "amzn"),
     ])
     func hostCondition(_ condition: String, _ macro: String) throws {
         let (build, _) = try chosenBy(condition).audit()
