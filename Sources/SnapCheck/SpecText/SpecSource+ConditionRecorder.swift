@@ -14,7 +14,18 @@ extension SpecSource {
 
     static func isRecordable(_ line: Substring) -> Bool {
         guard let keyword = directive(of: line), keyword == "if" || keyword == "elif" else { return false }
-        return !endsWithContinuation(line)
+        return !endsWithContinuation(line) && bracesNest(line)
+    }
+
+    /// Whether every `}` of `line` closes an earlier `{`, and every `{` is closed: only then can the
+    /// line stand inside `%{lua:…}` (`%if "}" == "{"` cannot; it keeps rpm's own evaluation).
+    private static func bracesNest(_ line: Substring) -> Bool {
+        var depth = 0
+        for byte in line.utf8 {
+            if byte == UInt8(ascii: "{") { depth += 1 }
+            if byte == UInt8(ascii: "}") { depth -= 1; if depth < 0 { return false } }
+        }
+        return depth == 0
     }
 
     /// `text` (what rpm is given) with every recordable condition `%if EXPR`

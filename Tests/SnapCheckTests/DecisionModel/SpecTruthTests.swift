@@ -92,6 +92,17 @@ struct HostMacroConditionTests {
     }
 }
 
+@Suite("Conditions rpm accepts stay accepted")
+struct ConditionRecorderSyntaxTests {
+    @Test("Braces that do not nest in a condition keep rpm's own evaluation: the spec still parses, as rpm decides", arguments: [
+        "\"}\" == \"{\"", "\"{\" == \"x\"",
+    ])
+    func unnestedBraces(_ condition: String) throws {
+        let (build, _) = try chosenBy(condition).audit()
+        #expect(build.verdict == .enabled, "\(build.evidence.map(\.observed))")
+    }
+}
+
 @Suite("Values are read as of where rpm used them")
 struct ValueAtUseTests {
     @Test("%have_live_block_ops redefined after %build: the word %build got decides")
