@@ -254,7 +254,9 @@ public struct HTMLRenderer: ReportRenderer {
             case 0x3E: out += "&gt;"
             case 0x22: out += "&quot;"
             case 0x27: out += "&#39;"
-            case 0xFDD0...0xFDEF, _ where scalar.value & 0xFFFE == 0xFFFE:
+            case 0xFDD0...0xFDEF:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            case _ where scalar.value & 0xFFFE == 0xFFFE:
                 out += "\\u{" + String(scalar.value, radix: 16) + "}"
             default: out.unicodeScalars.append(scalar)
             }

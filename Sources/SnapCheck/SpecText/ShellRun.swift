@@ -679,6 +679,9 @@ struct ShellRun {
             case "find" where rest.contains(where: { $0.text.hasPrefix("-exec") || $0.text.hasPrefix("-ok") }):
                 record(opaque: line, text, "runs commands for the files it finds")
                 return
+            case let make where (make == "make" || make == "gmake") && Self.makefileFromInput(rest):
+                record(opaque: line, text, "runs the recipes of a makefile it reads from its input, which the text does not follow")
+                return
             case let word where Self.opaquePrograms[word].map({ !$0.isEmpty }) == true:
                 record(opaque: line, text, Self.opaquePrograms[word]!)
                 return
@@ -999,6 +1002,23 @@ struct ShellRun {
     static func fileTools(_ name: String, _ rest: [ShellArgument]) -> Bool {
         fileWriters.contains(name) || copiers[name] != nil || editsInPlace(name, rest) == true
             || ["patch", "git", "quilt", "tar", "bsdtar", "unzip", "cpio", "7z", "7za", "rpmuncompress", "make", "gmake", "dd"].contains(name)
+    }
+
+    /// Whether `make`'s arguments name its makefile as its input or a descriptor
+    /// (`-f -`, `-f /dev/stdin`, `--file=/dev/fd/3`, an unknown word): recipes the text does not show.
+    static func makefileFromInput(_ rest: [ShellArgument]) -> Bool {
+        func fromInput(_ value: ShellArgument?) -> Bool {
+            guard let value else { return false }
+            return !value.isKnown || value.text == "-" || value.text.hasPrefix("/dev/") || value.text.hasPrefix("/proc/")
+        }
+        for (k, word) in rest.enumerated() where word.isKnown {
+            if word.text == "-f" || word.text == "--file" || word.text == "--makefile" {
+                if fromInput(k + 1 < rest.count ? rest[k + 1] : nil) { return true }
+            } else if let value = ["--file=", "--makefile=", "-f"].first(where: { word.text.hasPrefix($0) && word.text.count > $0.count }) {
+                if fromInput(ShellArgument(String(word.text.dropFirst(value.count)))) { return true }
+            }
+        }
+        return false
     }
 
     /// The words of `text` that look like file names (a `.` or `/` in them), e.g. inside a code string.

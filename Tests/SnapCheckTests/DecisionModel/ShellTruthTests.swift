@@ -30,6 +30,7 @@ struct ExpansionCodeTests {
         "setsid \(disable)", "eatmydata \(disable)", "numactl --interleave=all \(disable)", "prlimit --nofile=1024 \(disable)",
         "scl enable devtoolset-7 -- \(disable)", "su root -c '\(disable)'", "chroot / \(disable)",
         "python3 -c \"import os; os.system('\(disable)')\"", "perl -e 'system q{\(disable)}'",
+        "make -f /dev/stdin <<EOF\nall:\n\t\(disable)\nEOF", "make -f - <<'EOF'\nall:\n\t\(disable)\nEOF",
     ])
     func handedToAnotherProgram(_ second: String) throws {
         let (build, _) = try ShapeSpec(name: "qemu-kvm-rhev", build: "\(enable)\n\(second)").audit()
