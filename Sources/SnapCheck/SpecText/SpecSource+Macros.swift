@@ -21,19 +21,8 @@ extension SpecSource {
     /// every macro whose definition uses one of those, transitively.
     @_spi(Fuzzing) public func macros(dependingOnLines lines: Set<Int>) -> Set<String> {
         guard !lines.isEmpty else { return [] }
-        let sites = allDefinitions()
-        var names = Set(sites.filter { site in (site.line...site.lastLine).contains(where: lines.contains) }.map(\.name))
-        var grew = !names.isEmpty
-        while grew {
-            grew = false
-            for site in sites where !names.contains(site.name) {
-                if Self.macroReferences(in: Substring(site.value)).contains(where: { names.contains($0.name) }) {
-                    names.insert(site.name)
-                    grew = true
-                }
-            }
-        }
-        return names
+        let defined = allDefinitions().filter { site in (site.line...site.lastLine).contains(where: lines.contains) }.map(\.name)
+        return defined.isEmpty ? [] : macros(dependingOnNames: Set(defined))
     }
 
     /// `names`, and every macro whose definition uses one of them, transitively.
