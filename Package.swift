@@ -34,9 +34,12 @@ let package = Package(
         // Only `SnapCheck` imports it.
         .target(name: "CProcessTree"),
         // libcreaterepo_c (yum repository metadata), seen through a module map. Only `Repodata` imports it.
+        // Its headers only: the library is loaded with dlopen when --repo needs it (shim.h says
+        // why), so pkg-config is asked for GLib, whose headers createrepo_c's include, not for
+        // createrepo_c, whose link flags would add libcurl and sqlite to every start of snapcheck.
         .systemLibrary(
             name: "CCreaterepo",
-            pkgConfig: "createrepo_c",
+            pkgConfig: "glib-2.0",
             providers: [.apt(["libcreaterepo-c-dev"]), .yum(["createrepo_c-devel"])]
         ),
         // Swift values over librpm: package files, payload streams, spec parses, the rpmdb.

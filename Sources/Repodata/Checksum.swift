@@ -19,8 +19,10 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
     public var isSHA256: Bool { algorithm == CR_CHECKSUM_SHA256 }
 
     /// The library's algorithm for the type's name; `sha` and `sha1` are the same one.
+    /// Unknown when the library cannot be loaded (then nothing was read that has a checksum).
     private var algorithm: cr_ChecksumType {
-        let named = cr_checksum_type(type)
+        guard let library = try? Createrepo.library() else { return CR_CHECKSUM_UNKNOWN }
+        let named = library.checksum_type(type)
         return named == CR_CHECKSUM_SHA ? CR_CHECKSUM_SHA1 : named
     }
 
@@ -40,13 +42,13 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
             throw RepodataError(.unknownChecksumType, operation: "cr_checksum_type", path: name,
                                 message: "checksum type '\(type)' is not one libcreaterepo_c knows")
         }
-        let hex = try Createrepo.call("cr_checksum_file", path: name, openedAs: path, kind: .unreadable) { [algorithm] error in
-            cr_checksum_file(path, algorithm, error)
+        let hex = try Createrepo.call("cr_checksum_file", path: name, openedAs: path, kind: .unreadable) { [algorithm] library, error in
+            library.checksum_file(path, algorithm, error)
         }
         guard let hex else {
             throw RepodataError(.unreadable, operation: "cr_checksum_file", path: name, message: "no checksum computed")
         }
-        defer { g_free(hex) }
+        defer { try? Createrepo.library().g_free(hex) }
         return Checksum(type: type, value: String(cString: hex))
     }
 }

@@ -12,7 +12,7 @@ public enum PrimaryMetadata {
     public static func read(_ path: String, name: String? = nil, limit: Int64 = MetadataLimits.decompressedBytes) throws(RepodataError) -> [RepositoryPackage] {
         var packages: [RepositoryPackage] = []
         try MetadataParse.run("cr_xml_parse_primary", path: path, name: name ?? path, limit: limit, wanted: nil, take: { packages.append(RepositoryPackage($0)) }) {
-            cr_xml_parse_primary(path, PackageParse.newPackage, $0, PackageParse.packageDone, $0, PackageParse.warning, $0, 0, $1)
+            $0.xml_parse_primary(path, PackageParse.newPackage, $1, PackageParse.packageDone, $1, PackageParse.warning, $1, 0, $2)
         }
         return packages
     }
@@ -33,7 +33,7 @@ public enum FileLists {
             guard let pkgId = package.pointee.pkgId.nonEmpty else { return }
             files[pkgId, default: []] += elements(of: package.pointee.files, as: cr_PackageFile.self).map(RepositoryFile.init)
         }) {
-            cr_xml_parse_filelists(path, PackageParse.newPackage, $0, PackageParse.packageDone, $0, PackageParse.warning, $0, $1)
+            $0.xml_parse_filelists(path, PackageParse.newPackage, $1, PackageParse.packageDone, $1, PackageParse.warning, $1, $2)
         }
         return files
     }
@@ -43,15 +43,15 @@ public enum FileLists {
 enum MetadataParse {
     static func run(_ operation: String, path: String, name: String, limit: Int64, wanted: Set<String>?,
                     take: @escaping (UnsafeMutablePointer<cr_Package>) -> Void,
-                    _ parse: (UnsafeMutableRawPointer, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> Int32) throws(RepodataError) {
+                    _ parse: (CreaterepoCalls, UnsafeMutableRawPointer, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> Int32) throws(RepodataError) {
         do throws(RepodataError) { try MetadataLimits.check(path, name: name, limit: limit) } catch {
             throw explained(error, path: path)
         }
         try Createrepo.exclusive { () throws(RepodataError) in
-            let state = PackageParse(wanted: wanted, take: take)
+            let state = try PackageParse(wanted: wanted, take: take)
             let data = Unmanaged.passUnretained(state).toOpaque()
             do throws(RepodataError) {
-                _ = try Createrepo.call(operation, path: name, openedAs: path, kind: .malformed) { parse(data, $0) }
+                _ = try Createrepo.call(operation, path: name, openedAs: path, kind: .malformed) { parse($0, data, $1) }
             } catch {
                 throw explained(error, path: path)
             }
@@ -110,18 +110,19 @@ public enum MetadataLimits {
     ///
     /// The corresponding C functions are `cr_sopen` and `cr_read`.
     static func check(_ path: String, name: String, limit: Int64) throws(RepodataError) {
+        let library = try Createrepo.library()
         let file = try Createrepo.call("cr_sopen", path: name, openedAs: path, kind: .unreadable) {
-            cr_sopen(path, CR_CW_MODE_READ, CR_CW_AUTO_DETECT_COMPRESSION, nil, $0)
+            $0.sopen(path, CR_CW_MODE_READ, CR_CW_AUTO_DETECT_COMPRESSION, nil, $1)
         }
         guard let file else {
             throw RepodataError(.unreadable, operation: "cr_sopen", path: name, message: "cannot be opened")
         }
-        defer { _ = cr_close(file, nil) }
+        defer { _ = library.close(file, nil) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var total: Int64 = 0
         while true {
-            let count = try Createrepo.call("cr_read", path: name, openedAs: path, kind: .unreadable) { error in
-                buffer.withUnsafeMutableBytes { cr_read(file, $0.baseAddress, UInt32($0.count), error) }
+            let count = try Createrepo.call("cr_read", path: name, openedAs: path, kind: .unreadable) { library, error in
+                buffer.withUnsafeMutableBytes { library.read(file, $0.baseAddress, UInt32($0.count), error) }
             }
             guard count > 0 else { return }
             total += Int64(count)

@@ -21,6 +21,8 @@ public struct RepodataError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let tooLarge = Kind(rawValue: "too-large")
         /// A checksum type the library does not know.
         public static let unknownChecksumType = Kind(rawValue: "unknown-checksum-type")
+        /// libcreaterepo_c itself cannot be loaded (it is loaded on first use, not linked).
+        public static let libraryUnavailable = Kind(rawValue: "library-unavailable")
     }
 
     public var kind: Kind

@@ -25,10 +25,10 @@ public struct RepositoryIndex: Sendable, Hashable {
         let name = name ?? path
         self = try Createrepo.exclusive { () throws(RepodataError) -> RepositoryIndex in
             let repomd = try RepomdHandle()
-            let parse = PackageParse(wanted: nil) { _ in }
+            let parse = try PackageParse(wanted: nil) { _ in }
             let data = Unmanaged.passUnretained(parse).toOpaque()
-            _ = try Createrepo.call("cr_xml_parse_repomd", path: name, openedAs: path, kind: .malformed) { error in
-                cr_xml_parse_repomd(path, repomd.raw, PackageParse.warning, data, error)
+            _ = try Createrepo.call("cr_xml_parse_repomd", path: name, openedAs: path, kind: .malformed) { library, error in
+                library.xml_parse_repomd(path, repomd.raw, PackageParse.warning, data, error)
             }
             if let wrongType = parse.wrongType {
                 throw RepodataError(.malformed, operation: "cr_xml_parse_repomd", path: name, message: wrongType)

@@ -103,6 +103,27 @@ srpm_in_sandbox() {
 }
 check "the binary alone audits an SRPM in its sandbox (ma-212: disabled, exit 1)" srpm_in_sandbox
 
+no_repository_libraries() { # libcreaterepo_c is loaded for --repo only; its tree is not linked
+    local libs; libs=$(ldd "$dest/usr/local/bin/snapcheck") || return 1
+    ! grep -E 'libcreaterepo_c|libcurl|libsqlite3|libxml2' <<<"$libs"
+}
+check "the binary links neither libcreaterepo_c nor its libcurl, sqlite and libxml2" no_repository_libraries
+
+without_createrepo() { # root: the library hidden in a private mount namespace
+    [[ $EUID == 0 ]] || { echo "needs root (unshare -m)"; return 1; }
+    local lib srpm; lib=$(ldconfig -p | awk '$1 == "libcreaterepo_c.so.0" { print $NF; exit }')
+    srpm=$(ls "$root/$fixtures"/builds/ma-212/src/*.src.rpm)
+    mkdir -p "$work/repo/repodata" && echo '<repomd/>' >"$work/repo/repodata/repomd.xml"
+    unshare -m sh -c 'mount --bind /dev/null "$1" && cd "$2" && env -i PATH="$3:/usr/bin:/bin" HOME="$4" \
+        snapcheck "$5" >"$6/plain.out" 2>&1; echo $? >"$6/plain.rc"
+        env -i PATH="$3:/usr/bin:/bin" HOME="$4" snapcheck --repo "$6/repo" >"$6/repo.out" 2>"$6/repo.err"; echo $? >"$6/repo.rc"' \
+        sh "$lib" "$alone/cwd" "$alone/bin" "$alone/home" "$srpm" "$work" || return 1
+    [[ $(cat "$work/plain.rc") == 1 ]] || { cat "$work/plain.out"; return 1; }
+    [[ $(cat "$work/repo.rc") == 2 && $(wc -l <"$work/repo.err") == 1 ]] || { cat "$work/repo.err"; return 1; }
+    grep -q 'libcreaterepo_c.so.0: cannot be loaded' "$work/repo.err" || { cat "$work/repo.err"; return 1; }
+}
+check "without libcreaterepo_c the binary audits an SRPM, and --repo fails in one line, exit 2" without_createrepo
+
 # --- completions ---------------------------------------------------------------------
 comp=$work/completion-cwd
 mkdir -p "$comp/sub" && touch "$comp/alpha.spec" "$comp/beta.rpm"

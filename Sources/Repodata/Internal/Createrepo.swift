@@ -1,18 +1,30 @@
 internal import CCreaterepo
 import Foundation
 
-/// Process-wide libcreaterepo_c state: one parse at a time, and nothing printed.
+/// Process-wide libcreaterepo_c state: the library, loaded on first use; one
+/// parse at a time; nothing printed.
 enum Createrepo {
     /// Serialises the parsers.
     private static let lock = NSLock()
 
-    /// createrepo_c logs through GLib (`g_critical` on parse errors, printed on
-    /// stderr by default) besides returning a `GError`: its domain gets a
-    /// handler that drops them. Installed once per process, before any call.
-    private static let logSilenced: Void = {
+    /// The library's functions, or why it cannot be loaded. Loaded once per
+    /// process, on the first call that needs it (shim.h says why it is not
+    /// linked). createrepo_c logs through GLib (`g_critical` on parse errors,
+    /// printed on stderr by default) besides returning a `GError`: its domain
+    /// gets a handler that drops them before any other call.
+    private static let loaded: Result<CreaterepoCalls, RepodataError> = {
+        var calls = CreaterepoCalls()
+        if let failure = createrepo_calls_load(&calls) {
+            return .failure(RepodataError(.libraryUnavailable, operation: "dlopen", path: CREATEREPO_SONAME,
+                                          message: "cannot be loaded (\(String(cString: failure))); --repo needs libcreaterepo_c"))
+        }
         let everyLevel = GLogLevelFlags(rawValue: ~0)
-        _ = g_log_set_handler("C_CREATEREPOLIB", everyLevel, { _, _, _, _ in }, nil)
+        _ = calls.g_log_set_handler("C_CREATEREPOLIB", everyLevel, { _, _, _, _ in }, nil)
+        return .success(calls)
     }()
+
+    /// The library's functions; throws when it cannot be loaded.
+    static func library() throws(RepodataError) -> CreaterepoCalls { try loaded.get() }
 
     /// The library version this module was built against (`0.17.3`).
     static let version = "\(CR_VERSION_MAJOR).\(CR_VERSION_MINOR).\(CR_VERSION_PATCH)"
@@ -29,12 +41,12 @@ enum Createrepo {
     /// `RepodataError` naming `operation` and the input `path`; the library's
     /// message names the file by `openedAs`, which is replaced by `path`.
     static func call<T>(_ operation: String, path: String, openedAs: String, kind: RepodataError.Kind,
-                        _ body: (UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T) throws(RepodataError) -> T {
-        _ = logSilenced
+                        _ body: (CreaterepoCalls, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T) throws(RepodataError) -> T {
+        let library = try library()
         var error: UnsafeMutablePointer<GError>?
-        let result = body(&error)
+        let result = body(library, &error)
         if let error {
-            defer { g_error_free(error) }
+            defer { library.g_error_free(error) }
             throw RepodataError(kind, operation: operation, path: path, code: error.pointee.code,
                                 message: message(error, openedAs: openedAs, path: path))
         }

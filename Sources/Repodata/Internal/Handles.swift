@@ -6,15 +6,17 @@ internal import CCreaterepo
 /// Owns a `cr_Repomd` (`cr_repomd_free` in deinit).
 final class RepomdHandle {
     let raw: UnsafeMutablePointer<cr_Repomd>
+    private let library: CreaterepoCalls
 
     init() throws(RepodataError) {
-        guard let raw = cr_repomd_new() else {
+        library = try Createrepo.library()
+        guard let raw = library.repomd_new() else {
             throw RepodataError(.unreadable, operation: "cr_repomd_new", path: nil, message: "out of memory")
         }
         self.raw = raw
     }
 
-    deinit { cr_repomd_free(raw) }
+    deinit { library.repomd_free(raw) }
 }
 
 @available(*, unavailable, message: "a cr_Repomd is mutable C state without locks")
@@ -35,20 +37,22 @@ final class PackageParse {
     /// The message of a `CR_XML_WARNING_BADMDTYPE` warning: the file is not the metadata it was read as.
     var wrongType: String?
     private var current: UnsafeMutablePointer<cr_Package>?
+    private let library: CreaterepoCalls
 
-    init(wanted: Set<String>?, take: @escaping (UnsafeMutablePointer<cr_Package>) -> Void) {
+    init(wanted: Set<String>?, take: @escaping (UnsafeMutablePointer<cr_Package>) -> Void) throws(RepodataError) {
         self.wanted = wanted
         self.take = take
+        library = try Createrepo.library()
     }
 
-    deinit { if let current { cr_package_free(current) } }
+    deinit { if let current { library.package_free(current) } }
 
     /// A new package for the parser to fill, or nil to skip the element.
     /// filelists.xml gives the pkgId up front; primary.xml does not (it is an
     /// element inside the package), so there every package is taken.
     func begin(pkgId: String?) -> UnsafeMutablePointer<cr_Package>? {
         if let wanted, !wanted.contains(pkgId ?? "") { return nil }
-        current = cr_package_new()
+        current = library.package_new()
         return current
     }
 
@@ -56,7 +60,7 @@ final class PackageParse {
     func finish(_ package: UnsafeMutablePointer<cr_Package>) {
         take(package)
         if current == package { current = nil }
-        cr_package_free(package)
+        library.package_free(package)
     }
 
     // The callbacks, as C function pointers; `data` is an unretained `PackageParse`.
