@@ -266,9 +266,13 @@ struct RemedyFinder {
     }
 
     /// The 1-based column of the byte at `index`, in UTF-16 code units of the
-    /// line decoded as UTF-8 (`Remedy.Edit.column`).
+    /// line decoded as UTF-8 (`Remedy.Edit.column`). The line is the text's
+    /// UTF-8, where a byte of the file that is not UTF-8 is its `SpecBytes`
+    /// stand-in (four bytes, two units): the file's own bytes are decoded, so
+    /// such a byte counts as its U+FFFD does, one unit.
     static func column(of index: Int, in line: Line) -> Int {
-        String(decoding: line.bytes[line.bytes.startIndex..<index], as: UTF8.self).utf16.count + 1
+        let before = String(decoding: line.bytes[line.bytes.startIndex..<index], as: UTF8.self)
+        return String(decoding: SpecBytes.bytes(of: before), as: UTF8.self).utf16.count + 1
     }
 
     // MARK: Evaluating again
