@@ -27,15 +27,16 @@ struct RepositoryPackageInput: Sendable {
             do throws(InputFile.Refusal) { file = try InputFile(href.path, inRoot: directory, path: name) } catch {
                 throw InputError(error == .missing ? .missing : .unreadable, input: name, message: error == .missing ? "listed in \(primaryName) but missing" : error.message)
             }
-            let observation: Observation
-            do { observation = try reader.read(file, named: true, listedEmulators: listed) } catch {
+            let outcome: InputOutcome
+            do { outcome = try reader.read(file, named: true, listedEmulators: listed) } catch {
                 throw RepositoryChecksum.mismatch(package.checksum, file: file, sha256: nil, describedBy: primaryName) ?? error
             }
+            guard case .observed(let observation) = outcome else { return outcome }
             if let mismatch = RepositoryChecksum.mismatch(package.checksum, file: file, sha256: observation.input.sha256,
                                                           describedBy: primaryName) {
                 throw mismatch
             }
-            return observation
+            return outcome
         }
     }
 }
