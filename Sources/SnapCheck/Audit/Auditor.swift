@@ -124,7 +124,7 @@ public struct Auditor: Sendable {
             case .success(.observed(let observation)): observations.append(observation)
             case .success(.skipped(let skip)): if skip.isPackage { skipped += 1 } else { skippedFiles += 1 }
             case .failure(let error as InputError): errors.append(error)
-            case .failure(let error): errors.append(InputError(classifying: error, input: "?", message: "\(error)"))
+            case .failure(let error): errors.append(InputError(classifying: error, input: nil, message: "\(error)"))
             }
         }
         if observations.isEmpty, errors.isEmpty, options.policy.switches.noBuilds {
@@ -144,7 +144,7 @@ public struct Auditor: Sendable {
             do { builds.append(try decide(group)) } catch let error as InputError {
                 errors.append(error)
             } catch {
-                errors.append(InputError(classifying: error, input: group.members.first?.input.path ?? "?", message: "\(error)"))
+                errors.append(InputError(classifying: error, input: group.members.first?.input.path, message: "\(error)"))
             }
         }
         builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }
