@@ -124,7 +124,7 @@ public struct Auditor: Sendable {
             case .success(.observed(let observation)): observations.append(observation)
             case .success(.skipped(let skip)): if skip.isPackage { skipped += 1 } else { skippedFiles += 1 }
             case .failure(let error as InputError): errors.append(error)
-            case .failure(let error): errors.append(InputError(classifying: error, input: nil, message: "\(error)"))
+            case .failure(let error): errors.append(InputError(error, input: nil))
             }
         }
         if observations.isEmpty, errors.isEmpty, options.policy.switches.noBuilds {

@@ -50,7 +50,7 @@ package struct InputReader: Sendable {
                 return .observed(try readExecutable(file))
             }
         } catch let error as RPMError {
-            throw InputError(.init(error.kind), input: path, message: error.description.droppingPathPrefix(path))
+            throw InputError(error, input: path)
         }
     }
 
@@ -341,13 +341,6 @@ extension SourceNVR {
         self.name = name
         self.version = version
         self.release = release
-    }
-}
-
-extension String {
-    /// An RPMError description names its path first; the report names the input already.
-    func droppingPathPrefix(_ path: String) -> String {
-        hasPrefix(path + ": ") ? String(dropFirst(path.count + 2)) : self
     }
 }
 

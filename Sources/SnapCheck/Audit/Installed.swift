@@ -80,7 +80,7 @@ extension Auditor {
             } catch let error as InputError {
                 errors.append(error)
             } catch {
-                errors.append(InputError(classifying: error, input: shown, message: "\(error)".droppingPathPrefix(shown)))
+                errors.append(InputError(error, input: shown))
             }
         }
         return (observations, errors)
