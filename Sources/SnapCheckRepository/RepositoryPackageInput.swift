@@ -56,10 +56,8 @@ enum RepositoryChecksum {
             }
         } catch let error as RepodataError {
             return InputError(.unreadable, input: file.path, message: "cannot be checked against \(metadata): \(error.message)")
-        } catch let error as InputError {
-            return error
         } catch {
-            return InputError(classifying: error, input: file.path, message: "\(error)")
+            return InputError(error, input: file.path)
         }
         guard !actual.matches(expected) else { return nil }
         return InputError(.corrupt, input: file.path, message: "checksum mismatch: \(metadata) gives \(expected.type) \(expected.value), the file has \(actual.value)")

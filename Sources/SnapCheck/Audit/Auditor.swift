@@ -123,8 +123,7 @@ public struct Auditor: Sendable {
             switch result {
             case .success(.observed(let observation)): observations.append(observation)
             case .success(.skipped(let skip)): if skip.isPackage { skipped += 1 } else { skippedFiles += 1 }
-            case .failure(let error as InputError): errors.append(error)
-            case .failure(let error): errors.append(InputError(error, input: nil))
+            case .failure(let error): errors.append(InputError(error, input: nil))  // an InputError names its own input
             }
         }
         if observations.isEmpty, errors.isEmpty, options.policy.switches.noBuilds {
@@ -141,10 +140,8 @@ public struct Auditor: Sendable {
         var errors = errors
         var builds: [Build] = []
         for group in Self.group(observations) {
-            do { builds.append(try decide(group)) } catch let error as InputError {
-                errors.append(error)
-            } catch {
-                errors.append(InputError(classifying: error, input: group.members.first?.input.path, message: "\(error)"))
+            do { builds.append(try decide(group)) } catch {
+                errors.append(InputError(error, input: group.members.first?.input.path))
             }
         }
         builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }

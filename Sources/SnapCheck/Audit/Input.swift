@@ -86,12 +86,6 @@ public struct InputError: Sendable, Hashable, Codable, Error, CustomStringConver
         self.message = message
     }
 
-    /// An error met on `input`, classified by what threw it (an `RPMError`'s
-    /// kind; anything else is `.other`); `message` as the caller words it.
-    package init(classifying error: any Error, input: String?, message: String) {
-        self.init(Kind(classifying: error), input: input, message: message)
-    }
-
     enum CodingKeys: String, CodingKey { case kind, input, message }
 
     /// Reads `input` (`?`: not known) and `message`, and `kind` when present (a report has none: `.other`).
