@@ -67,6 +67,13 @@ public struct RPMError: Error, Sendable, Hashable, Codable, CustomStringConverti
         (path.map { "\($0): " } ?? "") + summary
     }
 
+    /// `description` for a report that names `input` already: `summary` when
+    /// the error is on that input or names none, the whole line when it is on
+    /// another (the spec inside a source package).
+    public func description(reportedOn input: String?) -> String {
+        path == nil || path == input ? summary : description
+    }
+
     /// What is wrong, without the path: the same words for the same problem
     /// wherever it is reported.
     public var summary: String {

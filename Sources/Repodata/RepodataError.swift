@@ -43,9 +43,13 @@ public struct RepodataError: Error, Sendable, Hashable, CustomStringConvertible 
         self.message = message
     }
 
-    public var description: String {
+    public var description: String { description(reportedOn: nil) }
+
+    /// `description` for a report that names `input` already: without the
+    /// path when the error is on that input.
+    public func description(reportedOn input: String?) -> String {
         var s = ""
-        if let path { s += "\(path): " }
+        if let path, path != input { s += "\(path): " }
         s += message
         s += " (\(operation)"
         if let code { s += " returned \(code)" }

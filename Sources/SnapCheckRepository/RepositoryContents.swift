@@ -117,14 +117,12 @@ extension RepositoryPackage {
 extension InputError {
     /// A metadata file that libcreaterepo_c could not read.
     init(_ error: RepodataError, name: String) {
-        var message = error.description
-        if message.hasPrefix(name + ": ") { message.removeFirst(name.count + 2) }
         let kind: InputError.Kind = switch error.kind {
         case .unreadable: .unreadable
         case .malformed: .corrupt
         case .tooLarge: .tooLarge
         default: .unsupported
         }
-        self.init(kind, input: name, message: message)
+        self.init(kind, input: name, message: error.description(reportedOn: name))
     }
 }

@@ -27,15 +27,16 @@ struct RepositoryPackageInput: Sendable {
             do throws(InputFile.Refusal) { file = try InputFile(href.path, inRoot: directory, path: name) } catch {
                 throw InputError(error == .missing ? .missing : .unreadable, input: name, message: error == .missing ? "listed in \(primaryName) but missing" : error.message)
             }
-            let observation: Observation
-            do { observation = try reader.read(file, named: true, listedEmulators: listed) } catch {
+            let outcome: InputOutcome
+            do { outcome = try reader.read(file, named: true, listedEmulators: listed) } catch {
                 throw RepositoryChecksum.mismatch(package.checksum, file: file, sha256: nil, describedBy: primaryName) ?? error
             }
+            guard case .observed(let observation) = outcome else { return outcome }
             if let mismatch = RepositoryChecksum.mismatch(package.checksum, file: file, sha256: observation.input.sha256,
                                                           describedBy: primaryName) {
                 throw mismatch
             }
-            return observation
+            return outcome
         }
     }
 }
@@ -55,10 +56,8 @@ enum RepositoryChecksum {
             }
         } catch let error as RepodataError {
             return InputError(.unreadable, input: file.path, message: "cannot be checked against \(metadata): \(error.message)")
-        } catch let error as InputError {
-            return error
         } catch {
-            return InputError(classifying: error, input: file.path, message: "\(error)")
+            return InputError(error, input: file.path)
         }
         guard !actual.matches(expected) else { return nil }
         return InputError(.corrupt, input: file.path, message: "checksum mismatch: \(metadata) gives \(expected.type) \(expected.value), the file has \(actual.value)")

@@ -8,12 +8,14 @@ import TestSupport
 private func outcome(_ path: String, _ concurrency: PayloadConcurrency) -> String {
     let reader = InputReader(options: AuditOptions(), payloadConcurrency: concurrency)
     do {
-        let observation = try reader.read(path: path, named: true)
-        return "\(observation.input) \(observation.sourceNVR ?? "-") \(observation.arch ?? "-") \(observation.evidence)"
+        switch try reader.read(path: path, named: true) {
+        case .observed(let observation):
+            return "\(observation.input) \(observation.sourceNVR ?? "-") \(observation.arch ?? "-") \(observation.evidence)"
+        case .skipped(let skipped):
+            return "skipped: \(skipped.reason)"
+        }
     } catch let error as InputError {
         return "error: \(error)"
-    } catch let skipped as Skipped {
-        return "skipped: \(skipped.reason)"
     } catch {
         return "other: \(error)"
     }

@@ -74,9 +74,9 @@ extension Auditor {
             do {
                 return try reader.evaluate(spec.material, arch: arch, withSourceHeader: spec.kind == .spec).1
             } catch {
-                let why = (error as? InputError)?.message ?? "\(error)"
+                let why = InputError(error, input: spec.material.displayPath).message
                 return [Evidence(Rules.archesDisagree, source: spec.material.displayPath,
-                                 observed: "\(arch): the spec cannot be evaluated for this arch: \(why.droppingPathPrefix(spec.material.displayPath))",
+                                 observed: "\(arch): the spec cannot be evaluated for this arch: \(why)",
                                  supports: nil)]
             }
         }

@@ -113,7 +113,7 @@ public struct Auditor: Sendable {
         let reader = InputReader(options: options, payloadConcurrency: pipelining)
         // Biggest files first, so a large package read last cannot leave one core idle.
         let order = inputs.indices.sorted { (inputs[$0].size, $1) > (inputs[$1].size, $0) }
-        let results = ParallelMap.map(inputs, jobs: options.jobs, order: order, progress: options.progress) { input -> Result<Observation, any Error> in
+        let results = ParallelMap.map(inputs, jobs: options.jobs, order: order, progress: options.progress) { input -> Result<InputOutcome, any Error> in
             Result { try input.read(reader) }
         }
         var observations: [Observation] = []
@@ -121,10 +121,9 @@ public struct Auditor: Sendable {
         var errors = errors
         for result in results {
             switch result {
-            case .success(let observation): observations.append(observation)
-            case .failure(let error as InputError): errors.append(error)
-            case .failure(let skip as Skipped): if skip.isPackage { skipped += 1 } else { skippedFiles += 1 }
-            case .failure(let error): errors.append(InputError(classifying: error, input: "?", message: "\(error)"))
+            case .success(.observed(let observation)): observations.append(observation)
+            case .success(.skipped(let skip)): if skip.isPackage { skipped += 1 } else { skippedFiles += 1 }
+            case .failure(let error): errors.append(InputError(error, input: nil))  // an InputError names its own input
             }
         }
         if observations.isEmpty, errors.isEmpty, options.policy.switches.noBuilds {
@@ -141,10 +140,8 @@ public struct Auditor: Sendable {
         var errors = errors
         var builds: [Build] = []
         for group in Self.group(observations) {
-            do { builds.append(try decide(group)) } catch let error as InputError {
-                errors.append(error)
-            } catch {
-                errors.append(InputError(classifying: error, input: group.members.first?.input.path ?? "?", message: "\(error)"))
+            do { builds.append(try decide(group)) } catch {
+                errors.append(InputError(error, input: group.members.first?.input.path))
             }
         }
         builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }
@@ -325,9 +322,9 @@ public struct Auditor: Sendable {
 /// other sources of packages, such as a repository's metadata.
 package struct PendingInput: Sendable {
     package var size: Int
-    package var read: @Sendable (InputReader) throws -> Observation
+    package var read: @Sendable (InputReader) throws -> InputOutcome
 
-    package init(size: Int, read: @escaping @Sendable (InputReader) throws -> Observation) {
+    package init(size: Int, read: @escaping @Sendable (InputReader) throws -> InputOutcome) {
         self.size = size
         self.read = read
     }

@@ -63,34 +63,41 @@ public struct InputError: Sendable, Hashable, Codable, Error, CustomStringConver
     }
 
     public var kind: Kind
-    public var input: String
+    /// The input the problem is on, as the report names it (a path,
+    /// `rpmdb:name-version-release.arch`); `nil` when no input is known (an
+    /// unexpected error that named none).
+    public var inputName: String?
     public var message: String
+
+    /// `inputName` as reports show it: `?` when no input is known.
+    public var input: String {
+        get { inputName ?? Self.unknownInput }
+        set { inputName = newValue }
+    }
+
+    /// How reports spell an input that is not known: the JSON report's `input` is always a string.
+    static let unknownInput = "?"
 
     public var description: String { "\(input): \(message)" }
 
-    package init(_ kind: Kind, input: String, message: String) {
+    package init(_ kind: Kind, input: String?, message: String) {
         self.kind = kind
-        self.input = input
+        self.inputName = input
         self.message = message
-    }
-
-    /// An error met on `input`, classified by what threw it (an `RPMError`'s
-    /// kind; anything else is `.other`); `message` as the caller words it.
-    package init(classifying error: any Error, input: String, message: String) {
-        self.init(Kind(classifying: error), input: input, message: message)
     }
 
     enum CodingKeys: String, CodingKey { case kind, input, message }
 
-    /// Reads `input` and `message`, and `kind` when present (a report has none: `.other`).
+    /// Reads `input` (`?`: not known) and `message`, and `kind` when present (a report has none: `.other`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .other
-        input = try c.decode(String.self, forKey: .input)
+        let input = try c.decode(String.self, forKey: .input)
+        inputName = input == Self.unknownInput ? nil : input
         message = try c.decode(String.self, forKey: .message)
     }
 
-    /// Writes `input` and `message`, as the JSON report has them; the kind is not part of schema version 1.
+    /// Writes `input` (`?` when not known) and `message`, as the JSON report has them; the kind is not part of schema version 1.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(input, forKey: .input)

@@ -1,16 +1,19 @@
 internal import RPM
 
-extension InputError.Kind {
-    /// The kind of input problem an error thrown while reading an input is:
-    /// an `InputError` keeps its own, an `RPMError` is classified by its kind.
-    init(classifying error: any Error) {
+extension InputError {
+    /// `error`, met while reading `input`, as an input error: an `InputError`
+    /// as it is; an `RPMError` classified by its kind and worded without its
+    /// path when that is `input`; anything else `.other`, as it describes itself.
+    package init(_ error: any Error, input: String?) {
         switch error {
-        case let error as InputError: self = error.kind
-        case let error as RPMError: self.init(error.kind)
-        default: self = .other
+        case let error as InputError: self = error
+        case let error as RPMError: self.init(.init(error.kind), input: input, message: error.description(reportedOn: input))
+        default: self.init(.other, input: input, message: "\(error)")
         }
     }
+}
 
+extension InputError.Kind {
     /// librpm's classification in the terms of an audit's input.
     init(_ kind: RPMError.Kind) {
         switch kind {

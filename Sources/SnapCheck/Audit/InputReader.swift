@@ -14,13 +14,14 @@ package struct InputReader: Sendable {
     /// Largest spec or helper script read into memory.
     static let textLimit = 16 << 20
 
-    /// Reads `path`. Throws `InputError` when it cannot be audited, `Skipped`
-    /// when it is a package that is not a QEMU build and `named` is false.
+    /// Reads `path`: skipped when `named` is false and it is a package that is
+    /// not a QEMU build or a file that is no input. Throws `InputError` when it
+    /// cannot be audited.
     ///
     /// Only `--probe` paths are run. Anything else is opened once, as a
     /// regular file (`InputFile`), and every read goes through that descriptor.
-    func read(path: String, named: Bool) throws -> Observation {
-        if options.probes.contains(path) { return try readProbe(path) }
+    func read(path: String, named: Bool) throws -> InputOutcome {
+        if options.probes.contains(path) { return .observed(try readProbe(path)) }
         return try read(InputFile(path: path), named: named)
     }
 
@@ -29,13 +30,13 @@ package struct InputReader: Sendable {
     /// binary package whose header lists others is not the package the
     /// metadata describes (an error), so one listed without an emulator is
     /// read from its header alone, never more or less than the metadata says.
-    package func read(_ file: InputFile, named: Bool, listedEmulators: Set<String>? = nil) throws -> Observation {
+    package func read(_ file: InputFile, named: Bool, listedEmulators: Set<String>? = nil) throws -> InputOutcome {
         let path = file.path
         let kind: InputKind
         do { kind = try detect(file) } catch let error as InputError where !named && !path.hasSuffix(".rpm") {
             // A stray file in a walked tree (`metadata.json`, a report): skipped and counted. A `.rpm` that is
             // not one, or a file named on the command line, is still an error.
-            throw Skipped(path: path, reason: error.message, isPackage: false)
+            return .skipped(Skipped(path: path, reason: error.message, isPackage: false))
         }
         do {
             switch kind {
@@ -44,12 +45,12 @@ package struct InputReader: Sendable {
             case .spec:
                 return try readSpec(file, named: named)
             case .qmp:
-                return try readCapture(file)
+                return .observed(try readCapture(file))
             case .executable, .installed:  // content detection only ever says executable
-                return try readExecutable(file)
+                return .observed(try readExecutable(file))
             }
         } catch let error as RPMError {
-            throw InputError(.init(error.kind), input: path, message: error.description.droppingPathPrefix(path))
+            throw InputError(error, input: path)
         }
     }
 
@@ -88,7 +89,7 @@ package struct InputReader: Sendable {
 
     // MARK: Packages
 
-    private func readPackage(_ file: InputFile, named: Bool, listedEmulators: Set<String>?) throws -> Observation {
+    private func readPackage(_ file: InputFile, named: Bool, listedEmulators: Set<String>?) throws -> InputOutcome {
         let path = file.path
         let package = try PackageFile(descriptor: file.descriptor, path: path)
         let header = package.header
@@ -96,7 +97,7 @@ package struct InputReader: Sendable {
         guard let sourceName, Era.isQEMUSourceName(sourceName) else {
             let what = "\(header.name) (source package \(sourceName ?? "unknown"))"
             if named { throw InputError(.notQEMU, input: path, message: "not a QEMU build: \(what)") }
-            throw Skipped(path: path, reason: what)
+            return .skipped(Skipped(path: path, reason: what))
         }
         let source = header.isSource ? SourceNVR(name: header.name, version: header.version, release: header.release)
             : header.sourceRPM.flatMap(SourceNVR.init(sourceRPM:))
@@ -130,7 +131,7 @@ package struct InputReader: Sendable {
         } else {
             observation.evidence += try scanned.get()
         }
-        return observation
+        return .observed(observation)
     }
 
     /// The emulator paths of a binary package's header (every entry but
@@ -209,7 +210,7 @@ package struct InputReader: Sendable {
 
     // MARK: Specs
 
-    private func readSpec(_ file: InputFile, named: Bool) throws -> Observation {
+    private func readSpec(_ file: InputFile, named: Bool) throws -> InputOutcome {
         let path = file.path
         let bytes = try file.readAll(limit: Self.textLimit)
         let directory = (path as NSString).deletingLastPathComponent
@@ -228,12 +229,12 @@ package struct InputReader: Sendable {
         let p = parsed.sourcePackage
         guard Era.isQEMUSourceName(p.name) else {
             if named { throw InputError(.notQEMU, input: path, message: "not a QEMU build: \(p.name)") }
-            throw Skipped(path: path, reason: p.name)
+            return .skipped(Skipped(path: path, reason: p.name))
         }
-        return Observation(
+        return .observed(Observation(
             input: AuditedInput(path: path, kind: .spec, sha256: try file.sha256()),
             sourceNVR: "\(p.name)-\(p.version)-\(p.release)", name: p.name, epoch: p.epoch, version: p.version, release: p.release,
-            arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed)))
+            arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed))))
     }
 
     /// Where a bare spec's helper scripts are looked up, in order: `--sources`,
@@ -340,13 +341,6 @@ extension SourceNVR {
         self.name = name
         self.version = version
         self.release = release
-    }
-}
-
-extension String {
-    /// An RPMError description names its path first; the report names the input already.
-    func droppingPathPrefix(_ path: String) -> String {
-        hasPrefix(path + ": ") ? String(dropFirst(path.count + 2)) : self
     }
 }
 

@@ -77,10 +77,8 @@ extension Auditor {
                 if probe { capture = try InputReader.probe(opened.resolvedPath, options: options).capture }
                 let input = AuditedInput(path: shown, kind: .executable, sha256: try opened.sha256())
                 observations.append(observation(input, [evidence], capture.map { .capture($0) }))
-            } catch let error as InputError {
-                errors.append(error)
             } catch {
-                errors.append(InputError(classifying: error, input: shown, message: "\(error)".droppingPathPrefix(shown)))
+                errors.append(InputError(error, input: shown))
             }
         }
         return (observations, errors)

@@ -51,10 +51,18 @@ struct SpecArches: Sendable, Hashable {
     }
 }
 
+/// What reading one input gives: what it contributes, or why it contributes
+/// nothing. What cannot be audited is thrown as an `InputError` instead.
+package enum InputOutcome: Sendable {
+    case observed(Observation)
+    case skipped(Skipped)
+}
+
 /// Why an input contributes nothing, found by walking a directory: a package
 /// that is not a QEMU build, or a file that is no input at all (a Koji
-/// `metadata.json`, last night's report written into the tree).
-struct Skipped: Error {
+/// `metadata.json`, last night's report written into the tree). Counted,
+/// never an error: a named input that is neither is an `InputError`.
+package struct Skipped: Sendable {
     var path: String
     var reason: String
     /// A package (counted in `skipped`), or another file (`skippedFiles`).

@@ -41,10 +41,13 @@ public struct SARIFRenderer: ReportRenderer {
             if let object = buildResult(build, in: result, ruleIndex: index) { results.append(object) }
         }
         for error in result.errors {
+            // Located at its input, unless none is known (or the name is empty: no URI).
+            var locations: [Location] = []
+            if let input = error.inputName, !input.isEmpty { locations = [Location(physical: .init(uri: Self.uri(input)))] }
             results.append(ResultObject(
                 ruleId: Self.inputErrorRule.id, ruleIndex: index[Self.inputErrorRule.id], kind: "fail", level: "error",
                 message: .init(text: "\(error.input): \(error.message)"),
-                locations: error.input == "?" || error.input.isEmpty ? [] : [Location(physical: .init(uri: Self.uri(error.input)))],
+                locations: locations,
                 relatedLocations: nil, baselineState: nil, fixes: nil, suppressions: nil, properties: nil))
         }
         // Vanished builds that fail the run, or that a waiver holds for: results with no location.
