@@ -60,8 +60,7 @@ struct BadInputTests {
 
     @Test("a path with % and spaces is read as given, not macro-expanded")
     func percentInPath() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpm %{_arch} \(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("rpm %{_arch}"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let copy = dir.appendingPathComponent("p%%.rpm").path
         try FileManager.default.copyItem(atPath: try RPMFixtures.binary("gzip"), toPath: copy)
@@ -73,8 +72,7 @@ struct BadInputTests {
     @Test("a header cut off anywhere in its first 8 KiB gives an error, never a crash")
     func truncationSweep() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: try RPMFixtures.binary("xz")))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpm-cut-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("rpm-cut"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("cut.rpm").path
         var kinds = Set<RPMError.Kind>()

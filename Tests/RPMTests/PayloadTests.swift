@@ -7,7 +7,7 @@ import TestSupport
 struct PayloadTests {
     /// A file's content as `rpm2cpio | cpio` extracts it (binary packages: `./` + absolute path).
     private func cpioContent(_ rpm: String, _ path: String) throws -> [UInt8] {
-        let out = try Tool.shell("rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout '.\(path)'")
+        let out = try Command.run("/bin/bash", ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout '.\(path)'"])
         #expect(out.status == 0)
         return Array(out.stdout)
     }

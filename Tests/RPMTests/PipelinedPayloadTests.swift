@@ -55,7 +55,7 @@ private enum LargePackage {
     static let hardLink = "/usr/lib64/ccc-module-link.so"
 
     static let path: Result<String, any Error> = Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-large-\(UUID().uuidString)").path
+        let dir = temporaryPath("large")
         let stage = dir + "/stage"
         var install = "mkdir -p %{buildroot}\n"
         for file in files {
@@ -78,7 +78,7 @@ private enum LargePackage {
             \((files.map(\.path) + [hardLink]).joined(separator: "\n"))
             """
         try spec.write(toFile: dir + "/large.spec", atomically: true, encoding: .utf8)
-        let build = try Tool.run([
+        let build = try Command.run("/usr/bin/env", [
             "rpmbuild", "-bb", "--nodeps", "--define", "_topdir \(dir)/top", "--define", "__os_install_post %{nil}",
             "--define", "debug_package %{nil}", "--define", "_build_id_links none", "--define", "_binary_payload w3.zstdio",
             dir + "/large.spec",
@@ -115,7 +115,7 @@ struct PipelinedPayloadTests {
     func emulatorMatchesCpio(compressor: String) throws {
         let rpm = try RPMFixtures.binary(compressor)
         let delivered = try deliver(PackageFile(path: rpm), .pipelined) { $0.path == "/usr/libexec/qemu-kvm" }
-        let cpio = try Tool.shell("rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout ./usr/libexec/qemu-kvm")
+        let cpio = try Command.run("/bin/bash", ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout ./usr/libexec/qemu-kvm"])
         #expect(cpio.status == 0)
         #expect(delivered.files == ["/usr/libexec/qemu-kvm"])
         #expect(delivered.bytes["/usr/libexec/qemu-kvm"] == Array(cpio.stdout))

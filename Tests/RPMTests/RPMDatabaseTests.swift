@@ -7,10 +7,9 @@ import TestSupport
 struct RPMDatabaseTests {
     /// A fresh rpmdb in a temp dir with the given packages registered (`--justdb`).
     private func makeDatabase(with packages: [String]) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpmdb-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        #expect(try Tool.run(["rpm", "--initdb", "--dbpath", dir.path]).status == 0)
-        let install = try Tool.run(["rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature",
+        let dir = URL(fileURLWithPath: try temporaryDirectory("rpmdb"))
+        #expect(try Command.run("/usr/bin/env", ["rpm", "--initdb", "--dbpath", dir.path]).status == 0)
+        let install = try Command.run("/usr/bin/env", ["rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature",
                                     "--ignorearch", "--ignoreos", "--replacefiles", "--replacepkgs", "--dbpath", dir.path] + packages)
         #expect(install.status == 0)
         return dir
@@ -41,7 +40,7 @@ struct RPMDatabaseTests {
 
     @Test("a directory without an rpmdb is .database, and is left untouched")
     func missingDatabase() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nodb-\(UUID().uuidString)")
+        let dir = URL(fileURLWithPath: temporaryPath("nodb"))
         let error = #expect(throws: RPMError.self) { _ = try RPMDatabase(dbPath: dir.path).packages() }
         #expect(error?.kind == .database)
         #expect(error?.description.contains(dir.path) == true)

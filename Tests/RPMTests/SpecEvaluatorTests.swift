@@ -89,8 +89,7 @@ struct SpecEvaluatorTests {
 
     @Test("a spec path with % in it is not macro-expanded")
     func percentInSpecPath() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spec %{_arch} \(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("spec %{_arch}"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let copy = dir.appendingPathComponent("el6%%.spec").path
         try FileManager.default.copyItem(atPath: spec("el6-stock"), toPath: copy)

@@ -139,7 +139,7 @@ struct NightsCLITests {
     /// The `name` attributes of a JUnit report's testcases, in order (strict expat parse).
     private func testcaseNames(_ xml: [UInt8]) throws -> [String] {
         let script = "import sys, json, xml.etree.ElementTree as ET\nprint(json.dumps([c.get('name') for c in ET.parse(sys.argv[1]).iter('testcase')]))"
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-names-\(getpid())-\(UUID().uuidString).xml")
+        let file = URL(fileURLWithPath: temporaryPath("names") + ".xml")
         try Data(xml).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let run = try Command.run("/usr/bin/env", ["python3", "-c", script, file.path])

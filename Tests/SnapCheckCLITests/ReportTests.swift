@@ -152,9 +152,3 @@ extension BatchTests {
         #expect((report["builds"] as? [[String: Any]])?.first?["verdict"] as? String == "enabled")
     }
 }
-
-func temporaryDirectory(_ name: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}

@@ -148,9 +148,7 @@ struct SourceBuildArchTests {
 extension ShapeSpec {
     /// The spec built into an SRPM by `rpmbuild -bs`, in a fresh directory; its path.
     func sourcePackage() throws -> String {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("snapcheck-srpm-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("srpm")
         let spec = directory + "/shape.spec"
         try text.write(toFile: spec, atomically: true, encoding: .utf8)
         let process = Process()

@@ -47,7 +47,7 @@ struct PayloadCostTests {
 
     @Test("An emulator padded with zeros to 1 GiB is refused from its header at the default limits; the batch keeps the other inputs")
     func paddedEmulator() throws {
-        let dir = try makeTemporaryDirectory("bomb")
+        let dir = try temporaryDirectory("bomb")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let emulator = try extractedEmulator(Self.good, into: dir)
         let bomb = try buildPackage(in: dir, name: "qemu-kvm-ev", version: "2.12.0", release: "45.el7",
@@ -61,7 +61,7 @@ struct PayloadCostTests {
 
     @Test("Files declared before the emulator beyond the payload limit are refused before anything is decoded")
     func paddedFilesBefore() throws {
-        let dir = try makeTemporaryDirectory("before")
+        let dir = try temporaryDirectory("before")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let emulator = try extractedEmulator(Self.good, into: dir)
         let rpm = try buildPackage(in: dir, name: "qemu-kvm-ev", version: "2.12.0", release: "46.el7", files: [

@@ -6,13 +6,13 @@ import TestSupport
 /// A root with a real rpmdb: `rpm --initdb`, the fixture build's binary RPMs
 /// installed `--justdb`, and the emulator file extracted from its package.
 private func installedRoot(_ build: String, emulatorPackage: String) throws -> String {
-    let root = try makeTemporaryDirectory("root-\(build)")
-    try runTool("/usr/bin/rpm", ["--initdb", "--root", root])
+    let root = try temporaryDirectory("root-\(build)")
+    try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
     let dir = try Fixtures.path("builds/\(build)/x86_64")
     let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map { dir + "/" + $0 }
-    try runTool("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root] + rpms)
+    try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root] + rpms)
     let package = dir + "/" + emulatorPackage
-    try runTool("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm", "sh", root, package])
+    try Command.output("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm", "sh", root, package])
     return root
 }
 
@@ -74,7 +74,7 @@ struct InstalledTests {
     }
 
     @Test func aRootWithoutAnRPMDBIsRefusedWithOneLine() throws {
-        let root = try makeTemporaryDirectory("empty-root")
+        let root = try temporaryDirectory("empty-root")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let error = #expect(throws: InstalledAuditError.self) { try Auditor().auditInstalled(root: root) }
         #expect(error?.message.contains("no rpmdb") == true, "\(String(describing: error))")
@@ -84,13 +84,13 @@ struct InstalledTests {
     }
 
     @Test func anRPMDBWithoutQEMUIsRefusedWithOneLine() throws {
-        let root = try makeTemporaryDirectory("no-qemu-root")
+        let root = try temporaryDirectory("no-qemu-root")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try runTool("/usr/bin/rpm", ["--initdb", "--root", root])
+        try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
         let nonqemu = try Fixtures.path("builds/nonqemu")
-        let rpms = try runTool("/usr/bin/find", [nonqemu, "-name", "*.rpm", "!", "-name", "*.src.rpm"]).split(separator: "\n").map(String.init)
+        let rpms = try Command.output("/usr/bin/find", [nonqemu, "-name", "*.rpm", "!", "-name", "*.src.rpm"]).split(separator: "\n").map(String.init)
         if !rpms.isEmpty {
-            try runTool("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--root", root] + rpms)
+            try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--root", root] + rpms)
         }
         let error = #expect(throws: InstalledAuditError.self) { try Auditor().auditInstalled(root: root) }
         #expect(error?.message.contains("no QEMU package installed") == true, "\(String(describing: error))")

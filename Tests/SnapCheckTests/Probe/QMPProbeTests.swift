@@ -12,7 +12,7 @@ struct QMPProbeTests {
 
     @Test func probingDebiansQEMUFindsLiveSnapshotsAndReadsBackItsVersionAndPackage() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU), "install qemu-system-x86 (.ci/install-deps)")
-        let dpkgVersion = try runTool("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "qemu-system-x86"])
+        let dpkgVersion = try Command.output("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "qemu-system-x86"])
 
         let result = try QMPProbe(executable: debianQEMU).run()
         print("probe of \(debianQEMU): \(result.duration) (\(result.transcript.count) bytes, \(result.exitStatus))")
@@ -50,7 +50,7 @@ struct QMPProbeTests {
 
     @Test func savedTranscriptAuditsAsACaptureWithTheSameVerdict() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
-        let dir = try makeTemporaryDirectory("save")
+        let dir = try temporaryDirectory("save")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let saved = dir + "/host.qmp"
         var options = AuditOptions()
@@ -70,7 +70,7 @@ struct QMPProbeTests {
     @Test func aDirectoryForSaveQMPGetsOneTranscriptPerExecutable() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
-        let out = try makeTemporaryDirectory("saved")
+        let out = try temporaryDirectory("saved")
         defer { try? FileManager.default.removeItem(atPath: out) }
         var options = AuditOptions()
         options.probes = [fakes + "/no-snapshot", fakes + "/with-snapshot"]

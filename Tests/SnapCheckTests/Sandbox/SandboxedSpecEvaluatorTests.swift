@@ -145,9 +145,7 @@ struct SandboxedSpecEvaluatorTests {
 struct SpecWorkerFailureTests {
     /// A stand-in worker: a shell script in a fresh directory.
     func fakeWorker(_ body: String) throws -> (path: String, directory: String) {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("snapcheck-fake-worker-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("fake-worker")
         let path = (directory as NSString).appendingPathComponent("worker")
         try TestFiles.writeExecutable(Array("#!/bin/sh\n\(body.replacing("@DIR@", with: directory))\n".utf8), to: path)
         return (path, directory)

@@ -168,8 +168,3 @@ struct ConfigureCallTests {
         #expect(calls.map(\.words) == [["--a"], ["--b"]])
     }
 }
-
-extension Array {
-    /// The one element, or nil when there are none or several.
-    var only: Element? { count == 1 ? first : nil }
-}
