@@ -15,7 +15,7 @@ struct RPMDatabaseTests {
         return dir
     }
 
-    @Test("packages registered in a test rpmdb come back with their headers, sorted by NEVRA")
+    @Test("Packages registered in a test rpmdb come back with their headers, sorted by NEVRA")
     func listsPackages() throws {
         // Two builds whose packages differ in name (stock and -rhev) but share file paths.
         let rpms = try RPMFixtures.rpms(in: "builds/el7-stock/x86_64") + RPMFixtures.rpms(in: "builds/el7-rhev/x86_64")
@@ -38,7 +38,7 @@ struct RPMDatabaseTests {
         #expect(try RPMDatabase(dbPath: dir.path).packages(matching: "no-such-package-*").isEmpty)
     }
 
-    @Test("a directory without an rpmdb is .database, and is left untouched")
+    @Test("A directory without an rpmdb is .database, and is left untouched")
     func missingDatabase() throws {
         let dir = URL(fileURLWithPath: temporaryPath("nodb"))
         let error = #expect(throws: RPMError.self) { _ = try RPMDatabase(dbPath: dir.path).packages() }

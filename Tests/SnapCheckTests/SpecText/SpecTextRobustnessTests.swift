@@ -93,16 +93,18 @@ struct SpecTextRobustnessTests {
         }
     }
 
-    @Test func randomInputsNeverBreakTheTools() {
+    @Test("Random inputs never crash the text tools, and neutralising leaves nothing rpm could run")
+    func randomInputsNeverBreakTheTools() {
         for text in Self.randomTexts() { Self.exercise(text) }
     }
 
-    @Test(arguments: 0..<largeTexts.count)
+    @Test("Large adversarial inputs finish, and neutralising leaves nothing rpm could run", arguments: 0..<largeTexts.count)
     func largeAdversarialInputsFinish(index: Int) {
         Self.exercise(Self.largeTexts[index])
     }
 
-    @Test func manyUnbalancedExpansionsAreAllNeutralised() {
+    @Test("5,000 unbalanced expansions are all neutralised, each to an empty line")
+    func manyUnbalancedExpansionsAreAllNeutralised() {
         let (text, refused) = SpecSource(text: String(repeating: "%(touch x\n", count: 5_000)).neutralized()
         #expect(refused.count == 5_000)
         // Each starts a line of its own: its output would be whole lines, so it becomes empty.
