@@ -31,13 +31,9 @@ private func deliver(_ package: PackageFile, _ concurrency: PayloadConcurrency,
 
 /// Deterministic pseudo-random bytes (SplitMix64), about half of them zero like a binary.
 private func binaryLike(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
+    var random = SplitMix64(state: seed)
     return (0..<count).map { _ in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
+        let z = random.next()
         return z & 1 == 0 ? 0 : UInt8(truncatingIfNeeded: z >> 8)
     }
 }
@@ -78,11 +74,7 @@ private enum LargePackage {
             \((files.map(\.path) + [hardLink]).joined(separator: "\n"))
             """
         try spec.write(toFile: dir + "/large.spec", atomically: true, encoding: .utf8)
-        let build = try Command.run("/usr/bin/env", [
-            "rpmbuild", "-bb", "--nodeps", "--define", "_topdir \(dir)/top", "--define", "__os_install_post %{nil}",
-            "--define", "debug_package %{nil}", "--define", "_build_id_links none", "--define", "_binary_payload w3.zstdio",
-            dir + "/large.spec",
-        ], environment: ["PATH": "/usr/bin:/bin", "HOME": dir, "LC_ALL": "C"])
+        let build = try RPMBuild.binary(spec: dir + "/large.spec", in: dir)
         guard build.status == 0 else { throw FixtureError.missing("rpmbuild of large-payload failed") }
         let rpms = try FileManager.default.contentsOfDirectory(atPath: dir + "/top/RPMS/x86_64")
         guard let rpm = rpms.first(where: { $0.hasSuffix(".rpm") }) else { throw FixtureError.missing("large-payload rpm") }

@@ -1,5 +1,6 @@
 import Testing
 @_spi(Fuzzing) import SnapCheck
+import TestSupport
 
 /// The obvious definition, for comparison: split on NUL, drop the unterminated last segment.
 private func referenceMatches(_ bytes: [UInt8], _ needles: Set<String>) -> Set<String> {
@@ -26,18 +27,6 @@ private func scan(_ bytes: [UInt8], _ needles: Set<String>, chunks sizes: [Int]?
 }
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
-
-/// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private let gateNeedles: Set<String> = [
     "blockdev-snapshot-sync", "snapshot_blkdev", "drive-mirror", "__com.redhat_drive-mirror",

@@ -151,15 +151,9 @@ extension ShapeSpec {
         let directory = try temporaryDirectory("srpm")
         let spec = directory + "/shape.spec"
         try text.write(toFile: spec, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/rpmbuild")
-        process.arguments = ["-bs", "--define", "_topdir \(directory)", "--define", "_sourcedir \(directory)",
-                             "--define", "_srcrpmdir \(directory)", spec]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let build = try Command.run("/usr/bin/rpmbuild", ["-bs", "--define", "_topdir \(directory)", "--define", "_sourcedir \(directory)",
+                                                          "--define", "_srcrpmdir \(directory)", spec])
+        #expect(build.status == 0, "rpmbuild -bs: \(build.errorOutput)")
         let srpm = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".src.rpm") })
         return directory + "/" + srpm
     }

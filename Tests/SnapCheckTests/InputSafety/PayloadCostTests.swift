@@ -28,11 +28,7 @@ private func buildPackage(in dir: String, name: String, version: String, release
         \(files.map(\.path).joined(separator: "\n"))
         """
     try spec.write(toFile: dir + "/padded.spec", atomically: true, encoding: .utf8)
-    let build = try Command.run("/usr/bin/env", [
-        "rpmbuild", "-bb", "--nodeps", "--define", "_topdir \(dir)/top", "--define", "__os_install_post %{nil}",
-        "--define", "debug_package %{nil}", "--define", "_build_id_links none", "--define", "_binary_payload w3.zstdio",
-        dir + "/padded.spec",
-    ], environment: ["PATH": "/usr/bin:/bin", "HOME": dir, "LC_ALL": "C"])
+    let build = try RPMBuild.binary(spec: dir + "/padded.spec", in: dir)
     try #require(build.status == 0, "rpmbuild: \(build.errorOutput)")
     let rpm = "\(dir)/top/RPMS/x86_64/\(name)-\(version)-\(release).x86_64.rpm"
     try #require(FileManager.default.fileExists(atPath: rpm))

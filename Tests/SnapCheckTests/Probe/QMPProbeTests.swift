@@ -109,8 +109,7 @@ struct QMPProbeTests {
         #expect(kill(leader, 0) == -1 && errno == ESRCH, "the fake emulator \(leader) is still there")
         // Its own child, in the same group, got SIGKILL with it. SIGKILL lands asynchronously and
         // the orphan is reaped by init, so give the kernel a moment before looking.
-        let until = ContinuousClock.now + .seconds(3)
-        while !livingMembers(ofGroup: leader).isEmpty, ContinuousClock.now < until { usleep(10_000) }
+        _ = eventually(within: .seconds(3)) { livingMembers(ofGroup: leader).isEmpty }
         #expect(isGoneOrZombie(child), "the fake's child \(child) survived")
         #expect(livingMembers(ofGroup: leader).isEmpty)
     }

@@ -1,24 +1,13 @@
 import Foundation
 import Testing
 @_spi(Fuzzing) @testable import SnapCheck
+import TestSupport
 
 /// Hostile and random inputs: the text tools must never crash or hang, and neutralising
 /// must leave nothing rpm could run. No timing asserts: quadratic behaviour on the large
 /// inputs here would not finish.
 @Suite("SpecText robustness")
 struct SpecTextRobustnessTests {
-    /// SplitMix64: a small deterministic generator, so failures reproduce.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pieces = [
         "%", "%%", "(", ")", "{", "}", "lua:", "{lua:", "%(", "%{lua:", "%{?lua:", "\"", "'", "\\", "\\\n",
         "\n", "\r\n", " ", "\t", "%if 0%{?rhev}\n", "%else\n", "%endif\n", "%ifarch x86_64\n", "./configure ",
@@ -29,7 +18,7 @@ struct SpecTextRobustnessTests {
     ]
 
     static func randomTexts() -> [String] {
-        var generator = Generator(state: 20_240_601)
+        var generator = SplitMix64(state: 20_240_601)
         var texts: [String] = []
         for _ in 0..<150 {
             var text = ""
