@@ -2,16 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The JSON report, decoded loosely for assertions.
-func jsonReport(_ result: CommandResult) throws -> [String: Any] {
-    let object = try JSONSerialization.jsonObject(with: Data(result.stdout))
-    return try #require(object as? [String: Any], "not a JSON object: \(result.output)")
-}
-
-func builds(_ report: [String: Any]) -> [[String: Any]] {
-    report["builds"] as? [[String: Any]] ?? []
-}
-
 @Suite("snapcheck on every fixture, through the CLI")
 struct CLIVerdictTests {
     @Test("--format json gives the verdict, deciding rule and spec lines, and the exit code follows", arguments: FixtureExpectation.all)
