@@ -11,7 +11,7 @@ struct BadInputTests {
         try package.streamPayload(select: { _ in true }) { _, _ in .continue }
     }
 
-    @Test("each corrupt fixture gives its error kind and a message naming the file", arguments: [
+    @Test("Each corrupt fixture gives its error kind and a message naming the file", arguments: [
         ("empty", RPMError.Kind.notAnRPM),
         ("text", .notAnRPM),
         ("truncated-signature", .truncatedHeader),
@@ -45,7 +45,7 @@ struct BadInputTests {
         #expect(error.description == "p.rpm: cannot read (invalid distance); call `f()` first; twice")
     }
 
-    @Test("a nonexistent path is .notFound, a directory is .isDirectory")
+    @Test("A nonexistent path is .notFound, a directory is .isDirectory")
     func pathChecks() throws {
         let missing = "/nonexistent/snapcheck/\(UUID().uuidString).rpm"
         let e1 = #expect(throws: RPMError.self) { _ = try PackageFile(path: missing) }
@@ -58,10 +58,9 @@ struct BadInputTests {
         #expect(e2?.description.contains(dir) == true)
     }
 
-    @Test("a path with % and spaces is read as given, not macro-expanded")
+    @Test("A path with % and spaces is read as given, not macro-expanded")
     func percentInPath() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpm %{_arch} \(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("rpm %{_arch}"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let copy = dir.appendingPathComponent("p%%.rpm").path
         try FileManager.default.copyItem(atPath: try RPMFixtures.binary("gzip"), toPath: copy)
@@ -70,11 +69,10 @@ struct BadInputTests {
         #expect(try package.readFiles(["/usr/libexec/qemu-kvm"]).count == 1)
     }
 
-    @Test("a header cut off anywhere in its first 8 KiB gives an error, never a crash")
+    @Test("A header cut off anywhere in its first 8 KiB gives an error, never a crash")
     func truncationSweep() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: try RPMFixtures.binary("xz")))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpm-cut-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("rpm-cut"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("cut.rpm").path
         var kinds = Set<RPMError.Kind>()

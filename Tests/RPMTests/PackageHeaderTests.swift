@@ -28,7 +28,7 @@ struct PackageHeaderTests {
         return lines
     }
 
-    @Test("every header field matches rpm -qp, for binary and source packages of every fixture")
+    @Test("Every header field matches rpm -qp, for binary and source packages of every fixture")
     func everyFieldMatchesRPMQuery() throws {
         let packages = try RPMFixtures.allPackages()
         #expect(packages.count >= 6)
@@ -41,7 +41,7 @@ struct PackageHeaderTests {
         }
     }
 
-    @Test("the el7-rhev binary package is qemu-kvm-rhev 10:1.5.3-175.el7 with its emulator", arguments: ["gzip", "xz", "zstd"])
+    @Test("The el7-rhev binary package is qemu-kvm-rhev 10:1.5.3-175.el7 with its emulator", arguments: ["gzip", "xz", "zstd"])
     func rhevBinaryIdentity(compressor: String) throws {
         let header = try PackageFile(path: try RPMFixtures.binary(compressor)).header
         #expect(header.name == "qemu-kvm-rhev")
@@ -57,7 +57,7 @@ struct PackageHeaderTests {
         #expect(header.provides.contains { $0.name == "qemu-kvm-rhev" && $0.comparison == .equal && $0.evr == "10:1.5.3-175.el7" })
     }
 
-    @Test("source packages are marked as such and list relative payload paths", arguments: ["gzip", "xz", "zstd"])
+    @Test("Source packages are marked as such and list relative payload paths", arguments: ["gzip", "xz", "zstd"])
     func sourcePackage(compressor: String) throws {
         for path in try RPMFixtures.rpms(in: "compressors/\(compressor)/src") {
             let header = try PackageFile(path: path).header
@@ -69,7 +69,7 @@ struct PackageHeaderTests {
         }
     }
 
-    @Test("dependency comparisons map rpm's sense flags")
+    @Test("Dependency comparisons map rpm's sense flags")
     func dependencyComparisons() throws {
         for path in try RPMFixtures.allPackages() {
             for dep in try PackageFile(path: path).header.requires where dep.evr != nil {
@@ -80,7 +80,7 @@ struct PackageHeaderTests {
         #expect(Dependency(name: "a", comparison: [.less, .equal], evr: "1").description == "a <= 1")
     }
 
-    @Test("headers read from many threads at once are identical to a single read")
+    @Test("Headers read from many threads at once are identical to a single read")
     func concurrentReads() async throws {
         let paths = try RPMFixtures.allPackages()
         let expected = try paths.map { try PackageFile(path: $0).header }

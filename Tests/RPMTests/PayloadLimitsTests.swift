@@ -84,8 +84,7 @@ struct PayloadLimitsTests {
 
     @Test("A package read through a held descriptor stays that file when its path is replaced; errors name the path")
     func heldDescriptor() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-held-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory("held")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/package.rpm"
         try FileManager.default.copyItem(atPath: try RPMFixtures.binary("zstd"), toPath: path)

@@ -7,7 +7,7 @@ import TestSupport
 struct PayloadTests {
     /// A file's content as `rpm2cpio | cpio` extracts it (binary packages: `./` + absolute path).
     private func cpioContent(_ rpm: String, _ path: String) throws -> [UInt8] {
-        let out = try Tool.shell("rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout '.\(path)'")
+        let out = try Command.run("/bin/bash", ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout '.\(path)'"])
         #expect(out.status == 0)
         return Array(out.stdout)
     }
@@ -23,7 +23,7 @@ struct PayloadTests {
         #expect(UInt64(content.count) == package.header.files.first { $0.path == "/usr/libexec/qemu-kvm" }?.size)
     }
 
-    @Test("every regular file streams in full, with .end after its data", arguments: ["gzip", "xz", "zstd"])
+    @Test("Every regular file streams in full, with .end after its data", arguments: ["gzip", "xz", "zstd"])
     func streamsEveryFile(compressor: String) throws {
         let package = try PackageFile(path: try RPMFixtures.binary(compressor))
         var sizes: [String: UInt64] = [:]
@@ -44,7 +44,7 @@ struct PayloadTests {
         for file in regular { #expect(sizes[file.path, default: 0] == file.size, "\(file.path)") }
     }
 
-    @Test("the stream stops right after the wanted file when the consumer says .stop", arguments: ["gzip", "xz", "zstd"])
+    @Test("The stream stops right after the wanted file when the consumer says .stop", arguments: ["gzip", "xz", "zstd"])
     func stopsEarly(compressor: String) throws {
         let package = try PackageFile(path: try RPMFixtures.binary(compressor))
         // Archive order, from a full stream.
@@ -89,7 +89,7 @@ struct PayloadTests {
         #expect(try package.readFiles(["/does/not/exist"]).isEmpty)
     }
 
-    @Test("source packages stream their relative spec file path")
+    @Test("Source packages stream their relative spec file path")
     func sourcePayload() throws {
         for path in try RPMFixtures.rpms(in: "compressors/xz/src") {
             let package = try PackageFile(path: path)
@@ -100,7 +100,7 @@ struct PayloadTests {
         }
     }
 
-    @Test("payload streams from many threads at once give the same bytes")
+    @Test("Payload streams from many threads at once give the same bytes")
     func concurrentStreams() async throws {
         let paths = try ["gzip", "xz", "zstd"].map { try RPMFixtures.binary($0) }
         let expected = try paths.map { try PackageFile(path: $0).readFiles(["/usr/libexec/qemu-kvm"]) }

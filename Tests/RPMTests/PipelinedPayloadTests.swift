@@ -31,13 +31,9 @@ private func deliver(_ package: PackageFile, _ concurrency: PayloadConcurrency,
 
 /// Deterministic pseudo-random bytes (SplitMix64), about half of them zero like a binary.
 private func binaryLike(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
+    var random = SplitMix64(state: seed)
     return (0..<count).map { _ in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
+        let z = random.next()
         return z & 1 == 0 ? 0 : UInt8(truncatingIfNeeded: z >> 8)
     }
 }
@@ -55,7 +51,7 @@ private enum LargePackage {
     static let hardLink = "/usr/lib64/ccc-module-link.so"
 
     static let path: Result<String, any Error> = Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-large-\(UUID().uuidString)").path
+        let dir = temporaryPath("large")
         let stage = dir + "/stage"
         var install = "mkdir -p %{buildroot}\n"
         for file in files {
@@ -78,11 +74,7 @@ private enum LargePackage {
             \((files.map(\.path) + [hardLink]).joined(separator: "\n"))
             """
         try spec.write(toFile: dir + "/large.spec", atomically: true, encoding: .utf8)
-        let build = try Tool.run([
-            "rpmbuild", "-bb", "--nodeps", "--define", "_topdir \(dir)/top", "--define", "__os_install_post %{nil}",
-            "--define", "debug_package %{nil}", "--define", "_build_id_links none", "--define", "_binary_payload w3.zstdio",
-            dir + "/large.spec",
-        ], environment: ["PATH": "/usr/bin:/bin", "HOME": dir, "LC_ALL": "C"])
+        let build = try RPMBuild.binary(spec: dir + "/large.spec", in: dir)
         guard build.status == 0 else { throw FixtureError.missing("rpmbuild of large-payload failed") }
         let rpms = try FileManager.default.contentsOfDirectory(atPath: dir + "/top/RPMS/x86_64")
         guard let rpm = rpms.first(where: { $0.hasSuffix(".rpm") }) else { throw FixtureError.missing("large-payload rpm") }
@@ -115,7 +107,7 @@ struct PipelinedPayloadTests {
     func emulatorMatchesCpio(compressor: String) throws {
         let rpm = try RPMFixtures.binary(compressor)
         let delivered = try deliver(PackageFile(path: rpm), .pipelined) { $0.path == "/usr/libexec/qemu-kvm" }
-        let cpio = try Tool.shell("rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout ./usr/libexec/qemu-kvm")
+        let cpio = try Command.run("/bin/bash", ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout ./usr/libexec/qemu-kvm"])
         #expect(cpio.status == 0)
         #expect(delivered.files == ["/usr/libexec/qemu-kvm"])
         #expect(delivered.bytes["/usr/libexec/qemu-kvm"] == Array(cpio.stdout))

@@ -7,16 +7,15 @@ import TestSupport
 struct RPMDatabaseTests {
     /// A fresh rpmdb in a temp dir with the given packages registered (`--justdb`).
     private func makeDatabase(with packages: [String]) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpmdb-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        #expect(try Tool.run(["rpm", "--initdb", "--dbpath", dir.path]).status == 0)
-        let install = try Tool.run(["rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature",
+        let dir = URL(fileURLWithPath: try temporaryDirectory("rpmdb"))
+        #expect(try Command.run("/usr/bin/env", ["rpm", "--initdb", "--dbpath", dir.path]).status == 0)
+        let install = try Command.run("/usr/bin/env", ["rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature",
                                     "--ignorearch", "--ignoreos", "--replacefiles", "--replacepkgs", "--dbpath", dir.path] + packages)
         #expect(install.status == 0)
         return dir
     }
 
-    @Test("packages registered in a test rpmdb come back with their headers, sorted by NEVRA")
+    @Test("Packages registered in a test rpmdb come back with their headers, sorted by NEVRA")
     func listsPackages() throws {
         // Two builds whose packages differ in name (stock and -rhev) but share file paths.
         let rpms = try RPMFixtures.rpms(in: "builds/el7-stock/x86_64") + RPMFixtures.rpms(in: "builds/el7-rhev/x86_64")
@@ -39,9 +38,9 @@ struct RPMDatabaseTests {
         #expect(try RPMDatabase(dbPath: dir.path).packages(matching: "no-such-package-*").isEmpty)
     }
 
-    @Test("a directory without an rpmdb is .database, and is left untouched")
+    @Test("A directory without an rpmdb is .database, and is left untouched")
     func missingDatabase() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nodb-\(UUID().uuidString)")
+        let dir = URL(fileURLWithPath: temporaryPath("nodb"))
         let error = #expect(throws: RPMError.self) { _ = try RPMDatabase(dbPath: dir.path).packages() }
         #expect(error?.kind == .database)
         #expect(error?.description.contains(dir.path) == true)

@@ -78,7 +78,7 @@ struct SpecEvaluatorTests {
         #expect(host.expansions["%{_target_cpu}"] != "ppc64le")
     }
 
-    @Test("macros a spec defines do not leak into the next parse")
+    @Test("Macros a spec defines do not leak into the next parse")
     func noLeak() throws {
         let leaky = "%global leak_probe 42\nName: a\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n%description\nd\n%files\n"
         let first = try evaluator.parse(contents: Array(leaky.utf8), displayName: "leaky.spec", options: SpecOptions(macrosToRead: ["leak_probe"]))
@@ -87,10 +87,9 @@ struct SpecEvaluatorTests {
         #expect(next.macros["leak_probe"] == nil)
     }
 
-    @Test("a spec path with % in it is not macro-expanded")
+    @Test("A spec path with % in it is not macro-expanded")
     func percentInSpecPath() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spec %{_arch} \(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryDirectory("spec %{_arch}"))
         defer { try? FileManager.default.removeItem(at: dir) }
         let copy = dir.appendingPathComponent("el6%%.spec").path
         try FileManager.default.copyItem(atPath: spec("el6-stock"), toPath: copy)
@@ -99,7 +98,7 @@ struct SpecEvaluatorTests {
         #expect(parsed == (try evaluator.parse(path: spec("el6-stock"), options: SpecOptions(with: ["rhev_features"], expressions: ["%{with rhev_features}"]))))
     }
 
-    @Test("the spec inside a source package parses through a memfd like the file does")
+    @Test("The spec inside a source package parses through a memfd like the file does")
     func specFromSourcePackage() throws {
         let srpm = try PackageFile(path: try #require(try RPMFixtures.rpms(in: "builds/el7-rhev/src").first))
         let specPath = try #require(srpm.header.files.first { $0.path.hasSuffix(".spec") }?.path)
@@ -110,7 +109,7 @@ struct SpecEvaluatorTests {
         #expect(parsed.sourcePackage.release == srpm.header.release)
     }
 
-    @Test("parse errors are .specParse and name the spec")
+    @Test("Parse errors are .specParse and name the spec")
     func errors() throws {
         let bad = #expect(throws: RPMError.self) {
             _ = try evaluator.parse(contents: Array("Name: x\n%if\n".utf8), displayName: "broken.spec", options: SpecOptions())
@@ -128,7 +127,7 @@ struct SpecEvaluatorTests {
         #expect(try evaluator.parse(path: spec("el7-stock"), options: SpecOptions(macrosToRead: ["rhev"])).macros["rhev"] == "0")
     }
 
-    @Test("two specs parsed alternately and concurrently give independent results")
+    @Test("Two specs parsed alternately and concurrently give independent results")
     func concurrentParses() async throws {
         let options = SpecOptions(macrosToRead: ["rhev"], expressions: ["%{?rhev}"])
         let stock = try evaluator.parse(path: spec("el7-stock"), options: options)

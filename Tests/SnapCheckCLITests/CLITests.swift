@@ -2,16 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The JSON report, decoded loosely for assertions.
-func jsonReport(_ result: CommandResult) throws -> [String: Any] {
-    let object = try JSONSerialization.jsonObject(with: Data(result.stdout))
-    return try #require(object as? [String: Any], "not a JSON object: \(result.output)")
-}
-
-func builds(_ report: [String: Any]) -> [[String: Any]] {
-    report["builds"] as? [[String: Any]] ?? []
-}
-
 @Suite("snapcheck on every fixture, through the CLI")
 struct CLIVerdictTests {
     @Test("--format json gives the verdict, deciding rule and spec lines, and the exit code follows", arguments: FixtureExpectation.all)
@@ -134,8 +124,7 @@ struct CommandLineTests {
 
     @Test("Reading packages creates nothing in an empty, unwritable HOME (no ~/.rpmdb)")
     func noRpmdbInHome() throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-home-\(getpid())")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let home = URL(fileURLWithPath: try temporaryDirectory("home"))
         defer { try? FileManager.default.removeItem(at: home) }
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home.path
@@ -152,8 +141,7 @@ struct CommandLineTests {
 
     @Test("--output writes the report to the file and nothing to stdout")
     func outputFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-out-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: try temporaryDirectory("out"))
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("report.json").path
         let input = try Fixtures.path("builds/el7-rhev")
@@ -183,7 +171,7 @@ extension CommandLineTests {
 struct FixtureDeterminismTests {
     @Test("Building a fixture twice into different directories gives byte-identical RPMs and SRPMs")
     func byteIdentical() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-fixtures-\(getpid())")
+        let base = URL(fileURLWithPath: temporaryPath("fixtures"))
         defer { try? FileManager.default.removeItem(at: base) }
         for run in ["a", "b"] {
             try Fixtures.runBuildScript(arguments: ["--out", base.appendingPathComponent(run).path, "--only", "el7-stock", "compressors-zstd"])

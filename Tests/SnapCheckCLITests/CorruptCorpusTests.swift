@@ -46,8 +46,7 @@ struct TimedRun {
     var timedOut: Bool
 
     static func snapcheck(_ arguments: [String], directory: String? = nil) throws -> TimedRun {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-corpus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let scratch = URL(fileURLWithPath: try temporaryDirectory("corpus"))
         defer { try? FileManager.default.removeItem(at: scratch) }
         // Output to files, not pipes: a killed child must not leave a reader blocked.
         let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")

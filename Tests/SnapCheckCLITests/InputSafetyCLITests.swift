@@ -6,12 +6,6 @@ import TestSupport
 import Glibc
 #endif
 
-private func scratchDirectory(_ label: String) throws -> String {
-    let path = NSTemporaryDirectory() + "snapcheck-safety-\(label)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// A real ELF executable that creates `marker` when it runs, and holds the
 /// command names of an enabled build as NUL-delimited strings.
 private func trapExecutable(in dir: String, marker: String) throws -> String {
@@ -43,7 +37,7 @@ private func errorMessages(_ run: TimedRun) throws -> [String] {
 struct InputSafetyCLITests {
     @Test("A FIFO named as an input is refused with one line and exit 2, without waiting for a writer")
     func namedFIFO() throws {
-        let dir = try scratchDirectory("fifo")
+        let dir = try temporaryDirectory("fifo")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fifo = dir + "/capture.qmp"
         try makeFIFO(fifo)
@@ -56,7 +50,7 @@ struct InputSafetyCLITests {
 
     @Test("A FIFO and a device reached through symlinks in a walked directory are refused; the other inputs are still audited")
     func walkedSpecialFiles() throws {
-        let dir = try scratchDirectory("walk")
+        let dir = try temporaryDirectory("walk")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try makeFIFO(dir + "/fifo")
         try FileManager.default.createSymbolicLink(atPath: dir + "/a-link.rpm", withDestinationPath: dir + "/fifo")
@@ -76,7 +70,7 @@ struct InputSafetyCLITests {
 
     @Test("--installed --root: a FIFO at the emulator path is refused, and the package header still counts")
     func installedFIFO() throws {
-        let root = try scratchDirectory("root")
+        let root = try temporaryDirectory("root")
         defer { try? FileManager.default.removeItem(atPath: root) }
         #expect(try Command.run("/usr/bin/rpm", ["--initdb", "--root", root]).status == 0)
         let rpm = try Fixtures.path("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm")
@@ -96,7 +90,7 @@ struct InputSafetyCLITests {
 
     @Test("An ELF named as an input is scanned, never run: the command names decide, the executable leaves no trace")
     func namedELFIsNotRun() throws {
-        let dir = try scratchDirectory("trap")
+        let dir = try temporaryDirectory("trap")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let marker = dir + "/it-ran"
         let trap = try trapExecutable(in: dir, marker: marker)
@@ -116,7 +110,7 @@ struct InputSafetyCLITests {
 
     @Test("--save-qmp with an ELF input and no --probe is a usage error: executables given as inputs are not run")
     func saveQMPNeedsAProbe() throws {
-        let dir = try scratchDirectory("save")
+        let dir = try temporaryDirectory("save")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let marker = dir + "/it-ran"
         let trap = try trapExecutable(in: dir, marker: marker)

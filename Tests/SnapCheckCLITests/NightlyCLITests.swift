@@ -2,11 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// stdout of a run, parsed as the JSON report.
-private func report(_ result: CommandResult) throws -> [String: Any] {
-    try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any], "stdout: \(result.output) stderr: \(result.errorOutput)")
-}
-
 private func write(_ text: String, to path: String) throws {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
@@ -29,7 +24,7 @@ struct PolicyCLITests {
         try write(Self.mixedTag, to: tag + "/snapcheck.yaml")
         let run = try SnapCheckBinary.run(["--format", "json", tag])
         #expect(run.status == 0, "\(run.errorOutput)")
-        let json = try report(run)
+        let json = try jsonReport(run)
         let builds = json["builds"] as? [[String: Any]] ?? []
         #expect(builds.map { "\($0["name"]!) \($0["expectation"]!) \($0["meets_expectation"]!)" } == ["qemu-kvm-ev enabled 1", "qemu-kvm-ma disabled 1"])
         #expect((json["policy"] as? [String: Any])?["source"] as? String == tag + "/snapcheck.yaml")
@@ -139,7 +134,7 @@ struct NightsCLITests {
     /// The `name` attributes of a JUnit report's testcases, in order (strict expat parse).
     private func testcaseNames(_ xml: [UInt8]) throws -> [String] {
         let script = "import sys, json, xml.etree.ElementTree as ET\nprint(json.dumps([c.get('name') for c in ET.parse(sys.argv[1]).iter('testcase')]))"
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-names-\(getpid())-\(UUID().uuidString).xml")
+        let file = URL(fileURLWithPath: temporaryPath("names") + ".xml")
         try Data(xml).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let run = try Command.run("/usr/bin/env", ["python3", "-c", script, file.path])
@@ -243,7 +238,7 @@ struct MessageCLITests {
     func quietJSON() throws {
         let run = try SnapCheckBinary.run(["-q", "--format", "json", try Fixtures.path("builds/el7-rhev")])
         #expect(run.status == 0)
-        #expect((try report(run))["verdict"] as? String == "enabled")
+        #expect((try jsonReport(run))["verdict"] as? String == "enabled")
     }
 
     @Test("Corrupt packages: one plain line, the same in audit and header, no librpm call, code or descriptor", arguments: [

@@ -2,28 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
-private let debianQEMU = "/usr/bin/qemu-system-x86_64"
-
-private func probeScratchDirectory(_ label: String) throws -> String {
-    let path = NSTemporaryDirectory() + "snapcheck-cli-\(label)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// A private, executable copy of one fake emulator and the library it sources.
-private func fake(_ name: String, in dir: String) throws -> String {
-    for file in [name, "qmp-lib.sh"] {
-        try TestFiles.copyExecutable(from: Fixtures.source("qmp-fakes/" + file), to: dir + "/" + file)
-    }
-    return dir + "/" + name
-}
-
 @Suite("snapcheck --probe and --installed, through the CLI")
 struct ProbeCLITests {
     @Test("--probe runs Debian's QEMU; --save-qmp writes a capture that audits to the same report")
     func probeAndReplay() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
-        let dir = try probeScratchDirectory("save")
+        let dir = try temporaryDirectory("save")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let saved = dir + "/host.qmp"
         let probed = try SnapCheckBinary.run(["--format", "json", "--probe", debianQEMU, "--save-qmp", saved])
@@ -43,18 +27,18 @@ struct ProbeCLITests {
 
     @Test("A fake that lists no snapshot command exits 1 (expected enabled) and 0 with --expect disabled")
     func disabledFake() throws {
-        let dir = try probeScratchDirectory("fake")
+        let dir = try temporaryDirectory("fake")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = try fake("no-snapshot", in: dir)
+        let path = try fakeEmulator("no-snapshot", in: dir)
         #expect(try SnapCheckBinary.run(["--probe", path]).status == 1)
         #expect(try SnapCheckBinary.run(["--expect", "disabled", "--probe", path]).status == 0)
     }
 
     @Test("A probe that times out is an input error: exit 2, one line naming the executable")
     func timeout() throws {
-        let dir = try probeScratchDirectory("silent")
+        let dir = try temporaryDirectory("silent")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = try fake("silent", in: dir)
+        let path = try fakeEmulator("silent", in: dir)
         let result = try SnapCheckBinary.run(["--quiet", "--probe", path, "--probe-timeout", "0.3"])
         #expect(result.status == 2)
         #expect(result.errorOutput.contains("\(path): probe failed: no answer within the timeout"), "\(result.errorOutput)")
@@ -62,7 +46,7 @@ struct ProbeCLITests {
 
     @Test("--installed on a root without an rpmdb: exit 2 and one clear line")
     func installedWithoutRPMDB() throws {
-        let root = try probeScratchDirectory("root")
+        let root = try temporaryDirectory("root")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let result = try SnapCheckBinary.run(["--installed", "--root", root])
         #expect(result.status == 2)
@@ -75,7 +59,7 @@ struct ProbeCLITests {
 
     @Test("--installed audits a real rpmdb with --justdb packages and the installed emulator file")
     func installed() throws {
-        let root = try probeScratchDirectory("installed")
+        let root = try temporaryDirectory("installed")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let dir = try Fixtures.path("builds/el7-rhev/x86_64")
         let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map { dir + "/" + $0 }

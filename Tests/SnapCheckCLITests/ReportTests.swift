@@ -121,7 +121,7 @@ struct BatchTests {
         }
         let result = try SnapCheckBinary.run(["--format", "json", "--jobs", "2", root])
         #expect(result.status == 1)  // the -ma build is disabled
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
+        let report = try jsonReport(result)
         let builds = report["builds"] as? [[String: Any]] ?? []
         let summary = builds.map { "\($0["name"]!) \($0["arch"]!) \($0["verdict"]!)" }
         #expect(summary == ["qemu-kvm-ev ppc64le enabled", "qemu-kvm-ev x86_64 enabled", "qemu-kvm-ma x86_64 disabled"])
@@ -145,16 +145,10 @@ extension BatchTests {
         close(fd)
         let result = try SnapCheckBinary.run(["--format", "json", root])
         #expect(result.status == 2)
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
+        let report = try jsonReport(result)
         let errors = report["errors"] as? [[String: Any]] ?? []
         #expect(errors.count == 1)
         #expect((errors.first?["message"] as? String)?.contains("not valid UTF-8") == true)
         #expect((report["builds"] as? [[String: Any]])?.first?["verdict"] as? String == "enabled")
     }
-}
-
-func temporaryDirectory(_ name: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

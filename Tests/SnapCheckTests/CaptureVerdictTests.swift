@@ -156,7 +156,7 @@ struct CaptureVerdictTests {
     @Test("query-qmp-schema decides only for a build identified as never gated, in both shapes", arguments: schemaCases.indices)
     func schemaOnly(_ index: Int) throws {
         let (package, version, verdict, rule, observed) = Self.schemaCases[index]
-        let directory = try tempDirectory()
+        let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let transcript = withVersion(try messages("debian-7.2-schema-only.jsonl"), version[0], version[1], version[2], package: package)
         let libvirt = withVersion(try without(try messages("debian-7.2-two-sessions.replies"), "query-commands"),
@@ -175,7 +175,7 @@ struct CaptureVerdictTests {
 
     @Test("A schema-only capture without any version answer decides nothing")
     func schemaWithoutVersion() throws {
-        let directory = try tempDirectory()
+        let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let capture = try write(try without(try without(try messages("debian-7.2-two-sessions.replies"), "query-commands"), "query-version"),
                                 directory, "schema.replies")
@@ -206,7 +206,7 @@ struct CaptureVerdictTests {
         ("ppc64", "ppc64le", "x86_64", "query-target: arch ppc64; the capture joins ppc64, ppc64le builds only"),
     ])
     func joinsItsArchOnly(_ target: String, _ joined: String, _ other: String, _ note: String) throws {
-        let directory = try tempDirectory()
+        let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The -ma model's answers (disabled), reporting the ev build's NVR and `target`.
         let capture = try write(withArch(withVersion(try messages("el7-2.12-ma-two-sessions.replies"), 2, 12, 0, package: evNVR), target),
@@ -227,7 +227,7 @@ struct CaptureVerdictTests {
 
     @Test("A capture with no package of its arch among the inputs is a build of its own arch")
     func ownArch() throws {
-        let directory = try tempDirectory()
+        let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let capture = try write(withVersion(try messages("el7-2.12-ma-two-sessions.replies"), 2, 12, 0, package: evNVR),
                                 directory, "probe.replies")
@@ -239,7 +239,7 @@ struct CaptureVerdictTests {
 
     @Test("A running binary that disagrees with the package makes the build inconsistent, trusting the runtime")
     func runtimeDisagrees() throws {
-        let directory = try tempDirectory()
+        let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The disabled 1.5.3 capture, but reporting the rhev build's NVR.
         let text = try String(contentsOfFile: Fixtures.source("qmp/el7-1.5.3-disabled-session.jsonl"), encoding: .utf8)
@@ -263,7 +263,7 @@ struct CaptureVerdictTests {
 
     @Test("A 16 MiB event flood among other inputs is read, and every input is reported")
     func eventFloodInABatch() throws {
-        let directory = try tempDirectory()
+        let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let flood = directory + "/flood.jsonl"
         let event = #"{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "RTC_CHANGE", "data": {"offset": 0}}"# + "\n"
@@ -290,7 +290,7 @@ struct CaptureVerdictTests {
         for list in lists {
             session += withRequests ? [["execute": "query-commands", "id": "q"], list.merging(["id": "q"]) { $1 }] : [list]
         }
-        let path = try write(session, try tempDirectory(), "two-lists.jsonl")
+        let path = try write(session, try temporaryDirectory("capture"), "two-lists.jsonl")
         let build = try #require(audit([path]).builds.only)
         #expect(build.verdict == .inconsistent)
         let found = build.evidence.filter { $0.rule.id == "qmp-query-commands" }
@@ -303,16 +303,10 @@ struct CaptureVerdictTests {
     @Test("The same query-commands list answered twice is one answer: no note, the verdict stands")
     func sameListTwice() throws {
         let enabled = try messages("el7-2.12-enabled-session.jsonl")
-        let path = try write([enabled[0], enabled[1], enabled[2], enabled[2]], try tempDirectory(), "same-list.jsonl")
+        let path = try write([enabled[0], enabled[1], enabled[2], enabled[2]], try temporaryDirectory("capture"), "same-list.jsonl")
         let build = try #require(audit([path]).builds.only)
         #expect(build.verdict == .enabled)
         #expect(build.evidence.filter { $0.rule.id == "qmp-query-commands" }.count == 1)
         #expect(build.observed("qmp-sessions").isEmpty)
     }
-}
-
-func tempDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

@@ -1,5 +1,6 @@
 import Testing
 @_spi(Fuzzing) import SnapCheck
+import TestSupport
 
 /// The obvious definition, for comparison: split on NUL, drop the unterminated last segment.
 private func referenceMatches(_ bytes: [UInt8], _ needles: Set<String>) -> Set<String> {
@@ -27,18 +28,6 @@ private func scan(_ bytes: [UInt8], _ needles: Set<String>, chunks sizes: [Int]?
 
 private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 private let gateNeedles: Set<String> = [
     "blockdev-snapshot-sync", "snapshot_blkdev", "drive-mirror", "__com.redhat_drive-mirror",
     "block-commit", "__com.redhat_block-commit", "drive_mirror", "drive_backup", "block_job_cancel",
@@ -46,7 +35,7 @@ private let gateNeedles: Set<String> = [
 
 @Suite("ExecutableStringScanner")
 struct ExecutableStringsTests {
-    @Test("a needle counts only between NULs, never as a prefix, suffix or infix")
+    @Test("A needle counts only between NULs, never as a prefix, suffix or infix")
     func exactMatchingOnly() {
         let decoys = "\0snapshot_blkdev_internal\0xsnapshot_blkdev\0hmp_snapshot_blkdev\0snapshot_blkde\0"
             + "snapshot_blkdevv\0Snapshot_blkdev\0 snapshot_blkdev\0"
@@ -54,26 +43,26 @@ struct ExecutableStringsTests {
         #expect(scan(bytes(decoys + "snapshot_blkdev\0"), ["snapshot_blkdev"]) == ["snapshot_blkdev"])
     }
 
-    @Test("the stream start counts as the NUL before a needle")
+    @Test("The stream start counts as the NUL before a needle")
     func matchAtStreamStart() {
         #expect(scan(bytes("transaction\0rest\0"), ["transaction"]) == ["transaction"])
         #expect(scan(bytes("xtransaction\0"), ["transaction"]).isEmpty)
     }
 
-    @Test("an unterminated last segment does not count")
+    @Test("An unterminated last segment does not count")
     func unterminatedFinalSegment() {
         #expect(scan(bytes("\0drive-mirror"), ["drive-mirror"]).isEmpty)
         #expect(scan(bytes("drive-mirror"), ["drive-mirror"]).isEmpty)
         #expect(scan(bytes("\0drive-mirror\0"), ["drive-mirror"]) == ["drive-mirror"])
     }
 
-    @Test("several needles of the same length are told apart")
+    @Test("Several needles of the same length are told apart")
     func sameLengthNeedles() {
         let found = scan(bytes("\0drive_backup\0other\0"), ["drive_mirror", "drive_backup", "abcdefghijkl"])
         #expect(found == ["drive_backup"])
     }
 
-    @Test("empty needles and needles containing NUL never match")
+    @Test("Empty needles and needles containing NUL never match")
     func unusableNeedles() {
         #expect(scan(bytes("a\0\0b\0c\0"), ["", "b\0c", "b"]) == ["b"])
         var scanner = ExecutableStringScanner(needles: [""])
@@ -82,7 +71,7 @@ struct ExecutableStringsTests {
         #expect(scanner.bytesScanned == 3)
     }
 
-    @Test("every way of cutting a sample in two chunks, and in three with a short middle one, gives the same answer")
+    @Test("Every way of cutting a sample in two chunks, and in three with a short middle one, gives the same answer")
     func everySplitPointAgrees() {
         let sample = bytes(
             "snapshot_blkdev\0\0xdrive-mirror\0drive-mirror\0\0\0block-commit_x\0__com.redhat_block-commit\0"
@@ -102,14 +91,14 @@ struct ExecutableStringsTests {
         }
     }
 
-    @Test("one-byte chunks give the same answer as one big chunk")
+    @Test("One-byte chunks give the same answer as one big chunk")
     func byteAtATime() {
         let sample = bytes("\0block_job_cancel\0drive_backup_\0drive_backup\0snapshot_blkdev")
         #expect(scan(sample, gateNeedles, chunks: [1]) == ["block_job_cancel", "drive_backup"])
         #expect(scan(sample, gateNeedles) == ["block_job_cancel", "drive_backup"])
     }
 
-    @Test("needles planted in large random data are found exactly", arguments: [UInt64(1), 2, 3])
+    @Test("Needles planted in large random data are found exactly", arguments: [UInt64(1), 2, 3])
     func plantedInRandomData(seed: UInt64) {
         var random = SplitMix64(state: seed)
         // Binary-like: about half NUL bytes, the rest spread over the alphabet of the needles.
@@ -135,7 +124,7 @@ struct ExecutableStringsTests {
         #expect(scan(data, gateNeedles, chunks: [7, 4093, 1, 65537, 30]) == expected)
     }
 
-    @Test("needles with many different first bytes are still found")
+    @Test("Needles with many different first bytes are still found")
     func manyFirstBytes() {
         let needles: Set<String> = Set("abcdefghijklmnop".map { "\($0)-needle" })
         var data: [UInt8] = []
@@ -148,7 +137,7 @@ struct ExecutableStringsTests {
         #expect(scan(data, needles, chunks: [3]) == expected)
     }
 
-    @Test("a segment longer than every needle is not matched by its ending across chunks")
+    @Test("A segment longer than every needle is not matched by its ending across chunks")
     func tooLongSegmentAcrossChunks() {
         let long = bytes("\0" + String(repeating: "z", count: 100) + "drive-mirror\0")
         for size in [1, 5, 13, 50, 99, 101, 112] {
@@ -156,7 +145,7 @@ struct ExecutableStringsTests {
         }
     }
 
-    @Test("a needle is found at every offset of a 32-byte block, with other candidates in the same block")
+    @Test("A needle is found at every offset of a 32-byte block, with other candidates in the same block")
     func everyLaneOffset() {
         // The scanner tests 32 bytes at a time and reads hits from two 64-bit words per 16
         // bytes: plant the needle at each offset, after decoys that start like needles.

@@ -47,7 +47,7 @@ struct QMPCaptureTests {
     // MARK: Real captures (Debian 12, QEMU 7.2)
 
     @Test(
-        "each real capture is read in its own format with the live snapshot commands",
+        "Each real capture is read in its own format with the live snapshot commands",
         arguments: [
             ("debian-7.2-query-commands.json", QMPCapture.Format.queryCommandsReply, 1),
             ("debian-7.2-session.jsonl", .repliesOnly, 3),
@@ -69,7 +69,7 @@ struct QMPCaptureTests {
         #expect(session.commandNotFound.isEmpty)
     }
 
-    @Test("the version comes from query-version, with the package string and its line", arguments: [
+    @Test("The version comes from query-version, with the package string and its line", arguments: [
         ("debian-7.2-session.jsonl", 4), ("debian-7.2-libvirt.replies", 16), ("debian-7.2-schema-only.jsonl", 3),
         ("debian-7.2-replies-only.replies", 22), ("debian-7.2-two-sessions.replies", 16),
     ])
@@ -82,7 +82,7 @@ struct QMPCaptureTests {
         #expect(parsed.sessions.first?.version?.line == line)
     }
 
-    @Test("a lone query-commands reply has no version and no target")
+    @Test("A lone query-commands reply has no version and no target")
     func loneReplyHasNoVersion() throws {
         let parsed = try capture("debian-7.2-query-commands.json")
         #expect(parsed.version == nil)
@@ -90,7 +90,7 @@ struct QMPCaptureTests {
         #expect(try only(parsed).hmpHelp == nil)
     }
 
-    @Test("the HMP help text is kept from a transcript")
+    @Test("The HMP help text is kept from a transcript")
     func hmpHelpFromTranscript() throws {
         let help = try #require(try only(capture("debian-7.2-session.jsonl")).hmpHelp)
         #expect(help.line == 5)
@@ -98,7 +98,7 @@ struct QMPCaptureTests {
         #expect(help.value.contains("help|? [cmd]"))
     }
 
-    @Test("a schema-only session has schema commands but no query-commands list")
+    @Test("A schema-only session has schema commands but no query-commands list")
     func schemaOnly() throws {
         let parsed = try capture("debian-7.2-schema-only.jsonl")
         #expect(parsed.format == .repliesOnly)
@@ -138,7 +138,7 @@ struct QMPCaptureTests {
         #expect(parsed.sessions.allSatisfy { $0.unpairedReplies == nil })
     }
 
-    @Test("a second qmp_capabilities request starts a new session")
+    @Test("A second qmp_capabilities request starts a new session")
     func capabilitiesStartASession() throws {
         let parsed = try parse("""
             {"execute": "qmp_capabilities", "id": "libvirt-1"}
@@ -155,7 +155,7 @@ struct QMPCaptureTests {
         #expect(parsed.sessions[1].commands == nil)  // paired with query-chardev-backends, whatever its shape
     }
 
-    @Test("a greeting starts a new session")
+    @Test("A greeting starts a new session")
     func greetingStartsASession() throws {
         let parsed = try parse("""
             \(greeting212)
@@ -172,7 +172,7 @@ struct QMPCaptureTests {
         #expect(parsed.sessions.map { $0.version?.line } == [1, 5])
     }
 
-    @Test("without requests, the first reply id seen again after others starts a new session")
+    @Test("Without requests, the first reply id seen again after others starts a new session")
     func restartingIDsStartASession() throws {
         let parsed = try parse("""
             {"return": {}, "id": "libvirt-1"}
@@ -184,7 +184,7 @@ struct QMPCaptureTests {
         #expect(parsed.sessions.map { $0.commands?.value } == [["blockdev-snapshot-sync", "query-commands"], ["query-commands"]])
     }
 
-    @Test("a client that sends one id with every request stays in one session")
+    @Test("A client that sends one id with every request stays in one session")
     func oneIDForEveryRequest() throws {
         let parsed = try parse("""
             {"return": {}, "id": 1}
@@ -196,7 +196,7 @@ struct QMPCaptureTests {
         #expect(session.version?.line == 3)
     }
 
-    @Test("requests without ids pair with the replies that follow, in order, before any shape")
+    @Test("Requests without ids pair with the replies that follow, in order, before any shape")
     func requestsWithoutIDsPairInOrder() throws {
         let parsed = try parse("""
             \(greeting212)
@@ -245,7 +245,7 @@ struct QMPCaptureTests {
 
     // MARK: Ids and pairing
 
-    @Test("ids of different JSON types are different ids: each reply finds its own request")
+    @Test("Ids of different JSON types are different ids: each reply finds its own request")
     func idTypes() throws {
         let session = try only(capture("id-types.replies"))
         #expect(session.commands?.value.contains("blockdev-snapshot-sync") == true)
@@ -268,7 +268,7 @@ struct QMPCaptureTests {
         #expect(session.unpairedReplies == QMPFact(2, line: 3))
     }
 
-    @Test("in a capture with requests, a reply that pairs with nothing is counted and not read")
+    @Test("In a capture with requests, a reply that pairs with nothing is counted and not read")
     func unpairedReply() throws {
         let parsed = try capture("unpaired-query-commands.replies")
         let session = try only(parsed)
@@ -277,7 +277,7 @@ struct QMPCaptureTests {
         #expect(parsed.version?.package == debianPackage)
     }
 
-    @Test("replies without requests: query-commands is told from another list of names by its shape")
+    @Test("Replies without requests: query-commands is told from another list of names by its shape")
     func shapeOfQueryCommands() throws {
         let session = try only(capture("debian-7.2-replies-only.replies"))
         // query-chardev-backends (line 41) is a list of names too, but does not list query-commands.
@@ -295,7 +295,7 @@ struct QMPCaptureTests {
         #expect(try only(parsed).commandNotFound == [QMPFact("drive-mirror", line: 1), QMPFact("transaction", line: 1)])
     }
 
-    @Test("the greeting's version is used when query-version is missing")
+    @Test("The greeting's version is used when query-version is missing")
     func greetingVersion() throws {
         let parsed = try parse(greeting212 + "\n" + #"{"return": {}}"# + "\n")
         #expect(parsed.format == .repliesOnly)
@@ -303,7 +303,7 @@ struct QMPCaptureTests {
         #expect(try only(parsed).commands == nil)
     }
 
-    @Test("strings containing braces, quotes and escapes do not confuse the splitter")
+    @Test("Strings containing braces, quotes and escapes do not confuse the splitter")
     func stringsWithBraces() throws {
         let parsed = try parse(
             #"{"return": "}{ \"help|? \\\" [ ] \u007b"}{"return": [{"name": "a}b"}, {"name": "query-commands"}]}"#)
@@ -313,7 +313,7 @@ struct QMPCaptureTests {
 
     // MARK: Streaming
 
-    @Test("a capture fed in pieces of any size reads the same as whole", arguments: [
+    @Test("A capture fed in pieces of any size reads the same as whole", arguments: [
         ("sessions-disagree.replies", 1), ("debian-7.2-two-sessions.replies", 7), ("debian-7.2-two-sessions.replies", 4096),
         ("debian-7.2-session.jsonl", 3),
     ])
@@ -328,7 +328,7 @@ struct QMPCaptureTests {
         #expect(try reader.finish() == (try QMPCapture(bytes: bytes)))
     }
 
-    @Test("a 16 MiB flood of events, fed in 1 MiB pieces, keeps only what the session answered")
+    @Test("A 16 MiB flood of events, fed in 1 MiB pieces, keeps only what the session answered")
     func eventFlood() throws {
         var reader = QMPCaptureReader()
         try reader.feed(Array((greeting212 + "\n").utf8))
@@ -348,7 +348,7 @@ struct QMPCaptureTests {
 
     // MARK: Limits
 
-    @Test("one message over 16 MiB is refused while it is read")
+    @Test("One message over 16 MiB is refused while it is read")
     func messageTooLarge() throws {
         var reader = QMPCaptureReader()
         try reader.feed(Array(#"{"return": ""#.utf8))
@@ -362,7 +362,7 @@ struct QMPCaptureTests {
         #expect(refused.description == "object 1: a message over the 16 MiB limit of one message (from line 1)")
     }
 
-    @Test("more than 8 different query-commands lists in one session are refused")
+    @Test("More than 8 different query-commands lists in one session are refused")
     func tooManyCommandLists() throws {
         func lists(_ count: Int) -> [UInt8] {
             Array(([greeting212] + (0..<count).map { #"{"return": [{"name": "query-commands"}, {"name": "c\#($0)"}]}"# }).joined(separator: "\n").utf8)
@@ -374,7 +374,7 @@ struct QMPCaptureTests {
         #expect(capture.sessions.map { $0.otherCommands.count } == [7])
     }
 
-    @Test("more than 64 sessions are refused")
+    @Test("More than 64 sessions are refused")
     func tooManySessions() throws {
         let text = String(repeating: greeting212 + "\n", count: QMPCapture.Limits().sessions + 1)
         let error = try #require(parseError(Array(text.utf8)))
@@ -383,7 +383,7 @@ struct QMPCaptureTests {
         #expect(parseError(Array(String(repeating: greeting212 + "\n", count: QMPCapture.Limits().sessions).utf8)) == nil)
     }
 
-    @Test("more than 1024 requests waiting for replies are refused")
+    @Test("More than 1024 requests waiting for replies are refused")
     func tooManyPendingRequests() throws {
         let text = String(repeating: #"{"execute": "query-status"}"# + "\n", count: QMPCapture.Limits().pendingRequests + 1)
         let error = try #require(parseError(Array(text.utf8)))
@@ -391,7 +391,7 @@ struct QMPCaptureTests {
         #expect(error.description == "more than 1024 requests wait for a reply in session 1 (line 1025)")
     }
 
-    @Test("more messages than the limit are refused (1,048,576 by default; 1,000 here)")
+    @Test("More messages than the limit are refused (1,048,576 by default; 1,000 here)")
     func tooManyMessages() throws {
         #expect(QMPCapture.Limits().messages == 1 << 20)
         var limits = QMPCapture.Limits()
@@ -405,7 +405,7 @@ struct QMPCaptureTests {
 
     // MARK: Hostile input
 
-    @Test("truncated input is an error naming where")
+    @Test("Truncated input is an error naming where")
     func truncated() throws {
         let bytes = try fixture("debian-7.2-session.jsonl")
         for cut in [bytes.count - 3, bytes.count / 2, 10] {
@@ -415,7 +415,7 @@ struct QMPCaptureTests {
         }
     }
 
-    @Test("invalid UTF-8 is an error, not a crash")
+    @Test("Invalid UTF-8 is an error, not a crash")
     func invalidUTF8() throws {
         var bytes = Array(#"{"return": [{"name": "query-commands"}]}"#.utf8)
         bytes.insert(0xFF, at: 23)
@@ -424,7 +424,7 @@ struct QMPCaptureTests {
         #expect(error.description == "object 1: invalid UTF-8 at byte 23")
     }
 
-    @Test("nesting 10000 deep is refused before decoding")
+    @Test("Nesting 10000 deep is refused before decoding")
     func deepNesting() throws {
         let bytes = Array(("{\"return\":" + String(repeating: "[", count: 10000) + String(repeating: "]", count: 10000) + "}").utf8)
         let error = try #require(parseError(bytes))
@@ -432,14 +432,14 @@ struct QMPCaptureTests {
         #expect(error.description.contains("64"))
     }
 
-    @Test("nesting exactly at the limit is accepted")
+    @Test("Nesting exactly at the limit is accepted")
     func nestingAtLimit() throws {
         let depth = QMPCapture.Limits().nestingDepth - 1  // plus the message object itself
         let text = #"{"return":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
         #expect(parseError(Array(text.utf8)) == nil)
     }
 
-    @Test("input over 64 MiB is refused")
+    @Test("Input over 64 MiB is refused")
     func tooLarge() throws {
         var bytes = [UInt8](repeating: 0x20, count: 70 << 20)
         bytes.replaceSubrange(0..<14, with: Array(#"{"return": {}}"#.utf8))
@@ -449,7 +449,7 @@ struct QMPCaptureTests {
     }
 
     @Test(
-        "things that are not QMP captures are errors",
+        "Things that are not QMP captures are errors",
         arguments: [
             ("", QMPCaptureError.Kind.notQMP),
             ("   \n", .notQMP),
@@ -471,7 +471,7 @@ struct QMPCaptureTests {
 
     // MARK: Sniffing
 
-    @Test("the content sniff accepts every capture layout", arguments: [
+    @Test("The content sniff accepts every capture layout", arguments: [
         "debian-7.2-query-commands.json", "debian-7.2-session.jsonl", "debian-7.2-libvirt.replies",
         "debian-7.2-schema-only.jsonl", "el7-1.5.3-disabled-session.jsonl", "debian-7.2-two-sessions.replies",
         "debian-7.2-replies-only.replies",
@@ -480,7 +480,7 @@ struct QMPCaptureTests {
         #expect(QMPCapture.looksLikeCapture(Array(try fixture(name).prefix(512))))
     }
 
-    @Test("the content sniff rejects other inputs", arguments: [
+    @Test("The content sniff rejects other inputs", arguments: [
         "\u{7F}ELF\u{02}\u{01}", "Name: qemu-kvm\nVersion: 1.5.3\n", "", "   ", #"{"name": "x", "other": 1}"#,
         "[\"return\"]",
     ])

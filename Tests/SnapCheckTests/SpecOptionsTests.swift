@@ -11,7 +11,7 @@ struct SpecOptionsTests {
         _ = try Fixtures.built()
         let text = try String(contentsOfFile: Fixtures.source("specs/el7-stock.spec"), encoding: .utf8)
         #expect(text.contains("\n%define rhev 0\n"))
-        let directory = try tempDirectory()
+        let directory = try temporaryDirectory("spec-options")
         let path = directory + "/qemu-kvm.spec"
         try text.replacingOccurrences(of: "\n%define rhev 0\n", with: "\n\(replacement)\n").write(toFile: path, atomically: true, encoding: .utf8)
         return (path, directory)

@@ -4,32 +4,6 @@ import RPM
 import Testing
 import TestSupport
 
-/// Audits paths with default options (expect enabled, host arch, sandboxed specs).
-func audit(_ paths: [String], configure: (inout AuditOptions) -> Void = { _ in }) -> AuditResult {
-    var options = AuditOptions()
-    options.specEvaluation = .sandboxed(.forTests())
-    configure(&options)
-    return Auditor(options: options).audit(paths)
-}
-
-/// A temporary directory holding the helper script a 2.9+ spec calls, under
-/// the name the spec uses (`build_configure.sh`); `nil` for other eras.
-func helperScriptDirectory(for id: String) throws -> String? {
-    let version = id.hasSuffix("-210") ? "2.10" : id.hasSuffix("-212") ? "2.12" : nil
-    guard let version else { return nil }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-helper-\(version)-\(getpid())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let target = directory.appendingPathComponent("build_configure.sh")
-    if !FileManager.default.fileExists(atPath: target.path) {
-        try? FileManager.default.copyItem(atPath: Fixtures.source("specs/build_configure-\(version).sh"), toPath: target.path)
-    }
-    return directory.path
-}
-
-func fixtureDirectory(_ id: String, _ sub: String? = nil) throws -> String {
-    try Fixtures.path("builds/\(id)" + (sub.map { "/\($0)" } ?? ""))
-}
-
 @Suite("Verdicts of every fixture build")
 struct VerdictTests {
     @Test("SRPM and binary RPMs together give one build per arch with the fixture's verdict", arguments: FixtureExpectation.all)

@@ -58,23 +58,20 @@ public enum Command {
         process.waitUntilExit()
         return CommandResult(status: process.terminationStatus, stdout: Array(outData), stderr: Array(errData))
     }
+
+    /// Runs a program to completion and returns its stdout; throws, naming the
+    /// command line, its status and its stderr, when it does not exit 0.
+    @discardableResult
+    public static func output(_ program: String, _ arguments: [String]) throws -> String {
+        let result = try run(program, arguments)
+        guard result.status == 0 else {
+            throw ProgramFailure(description: "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)")
+        }
+        return result.output
+    }
 }
 
-public enum TestFiles {
-    /// Writes an executable file through a close-on-exec descriptor. Tests run
-    /// in parallel: a process another test spawns meanwhile must not inherit
-    /// the write descriptor, or executing this file fails with ETXTBSY.
-    public static func writeExecutable(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-        fchmod(fd, 0o755)
-    }
-
-    /// Copies an executable file the same way.
-    public static func copyExecutable(from source: String, to target: String) throws {
-        try writeExecutable(Array(try Data(contentsOf: URL(fileURLWithPath: source))), to: target)
-    }
+/// A program run by `Command.output` that did not exit 0.
+public struct ProgramFailure: Error, CustomStringConvertible {
+    public var description: String
 }

@@ -50,7 +50,7 @@ public struct HTMLPage: Decodable, Sendable {
 
     /// The page in `bytes` (a file's or a dumped DOM's).
     public static func read(_ bytes: [UInt8]) throws -> HTMLPage {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-page-\(getpid())-\(UUID().uuidString).html")
+        let file = URL(fileURLWithPath: temporaryPath("page") + ".html")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let result = try Command.run("/usr/bin/env", ["python3", "-c", script, file.path])
@@ -181,8 +181,7 @@ public enum HTMLValidator {
 
     /// Validates an HTML document; status 0 means valid, the output says what is not.
     public static func validate(_ bytes: [UInt8]) throws -> CommandResult {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-vnu-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: try temporaryDirectory("vnu"))
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("report.html")
         try Data(bytes).write(to: file)

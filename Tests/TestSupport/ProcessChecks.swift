@@ -38,6 +38,21 @@ public func leftover(_ pid: pid_t, running command: String, zombiesAllowed: Bool
     return commandLine(of: pid)?.hasPrefix(command) == true ? "\(pid) (\(command)) is still running" : nil
 }
 
+/// Whether process `pid` is gone, or only a zombie awaiting its (new) parent.
+public func isGoneOrZombie(_ pid: pid_t) -> Bool {
+    guard let stat = ProcStat(pid) else { return true }
+    return stat.state == "Z"
+}
+
+/// Processes still alive (not zombies) in process group `group`, read from /proc.
+public func livingMembers(ofGroup group: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { name -> pid_t? in
+        guard let pid = pid_t(name), let stat = ProcStat(pid), stat.state != "Z", stat.group == group else { return nil }
+        return pid
+    }
+}
+
 /// Checks `condition` until it holds or `limit` passes (a SIGKILL lands
 /// asynchronously); returns whether it held. Not a timing assertion: the
 /// limit only bounds the wait for something that should already be true.

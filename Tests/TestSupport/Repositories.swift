@@ -12,14 +12,12 @@ public enum FixtureRepositories {
     /// `--general-compress-type=xz`, `--checksum=sha512`). Remove it with `remove`.
     public static func make(_ sources: [String], arguments: [String] = []) throws -> URL {
         let built = try Fixtures.built()
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("snapcheck-repo-\(getpid())-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: try temporaryDirectory("repo"))
         for source in sources {
             let from = built.appendingPathComponent(source)
             try FileManager.default.copyItem(at: from, to: directory.appendingPathComponent(from.lastPathComponent))
         }
-        try run("/usr/bin/createrepo_c", ["--quiet"] + arguments + [directory.path])
+        try Command.output("/usr/bin/createrepo_c", ["--quiet"] + arguments + [directory.path])
         return directory
     }
 
@@ -57,9 +55,7 @@ public enum FixtureRepositories {
         let file = try metadataFile(type, in: repository)
         let tool = ["gz": "/bin/gzip", "xz": "/usr/bin/xz", "bz2": "/bin/bzip2", "zst": "/usr/bin/zstd"][file.pathExtension]
         guard let tool else { return try String(contentsOf: file, encoding: .utf8) }
-        let result = try Command.run(tool, ["-dc", file.path])
-        guard result.status == 0 else { throw Failure(description: "\(tool) -dc \(file.path): \(result.errorOutput)") }
-        return result.output
+        return try Command.output(tool, ["-dc", file.path])
     }
 
     /// Replaces the metadata of `type` with `text` the way a repository tool
@@ -71,7 +67,7 @@ public enum FixtureRepositories {
         defer { try? FileManager.default.removeItem(at: staging) }
         let file = staging.appendingPathComponent("\(type).xml")
         try Data(text.utf8).write(to: file)
-        try run("/usr/bin/modifyrepo_c", ["--mdtype=\(type)", "--compress-type=\(compression)", file.path,
+        try Command.output("/usr/bin/modifyrepo_c", ["--mdtype=\(type)", "--compress-type=\(compression)", file.path,
                                           repository.appendingPathComponent("repodata").path])
     }
 
@@ -93,12 +89,5 @@ public enum FixtureRepositories {
               </data>
             """
         try Data(index.replacingOccurrences(of: old, with: new).utf8).write(to: indexFile)
-    }
-
-    private static func run(_ program: String, _ arguments: [String]) throws {
-        let result = try Command.run(program, arguments)
-        guard result.status == 0 else {
-            throw Failure(description: "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)")
-        }
     }
 }

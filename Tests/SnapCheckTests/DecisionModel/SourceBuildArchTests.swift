@@ -148,20 +148,12 @@ struct SourceBuildArchTests {
 extension ShapeSpec {
     /// The spec built into an SRPM by `rpmbuild -bs`, in a fresh directory; its path.
     func sourcePackage() throws -> String {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("snapcheck-srpm-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("srpm")
         let spec = directory + "/shape.spec"
         try text.write(toFile: spec, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/rpmbuild")
-        process.arguments = ["-bs", "--define", "_topdir \(directory)", "--define", "_sourcedir \(directory)",
-                             "--define", "_srcrpmdir \(directory)", spec]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let build = try Command.run("/usr/bin/rpmbuild", ["-bs", "--define", "_topdir \(directory)", "--define", "_sourcedir \(directory)",
+                                                          "--define", "_srcrpmdir \(directory)", spec])
+        #expect(build.status == 0, "rpmbuild -bs: \(build.errorOutput)")
         let srpm = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".src.rpm") })
         return directory + "/" + srpm
     }

@@ -3,75 +3,6 @@ import Testing
 @_spi(Fuzzing) @testable import SnapCheck
 import TestSupport
 
-/// A spec of our own with `build` as its `%build` section, audited in the sandbox.
-struct ShapeSpec {
-    var name = "qemu-kvm"
-    var version = "1.5.3"
-    var release = "175.el7"
-    var epoch = "10"
-    /// Lines between the preamble tags and `%description`.
-    var preamble = ""
-    /// The text of `%prep`.
-    var prep = ""
-    var build: String
-    /// Extra files next to the spec, by name.
-    var files: [String: String] = [:]
-    /// Put the spec in `SPECS/` and the files in `SOURCES/` (dist-git).
-    var distGit = false
-
-    var text: String {
-        """
-        Name: \(name)
-        Version: \(version)
-        Release: \(release)
-        Epoch: \(epoch)
-        Summary: snapcheck decision-model shape
-        License: GPLv2
-        \(preamble)
-        %description
-        A spec shape of our own.
-
-        %prep
-        \(prep)
-        %build
-        \(build)
-
-        %files
-        """
-    }
-
-    /// 1-based line of the first line of `build` in `text`.
-    var buildLine: Int { text.components(separatedBy: "\n").firstIndex(of: "%build")! + 2 }
-
-    /// Audits the spec (written to a fresh directory) and returns the one build.
-    func audit(sourceLocation: SourceLocation = #_sourceLocation, _ configure: (inout AuditOptions) -> Void = { _ in }) throws -> (build: Build, path: String) {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("snapcheck-shape-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        let specDirectory = distGit ? directory + "/SPECS" : directory
-        let filesDirectory = distGit ? directory + "/SOURCES" : directory
-        try FileManager.default.createDirectory(atPath: specDirectory, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: filesDirectory, withIntermediateDirectories: true)
-        let path = specDirectory + "/shape.spec"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        for (name, content) in files { try content.write(toFile: filesDirectory + "/" + name, atomically: true, encoding: .utf8) }
-        let result = SnapCheckTests.audit([path], configure: configure)
-        #expect(result.errors.isEmpty, "\(result.errors)", sourceLocation: sourceLocation)
-        let build = try #require(result.builds.first, sourceLocation: sourceLocation)
-        return (build, path)
-    }
-}
-
-extension Build {
-    /// (rule, line) of the deciding evidence, in report order.
-    var deciding: [String] {
-        evidence.filter { $0.role == .deciding }.map { "\($0.rule)@\($0.line.map(String.init) ?? "-")" }
-    }
-
-    func observed(_ rule: String) -> [String] {
-        evidence.filter { $0.rule.id == rule }.map(\.observed)
-    }
-}
-
 @Suite("The configure call as the shell runs it")
 struct ConfigureSemanticsTests {
     @Test("The last of --enable and --disable wins, as configure takes it")
@@ -369,9 +300,7 @@ struct EvidenceChainTests {
 struct NamePriorTests {
     @Test("A lone -ev subpackage is unknown, its name a note")
     func loneSubpackage() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-lone-\(getpid())").path
-        try? FileManager.default.removeItem(atPath: directory)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("lone")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let source = try fixtureDirectory("ev-212", "x86_64")
         let img = try #require(try FileManager.default.contentsOfDirectory(atPath: source).first { $0.hasPrefix("qemu-img-ev") })
@@ -391,8 +320,7 @@ struct SpecDetectionTests {
         while preamble.utf8.count < bytes { preamble += "# \(String(repeating: "x", count: 70))\n%global have_opt_\(preamble.utf8.count) 1\n" }
         let spec = ShapeSpec(name: "qemu-kvm", version: "7.0.0", release: "13.el9", epoch: "17",
                              build: "./configure --target-list=x86_64-softmmu")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-long-\(getpid())-\(bytes)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("long-\(bytes)")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/qemu-kvm.spec"
         try (preamble + spec.text).write(toFile: path, atomically: true, encoding: .utf8)
@@ -404,8 +332,7 @@ struct SpecDetectionTests {
 
     @Test("A text with a NUL byte before its tags, or without them, is no spec")
     func notASpec() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-nospec-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("nospec")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data("# notes\n\0\nName: qemu-kvm\nVersion: 1\n".utf8).write(to: URL(fileURLWithPath: directory + "/a.spec"))
         try Data(String(repeating: "# only comments\n", count: 3000).utf8).write(to: URL(fileURLWithPath: directory + "/b.spec"))

@@ -128,8 +128,7 @@ struct ValueAtUseTests {
 struct SpecBytesTests {
     @Test("A byte that is not UTF-8 is not U+FFFD: compared as rpm compares it, shown as \\xff")
     func invalidByte() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-bytes-\(getpid())-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: try temporaryDirectory("bytes"))
         let text = chosenBy("\"%{m}\" == \"\u{1}\"", before: "%global m \u{FFFD}").text
         var bytes = Array(text.utf8)
         let one = try #require(bytes.firstIndex(of: 1))
@@ -161,8 +160,7 @@ struct SpecBytesTests {
 
     @Test("CRLF line ends reach rpm: a \\ before \\r is no continuation, and rpm refuses the spec")
     func crlf() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-crlf-\(getpid())-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: try temporaryDirectory("crlf"))
         let text = gated("%define rhev 1\n%global deps \\\nRequires: x").text.replacingOccurrences(of: "\n", with: "\r\n")
         let path = directory.appendingPathComponent("crlf.spec").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -27,7 +27,7 @@ struct ExecutableInputTests {
         ("builds/fedora-013/x86_64/qemu-system-x86-0.13.0-1.fc14.x86_64.rpm", .unknown),
     ])
     func fixtureEmulators(_ package: String, _ expected: Verdict) throws {
-        let dir = try makeTemporaryDirectory("bare")
+        let dir = try temporaryDirectory("bare")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let emulator = try extractedEmulator(package, into: dir)
 
@@ -67,7 +67,7 @@ struct ExecutableInputTests {
 
     @Test("The version string, even a Virt SIG one, only annotates: the build stays on its own, with no era")
     func bannerIsNoEvidence() throws {
-        let dir = try makeTemporaryDirectory("banner")
+        let dir = try temporaryDirectory("banner")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let package = "builds/ma-212/x86_64/qemu-kvm-ma-2.12.0-44.el7_8.x86_64.rpm"
         let emulator = try extractedEmulator(package, into: dir)
@@ -86,7 +86,7 @@ struct ExecutableInputTests {
     @Test("An ELF met walking a directory is scanned the same way, never run")
     func walkedELF() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
-        let dir = try makeTemporaryDirectory("walk-elf")
+        let dir = try temporaryDirectory("walk-elf")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.copyItem(atPath: debianQEMU, toPath: dir + "/qemu.rpm")
         let walked = Auditor().audit([dir])
@@ -97,7 +97,7 @@ struct ExecutableInputTests {
 
     @Test("An ELF input over the emulator size limit is refused from its size, before it is read")
     func sizeLimit() throws {
-        let dir = try makeTemporaryDirectory("large-elf")
+        let dir = try temporaryDirectory("large-elf")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let emulator = try extractedEmulator("builds/el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm", into: dir)
         var options = AuditOptions()

@@ -6,16 +6,16 @@ import TestSupport
 /// A root with a real rpmdb holding the stock (disabled) EL7 build `--justdb`,
 /// and no emulator file yet.
 private func stockRoot() throws -> String {
-    let root = try makeTemporaryDirectory("in-root")
-    try runTool("/usr/bin/rpm", ["--initdb", "--root", root])
-    try runTool("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root,
+    let root = try temporaryDirectory("in-root")
+    try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
+    try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root,
                                  try Fixtures.path("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm")])
     return root
 }
 
 /// Puts the stock build's (disabled) emulator at `path` inside `root`.
 private func placeStockEmulator(at path: String, in root: String) throws {
-    let scratch = try makeTemporaryDirectory("emulator")
+    let scratch = try temporaryDirectory("emulator")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     let emulator = try extractedEmulator("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm", into: scratch)
     try FileManager.default.createDirectory(atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -49,7 +49,7 @@ struct InstalledRootTests {
         let executable = try #require(build.evidence.first { $0.layer == .executable })
         #expect(executable.supports == .disabled)
         #expect(executable.source == root + "/usr/libexec/qemu-kvm", "named as the rpmdb lists it")
-        let digest = try runTool("/usr/bin/sha256sum", [root + "/usr/bin/qemu-system-x86_64"]).prefix(64)
+        let digest = try Command.output("/usr/bin/sha256sum", [root + "/usr/bin/qemu-system-x86_64"]).prefix(64)
         #expect(build.inputs.first { $0.kind == .executable }?.sha256 == String(digest))
     }
 

@@ -28,11 +28,7 @@ private func buildPackage(in dir: String, name: String, version: String, release
         \(files.map(\.path).joined(separator: "\n"))
         """
     try spec.write(toFile: dir + "/padded.spec", atomically: true, encoding: .utf8)
-    let build = try Command.run("/usr/bin/env", [
-        "rpmbuild", "-bb", "--nodeps", "--define", "_topdir \(dir)/top", "--define", "__os_install_post %{nil}",
-        "--define", "debug_package %{nil}", "--define", "_build_id_links none", "--define", "_binary_payload w3.zstdio",
-        dir + "/padded.spec",
-    ], environment: ["PATH": "/usr/bin:/bin", "HOME": dir, "LC_ALL": "C"])
+    let build = try RPMBuild.binary(spec: dir + "/padded.spec", in: dir)
     try #require(build.status == 0, "rpmbuild: \(build.errorOutput)")
     let rpm = "\(dir)/top/RPMS/x86_64/\(name)-\(version)-\(release).x86_64.rpm"
     try #require(FileManager.default.fileExists(atPath: rpm))
@@ -47,7 +43,7 @@ struct PayloadCostTests {
 
     @Test("An emulator padded with zeros to 1 GiB is refused from its header at the default limits; the batch keeps the other inputs")
     func paddedEmulator() throws {
-        let dir = try makeTemporaryDirectory("bomb")
+        let dir = try temporaryDirectory("bomb")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let emulator = try extractedEmulator(Self.good, into: dir)
         let bomb = try buildPackage(in: dir, name: "qemu-kvm-ev", version: "2.12.0", release: "45.el7",
@@ -61,7 +57,7 @@ struct PayloadCostTests {
 
     @Test("Files declared before the emulator beyond the payload limit are refused before anything is decoded")
     func paddedFilesBefore() throws {
-        let dir = try makeTemporaryDirectory("before")
+        let dir = try temporaryDirectory("before")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let emulator = try extractedEmulator(Self.good, into: dir)
         let rpm = try buildPackage(in: dir, name: "qemu-kvm-ev", version: "2.12.0", release: "46.el7", files: [

@@ -1,6 +1,7 @@
 import Foundation
 import SnapCheck
 import Testing
+import TestSupport
 
 @Suite("Policy file")
 struct PolicyFileTests {
@@ -82,8 +83,7 @@ struct PolicyFileTests {
 
     @Test("A file that is missing, a directory or not UTF-8 is an error naming it")
     func unreadable() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-policy-\(getpid())-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("policy")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(throws: PolicyFileError(path: directory + "/none.yaml", line: nil, message: "no such file or directory")) {
             try PolicyFile.read(directory + "/none.yaml")

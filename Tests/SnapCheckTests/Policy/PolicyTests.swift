@@ -124,8 +124,7 @@ struct PolicyTests {
 
     @Test("A walked directory with stray files: they are skipped and counted, the builds audited; named, they are errors")
     func strayFiles() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-stray-\(getpid())-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let root = try temporaryDirectory("stray")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.copyItem(atPath: try fixtureDirectory("ev-212", "x86_64"), toPath: root + "/x86_64")
         try Data(#"{"build": {"name": "qemu-kvm-ev", "task_id": 5}, "output": []}"#.utf8).write(to: URL(fileURLWithPath: root + "/metadata.json"))
@@ -145,8 +144,7 @@ struct PolicyTests {
 
     @Test("A walked .rpm that is no package is still an error: a broken download, not a stray file")
     func brokenPackageInTree() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-broken-\(getpid())-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let root = try temporaryDirectory("broken")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Data("<html>503</html>\n".utf8).write(to: URL(fileURLWithPath: root + "/qemu-kvm-ev.rpm"))
         let result = audit([root])

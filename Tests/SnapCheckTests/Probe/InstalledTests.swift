@@ -6,19 +6,20 @@ import TestSupport
 /// A root with a real rpmdb: `rpm --initdb`, the fixture build's binary RPMs
 /// installed `--justdb`, and the emulator file extracted from its package.
 private func installedRoot(_ build: String, emulatorPackage: String) throws -> String {
-    let root = try makeTemporaryDirectory("root-\(build)")
-    try runTool("/usr/bin/rpm", ["--initdb", "--root", root])
+    let root = try temporaryDirectory("root-\(build)")
+    try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
     let dir = try Fixtures.path("builds/\(build)/x86_64")
     let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map { dir + "/" + $0 }
-    try runTool("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root] + rpms)
+    try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root] + rpms)
     let package = dir + "/" + emulatorPackage
-    try runTool("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm", "sh", root, package])
+    try Command.output("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm", "sh", root, package])
     return root
 }
 
 @Suite("Installed host")
 struct InstalledTests {
-    @Test func installedDisabledBuildIsJudgedFromItsHeaderAndItsEmulatorFile() throws {
+    @Test("An installed disabled build is judged from its rpmdb headers and its emulator file")
+    func installedDisabledBuildIsJudgedFromItsHeaderAndItsEmulatorFile() throws {
         let root = try installedRoot("el7-stock", emulatorPackage: "qemu-kvm-1.5.3-175.el7.x86_64.rpm")
         defer { try? FileManager.default.removeItem(atPath: root) }
         #expect(FileManager.default.fileExists(atPath: root + "/usr/libexec/qemu-kvm"))
@@ -38,7 +39,8 @@ struct InstalledTests {
         #expect(build.inputs.filter { $0.kind == .executable }.map(\.path) == [root + "/usr/libexec/qemu-kvm"])
     }
 
-    @Test func installedEnabledBuildIsEnabled() throws {
+    @Test("An installed enabled build is enabled, its emulator file agreeing")
+    func installedEnabledBuildIsEnabled() throws {
         let root = try installedRoot("el7-rhev", emulatorPackage: "qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let result = try Auditor().auditInstalled(root: root)
@@ -46,7 +48,8 @@ struct InstalledTests {
         #expect(result.builds.first?.evidence.contains { $0.layer == .executable && $0.supports == .enabled } == true)
     }
 
-    @Test func probingTheInstalledEmulatorAddsRuntimeEvidenceThatOutranksTheName() throws {
+    @Test("Probing the installed emulator adds runtime evidence that decides over the package name, which becomes a warning")
+    func probingTheInstalledEmulatorAddsRuntimeEvidenceThatOutranksTheName() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
         let root = try installedRoot("el7-stock", emulatorPackage: "qemu-kvm-1.5.3-175.el7.x86_64.rpm")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -63,7 +66,8 @@ struct InstalledTests {
         #expect(build.evidence.contains { $0.rule.id == "name-contradicts-evidence" && $0.role == .warning })
     }
 
-    @Test func aMissingInstalledEmulatorIsAnErrorAndTheHeaderStillCounts() throws {
+    @Test("An installed emulator missing from the root is an error naming it, and the header still counts")
+    func aMissingInstalledEmulatorIsAnErrorAndTheHeaderStillCounts() throws {
         let root = try installedRoot("el7-stock", emulatorPackage: "qemu-kvm-1.5.3-175.el7.x86_64.rpm")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.removeItem(atPath: root + "/usr/libexec/qemu-kvm")
@@ -73,8 +77,9 @@ struct InstalledTests {
         #expect(result.builds.first.map { Set($0.evidence.map(\.layer)) } == [.header])
     }
 
-    @Test func aRootWithoutAnRPMDBIsRefusedWithOneLine() throws {
-        let root = try makeTemporaryDirectory("empty-root")
+    @Test("A root without an rpmdb is refused with one line, and none is created")
+    func aRootWithoutAnRPMDBIsRefusedWithOneLine() throws {
+        let root = try temporaryDirectory("empty-root")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let error = #expect(throws: InstalledAuditError.self) { try Auditor().auditInstalled(root: root) }
         #expect(error?.message.contains("no rpmdb") == true, "\(String(describing: error))")
@@ -83,14 +88,15 @@ struct InstalledTests {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: root)) == [])
     }
 
-    @Test func anRPMDBWithoutQEMUIsRefusedWithOneLine() throws {
-        let root = try makeTemporaryDirectory("no-qemu-root")
+    @Test("An rpmdb without a QEMU package is refused with one line counting its packages")
+    func anRPMDBWithoutQEMUIsRefusedWithOneLine() throws {
+        let root = try temporaryDirectory("no-qemu-root")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try runTool("/usr/bin/rpm", ["--initdb", "--root", root])
+        try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
         let nonqemu = try Fixtures.path("builds/nonqemu")
-        let rpms = try runTool("/usr/bin/find", [nonqemu, "-name", "*.rpm", "!", "-name", "*.src.rpm"]).split(separator: "\n").map(String.init)
+        let rpms = try Command.output("/usr/bin/find", [nonqemu, "-name", "*.rpm", "!", "-name", "*.src.rpm"]).split(separator: "\n").map(String.init)
         if !rpms.isEmpty {
-            try runTool("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--root", root] + rpms)
+            try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--root", root] + rpms)
         }
         let error = #expect(throws: InstalledAuditError.self) { try Auditor().auditInstalled(root: root) }
         #expect(error?.message.contains("no QEMU package installed") == true, "\(String(describing: error))")

@@ -10,9 +10,10 @@ import Glibc
 struct QMPProbeTests {
     // MARK: Debian's real QEMU
 
-    @Test func probingDebiansQEMUFindsLiveSnapshotsAndReadsBackItsVersionAndPackage() throws {
+    @Test("Probing Debian's QEMU finds the live snapshot commands and reads back its version and package")
+    func probingDebiansQEMUFindsLiveSnapshotsAndReadsBackItsVersionAndPackage() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU), "install qemu-system-x86 (.ci/install-deps)")
-        let dpkgVersion = try runTool("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "qemu-system-x86"])
+        let dpkgVersion = try Command.output("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "qemu-system-x86"])
 
         let result = try QMPProbe(executable: debianQEMU).run()
         print("probe of \(debianQEMU): \(result.duration) (\(result.transcript.count) bytes, \(result.exitStatus))")
@@ -29,7 +30,8 @@ struct QMPProbeTests {
         #expect(result.exitStatus == "exited with status 0", "quit ends QEMU by itself")
     }
 
-    @Test func auditingAProbedDebianQEMUGivesAnEnabledBuildDecidedAtRuntime() throws {
+    @Test("Auditing a probe of Debian's QEMU gives one enabled build, decided at runtime by query-commands")
+    func auditingAProbedDebianQEMUGivesAnEnabledBuildDecidedAtRuntime() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
         var options = AuditOptions()
         options.probes = [debianQEMU]
@@ -48,9 +50,10 @@ struct QMPProbeTests {
         #expect(build.evidence.contains { $0.rule.id == "qmp-version" && $0.observed.contains("Debian") })
     }
 
-    @Test func savedTranscriptAuditsAsACaptureWithTheSameVerdict() throws {
+    @Test("A transcript saved with saveQMP audits as a capture to the same builds, verdicts and evidence")
+    func savedTranscriptAuditsAsACaptureWithTheSameVerdict() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
-        let dir = try makeTemporaryDirectory("save")
+        let dir = try temporaryDirectory("save")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let saved = dir + "/host.qmp"
         var options = AuditOptions()
@@ -67,10 +70,11 @@ struct QMPProbeTests {
         #expect(ruleIDs(replayed) == ruleIDs(probed))
     }
 
-    @Test func aDirectoryForSaveQMPGetsOneTranscriptPerExecutable() throws {
+    @Test("saveQMP naming a directory gets one transcript per probed executable")
+    func aDirectoryForSaveQMPGetsOneTranscriptPerExecutable() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
-        let out = try makeTemporaryDirectory("saved")
+        let out = try temporaryDirectory("saved")
         defer { try? FileManager.default.removeItem(atPath: out) }
         var options = AuditOptions()
         options.probes = [fakes + "/no-snapshot", fakes + "/with-snapshot"]
@@ -86,7 +90,8 @@ struct QMPProbeTests {
 
     // MARK: Our fakes
 
-    @Test func aSilentEmulatorTimesOutAndNoProcessOfItsGroupIsLeft() throws {
+    @Test("A silent emulator times out, and no process of its group is left")
+    func aSilentEmulatorTimesOutAndNoProcessOfItsGroupIsLeft() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         let start = ContinuousClock.now
@@ -104,8 +109,7 @@ struct QMPProbeTests {
         #expect(kill(leader, 0) == -1 && errno == ESRCH, "the fake emulator \(leader) is still there")
         // Its own child, in the same group, got SIGKILL with it. SIGKILL lands asynchronously and
         // the orphan is reaped by init, so give the kernel a moment before looking.
-        let until = ContinuousClock.now + .seconds(3)
-        while !livingMembers(ofGroup: leader).isEmpty, ContinuousClock.now < until { usleep(10_000) }
+        _ = eventually(within: .seconds(3)) { livingMembers(ofGroup: leader).isEmpty }
         #expect(isGoneOrZombie(child), "the fake's child \(child) survived")
         #expect(livingMembers(ofGroup: leader).isEmpty)
     }
@@ -118,7 +122,8 @@ struct QMPProbeTests {
         return (try read("escapes.pid"), try ["escapes-session.pid", "escapes-orphan.pid", "escapes-child.pid"].map(read))
     }
 
-    @Test func anEmulatorWhoseDescendantsLeftItsSessionLeavesNothingBehindAtTheDeadline() async throws {
+    @Test("An emulator whose descendants left its session leaves nothing behind at the deadline")
+    func anEmulatorWhoseDescendantsLeftItsSessionLeavesNothingBehindAtTheDeadline() async throws {
         // In a process of its own that adopts orphans, as the CLI does: the `escapes` fake's
         // grandchild leaves its session and loses its parent, and only an adopting process finds it.
         let result = await #expect(processExitsWith: .exitCode(0), observing: [\.standardErrorContent]) {
@@ -150,7 +155,8 @@ struct QMPProbeTests {
         }
     }
 
-    @Test func terminateAllFromASignalHandlerKillsAProbedEmulatorAndEveryDescendant() async throws {
+    @Test("terminateAll() from a signal handler kills a probed emulator and every descendant")
+    func terminateAllFromASignalHandlerKillsAProbedEmulatorAndEveryDescendant() async throws {
         // In a process of its own: terminateAll() kills every child this process started.
         let result = await #expect(processExitsWith: .exitCode(9), observing: [\.standardOutputContent]) {
             ChildProcesses.adoptOrphans()
@@ -186,7 +192,8 @@ struct QMPProbeTests {
         #expect(gone, "\(killed.compactMap { leftover($0, running: "sleep 300", zombiesAllowed: true) })")
     }
 
-    @Test func anEmulatorThatExitsEarlyIsReportedWithItsStatusAndStderr() throws {
+    @Test("An emulator that exits early is reported on one line with its status and stderr")
+    func anEmulatorThatExitsEarlyIsReportedWithItsStatusAndStderr() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         let error = #expect(throws: QMPProbeError.self) {
@@ -199,7 +206,8 @@ struct QMPProbeTests {
         #expect(error.map { !$0.description.contains("\n") } == true)
     }
 
-    @Test func anEmulatorThatAnswersGarbageIsRefusedWithoutWaitingForTheTimeout() throws {
+    @Test("An emulator that answers garbage is refused as not QMP, without waiting for the timeout")
+    func anEmulatorThatAnswersGarbageIsRefusedWithoutWaitingForTheTimeout() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         let start = ContinuousClock.now
@@ -211,7 +219,8 @@ struct QMPProbeTests {
         #expect(error?.message.contains("'Welcome to the emulator! Type help.'") == true, "\(String(describing: error))")
     }
 
-    @Test func anEmulatorListingNoSnapshotCommandIsDisabled() throws {
+    @Test("An emulator listing no snapshot command is disabled, and its package string names the build")
+    func anEmulatorListingNoSnapshotCommandIsDisabled() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         let probe = try QMPProbe(executable: fakes + "/no-snapshot").run()
@@ -227,7 +236,8 @@ struct QMPProbeTests {
         #expect(build.evidence.first { $0.role == .deciding }?.rule.id == "qmp-query-commands")
     }
 
-    @Test func anEmulatorListingOnlyTransactionIsDisabledAndTransactionIsReported() throws {
+    @Test("An emulator listing only transaction is disabled, and transaction is reported without a vote")
+    func anEmulatorListingOnlyTransactionIsDisabledAndTransactionIsReported() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         var options = AuditOptions()
@@ -239,7 +249,8 @@ struct QMPProbeTests {
         #expect(transaction.supports == nil)
     }
 
-    @Test func aFailedProbeIsAnInputErrorNamingTheExecutable() throws {
+    @Test("A failed probe is an input error naming the executable")
+    func aFailedProbeIsAnInputErrorNamingTheExecutable() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         var options = AuditOptions()
@@ -250,7 +261,8 @@ struct QMPProbeTests {
         #expect(result.errors.last?.message == "probe failed: not an executable file" || result.errors.last?.message.hasPrefix("probe failed:") == true)
     }
 
-    @Test func probesRunConcurrentlyWithoutHoldingEachOthersPipes() throws {
+    @Test("Probes run concurrently without holding each other's pipes")
+    func probesRunConcurrentlyWithoutHoldingEachOthersPipes() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         // If one child inherited another's stdout pipe, the other would never see EOF and wait out its timeout.

@@ -18,7 +18,7 @@ struct ChildProcessTests {
 
     func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
-    @Test("the child gets exactly its arguments, environment and streams, and leads a session of its own")
+    @Test("The child gets exactly its arguments, environment and streams, and leads a session of its own")
     func startsAsGiven() throws {
         let process = try shell(#"""
             printf '%s|' "$0" >&3; cat /proc/$$/environ >&3; printf '|' >&3
@@ -33,7 +33,7 @@ struct ChildProcessTests {
         #expect(session == process.pid)
     }
 
-    @Test("input is written as the child reads it, however large, and the child then reads end-of-file")
+    @Test("Input is written as the child reads it, however large, and the child then reads end-of-file")
     func feedsInput() throws {
         let process = try shell("cat >&3; echo done >&2", limit: 8 << 20)
         let input = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
@@ -48,7 +48,7 @@ struct ChildProcessTests {
         #expect(process.wait(until: .now + .seconds(30)) == .exited(0))
     }
 
-    @Test("output past a limit ends the exchange, or is dropped keeping the first or the last bytes")
+    @Test("Output past a limit ends the exchange, or is dropped keeping the first or the last bytes")
     func limits() throws {
         let script = "{ head -c 100000 /dev/zero | tr '\\0' a; printf end; } >&3"
         let failing = try shell(script, limit: 1000)
@@ -66,7 +66,7 @@ struct ChildProcessTests {
 
     /// A descendant that leaves the session *and* loses its parent is found only by a
     /// process that adopts orphans: QMPProbeTests checks that case in a process of its own.
-    @Test("at the deadline, terminate kills and reaps the whole tree, descendants that left the group or session included")
+    @Test("At the deadline, terminate kills and reaps the whole tree, descendants that left the group or session included")
     func terminateKillsTheTree() throws {
         let process = try shell("""
             setsid sleep 300 & echo $! >&3
@@ -91,7 +91,7 @@ struct ChildProcessTests {
         for pid in descendants { commands.forEach { killIfLeft(pid, running: $0) } }
     }
 
-    @Test("when the child exits, descendants still holding its streams are killed and the exchange ends")
+    @Test("When the child exits, descendants still holding its streams are killed and the exchange ends")
     func childExitEndsTheTree() throws {
         let process = try shell("sleep 300 & echo $! >&3; exit 3")
         #expect(process.exchange(until: .now + .seconds(120)) == .outputsClosed)
@@ -101,7 +101,7 @@ struct ChildProcessTests {
         killIfLeft(sleeper, running: "sleep 300")
     }
 
-    @Test("letting go of a running child kills and reaps its tree")
+    @Test("Letting go of a running child kills and reaps its tree")
     func deinitTerminates() throws {
         var descendant: pid_t = 0
         var root: pid_t = 0
@@ -116,7 +116,7 @@ struct ChildProcessTests {
         killIfLeft(descendant, running: "sleep 300")
     }
 
-    @Test("a program that cannot be started is an error naming the call and the reason")
+    @Test("A program that cannot be started is an error naming the call and the reason")
     func spawnFailure() {
         #expect {
             _ = try ChildProcess(executable: "/nonexistent/program", arguments: ["x"], environment: [], streams: [])

@@ -74,8 +74,7 @@ struct RemedySearchTests {
 
     @Test("Under --trust-spec, changed specs are evaluated in the sandbox: the shell of a branch the spec never takes is not run, the rest runs once")
     func trustedSpecChangesStayInTheSandbox() throws {
-        let marks = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-remedy-marks-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        let marks = try temporaryDirectory("remedy-marks")
         defer { try? FileManager.default.removeItem(atPath: marks) }
         var lines = RemedySpecs.el7()
         lines.insert("%global untaken %(echo ran >> \(marks)/untaken)", at: 3)

@@ -1,6 +1,7 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
 import Testing
+import TestSupport
 
 /// Small EL7 1.5.3 specs written for the remedy tests, and the file
 /// operations the tests apply to them. Not API.
@@ -48,8 +49,7 @@ enum RemedySpecs {
 
     /// Writes `lines` joined by `ending` to a fresh directory; returns the spec's path.
     static func write(_ lines: [String], ending: String = "\n", name: String = "qemu-kvm.spec") throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-remedy-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("remedy")
         let path = (directory as NSString).appendingPathComponent(name)
         try Data((lines.joined(separator: ending) + ending).utf8).write(to: URL(fileURLWithPath: path))
         return path

@@ -8,8 +8,7 @@ import TestSupport
 struct RemedyTests {
     /// The fixture's spec (with its helper script for 2.9+) copied to a fresh directory.
     private func copyOfSpec(_ id: String) throws -> (spec: String, directory: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-remedy-\(id)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("remedy-\(id)")
         let spec = (directory as NSString).appendingPathComponent("\(id).spec")
         try FileManager.default.copyItem(atPath: Fixtures.source("specs/\(id).spec"), toPath: spec)
         if let helpers = try helperScriptDirectory(for: id) {

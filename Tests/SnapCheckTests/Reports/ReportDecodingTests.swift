@@ -111,8 +111,7 @@ struct InputErrorKindTests {
 
     @Test("A directory without any build is a no-builds error")
     func directories() throws {
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-kinds-\(getpid())")
-        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let empty = URL(fileURLWithPath: try temporaryDirectory("kinds"))
         defer { try? FileManager.default.removeItem(at: empty) }
         #expect(audit([empty.path]).errors.map(\.kind) == [.noBuilds])
     }

@@ -6,17 +6,6 @@ import SnapCheckRepository
 import Testing
 import TestSupport
 
-/// Audits repositories (and paths) with the options `audit` uses.
-func auditRepositories(_ repositories: [String], paths: [String] = [], configure: (inout AuditOptions) -> Void = { _ in }) -> AuditResult {
-    var options = AuditOptions()
-    options.specEvaluation = .sandboxed(.forTests())
-    configure(&options)
-    return Auditor(options: options).audit(paths, repositories: repositories)
-}
-
-/// The built fixture file at `relative` (below the fixture output directory).
-private func fixture(_ relative: String) throws -> String { try Fixtures.path(relative) }
-
 private let rhevPackage = "el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm"
 
 @Suite("Auditing a yum repository from its metadata")
@@ -26,7 +15,7 @@ struct RepositoryAuditTests {
         let repository = try FixtureRepositories.make(try FixtureRepositories.allBuilds())
         defer { FixtureRepositories.remove(repository) }
         let directory = audit([repository.path]) { $0.jobs = jobs }
-        let listed = auditRepositories([repository.path]) { $0.jobs = jobs }
+        let listed = audit(repositories: [repository.path]) { $0.jobs = jobs }
         #expect(directory.errors.isEmpty)
         #expect(listed.errors.isEmpty, "\(listed.errors)")
         #expect(listed.builds.count == directory.builds.count)
@@ -50,7 +39,7 @@ struct RepositoryAuditTests {
         defer { FixtureRepositories.remove(repository) }
         let hello = repository.appendingPathComponent("nonqemu/x86_64/hello-1.0-1.x86_64.rpm")
         try Data("not a package any more".utf8).write(to: hello)
-        let listed = auditRepositories([repository.path])
+        let listed = audit(repositories: [repository.path])
         #expect(listed.errors.isEmpty, "\(listed.errors)")
         #expect(listed.skipped == 2)
         #expect(listed.builds.map(\.verdict) == [.enabled])
@@ -63,7 +52,7 @@ struct RepositoryAuditTests {
     func checksumMismatch(_ type: String) throws {
         let repository = try FixtureRepositories.make(["builds/el7-rhev"], arguments: ["--checksum=\(type)"])
         defer { FixtureRepositories.remove(repository) }
-        let intact = auditRepositories([repository.path])
+        let intact = audit(repositories: [repository.path])
         #expect(intact.errors.isEmpty, "\(intact.errors)")
         #expect(intact.builds == audit([repository.path]).builds)
 
@@ -72,11 +61,11 @@ struct RepositoryAuditTests {
         let expected = try #require(try PrimaryMetadata.read(primary).first { $0.location.href == rhevPackage }).checksum
         #expect(expected.type.hasPrefix(type == "sha1" ? "sha" : type))
         try FileManager.default.removeItem(at: replaced)
-        try FileManager.default.copyItem(atPath: try fixture("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm"), toPath: replaced.path)
+        try FileManager.default.copyItem(atPath: try Fixtures.path("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm"), toPath: replaced.path)
         let actual = try expected.computed(forFile: replaced.path, name: "replaced").value
         #expect(actual != expected.value)
 
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.errors == [InputError(.corrupt, input: replaced.path, message: "checksum mismatch: \(primary) gives \(expected.type) \(expected.value), the file has \(actual)")])
         let build = try #require(result.builds.first)
         #expect(result.builds.count == 1)
@@ -96,12 +85,12 @@ struct RepositoryAuditTests {
         // A real QEMU package where the href points, to show it is not read.
         let outside = repository.deletingLastPathComponent().appendingPathComponent("outside.rpm")
         try? FileManager.default.removeItem(at: outside)
-        try FileManager.default.copyItem(atPath: try fixture("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm"), toPath: outside.path)
+        try FileManager.default.copyItem(atPath: try Fixtures.path("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm"), toPath: outside.path)
         defer { try? FileManager.default.removeItem(at: outside) }
         let primary = try FixtureRepositories.metadataText("primary", in: repository)
         try FixtureRepositories.replaceMetadata("primary", in: repository, with: primary.replacingOccurrences(of: "href=\"\(rhevPackage)\"", with: "href=\"\(href)\""))
 
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         let error = try #require(result.errors.first)
         #expect(result.errors.count == 1)
         #expect(error.input == repository.path + "/" + href)
@@ -119,7 +108,7 @@ struct RepositoryAuditTests {
         let href = try FixtureRepositories.metadataFile("primary", in: repository).lastPathComponent
         let text = try String(contentsOf: index, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "href=\"repodata/\(href)\"", with: "href=\"repodata/../../\(href)\"").utf8).write(to: index)
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.builds.isEmpty)
         #expect(result.errors == [InputError(.corrupt, input: index.path, message: "its primary record leads out of the repository directory (a '..' component)")])
     }
@@ -135,7 +124,7 @@ struct RepositoryAuditTests {
         let record = try #require(text.range(of: "<data type=\"primary\">"))
         let size = try #require(text.range(of: #"<open-size>\d+</open-size>"#, options: .regularExpression, range: record.upperBound..<text.endIndex))
         try Data(text.replacingCharacters(in: size, with: "<open-size>4294967296</open-size>").utf8).write(to: index)
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.builds.isEmpty)
         #expect(result.errors == [InputError(.tooLarge, input: primary.path, message: "repomd.xml declares it decompresses to 4096 MiB; the limit for repository metadata is 1024 MiB")])
     }
@@ -149,14 +138,14 @@ struct RepositoryAuditTests {
         try FileManager.default.createDirectory(at: kept.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.moveItem(at: package, to: kept)
         try FileManager.default.createSymbolicLink(atPath: package.path, withDestinationPath: "../../pool/kept.rpm")
-        let inside = auditRepositories([repository.path])
+        let inside = audit(repositories: [repository.path])
         #expect(inside.errors.isEmpty, "\(inside.errors)")
         #expect(inside.builds.map(\.verdict) == [.enabled])
 
         // The same file by its absolute host path: resolved inside the repository, where nothing is.
         try FileManager.default.removeItem(at: package)
         try FileManager.default.createSymbolicLink(atPath: package.path, withDestinationPath: kept.path)
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.errors.map(\.input) == [package.path])
         #expect(result.errors.first?.message.hasPrefix("listed in ") == true && result.errors.first?.message.hasSuffix(" but missing") == true)
     }
@@ -166,7 +155,7 @@ struct RepositoryAuditTests {
     func noQEMUPackage(_ sources: [String], _ count: String) throws {
         let repository = try FixtureRepositories.make(sources)
         defer { FixtureRepositories.remove(repository) }
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.builds.isEmpty)
         #expect(result.errors == [InputError(.noBuilds, input: repository.path, message: "the repository lists no QEMU package \(count)")])
         #expect(result.exitStatus == .inputError)
@@ -177,7 +166,7 @@ struct RepositoryAuditTests {
         let repository = try FixtureRepositories.make(["builds/ev-212"], arguments: ["--general-compress-type=\(compression)"])
         defer { FixtureRepositories.remove(repository) }
         #expect(try FixtureRepositories.metadataFile("filelists", in: repository).pathExtension == compression)
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.errors.isEmpty, "\(result.errors)")
         #expect(result.builds == audit([repository.path]).builds)
         #expect(result.builds.map(\.arch) == ["ppc64le", "x86_64"])
@@ -192,7 +181,7 @@ struct RepositoryAuditTests {
         let zst = repository.appendingPathComponent("repodata/primary.xml.zst")
         #expect(try Command.run("/usr/bin/zstd", ["-q", "--rm", xml.path, "-o", zst.path]).status == 0)
         try FixtureRepositories.pointRecord("primary", in: repository, at: zst)
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         if CreaterepoLibrary.version.major >= 1 {
             #expect(result.errors.isEmpty)
             #expect(result.builds == audit([repository.path]).builds)
@@ -214,7 +203,7 @@ struct RepositoryAuditTests {
         let text = try FixtureRepositories.metadataText("primary", in: repository).replacingOccurrences(of: rhevPackage, with: "elsewhere.rpm")
         try Data(text.utf8).write(to: repository.appendingPathComponent("edited.xml"))
         #expect(try Command.run("/bin/sh", ["-c", "gzip -nc \"$1\" > \"$2\"", "sh", repository.appendingPathComponent("edited.xml").path, primary.path]).status == 0)
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.builds.isEmpty)
         #expect(result.errors.count == 1)
         #expect(result.errors.first?.input == primary.path)
@@ -226,7 +215,7 @@ struct RepositoryAuditTests {
         let repository = try FixtureRepositories.make(["builds/el7-rhev"])
         defer { FixtureRepositories.remove(repository) }
         try FileManager.default.removeItem(at: repository.appendingPathComponent(rhevPackage))
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         let primary = try FixtureRepositories.metadataFile("primary", in: repository).path
         #expect(result.errors == [InputError(.missing, input: repository.path + "/" + rhevPackage, message: "listed in \(primary) but missing")])
         #expect(result.builds.count == 1)
@@ -239,7 +228,7 @@ struct RepositoryAuditTests {
         let fileLists = try FixtureRepositories.metadataText("filelists", in: repository)
         #expect(fileLists.contains("<file>/usr/libexec/qemu-kvm</file>"))
         try FixtureRepositories.replaceMetadata("filelists", in: repository, with: fileLists.replacingOccurrences(of: "<file>/usr/libexec/qemu-kvm</file>", with: ""))
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.errors == [InputError(.corrupt, input: repository.path + "/" + rhevPackage,
                                              message: "the repository's file list names no emulator, the package header /usr/libexec/qemu-kvm: not the package the metadata describes")])
         let build = try #require(result.builds.first)
@@ -253,7 +242,7 @@ struct RepositoryAuditTests {
         let index = repository.appendingPathComponent("repodata/repomd.xml")
         let record = try FixtureRepositories.record("filelists", in: repository)
         try Data(try String(contentsOf: index, encoding: .utf8).replacingOccurrences(of: record, with: "").utf8).write(to: index)
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.errors.isEmpty)
         #expect(result.builds == audit([repository.path]).builds)
     }
@@ -262,7 +251,7 @@ struct RepositoryAuditTests {
     func locationBase() throws {
         let repository = try FixtureRepositories.make(["builds/el7-rhev"], arguments: ["--baseurl=http://mirror.example/el7/"])
         defer { FixtureRepositories.remove(repository) }
-        let result = auditRepositories([repository.path])
+        let result = audit(repositories: [repository.path])
         #expect(result.builds.isEmpty)
         #expect(result.errors.count == 5)
         #expect(result.errors.allSatisfy { $0.message.hasSuffix("is relative to xml:base http://mirror.example/el7/, not to the repository directory: packages elsewhere are not read") })
@@ -271,14 +260,14 @@ struct RepositoryAuditTests {
     @Test("What is not a repository is one error naming it", arguments: [("missing", "no such directory"), ("file", "not a directory: --repo names a repository's top directory"),
                                                                        ("empty", "not a yum repository: no repodata/repomd.xml")])
     func notARepository(_ kind: String, _ message: String) throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-notrepo-\(getpid())-\(kind)")
+        let base = URL(fileURLWithPath: temporaryPath("notrepo-\(kind)"))
         defer { try? FileManager.default.removeItem(at: base) }
         switch kind {
         case "file": try Data("x".utf8).write(to: base)
         case "empty": try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         default: break
         }
-        let result = auditRepositories([base.path])
+        let result = audit(repositories: [base.path])
         #expect(result.errors == [InputError(kind == "missing" ? .missing : .unsupported, input: base.path, message: message)])
     }
 
@@ -286,8 +275,8 @@ struct RepositoryAuditTests {
     func withInputs() throws {
         let repository = try FixtureRepositories.make(["builds/el7-rhev/x86_64"])
         defer { FixtureRepositories.remove(repository) }
-        let srpm = try fixture("builds/el7-rhev/src/qemu-kvm-rhev-1.5.3-175.el7.src.rpm")
-        let result = auditRepositories([repository.path, repository.path + "/"], paths: [srpm])
+        let srpm = try Fixtures.path("builds/el7-rhev/src/qemu-kvm-rhev-1.5.3-175.el7.src.rpm")
+        let result = audit([srpm], repositories: [repository.path, repository.path + "/"])
         #expect(result.errors.isEmpty)
         let build = try #require(result.builds.first)
         #expect(result.builds.count == 1)

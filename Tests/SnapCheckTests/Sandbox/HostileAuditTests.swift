@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite("Sandboxed spec evaluation: auditing hostile specs")
 struct HostileAuditTests {
-    @Test("the audit still answers (a verdict or a per-input error) and nothing is created", arguments: HostileSpec.all)
+    @Test("The audit still answers (a verdict or a per-input error) and nothing is created", arguments: HostileSpec.all)
     func auditAnswers(_ spec: HostileSpec) throws {
         let copy = try spec.materialise()
         defer { copy.remove() }
@@ -24,7 +24,7 @@ struct HostileAuditTests {
         #expect(processesMentioning(copy.marker).isEmpty)
     }
 
-    @Test("shell expansions the neutraliser sees are reported as not run, and the verdict still comes",
+    @Test("Shell expansions the neutraliser sees are reported as not run, and the verdict still comes",
           arguments: ["shell-preamble", "shell-description", "shell-build", "shell-changelog", "lua-os-execute", "lua-io-popen"])
     func refusedExpansionsAreEvidence(_ name: String) throws {
         let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
@@ -37,7 +37,7 @@ struct HostileAuditTests {
         #expect(!copy.markerExists)
     }
 
-    @Test("the hostile spec does act when trusted: snapcheck --trust-spec creates the marker", arguments: HostileSpec.acting)
+    @Test("The hostile spec does act when trusted: snapcheck --trust-spec creates the marker", arguments: HostileSpec.acting)
     func trustedParseActs(_ spec: HostileSpec) throws {
         let copy = try spec.materialise()
         defer { copy.remove() }
@@ -45,7 +45,7 @@ struct HostileAuditTests {
         #expect(copy.markerExists)
     }
 
-    @Test("a spec whose file name holds %(...) is audited under that name and the name never runs")
+    @Test("A spec whose file name holds %(...) is audited under that name and the name never runs")
     func percentInFileName() throws {
         let markerName = "snapcheck-percent-\(getpid())-\(UUID().uuidString.prefix(8))"
         let copy = try HostileSpec(name: "percent-in-name", actsWhenTrusted: false)
@@ -60,7 +60,7 @@ struct HostileAuditTests {
         }
     }
 
-    @Test("the report records which mode parsed the spec")
+    @Test("The report records which mode parsed the spec")
     func modeIsRecorded() throws {
         let spec = Fixtures.source("specs/el7-rhev.spec")
         let sandboxed = audit([spec])
@@ -73,7 +73,7 @@ struct HostileAuditTests {
         #expect(sandboxed.builds.map(\.verdict) == trusted.builds.map(\.verdict))
     }
 
-    @Test("a missing worker makes every spec a per-input error, never an in-process parse")
+    @Test("A missing worker makes every spec a per-input error, never an in-process parse")
     func missingWorkerIsAnInputError() throws {
         let copy = try HostileSpec(name: "shell-build", actsWhenTrusted: true).materialise()
         defer { copy.remove() }
@@ -83,7 +83,7 @@ struct HostileAuditTests {
         #expect(!copy.markerExists)
     }
 
-    @Test("audit verdicts in the worker match in-process parsing on every benign fixture spec",
+    @Test("Audit verdicts in the worker match in-process parsing on every benign fixture spec",
           arguments: ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.source("specs"))) ?? [])
             .filter { $0.hasSuffix(".spec") }.sorted())
     func sameVerdicts(_ name: String) throws {
@@ -106,7 +106,7 @@ struct HostileAuditTests {
 /// `SNAPCHECK_BENCHMARK=1 swift test --filter SpecWorkerBenchmark`.
 @Suite("Sandboxed spec evaluation: benchmark", .enabled(if: ProcessInfo.processInfo.environment["SNAPCHECK_BENCHMARK"] == "1"))
 struct SpecWorkerBenchmark {
-    @Test("time per parse, sandboxed and in-process")
+    @Test("Time per parse, sandboxed and in-process")
     func measure() throws {
         let path = Fixtures.source("specs/ev-212.spec")
         let text = SpecSource(text: try String(contentsOfFile: path, encoding: .utf8)).neutralized().text

@@ -34,9 +34,7 @@ struct HostileSpec: CustomTestStringConvertible, Sendable {
     }
 
     func materialise(fileName: String? = nil) throws -> Copy {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("snapcheck-hostile-\(name)-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("hostile-\(name)")
         // The worker may run as nobody: the directory and spec must be readable, never writable, by it.
         chmod(directory, 0o755)
         let marker = (directory as NSString).appendingPathComponent("MARKER")

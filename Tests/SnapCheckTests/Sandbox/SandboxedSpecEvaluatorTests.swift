@@ -27,7 +27,7 @@ func processesMentioning(_ text: String) -> [String] {
 struct SandboxedSpecEvaluatorTests {
     let sandbox = SandboxedSpecEvaluator.forTests(timeout: .seconds(5), cpuSeconds: 4)
 
-    @Test("a hostile spec, with no neutralising in front, creates no file and leaves no process", arguments: HostileSpec.all)
+    @Test("A hostile spec, with no neutralising in front, creates no file and leaves no process", arguments: HostileSpec.all)
     func hostileSpecActsOnNothing(_ spec: HostileSpec) throws {
         let copy = try spec.materialise()
         defer { copy.remove() }
@@ -42,7 +42,7 @@ struct SandboxedSpecEvaluatorTests {
         #expect(processesMentioning(copy.marker).isEmpty)
     }
 
-    @Test("shell and Lua that rpm would run fail inside the worker with rpm's own error", arguments: [
+    @Test("Shell and Lua that rpm would run fail inside the worker with rpm's own error", arguments: [
         "shell-preamble", "shell-build", "shell-assembled", "lua-os-execute", "lua-io-popen", "lua-rpm-execute", "lua-posix",
         "lua-posix-standin", "lua-debug-upvalue", "lua-binary-chunk",
     ])
@@ -71,7 +71,7 @@ struct SandboxedSpecEvaluatorTests {
         #expect(read.sourcePackage.version == "1")
     }
 
-    @Test("a macro recursion bomb and an exponential expansion end in an error, not a hang", arguments: HostileSpec.exhausting)
+    @Test("A macro recursion bomb and an exponential expansion end in an error, not a hang", arguments: HostileSpec.exhausting)
     func exhaustionEndsCleanly(_ spec: HostileSpec) throws {
         let copy = try spec.materialise()
         defer { copy.remove() }
@@ -100,7 +100,7 @@ struct SandboxedSpecEvaluatorTests {
         }
     }
 
-    @Test("every benign fixture spec parses to the same value in the worker as in-process",
+    @Test("Every benign fixture spec parses to the same value in the worker as in-process",
           arguments: ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.source("specs"))) ?? [])
             .filter { $0.hasSuffix(".spec") }.sorted())
     func sameParseAsInProcess(_ name: String) throws {
@@ -145,9 +145,7 @@ struct SandboxedSpecEvaluatorTests {
 struct SpecWorkerFailureTests {
     /// A stand-in worker: a shell script in a fresh directory.
     func fakeWorker(_ body: String) throws -> (path: String, directory: String) {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("snapcheck-fake-worker-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("fake-worker")
         let path = (directory as NSString).appendingPathComponent("worker")
         try TestFiles.writeExecutable(Array("#!/bin/sh\n\(body.replacing("@DIR@", with: directory))\n".utf8), to: path)
         return (path, directory)
@@ -160,7 +158,7 @@ struct SpecWorkerFailureTests {
         }
     }
 
-    @Test("a worker that outlives the timeout is killed with its process group, and the error names the spec")
+    @Test("A worker that outlives the timeout is killed with its process group, and the error names the spec")
     func timeoutKillsTheGroup() throws {
         let worker = try fakeWorker("sleep 30 &\necho $! > @DIR@/child\nsleep 30")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
@@ -179,7 +177,7 @@ struct SpecWorkerFailureTests {
         #expect(state() == nil || state() == "Z", "\(state() ?? "")")
     }
 
-    @Test("a worker's descendant that left its process group and session is killed at the timeout too")
+    @Test("A worker's descendant that left its process group and session is killed at the timeout too")
     func timeoutKillsDescendantsThatLeft() throws {
         let worker = try fakeWorker("setsid sleep 300 &\necho $! > @DIR@/child\nsleep 300")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
@@ -190,7 +188,7 @@ struct SpecWorkerFailureTests {
         #expect(leftover(child, running: "sleep 300") == nil)
     }
 
-    @Test("a worker that exits while its background child holds its streams is reported at once, and the child is killed")
+    @Test("A worker that exits while its background child holds its streams is reported at once, and the child is killed")
     func exitEndsTheWorkersTree() throws {
         let worker = try fakeWorker("sleep 300 &\necho $! > @DIR@/child\nexit 7")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
@@ -202,7 +200,7 @@ struct SpecWorkerFailureTests {
         #expect(leftover(child, running: "sleep 300") == nil)
     }
 
-    @Test("a worker that crashes gives an error naming the signal")
+    @Test("A worker that crashes gives an error naming the signal")
     func crash() throws {
         let worker = try fakeWorker("echo dying >&2\nkill -SEGV $$")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
@@ -212,7 +210,7 @@ struct SpecWorkerFailureTests {
         #expect(error?.message.contains("dying") == true)
     }
 
-    @Test("a worker that exits non-zero, answers garbage or too much gives an error")
+    @Test("A worker that exits non-zero, answers garbage or too much gives an error")
     func badReplies() throws {
         let exits = try fakeWorker("exit 7")
         let garbage = try fakeWorker("cat >/dev/null; echo not-json >&3")
@@ -223,14 +221,14 @@ struct SpecWorkerFailureTests {
         #expect(parse(with: flood.path, replyLimit: 1 << 20)?.message.contains("exceeded") == true)
     }
 
-    @Test("a missing worker is an error naming it, never an in-process parse")
+    @Test("A missing worker is an error naming it, never an in-process parse")
     func missingWorker() throws {
         let error = parse(with: "/nonexistent/snapcheck")
         #expect(error?.kind == .specWorker)
         #expect(error?.message == "spec worker /nonexistent/snapcheck is not an executable file")
     }
 
-    @Test("the worker is looked up: explicit path, then $SNAPCHECK_SPEC_WORKER, then this program if it serves")
+    @Test("The worker is looked up: explicit path, then $SNAPCHECK_SPEC_WORKER, then this program if it serves")
     func lookupOrder() throws {
         let worker = try fakeWorker("exit 0")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
@@ -253,7 +251,7 @@ struct SpecWorkerFailureTests {
             """)
     }
 
-    @Test("a worker named in the environment is used when no path is given")
+    @Test("A worker named in the environment is used when no path is given")
     func environmentNamesTheWorker() throws {
         let worker = try fakeWorker("exit 0")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }

@@ -34,7 +34,7 @@ func workerBlockedOnFIFO(childOf parent: pid_t) -> pid_t? {
 
 @Suite("Sandboxed spec evaluation: no worker outlives its parse or its parent")
 struct WorkerLifetimeTests {
-    @Test("a worker blocked on a FIFO %include never reaches its CPU limit: the wall-clock timeout kills and reaps it")
+    @Test("A worker blocked on a FIFO %include never reaches its CPU limit: the wall-clock timeout kills and reaps it")
     func fifoIncludeHitsTheTimeout() throws {
         let copy = try fifoSpec()
         defer { copy.remove() }

@@ -20,7 +20,7 @@ struct WorkerLuaTests {
         Array("Name: x\nVersion: \(version)\nRelease: 1\nSummary: s\nLicense: MIT\n%description\nd\n".utf8)
     }
 
-    @Test("a spec applying its patches with %autosetup or %autopatch parses in the worker to what in-process gives",
+    @Test("A spec applying its patches with %autosetup or %autopatch parses in the worker to what in-process gives",
           arguments: autopatchSpecs, [true, false])
     func autopatchParsesAsInProcess(_ name: String, patchesFound: Bool) throws {
         let path = Fixtures.source("autopatch/\(name).spec")
@@ -38,7 +38,7 @@ struct WorkerLuaTests {
         }
     }
 
-    @Test("auditing a spec that uses %autosetup or %autopatch gives the in-process verdict",
+    @Test("Auditing a spec that uses %autosetup or %autopatch gives the in-process verdict",
           arguments: ["el8-autopatch", "fedora-autosetup-ranges"])
     func autopatchAudits(_ name: String) throws {
         let spec = Fixtures.source("autopatch/\(name).spec")
@@ -49,7 +49,7 @@ struct WorkerLuaTests {
         #expect(sandboxed.builds.map(\.verdict) == inProcess.builds.map(\.verdict))
     }
 
-    @Test("the worker's Lua has no debug library and no binary chunks, and posix is only a read-only access")
+    @Test("The worker's Lua has no debug library and no binary chunks, and posix is only a read-only access")
     func luaEnvironment() throws {
         let probe = #"%{lua: local _, e = load("\27Lua", "chunk", "b") local keys = {} for k in pairs(posix) do keys[#keys + 1] = k end table.sort(keys) print(type(debug) .. "/" .. type(string.dump) .. "/" .. type(package.loaded.debug) .. "/" .. table.concat(keys, ",") .. "/" .. tostring(e))}"#
         let access = #"%{lua: print(tostring(posix.access("/etc/os-release", "r")) .. "/" .. tostring(posix.access("/etc/os-release")) .. "/" .. tostring(posix.access("/nonexistent", "r")) .. "/" .. tostring(posix.access("/etc/os-release", "w")))}"#
@@ -62,14 +62,14 @@ struct WorkerLuaTests {
         #expect(trusted.expansions[probe]?.hasPrefix("table/function/table/") == true)
     }
 
-    @Test("text chunks still load in the worker, and the environment argument of load still works")
+    @Test("Text chunks still load in the worker, and the environment argument of load still works")
     func textChunksLoad() throws {
         let version = #"%{lua: print(load("return 6 * 7")() .. "." .. load("return x", "c", "b", {x = 5})())}"#
         let parsed = try sandbox.parse(contents: Self.minimalSpec(version: version), displayName: "load.spec", options: SpecOptions())
         #expect(parsed.sourcePackage.version == "42.5")
     }
 
-    @Test("a confined process cannot make or connect sockets, nor push input into a terminal")
+    @Test("A confined process cannot make or connect sockets, nor push input into a terminal")
     func confinedSystemCalls() async {
         await #expect(processExitsWith: .exitCode(0)) {
             // Made before the confinement, as an inherited descriptor would be.

@@ -18,13 +18,15 @@ struct ConfigureCallTests {
         make V=1 %{?_smp_mflags} $buildldflags
         """
 
-    @Test func findsEveryCallInOrderWithLinesOfTheProgramWord() {
+    @Test("Every configure call is found in order, at the line of its program word")
+    func findsEveryCallInOrderWithLinesOfTheProgramWord() {
         let calls = ConfigureCalls.find(in: Self.el6Build)
         #expect(calls.map(\.program) == ["../configure", "../configure"])
         #expect(calls.map(\.lineInSection) == [3, 6])
     }
 
-    @Test func joinsContinuationsAndDropsQuotesAndRedirections() throws {
+    @Test("A call's words join continuations and drop quotes and redirections")
+    func joinsContinuationsAndDropsQuotesAndRedirections() throws {
         let call = try #require(ConfigureCalls.find(in: Self.el6Build).last)
         #expect(call.words == [
             "--prefix=/usr", "--target-list=x86_64-softmmu", "--disable-live-block-migration",
@@ -35,7 +37,8 @@ struct ConfigureCallTests {
         #expect(!call.isHelperScript)
     }
 
-    @Test func hasFlagMatchesWholeWordsOnly() throws {
+    @Test("hasFlag matches whole words only")
+    func hasFlagMatchesWholeWordsOnly() throws {
         let call = try #require(ConfigureCalls.find(in: Self.el6Build).last)
         #expect(call.hasFlag("--disable-live-block-migration"))
         #expect(!call.hasFlag("--disable-live-block-ops"))
@@ -43,7 +46,8 @@ struct ConfigureCallTests {
         #expect(call.hasFlag("--disable-rhev-features"))
     }
 
-    @Test func mainCallIsTheSoftmmuBuildNotTheFirstOrLast() throws {
+    @Test("The emulator's call is the softmmu build, not the first or the last")
+    func mainCallIsTheSoftmmuBuildNotTheFirstOrLast() throws {
         let text = """
             ./configure --target-list=x86_64-softmmu --enable-kvm --disable-live-block-ops --prefix=/usr
             cd ga && ./configure --disable-system --enable-guest-agent
@@ -56,7 +60,8 @@ struct ConfigureCallTests {
         #expect(!calls[1].buildsSystemEmulator)
     }
 
-    @Test func qemuImgOnlyBranchDoesNotCount() throws {
+    @Test("A tools-only branch does not count; the softmmu call keeps its shell condition")
+    func qemuImgOnlyBranchDoesNotCount() throws {
         let text = """
             if [ "$(uname -m)" = "x86_64" ]; then
                 ./configure --target-list=x86_64-softmmu,x86_64-linux-user --enable-live-block-ops \\
@@ -74,7 +79,8 @@ struct ConfigureCallTests {
         #expect(calls[1].targetList.isEmpty)
     }
 
-    @Test func everySoftmmuCallIsACandidate() throws {
+    @Test("Every softmmu call is a candidate for the emulator's")
+    func everySoftmmuCallIsACandidate() throws {
         let text = """
             ../configure --target-list=x86_64-softmmu
             ../configure --target-list=x86_64-softmmu --enable-kvm --disable-live-block-ops
@@ -82,7 +88,8 @@ struct ConfigureCallTests {
         #expect(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: text)).map(\.lineInSection) == [1, 2])
     }
 
-    @Test func callsWithoutTargetListMayBuildTheEmulator() {
+    @Test("Calls without a target list may build the emulator")
+    func callsWithoutTargetListMayBuildTheEmulator() {
         let one = ConfigureCalls.find(in: "./configure --prefix=/usr --disable-rhev-features\n")
         #expect(ConfigureCalls.emulatorCalls(in: one).only?.hasFlag("--disable-rhev-features") == true)
         // Without a target list configure builds every target: both may build the emulator.
@@ -91,7 +98,8 @@ struct ConfigureCallTests {
         #expect(ConfigureCalls.emulatorCalls(in: []).isEmpty)
     }
 
-    @Test func anotherProjectsConfigureInASubdirectoryIsLeftOutBesideQEMUs() {
+    @Test("Another project's configure in a subdirectory is left out beside QEMU's")
+    func anotherProjectsConfigureInASubdirectoryIsLeftOutBesideQEMUs() {
         let text = """
             ./configure --prefix=/usr --disable-live-block-ops
             (cd kvm-unit-tests && ./configure --prefix=/usr)
@@ -103,7 +111,8 @@ struct ConfigureCallTests {
         #expect(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: text)).map(\.lineInSection) == [1, 6])
     }
 
-    @Test func subdirectoryConfigureCountsWhenNoCallRunsAtTheTop() {
+    @Test("A configure in a subdirectory counts when no call runs at the top")
+    func subdirectoryConfigureCountsWhenNoCallRunsAtTheTop() {
         // QEMU unpacked below the build directory: its call is the only one, and is kept.
         let alone = ConfigureCalls.find(in: "cd qemu-2.0.0 && ./configure --disable-live-block-ops\n")
         #expect(ConfigureCalls.emulatorCalls(in: alone).map(\.lineInSection) == [1])
@@ -115,7 +124,8 @@ struct ConfigureCallTests {
         #expect(ConfigureCalls.emulatorCalls(in: unknown).count == 2)
     }
 
-    @Test func helperScriptCallKeepsPositionalWords() throws {
+    @Test("A helper script call keeps its positional words")
+    func helperScriptCallKeepsPositionalWords() throws {
         let text = """
             cd build
             /builddir/build/SOURCES/build_configure.sh \\
@@ -135,13 +145,15 @@ struct ConfigureCallTests {
         #expect(ConfigureCalls.emulatorCalls(in: calls) == [call])
     }
 
-    @Test func relativeHelperScriptAndInterpreterPrefixAreFound() {
+    @Test("A relative helper script and a call through an interpreter are found")
+    func relativeHelperScriptAndInterpreterPrefixAreFound() {
         let calls = ConfigureCalls.find(in: "sh -x ./build_configure.sh a b; bash ../configure --x")
         #expect(calls.map(\.program) == ["./build_configure.sh", "../configure"])
         #expect(calls.map(\.words) == [["a", "b"], ["--x"]])
     }
 
-    @Test func commandSubstitutionStaysOneWordAndConfigureInsideItIsNoCall() {
+    @Test("A command substitution stays one word, and a configure inside it is no call")
+    func commandSubstitutionStaysOneWordAndConfigureInsideItIsNoCall() {
         let text = #"./configure --extra-ldflags="$(pkg-config --libs 'x y' | sed 's/)//')" --cc=`which gcc` --enable-kvm"#
         let calls = ConfigureCalls.find(in: text)
         #expect(calls.count == 1)
@@ -150,7 +162,8 @@ struct ConfigureCallTests {
         ])
     }
 
-    @Test func wordsThatOnlyMentionConfigureAreNotCalls() {
+    @Test("Words that only mention configure are no calls; a quoted program is one")
+    func wordsThatOnlyMentionConfigureAreNotCalls() {
         let text = """
             test -x ./configure || autoreconf -i
             echo ./configure
@@ -163,13 +176,9 @@ struct ConfigureCallTests {
         #expect(calls.first?.lineInSection == 5)
     }
 
-    @Test func orAndPipeSeparateCommands() {
+    @Test("|| and | separate commands")
+    func orAndPipeSeparateCommands() {
         let calls = ConfigureCalls.find(in: "false || ./configure --a | tee log && ../configure --b")
         #expect(calls.map(\.words) == [["--a"], ["--b"]])
     }
-}
-
-extension Array {
-    /// The one element, or nil when there are none or several.
-    var only: Element? { count == 1 ? first : nil }
 }

@@ -34,7 +34,8 @@ struct HelperScriptMapTests {
         "target_list", "block_drivers", "have_opengl",
     ]
 
-    @Test func twentyFiveArgumentScriptPutsLiveBlockOpsAt23() throws {
+    @Test("A 25-argument helper script takes have_live_block_ops as its 23rd argument, with its lines")
+    func twentyFiveArgumentScriptPutsLiveBlockOpsAt23() throws {
         let text = Self.script(Self.names25) { "\($0)=$1\nshift" }
         let map = HelperScriptMap(script: text)
         #expect(map.parameterNames == Self.names25)
@@ -47,14 +48,15 @@ struct HelperScriptMapTests {
         #expect(map.liveBlockOpsLine == configureLine)
     }
 
-    @Test func twentySevenArgumentScriptPutsLiveBlockOpsAt24() {
+    @Test("A 27-argument helper script takes have_live_block_ops as its 24th argument")
+    func twentySevenArgumentScriptPutsLiveBlockOpsAt24() {
         let map = HelperScriptMap(script: Self.script(Self.names27) { "\($0)=\"$1\"; shift" })
         #expect(map.parameterNames.count == 27)
         #expect(map.liveBlockOpsPosition == 23)
         #expect(map.assignmentLine(of: "have_live_block_ops") == 3 + 24)
     }
 
-    @Test(arguments: [
+    @Test("Every style of positional assignment and shift is counted", arguments: [
         "name=$1\nshift", "name=\"$1\"\nshift", "name=${1}\nshift", "name=\"${1}\"; shift",
         "name=$1; shift 1", "local name=$1 && shift", "  name=$1 ;shift   # trailing comment",
     ])
@@ -64,7 +66,7 @@ struct HelperScriptMapTests {
         #expect(map.parameterNames == ["first", "second", "third"])
     }
 
-    @Test(arguments: [
+    @Test("Every spelling of the parameter in --${flag}-live-block-ops is found", arguments: [
         "--${flag}-live-block-ops", "--$flag-live-block-ops", "--\"$flag\"-live-block-ops",
         "--\"${flag}\"-live-block-ops", "  \"--${flag}-live-block-ops\" \\",
     ])
@@ -75,7 +77,8 @@ struct HelperScriptMapTests {
         #expect(map.liveBlockOpsLine == 6)
     }
 
-    @Test func commentsAndOtherPositionalsDoNotCount() {
+    @Test("Comments and positionals other than $1 do not count as parameters")
+    func commentsAndOtherPositionalsDoNotCount() {
         let text = """
             # old=$1
             # shift
@@ -92,13 +95,15 @@ struct HelperScriptMapTests {
         #expect(map.assignmentLine(of: "old") == nil)
     }
 
-    @Test func skippedPositionsKeepLaterIndexes() {
+    @Test("shift 2 skips a position and keeps later parameters' indexes")
+    func skippedPositionsKeepLaterIndexes() {
         let map = HelperScriptMap(script: "a=$1\nshift 2\nb=$1\nshift\n--${b}-live-block-ops\n")
         #expect(map.parameterNames == ["a", "", "b"])
         #expect(map.liveBlockOpsPosition == 2)
     }
 
-    @Test func literalFlagIsNoParameter() {
+    @Test("A literal --enable-live-block-ops is no parameter of the script")
+    func literalFlagIsNoParameter() {
         let map = HelperScriptMap(script: "a=$1\nshift\n./configure --enable-live-block-ops --${a}-x\n")
         #expect(map.liveBlockOpsParameter == nil)
         #expect(map.liveBlockOpsLine == nil)

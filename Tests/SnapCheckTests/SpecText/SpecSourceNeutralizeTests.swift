@@ -15,7 +15,8 @@ struct SpecSourceNeutralizeTests {
         #expect(!text.contains("touch"), sourceLocation: sourceLocation)
     }
 
-    @Test func hostileFormsAreReplacedWhereverTheyAre() {
+    @Test("Shell and Lua expansions are replaced by markers wherever they are, line count kept")
+    func hostileFormsAreReplacedWhereverTheyAre() {
         let spec = """
             Name: qemu-kvm
             Version: 0.12.1.2%(touch /tmp/X1)
@@ -54,7 +55,8 @@ struct SpecSourceNeutralizeTests {
         #expect(refused[2].text == "%%(touch /tmp/X3)")
     }
 
-    @Test func multiLineExpansionKeepsItsNewlinesAndBackslashes() {
+    @Test("A multi-line expansion is replaced, keeping its newlines and backslashes")
+    func multiLineExpansionKeepsItsNewlinesAndBackslashes() {
         let spec = """
             %global opt %(echo -O2 \\
               -g \\
@@ -70,7 +72,8 @@ struct SpecSourceNeutralizeTests {
         #expect(refused.map(\.line) == [1, 4])
     }
 
-    @Test func unbalancedExpansionIsNeutralisedToEndOfLine() {
+    @Test("An unbalanced expansion is neutralised to the end of its line")
+    func unbalancedExpansionIsNeutralisedToEndOfLine() {
         let spec = "A %(touch /tmp/X (\nB ok\nC %{lua: print(\"}\"\nD %(echo \\\nE"
         let (text, refused) = SpecSource(text: spec).neutralized()
         Self.expectInert(text)
@@ -79,28 +82,32 @@ struct SpecSourceNeutralizeTests {
         #expect(refused.map(\.kind) == [.shell, .lua, .shell])
     }
 
-    @Test func longExpansionIsRecordedTruncated() {
+    @Test("A long expansion is recorded truncated to 80 characters")
+    func longExpansionIsRecordedTruncated() {
         let body = String(repeating: "x", count: 200)
         let (_, refused) = SpecSource(text: "%(\(body))").neutralized()
         #expect(refused.count == 1)
         #expect(refused.first?.text == "%(" + String(repeating: "x", count: 78))
     }
 
-    @Test func plainMacrosAndLiteralPercentsAreKept() {
+    @Test("Plain macros and literal percents are kept unchanged")
+    func plainMacrosAndLiteralPercentsAreKept() {
         let spec = "Release: 2.%{rhev}%{?dist}\n%define foo %%{bar} 100%% (x)\n%{luax} %{?lua_x}\n"
         let (text, refused) = SpecSource(text: spec).neutralized()
         #expect(text == spec)
         #expect(refused.isEmpty)
     }
 
-    @Test func crlfLinesKeepTheirCarriageReturns() {
+    @Test("CRLF lines keep their carriage returns")
+    func crlfLinesKeepTheirCarriageReturns() {
         let spec = "a %(touch \\\r\n x)\r\nb\r\n"
         let (text, refused) = SpecSource(text: spec).neutralized()
         #expect(text == "a SNAPCHECKREFUSED1Z\\\r\n\r\nb\r\n")
         #expect(refused.map(\.line) == [1])
     }
 
-    @Test func conditionsKeepMarkersExceptWhereRpmCannotBeAskedAboutThem() {
+    @Test("Conditions keep their markers, except where rpm cannot be asked about them")
+    func conditionsKeepMarkersExceptWhereRpmCannotBeAskedAboutThem() {
         let spec = """
             %global direct %(echo 1)
             %global indirect %{direct}0

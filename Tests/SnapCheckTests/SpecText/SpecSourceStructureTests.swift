@@ -48,7 +48,8 @@ struct SpecSourceStructureTests {
         make V=1
         """
 
-    @Test func definitionsFindDefinesAndBconds() {
+    @Test("Definitions of a macro are found in %define, %global and %bcond lines")
+    func definitionsFindDefinesAndBconds() {
         let source = SpecSource(text: Self.el6)
         #expect(source.definitions(of: "rhev") == [
             MacroDefinitionSite(line: 1, kind: .define, name: "rhev", value: "0"),
@@ -61,7 +62,8 @@ struct SpecSourceStructureTests {
         #expect(source.definitions(of: "disable_rhev_features").isEmpty)
     }
 
-    @Test func referencesCoverAllSpellings() {
+    @Test("References to a macro are found in every spelling, and only for that name")
+    func referencesCoverAllSpellings() {
         let source = SpecSource(text: Self.el6)
         #expect(source.lines(referencing: "rhev") == [3])
         #expect(source.lines(referencing: "rhev_features") == [9])
@@ -72,7 +74,8 @@ struct SpecSourceStructureTests {
         #expect(other.lines(referencing: "with_rhev_features") == [3])
     }
 
-    @Test func conditionsOfTheEL6Chain() {
+    @Test("The conditions around each line of the EL6 chain, with their branch and macro names")
+    func conditionsOfTheEL6Chain() {
         let source = SpecSource(text: Self.el6)
         let bcondWith = source.enclosingConditions(ofLine: 6)
         #expect(bcondWith == [
@@ -87,7 +90,8 @@ struct SpecSourceStructureTests {
         #expect(source.enclosingConditions(ofLine: 20).isEmpty)
     }
 
-    @Test func ifInsideAContinuedCommandIsSpannedByTheLogicalLine() {
+    @Test("An %if inside a continued command is spanned by the command's logical line")
+    func ifInsideAContinuedCommandIsSpannedByTheLogicalLine() {
         let source = SpecSource(text: Self.el7)
         #expect(source.logicalLineRange(containing: 4) == 4...12)
         #expect(source.logicalLineRange(containing: 8) == 4...12)
@@ -103,7 +107,8 @@ struct SpecSourceStructureTests {
         #expect(source.enclosingConditions(ofLine: 14).map(\.inElseBranch) == [true])
     }
 
-    @Test func configureRegionsMapBackToOriginalLines() {
+    @Test("Configure regions map back to the spec's original lines")
+    func configureRegionsMapBackToOriginalLines() {
         let el7 = SpecSource(text: Self.el7).configureRegions()
         #expect(el7.map(\.lines) == [4...12, 14...14])
         #expect(el7.first?.text == "./configure --prefix=%{_prefix} --target-list=x86_64-softmmu --enable-live-block-ops --disable-live-block-ops --disable-live-block-ops-docs --enable-kvm")
@@ -112,7 +117,8 @@ struct SpecSourceStructureTests {
         #expect(el6.last?.text.hasSuffix("%{disable_rhev_features_arg}") == true)
     }
 
-    @Test func helperScriptSourcesAndParametricBodiesAreRegions() {
+    @Test("Helper script sources and parametric macro bodies are configure regions")
+    func helperScriptSourcesAndParametricBodiesAreRegions() {
         let spec = """
             %global have_live_block_ops 1
             %define qemu_configure() \\
@@ -137,7 +143,8 @@ struct SpecSourceStructureTests {
         #expect(source.lines(referencing: "have_live_block_ops") == [7])
     }
 
-    @Test func linesContainingWordRespectsBoundaries() {
+    @Test("Lines containing a word respect word boundaries")
+    func linesContainingWordRespectsBoundaries() {
         let source = SpecSource(text: "--disable-live-block-migration\nx --disable-live-block-ops-y\n--disable-live-block-ops\n\"--disable-live-block-ops\"\n")
         #expect(source.lines(containingWord: "--disable-live-block-ops") == [3, 4])
         #expect(source.lines(containingWord: "--disable-live-block") == [])
@@ -146,7 +153,8 @@ struct SpecSourceStructureTests {
         #expect(source.lines.count == 5)
     }
 
-    @Test func embeddedAndContinuedDefinitions() {
+    @Test("Definitions embedded in %{!?...} and with extra spaces are found, and only for their name")
+    func embeddedAndContinuedDefinitions() {
         let spec = """
             %{!?rhev:%global rhev 0}
             %define pkgsuffix %{nil}
@@ -159,7 +167,8 @@ struct SpecSourceStructureTests {
         #expect(source.definitions(of: "pkgsuffix_x").first?.value == "-ev")
     }
 
-    @Test func elifChainsMarkEarlierBranchesAsElse() {
+    @Test("In an %elif chain, later branches are in the else of the earlier ones")
+    func elifChainsMarkEarlierBranchesAsElse() {
         let spec = "%if 0%{?fedora}\na\n%elif 0%{?rhel} >= 7\nb\n%else\nc\n%endif\nd\n"
         let source = SpecSource(text: spec)
         #expect(source.enclosingConditions(ofLine: 2).map(\.line) == [1])

@@ -1,24 +1,13 @@
 import Foundation
 import Testing
 @_spi(Fuzzing) @testable import SnapCheck
+import TestSupport
 
 /// Hostile and random inputs: the text tools must never crash or hang, and neutralising
 /// must leave nothing rpm could run. No timing asserts: quadratic behaviour on the large
 /// inputs here would not finish.
 @Suite("SpecText robustness")
 struct SpecTextRobustnessTests {
-    /// SplitMix64: a small deterministic generator, so failures reproduce.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pieces = [
         "%", "%%", "(", ")", "{", "}", "lua:", "{lua:", "%(", "%{lua:", "%{?lua:", "\"", "'", "\\", "\\\n",
         "\n", "\r\n", " ", "\t", "%if 0%{?rhev}\n", "%else\n", "%endif\n", "%ifarch x86_64\n", "./configure ",
@@ -29,7 +18,7 @@ struct SpecTextRobustnessTests {
     ]
 
     static func randomTexts() -> [String] {
-        var generator = Generator(state: 20_240_601)
+        var generator = SplitMix64(state: 20_240_601)
         var texts: [String] = []
         for _ in 0..<150 {
             var text = ""
@@ -93,16 +82,18 @@ struct SpecTextRobustnessTests {
         }
     }
 
-    @Test func randomInputsNeverBreakTheTools() {
+    @Test("Random inputs never crash the text tools, and neutralising leaves nothing rpm could run")
+    func randomInputsNeverBreakTheTools() {
         for text in Self.randomTexts() { Self.exercise(text) }
     }
 
-    @Test(arguments: 0..<largeTexts.count)
+    @Test("Large adversarial inputs finish, and neutralising leaves nothing rpm could run", arguments: 0..<largeTexts.count)
     func largeAdversarialInputsFinish(index: Int) {
         Self.exercise(Self.largeTexts[index])
     }
 
-    @Test func manyUnbalancedExpansionsAreAllNeutralised() {
+    @Test("5,000 unbalanced expansions are all neutralised, each to an empty line")
+    func manyUnbalancedExpansionsAreAllNeutralised() {
         let (text, refused) = SpecSource(text: String(repeating: "%(touch x\n", count: 5_000)).neutralized()
         #expect(refused.count == 5_000)
         // Each starts a line of its own: its output would be whole lines, so it becomes empty.

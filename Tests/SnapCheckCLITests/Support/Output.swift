@@ -1,27 +1,7 @@
-// Helpers of the output-safety tests: file-system state, background runs, fake emulators. Not API.
+// Helpers of the output-safety tests: file-system state, devices, background runs, a waiting emulator. Not API.
 import Foundation
 import Testing
 import TestSupport
-
-/// A scratch directory of one test, removed with everything in it (even when a test made it read-only or sticky).
-final class Scratch {
-    let path: String
-
-    init(_ label: String) throws {
-        path = try temporaryDirectory("out-\(label)")
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    /// Every entry, hidden ones included, sorted: a leftover temp file shows up here.
-    var entries: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-    }
-}
 
 /// What `lstat` says is at `path`: "regular", "directory", "link", "fifo", "char 1,3", ..., or "missing".
 func nodeType(_ path: String) -> String {
@@ -93,14 +73,6 @@ struct WaitingEmulator {
     func release() {
         _ = FileManager.default.createFile(atPath: directory.file("go"), contents: nil)
     }
-}
-
-/// A private, executable copy of one fake emulator of Fixtures/qmp-fakes and the library it sources.
-func fakeEmulator(_ name: String, in directory: String) throws -> String {
-    for file in [name, "qmp-lib.sh"] {
-        try TestFiles.copyExecutable(from: Fixtures.source("qmp-fakes/" + file), to: directory + "/" + file)
-    }
-    return directory + "/" + name
 }
 
 /// Waits for `condition`, checking every 10 ms while `process` runs. Not a

@@ -1,34 +1,7 @@
 // Helpers for the RPM tests: fixture listing and the rpm command-line tools
-// used as an independent oracle. Not API.
+// used as an independent oracle (run with TestSupport's `Command`). Not API.
 import Foundation
 import TestSupport
-
-enum Tool {
-    struct Output {
-        var status: Int32
-        var stdout: Data
-        var text: String { String(decoding: stdout, as: UTF8.self) }
-    }
-
-    /// Runs a command (through `/bin/bash -c` when it is one string) and captures stdout.
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: data)
-    }
-
-    static func shell(_ script: String) throws -> Output {
-        try run(["bash", "-o", "pipefail", "-c", script])
-    }
-}
 
 enum RPMFixtures {
     /// The `.rpm` files directly in a fixture directory, sorted by name.
@@ -88,15 +61,15 @@ enum RPMQuery {
     ].joined()
 
     static func lines(_ path: String) throws -> [String] {
-        let out = try Tool.run(["rpm", "-qp", "--nosignature", "--queryformat", format, path])
+        let out = try Command.run("/usr/bin/env", ["rpm", "-qp", "--nosignature", "--queryformat", format, path])
         guard out.status == 0 else { throw FixtureError.missing("rpm -qp failed on \(path)") }
-        return out.text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        return out.output.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
     /// CHANGELOGTEXT entries, split on a separator line.
     static func changelogTexts(_ path: String) throws -> [String] {
-        let out = try Tool.run(["rpm", "-qp", "--nosignature", "--queryformat", "[%{CHANGELOGTEXT}\\n@@@\\n]", path])
-        var parts = out.text.components(separatedBy: "\n@@@\n")
+        let out = try Command.run("/usr/bin/env", ["rpm", "-qp", "--nosignature", "--queryformat", "[%{CHANGELOGTEXT}\\n@@@\\n]", path])
+        var parts = out.output.components(separatedBy: "\n@@@\n")
         if parts.last == "" { parts.removeLast() }
         return parts
     }
