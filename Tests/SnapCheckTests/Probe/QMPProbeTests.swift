@@ -265,7 +265,8 @@ struct QMPProbeTests {
     func probesRunConcurrentlyWithoutHoldingEachOthersPipes() throws {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
-        // If one child inherited another's stdout pipe, the other would never see EOF and wait out its timeout.
+        // If one child inherited another's stdout pipe, the other would never see EOF and end with a
+        // `.timeout` error: every probe must return its capture (no timed assertion needed).
         let results = (0..<8).map { _ in fakes + "/with-snapshot" }
         let outcomes = ConcurrentRun.map(results) { path in
             Result { try QMPProbe(executable: path, timeout: .seconds(10)).run() }
@@ -273,7 +274,6 @@ struct QMPProbeTests {
         for outcome in outcomes {
             let probe = try outcome.get()
             #expect(probe.capture.sessions.first?.commands?.value.contains("blockdev-snapshot-sync") == true)
-            #expect(probe.duration < .seconds(5), "\(probe.duration)")
         }
     }
 }
