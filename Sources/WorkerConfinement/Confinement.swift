@@ -1,6 +1,6 @@
 internal import CSeccomp
 import Foundation
-import RPM
+public import RPM
 
 /// What the spec worker does to itself before it parses a spec. Order matters:
 /// the spec is already in a memfd and the request read; privileges drop

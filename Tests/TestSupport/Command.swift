@@ -1,5 +1,5 @@
 // Running the built `snapcheck` executable from tests. Not API.
-import Foundation
+public import Foundation
 
 /// What a finished command printed and returned.
 public struct CommandResult: Sendable {

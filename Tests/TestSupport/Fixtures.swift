@@ -1,5 +1,5 @@
 // Test helpers: where the fixtures are, and building them on first use. Not API.
-import Foundation
+public import Foundation
 
 public enum FixtureError: Error, CustomStringConvertible {
     case buildFailed(status: Int32, output: String)

@@ -1,5 +1,5 @@
 // Yum repositories made in tests with the real createrepo_c over the built fixture RPMs. Not API.
-import Foundation
+public import Foundation
 
 public enum FixtureRepositories {
     public struct Failure: Error, CustomStringConvertible {
