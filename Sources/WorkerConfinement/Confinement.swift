@@ -7,7 +7,7 @@ public import RPM
 /// before the filter (which then denies changing them back); the filter is last.
 ///
 /// The only module that imports libseccomp; `SnapCheck`'s spec worker calls it.
-public enum Confinement {
+public enum Confinement: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }

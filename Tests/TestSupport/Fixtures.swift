@@ -15,7 +15,7 @@ public enum FixtureError: Error, CustomStringConvertible {
     }
 }
 
-public enum Fixtures {
+public enum Fixtures: Sendable {
     /// The repository's top directory, found from this file's own path.
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // TestSupport
