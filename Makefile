@@ -5,7 +5,7 @@ SWIFT ?= swift
 FIXTURES ?= Fixtures/.out
 SAMPLE ?= ev-212
 
-.PHONY: run build release test fixtures deps clean bench dist install uninstall docs
+.PHONY: run build release test fixtures deps clean bench dist install uninstall docs lint
 
 # Where `make install` puts things (DESTDIR is prepended to each, for staging and packaging).
 PREFIX ?= /usr/local
@@ -42,6 +42,19 @@ test: fixtures
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Packaging/run.sh
+
+## Every public type of our modules says whether it is Sendable (as swift-log requires): a build with
+## -require-explicit-sendable, which as an unsafeFlags setting in Package.swift would keep other packages
+## from depending on this one. Fails, listing them, if any does not. In a scratch path of its own (`swift build`
+## is not rebuilt); our modules are compiled afresh every time, since a file already compiled warns no more.
+LINT = .build-lint
+lint:
+	@rm -f $(LINT)/build.db
+	@for module in Sources/*/ Tests/TestSupport/; do rm -rf $(LINT)/debug/$$(basename $$module).build; done
+	@mkdir -p $(LINT)
+	@$(SWIFT) build --scratch-path $(LINT) -Xswiftc -Xfrontend -Xswiftc -require-explicit-sendable \
+		-Xswiftc -diagnostic-style=llvm >$(LINT)/lint.log 2>&1 || { cat $(LINT)/lint.log; exit 1; }
+	@! grep 'warning:.*Sendable' $(LINT)/lint.log | grep -v '/checkouts/' | sort -u | grep .
 
 ## The release binary, its man page (generated from the command definitions) and completions, in .build/dist.
 ## The Swift runtime and Foundation are linked in (--static-swift-stdlib, in a scratch path of its own so

@@ -71,9 +71,17 @@ let package = Package(
     ]
 )
 
+// Strict settings for every Swift target, sources and tests alike (as swift-log does).
+// Explicit Sendable is not a setting here: its flag is unsafe, and an unsafe flag would keep other
+// packages from depending on this one; `make lint` builds with it instead.
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.swiftLanguageMode(.v6))
+    // SE-0335: `any` on every existential.
     settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // SE-0444: a file sees the members of a module only if it imports that module itself.
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // SE-0409: `import X` is internal; a file whose public API shows X's types says `public import X`.
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
     target.swiftSettings = settings
 }

@@ -2,7 +2,7 @@ internal import CRPM
 import Glibc
 
 /// Digests of whole files, computed by librpm's digest code.
-public enum FileDigest {
+public enum FileDigest: Sendable {
     /// The hex SHA-256 of the file at `path`, read in 1 MiB blocks.
     /// The corresponding C functions are `rpmDigestInit`/`Update`/`Final`.
     public static func sha256(path: String) throws -> String {

@@ -6,6 +6,9 @@ public enum PayloadEvent {
     case end
 }
 
+/// Not Sendable: `.data` borrows the stream's decode buffer, which the next read overwrites.
+@available(*, unavailable) extension PayloadEvent: Sendable {}
+
 /// What a payload consumer wants next.
 public enum PayloadAction: Sendable {
     case `continue`, stop

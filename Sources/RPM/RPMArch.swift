@@ -1,7 +1,7 @@
 internal import CRPM
 
 /// Arch names as librpm knows them.
-public enum RPMArch {
+public enum RPMArch: Sendable {
     /// Whether librpm's arch table (`arch_canon` in rpmrc) knows `name` as a
     /// machine arch, as `rpmbuild --target` would need it: `x86_64`, `ppc64le`,
     /// `aarch64`, `s390x`, `i686` are known; Debian's `ppc64el` and `arm64`,

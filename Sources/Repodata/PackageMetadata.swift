@@ -1,7 +1,7 @@
 internal import CCreaterepo
 
 /// primary.xml: every package of a repository with its identity, location and checksum.
-public enum PrimaryMetadata {
+public enum PrimaryMetadata: Sendable {
     /// Every package the primary.xml at `path` lists, in file order, without
     /// file lists (primary.xml holds only some files: read `FileLists`).
     /// Compressed files (gz, bz2, xz; zstd from libcreaterepo_c 1.0 on) are
@@ -19,7 +19,7 @@ public enum PrimaryMetadata {
 }
 
 /// filelists.xml: the files of each package.
-public enum FileLists {
+public enum FileLists: Sendable {
     /// The file lists of the packages whose pkgId (checksum value) is in
     /// `packages`, read from the filelists.xml at `path`; other packages'
     /// elements are skipped unparsed. Errors name the file `name`; one that
@@ -96,7 +96,7 @@ extension RepositoryFile {
 }
 
 /// What reading one metadata file may cost (Docs/hardening.md, "Input limits").
-public enum MetadataLimits {
+public enum MetadataLimits: Sendable {
     /// Bytes a primary.xml or filelists.xml may decompress to: 1 GiB. Parsing
     /// costs about 16 s per GiB even of blanks, and real files are far below
     /// it (an EL7 tag's primary.xml is tens of MB; a whole distribution's

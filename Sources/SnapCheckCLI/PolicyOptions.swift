@@ -1,6 +1,6 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import SnapCheck
+public import SnapCheck
 
 /// What a missing `--baseline` file means.
 enum BaselineMissing: String, ExpressibleByArgument, CaseIterable {

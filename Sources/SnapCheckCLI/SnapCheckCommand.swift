@@ -1,7 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import RPM
-import SnapCheck
+public import SnapCheck
 
 @main
 struct SnapCheckCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import Glibc
 internal import Repodata
-import SnapCheck
+public import SnapCheck
 
 extension Auditor {
     /// Audits the QEMU builds that yum repositories list (`--repo DIR`: a

@@ -1,13 +1,13 @@
 internal import CSeccomp
 import Foundation
-import RPM
+public import RPM
 
 /// What the spec worker does to itself before it parses a spec. Order matters:
 /// the spec is already in a memfd and the request read; privileges drop
 /// before the filter (which then denies changing them back); the filter is last.
 ///
 /// The only module that imports libseccomp; `SnapCheck`'s spec worker calls it.
-public enum Confinement {
+public enum Confinement: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }

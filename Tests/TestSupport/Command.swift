@@ -1,5 +1,5 @@
 // Running the built `snapcheck` executable from tests. Not API.
-import Foundation
+public import Foundation
 
 /// What a finished command printed and returned.
 public struct CommandResult: Sendable {
@@ -11,7 +11,7 @@ public struct CommandResult: Sendable {
     public var errorOutput: String { String(decoding: stderr, as: UTF8.self) }
 }
 
-public enum SnapCheckBinary {
+public enum SnapCheckBinary: Sendable {
     /// The `snapcheck` built next to the running test bundle (same scratch path and configuration).
     public static let url: URL = {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -29,7 +29,7 @@ public enum SnapCheckBinary {
     }
 }
 
-public enum Command {
+public enum Command: Sendable {
     /// Runs a program to completion, collecting both output streams.
     public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
                            directory: String? = nil, stdin: [UInt8]? = nil) throws -> CommandResult {

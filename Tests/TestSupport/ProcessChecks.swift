@@ -1,10 +1,10 @@
-import Foundation
+public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The fields of `/proc/PID/stat` the process tests read, or nil when the process is gone.
-public struct ProcStat {
+public struct ProcStat: Sendable {
     public var state: Character
     public var parent: pid_t
     public var group: pid_t

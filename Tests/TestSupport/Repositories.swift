@@ -1,7 +1,7 @@
 // Yum repositories made in tests with the real createrepo_c over the built fixture RPMs. Not API.
-import Foundation
+public import Foundation
 
-public enum FixtureRepositories {
+public enum FixtureRepositories: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }

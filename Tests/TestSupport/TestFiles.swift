@@ -35,7 +35,7 @@ public final class Scratch {
     }
 }
 
-public enum TestFiles {
+public enum TestFiles: Sendable {
     /// Writes an executable file through a close-on-exec descriptor. Tests run
     /// in parallel: a process another test spawns meanwhile must not inherit
     /// the write descriptor, or executing this file fails with ETXTBSY.

@@ -1,4 +1,5 @@
 internal import RPM
+import Foundation
 
 /// A family of QEMU builds that share one set of switches (see Docs/rules.md).
 /// Each milestone of the facts is stated here once; the rules ask the era.

@@ -28,7 +28,7 @@ public struct Rule: Sendable, Hashable, Codable, Identifiable, Comparable, Custo
 
 /// Every rule snapcheck applies, in a stable order. Ids never change meaning;
 /// `snapcheck rules` prints this table and Docs/rules.md explains it.
-public enum Rules {
+public enum Rules: Sendable {
     // Spec layer
     public static let el6DisableFlag = Rule(id: "el6-disable-flag", layer: .spec, summary: "EL6: --disable-rhev-features or --disable-live-snapshots in the emulator's configure call turns live snapshots off.")
     public static let el6DefaultOn = Rule(id: "el6-default-on", layer: .spec, summary: "EL6 from release 2.222: without a disable flag configure defaults to live snapshots on.")

@@ -41,7 +41,7 @@ public struct RuleEntry: Sendable, Hashable {
 /// The long form of every rule in `Rules.all`, in the same order, then of the
 /// rules only the SARIF report names. Docs/rules.md explains the decision model
 /// around them; milestones come from `Era`.
-public enum RuleBook {
+public enum RuleBook: Sendable {
     /// One entry per rule of `Rules.all`, in its order, then `input-error`,
     /// `no-evidence` and `baseline-vanished`.
     public static let entries: [RuleEntry] = (Rules.all + [SARIFRenderer.inputErrorRule, SARIFRenderer.noEvidenceRule, SARIFRenderer.vanishedRule]).map { rule in

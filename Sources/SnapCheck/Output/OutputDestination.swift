@@ -43,7 +43,7 @@ public struct OutputDestination: Sendable, Hashable {
         /// `directory`, then renamed to `name` there. `mode` is the permission
         /// bits of the file it replaces when that file is yours, kept; nil
         /// means 0644 minus the umask.
-        case file(directory: String, name: String, mode: mode_t?)
+        case file(directory: String, name: String, mode: UInt32?)
         /// A FIFO: written straight in; a FIFO nobody reads is an error, not a wait.
         case fifo
         /// A character device: written straight in.

@@ -23,7 +23,7 @@ import Synchronization
 /// started (probed emulators, spec workers, and whatever they started:
 /// ``ChildProcesses/terminateAll()``, async-signal-safe too), so a stopped
 /// snapcheck leaves no process behind either.
-public enum SignalCleanup {
+public enum SignalCleanup: Sendable {
     /// A published action, to withdraw with ``withdraw(_:)``.
     public struct Registration: Sendable {
         fileprivate let slot: Int

@@ -7,7 +7,7 @@
 /// Every human-readable output (the text report, `snapcheck:` lines on stderr,
 /// the `header` and `rules` subcommands) passes what it did not write itself
 /// through `escape`; JSON, JUnit and SARIF escape by their own rules instead.
-public enum VisibleText {
+public enum VisibleText: Sendable {
     /// `bytes` decoded as UTF-8, every character that can steer a terminal
     /// written out visibly, the way `ls -b` quotes file names:
     ///

@@ -24,7 +24,7 @@ internal import Yams
 /// YAML, read with Yams (libyaml): every node keeps its line, so an unknown
 /// key, a misspelt verdict or a date that does not exist is an error naming
 /// `file:line`. Nothing unknown is ignored: a typo never silently loosens a policy.
-public enum PolicyFile {
+public enum PolicyFile: Sendable {
     /// The name looked for next to the inputs and in the working directory.
     public static let defaultName = "snapcheck.yaml"
     /// Largest policy file read.

@@ -28,7 +28,7 @@ extension InputReader {
 }
 
 /// Where `--save-qmp` puts a probe's transcript.
-public enum ProbeTranscript {
+public enum ProbeTranscript: Sendable {
     /// `saveQMP` itself, or, when it is a directory, a file in it named after
     /// the executable's path (`usr_libexec_qemu-kvm.qmp`), unique per path.
     public static func destination(for executable: String, saveQMP: String) -> String {

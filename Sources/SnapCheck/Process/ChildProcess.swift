@@ -381,7 +381,7 @@ final class ChildProcess {
 }
 
 /// Every process tree this library started and has not yet reaped.
-public enum ChildProcesses {
+public enum ChildProcesses: Sendable {
     /// Kills (SIGKILL) every live child this library started, with everything
     /// each one started, including descendants that left its process group or
     /// session. Async-signal-safe: it walks `/proc` with `open`, `getdents64`,

@@ -28,7 +28,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 }
 
 /// The tool's name and version, as reports print them.
-public enum Tool {
+public enum Tool: Sendable {
     public static let name = "snapcheck"
     public static let version = "0.1.0"
 }

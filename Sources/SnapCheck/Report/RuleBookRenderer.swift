@@ -28,7 +28,7 @@ public struct UnknownRule: Error, Sendable, Hashable, CustomStringConvertible {
 /// The rule book at the prompt, `snapcheck rules [ID] [--format json]`: the
 /// one-line list, one rule in full (like `rpmlint -I`), or the catalogue as
 /// JSON. Pure, like the report renderers: the same book gives the same bytes.
-public enum RuleBookRenderer {
+public enum RuleBookRenderer: Sendable {
     /// Bumped only if a field of the JSON catalogue is removed or changes meaning.
     public static let schemaVersion = 1
     /// Text is wrapped to this many columns.

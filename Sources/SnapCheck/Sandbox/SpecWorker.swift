@@ -17,7 +17,7 @@ internal import WorkerConfinement
 ///
 /// A program that does not gets an error naming this line on every spec, never
 /// an in-process parse.
-public enum SpecWorker {
+public enum SpecWorker: Sendable {
     /// Started as a spec worker: confines itself, parses the spec it is sent,
     /// answers and exits (never returns). Otherwise returns at once, and
     /// records that this program can serve as its own spec worker.

@@ -123,7 +123,7 @@
 }
 
 /// Finding configure calls in expanded shell text and picking those that build the emulator.
-@_spi(Fuzzing) public enum ConfigureCalls {
+@_spi(Fuzzing) public enum ConfigureCalls: Sendable {
     /// Every configure call in `expandedShell` that can run, in the order it would.
     ///
     /// The text is followed as the shell would run it (`ShellRun`): calls inside

@@ -1,6 +1,8 @@
 // The 2.9+ `build_configure.sh` helper: which positional argument becomes
 // `--${have_live_block_ops}-live-block-ops`.
 
+import Foundation
+
 /// The positional parameters of a configure helper script and where live block ops is used.
 @_spi(Fuzzing) public struct HelperScriptMap: Sendable, Hashable {
     /// Positional names in order: index 0 is the first argument. A position shifted away

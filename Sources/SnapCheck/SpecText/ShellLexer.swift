@@ -3,6 +3,8 @@
 // bodies are read and dropped, so a configure call inside one is never a call.
 // Not a shell: enough of one to find commands, never an error on odd input.
 
+import Foundation
+
 /// One shell word as written: its parts, in order, with their quoting.
 struct ShellWord: Sendable, Hashable {
     enum Part: Sendable, Hashable {

@@ -10,7 +10,7 @@
 /// `bytes(of:)` turns back into the byte, and `shown(_:)` into `\xff` for reports.
 /// A scalar of that range in the file itself is kept as its four bytes' stand-ins:
 /// it can never pass for a byte.
-@_spi(Fuzzing) public enum SpecBytes {
+@_spi(Fuzzing) public enum SpecBytes: Sendable {
     /// The first scalar of the range standing for bytes 0x00–0xFF that are not UTF-8.
     static let base: UInt32 = 0x10FE00
 
