@@ -52,7 +52,7 @@ struct PolicyOptions: ParsableArguments {
         } else {
             var found: [String] = []
             for input in inputs {
-                let directory = Self.isDirectory(input) ? input : (input as NSString).deletingLastPathComponent
+                let directory = Self.isDirectory(input) ? input : PathName.directory(of: input)
                 let candidate = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(PolicyFile.defaultName)
                 let real = (candidate as NSString).resolvingSymlinksInPath
                 if FileManager.default.fileExists(atPath: candidate), !found.contains(where: { ($0 as NSString).resolvingSymlinksInPath == real }) {

@@ -213,7 +213,7 @@ package struct InputReader: Sendable {
     private func readSpec(_ file: InputFile, named: Bool) throws -> InputOutcome {
         let path = file.path
         let bytes = try file.readAll(limit: Self.textLimit)
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: path)
         var helpers: [String: (path: String, text: String)] = [:]
         for dir in Self.helperDirectories(ofSpecIn: directory.isEmpty ? "." : directory, sources: options.sourcesDirectory) {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
@@ -243,8 +243,8 @@ package struct InputReader: Sendable {
     /// beside `SOURCES/build_configure.sh`).
     static func helperDirectories(ofSpecIn directory: String, sources: String?) -> [String] {
         var directories = [sources, directory].compactMap { $0 }
-        if (directory as NSString).lastPathComponent == "SPECS" {
-            directories.append(((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("SOURCES"))
+        if PathName.lastComponent(of: directory) == "SPECS" {
+            directories.append((PathName.directory(of: directory) as NSString).appendingPathComponent("SOURCES"))
         }
         return directories
     }
