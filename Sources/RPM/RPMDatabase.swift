@@ -8,6 +8,8 @@ public struct RPMDatabase: Sendable {
     /// The root directory the rpmdb belongs to (`rpm --root`).
     public let root: String
     /// The rpmdb directory (`rpm --dbpath`), or `nil` for `%_dbpath` under `root`.
+    /// Absolute, as rpm requires: librpm reads it inside `root`, whatever the
+    /// working directory, so a relative one would name another directory.
     public let dbPath: String?
 
     public init(root: String = "/", dbPath: String? = nil) {
@@ -21,6 +23,10 @@ public struct RPMDatabase: Sendable {
     /// The corresponding C functions are `rpmtsOpenDB` and `rpmtsInitIterator`.
     public func packages(matching namePattern: String? = nil) throws -> [PackageHeader] {
         let label = dbPath ?? root
+        if let dbPath, !dbPath.hasPrefix("/") {
+            throw RPMError(.database, operation: "rpmtsOpenDB", path: label,
+                           message: "the rpmdb directory must be an absolute path (rpm reads it inside the root \(root))")
+        }
         let ts: TransactionSet = try LibRPM.exclusive(operation: "rpmtsOpenDB", path: label) {
             LogCapture.begin()
             if let dbPath {

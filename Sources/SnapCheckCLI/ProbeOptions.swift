@@ -39,6 +39,9 @@ struct ProbeOptions: ParsableArguments {
         if !auditsInstalled, root != "/" || dbpath != nil {
             throw ValidationError("--root and --dbpath need --installed.")
         }
+        if let dbpath, !dbpath.hasPrefix("/") {
+            throw ValidationError("--dbpath must be an absolute path, as rpm's: the rpmdb is read inside --root, not the working directory.")
+        }
     }
 
     /// The checks that need the positional inputs too (called by the command's `validate()`).

@@ -46,4 +46,14 @@ struct RPMDatabaseTests {
         #expect(error?.description.contains(dir.path) == true)
         #expect(!FileManager.default.fileExists(atPath: dir.path))
     }
+
+    @Test("A relative dbPath is .database before librpm opens anything: rpm would read it inside the root")
+    func relativeDBPathIsRefused() throws {
+        let name = "snapcheck-relative-db-\(getpid())"
+        var error: RPMError?
+        do { _ = try RPMDatabase(dbPath: name).packages() } catch let caught as RPMError { error = caught }
+        #expect(error?.kind == .database)
+        #expect(error?.message.contains("must be an absolute path") == true)
+        #expect(!FileManager.default.fileExists(atPath: "/" + name))
+    }
 }
