@@ -20,9 +20,14 @@ package struct InputReader: Sendable {
     ///
     /// Only `--probe` paths are run. Anything else is opened once, as a
     /// regular file (`InputFile`), and every read goes through that descriptor.
-    func read(path: String, named: Bool) throws -> InputOutcome {
-        if options.probes.contains(path) { return .observed(try readProbe(path)) }
-        return try read(InputFile(path: path), named: named)
+    /// Every error names `path` (an `InputError` already names its input).
+    func read(path: String, named: Bool) throws(InputError) -> InputOutcome {
+        do {
+            if options.probes.contains(path) { return .observed(try readProbe(path)) }
+            return try read(InputFile(path: path), named: named)
+        } catch {
+            throw InputError(error, input: path)
+        }
     }
 
     /// Reads an input already open. `listedEmulators`, when given, are the

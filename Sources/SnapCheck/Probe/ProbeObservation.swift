@@ -3,10 +3,13 @@ internal import RPM
 
 extension InputReader {
     /// Runs a named executable as a QMP probe: runtime evidence, joined to a
-    /// build by the `query-version` package string like a capture.
+    /// build by the `query-version` package string like a capture. The digest
+    /// is of the file as it was before it ran (a program may replace or delete
+    /// itself), opened as any input is: a FIFO or a device is refused, never read.
     func readProbe(_ path: String) throws -> Observation {
+        let sha256 = try InputFile(path: path).sha256()
         let result = try Self.probe(path, options: options)
-        let input = AuditedInput(path: path, kind: .executable, sha256: try FileDigest.sha256(path: path))
+        let input = AuditedInput(path: path, kind: .executable, sha256: sha256)
         return Observation.runtime(result.capture, input: input)
     }
 
