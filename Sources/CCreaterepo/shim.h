@@ -42,17 +42,28 @@ typedef struct CreaterepoCalls {
     __typeof__(&g_log_set_handler) g_log_set_handler;
 } CreaterepoCalls;
 
-/// Loads the library and fills `calls`. Returns NULL, or the name of the
-/// symbol that is missing, or dlerror()'s message when the library itself is.
-/// The handle is kept for the life of the process.
-static inline const char *createrepo_calls_load(CreaterepoCalls *calls) {
+/// What `createrepo_calls_load` found.
+typedef enum CreaterepoLoad {
+    CREATEREPO_LOADED = 0,
+    /// dlopen failed: `why` is dlerror()'s message.
+    CREATEREPO_NOT_LOADED = 1,
+    /// The library lacks a function: `why` is its name; the library is closed again.
+    CREATEREPO_SYMBOL_MISSING = 2,
+} CreaterepoLoad;
+
+/// Loads the library and fills `calls`; on failure `why` says what failed.
+/// A loaded library's handle is kept for the life of the process.
+static inline CreaterepoLoad createrepo_calls_load(CreaterepoCalls *calls, const char **why) {
     void *library = dlopen(CREATEREPO_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) {
-        const char *why = dlerror();
-        return why != NULL ? why : CREATEREPO_SONAME ": cannot be loaded";
+        *why = dlerror();
+        if (*why == NULL) *why = "dlopen failed";
+        return CREATEREPO_NOT_LOADED;
     }
 #define CREATEREPO_RESOLVE(field, symbol) \
-    if ((*(void **)&calls->field = dlsym(library, #symbol)) == NULL) return #symbol;
+    if ((*(void **)&calls->field = dlsym(library, #symbol)) == NULL) { \
+        *why = #symbol; dlclose(library); return CREATEREPO_SYMBOL_MISSING; \
+    }
     CREATEREPO_RESOLVE(checksum_type, cr_checksum_type)
     CREATEREPO_RESOLVE(checksum_file, cr_checksum_file)
     CREATEREPO_RESOLVE(sopen, cr_sopen)
@@ -69,7 +80,7 @@ static inline const char *createrepo_calls_load(CreaterepoCalls *calls) {
     CREATEREPO_RESOLVE(g_error_free, g_error_free)
     CREATEREPO_RESOLVE(g_log_set_handler, g_log_set_handler)
 #undef CREATEREPO_RESOLVE
-    return NULL;
+    return CREATEREPO_LOADED;
 }
 
 #endif

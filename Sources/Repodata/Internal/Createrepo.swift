@@ -14,9 +14,15 @@ enum Createrepo {
     /// gets a handler that drops them before any other call.
     private static let loaded: Result<CreaterepoCalls, RepodataError> = {
         var calls = CreaterepoCalls()
-        if let failure = createrepo_calls_load(&calls) {
+        var why: UnsafePointer<CChar>?
+        switch createrepo_calls_load(&calls, &why) {
+        case CREATEREPO_LOADED: break
+        case CREATEREPO_SYMBOL_MISSING:
+            return .failure(RepodataError(.libraryUnavailable, operation: "dlsym", path: CREATEREPO_SONAME,
+                                          message: "has no function \(why.map { String(cString: $0) } ?? "?"): not a libcreaterepo_c --repo can use"))
+        default:
             return .failure(RepodataError(.libraryUnavailable, operation: "dlopen", path: CREATEREPO_SONAME,
-                                          message: "cannot be loaded (\(String(cString: failure))); --repo needs libcreaterepo_c"))
+                                          message: "cannot be loaded (\(why.map { String(cString: $0) } ?? "dlopen failed")); --repo needs libcreaterepo_c"))
         }
         let everyLevel = GLogLevelFlags(rawValue: ~0)
         _ = calls.g_log_set_handler("C_CREATEREPOLIB", everyLevel, { _, _, _, _ in }, nil)
