@@ -124,4 +124,4 @@ tsan: fixtures build
 	$(SANITIZER_ENV) TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter 'BatchTests|GroupingTests|nothingLostInABatch'
 
 clean:
-	rm -rf .build $(FIXTURES)
+	rm -rf .build $(LINT) $(FIXTURES)
