@@ -251,18 +251,17 @@ package struct InputReader: Sendable {
     /// Evaluates a spec for `arch` without running its shell or Lua expansions
     /// (unless evaluation is `.inProcess`: then rpm runs them, in this process).
     func evaluate(_ material: SpecMaterial, arch: String?, withSourceHeader: Bool) throws -> (ParsedSpec, [Evidence]) {
-        let source = SpecSource(text: material.text)
-        let trusted = options.specEvaluation.trustsSpecs
-        let (neutral, refused) = trusted ? (material.text, []) : source.neutralized()
         // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
-        // Either way every condition is recorded as rpm evaluates it.
+        // Either way every condition is recorded as rpm evaluates it. Prepared once for every arch.
         let hostMacros = SpecRules.hostMacros(defines: options.defines)
-        let text = SpecSource.recordingConditions(trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros)
+        let prepared = material.preparations.prepared(text: material.text, trusted: options.specEvaluation.trustsSpecs,
+                                                      hostMacros: hostMacros)
+        let (source, refused) = (prepared.source, prepared.refused)
         let specOptions = SpecOptions(
             undefines: SpecRules.hostDistributionMacros, defines: options.defines.map(\.rpm), with: options.with, without: options.without, targetArch: arch,
             sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
             expressions: SpecRules.expressions(for: source))
-        var parsed = try options.specEvaluation.evaluator.parse(contents: SpecBytes.bytes(of: text), displayName: material.displayPath,
+        var parsed = try options.specEvaluation.evaluator.parse(contents: prepared.bytes, displayName: material.displayPath,
                                                                 options: specOptions)
         var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
                                  refused: refused, options: specOptions, hostMacros: hostMacros).evaluate()
