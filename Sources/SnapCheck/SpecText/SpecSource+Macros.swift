@@ -14,7 +14,7 @@ extension SpecSource {
 
     /// Every `%define`/`%global` definition in the text, in line order (bconds left out).
     func allDefinitions() -> [MacroDefinitionSite] {
-        definitionSites(named: nil)
+        SpecSourceMemo.value(memo.allDefinitions) { definitionSites(named: nil) }
     }
 
     /// Macros defined on one of `lines` (a definition's whole body counts), and

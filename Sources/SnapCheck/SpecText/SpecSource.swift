@@ -19,6 +19,8 @@ import Foundation
     let conditionNodes: [(condition: SpecCondition, parent: Int)]
     /// ... and the innermost node open before each line (index `lines.count`: at the end); -1: none.
     let conditionAtLine: [Int]
+    /// Answers computed once (`SpecSource+Memo`).
+    let memo = SpecSourceMemo()
 
     public init(text: String) {
         self.text = text
