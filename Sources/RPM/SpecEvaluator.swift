@@ -92,6 +92,17 @@ public protocol SpecEvaluator: Sendable {
     func parse(contents: [UInt8], displayName: String, options: SpecOptions) throws -> ParsedSpec
     /// Parses the spec file at `path`.
     func parse(path: String, options: SpecOptions) throws -> ParsedSpec
+    /// Parses the same spec text once for each of `options` (e.g. one per arch), in
+    /// order, each parse independent of the others as for the single one; a
+    /// failure is that parse's result alone.
+    func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<ParsedSpec, any Error>]
+}
+
+extension SpecEvaluator {
+    /// One parse after another.
+    public func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<ParsedSpec, any Error>] {
+        options.map { options in Result { try parse(contents: contents, displayName: displayName, options: options) } }
+    }
 }
 
 /// Parses in this process with librpmbuild.

@@ -370,12 +370,17 @@ def main():
 
     if "spec" in only:
         pipeline = (["sh", "-c", f"rpmspec -P '{spec}' | grep -- live-"], any_ok)
+        # Issue 17's goals: at or under rpmspec's own time. A spec alone is a src build, evaluated for
+        # every arch it may build for (Docs/rules.md, "Source builds"); --target x86_64 is one parse.
         report.ratio("1a big spec, in-process (--trust-spec)",
                      *compare(runs, ([snap, "--trust-spec", spec], snapcheck_ok), pipeline),
                      "snapcheck --trust-spec", "rpmspec -P | grep", 1.0, "max")
         report.ratio("1b big spec, sandboxed worker (default)",
                      *compare(runs, ([snap, spec], snapcheck_ok), pipeline),
-                     "snapcheck", "rpmspec -P | grep", 1.5, "max")
+                     "snapcheck", "rpmspec -P | grep", 1.0, "max")
+        report.ratio("1c big spec, sandboxed, one arch (--target x86_64)",
+                     *compare(runs, ([snap, "--target", "x86_64", spec], snapcheck_ok), pipeline),
+                     "snapcheck --target x86_64", "rpmspec -P | grep", None, "max")
 
     if "payload" in only:
         for label, rpm in (("xz", xz), ("zstd", zst)):

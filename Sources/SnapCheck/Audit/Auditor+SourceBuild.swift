@@ -66,22 +66,38 @@ extension Auditor {
             return (Self.withdrawingSpecVotes(hostEvidence) + [warning], host)
         }
 
-        // One evaluation per arch and spec; the host's is reused.
-        let work = candidateArches.flatMap { arch in specs.indices.map { (arch, $0) } }
-        let results = ParallelMap.map(work, jobs: options.jobs) { arch, index -> [Evidence] in
-            let spec = specs[index]
-            if spec.evaluatedArch == nil, arch == Self.hostArch { return spec.evidence }
-            do {
-                return try reader.evaluate(spec.material, arch: arch, withSourceHeader: spec.kind == .spec).1
-            } catch {
-                let why = InputError(error, input: spec.material.displayPath).message
-                return [Evidence(Rules.archesDisagree, source: spec.material.displayPath,
-                                 observed: "\(arch): the spec cannot be evaluated for this arch: \(why)",
-                                 supports: nil)]
+        // One evaluation per arch and spec; the host's is reused. A spec's other arches go to `--jobs`
+        // lanes, each one warm worker evaluating that spec for its arches in turn (a worker never
+        // evaluates two specs: Docs/security.md, "One worker, one spec").
+        var lanes: [(spec: Int, arches: [String])] = []
+        for index in specs.indices {
+            let needed = candidateArches.filter { !(specs[index].evaluatedArch == nil && $0 == Self.hostArch) }
+            let count = min(max(options.jobs, 1), needed.count)
+            for lane in 0..<count {
+                lanes.append((index, needed.indices.filter { $0 % count == lane }.map { needed[$0] }))
             }
         }
+        let results = ParallelMap.map(lanes, jobs: options.jobs) { index, arches -> [[Evidence]] in
+            let spec = specs[index]
+            let evaluations = reader.evaluate(spec.material, arches: arches, withSourceHeader: spec.kind == .spec)
+            return zip(arches, evaluations).map { arch, evaluation in
+                do {
+                    return try evaluation.get().1
+                } catch {
+                    let why = InputError(error, input: spec.material.displayPath).message
+                    return [Evidence(Rules.archesDisagree, source: spec.material.displayPath,
+                                     observed: "\(arch): the spec cannot be evaluated for this arch: \(why)",
+                                     supports: nil)]
+                }
+            }
+        }
+        var bySpec: [String: [Int: [Evidence]]] = [:]
+        for (index, spec) in specs.enumerated() where spec.evaluatedArch == nil { bySpec[Self.hostArch, default: [:]][index] = spec.evidence }
+        for ((index, arches), evidence) in zip(lanes, results) {
+            for (arch, archEvidence) in zip(arches, evidence) { bySpec[arch, default: [:]][index] = archEvidence }
+        }
         var byArch: [String: [Evidence]] = [:]
-        for ((arch, _), evidence) in zip(work, results) { byArch[arch, default: []] += evidence }
+        for arch in candidateArches { byArch[arch] = specs.indices.flatMap { bySpec[arch]?[$0] ?? [] } }
         // An arch is built when its own parse does not exclude it (or the host's list names it).
         let arches = candidateArches.filter { arch in
             listed.contains(arch) || !byArch[arch]!.contains { $0.rule == Rules.notBuiltForArch }

@@ -257,37 +257,49 @@ package struct InputReader: Sendable {
     /// Evaluates a spec for `arch` without running its shell or Lua expansions
     /// (unless evaluation is `.inProcess`: then rpm runs them, in this process).
     func evaluate(_ material: SpecMaterial, arch: String?, withSourceHeader: Bool) throws -> (ParsedSpec, [Evidence]) {
-        let source = SpecSource(text: material.text)
-        let trusted = options.specEvaluation.trustsSpecs
-        let (neutral, refused) = trusted ? (material.text, []) : source.neutralized()
+        try evaluate(material, arches: [arch], withSourceHeader: withSourceHeader)[0].get()
+    }
+
+    /// `evaluate(_:arch:withSourceHeader:)` for each of `arches`, the spec handed to the
+    /// evaluator once for them all (sandboxed: one worker); each arch's failure is its own.
+    func evaluate(_ material: SpecMaterial, arches: [String?], withSourceHeader: Bool) -> [Result<(ParsedSpec, [Evidence]), any Error>] {
         // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
-        // Either way every condition is recorded as rpm evaluates it.
+        // Either way every condition is recorded as rpm evaluates it. Prepared once for every arch.
         let hostMacros = SpecRules.hostMacros(defines: options.defines)
-        let text = SpecSource.recordingConditions(trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros)
-        let specOptions = SpecOptions(
-            undefines: SpecRules.hostDistributionMacros, defines: options.defines.map(\.rpm), with: options.with, without: options.without, targetArch: arch,
-            sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
-            expressions: SpecRules.expressions(for: source))
-        var parsed = try options.specEvaluation.evaluator.parse(contents: SpecBytes.bytes(of: text), displayName: material.displayPath,
-                                                                options: specOptions)
-        var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
-                                 refused: refused, options: specOptions, hostMacros: hostMacros).evaluate()
-        // A tag computed by a refused expansion is shown as the spec spells it, never as a marker.
-        let unknownNEVR = RefusedExpansion.holdsMarker(parsed.sourcePackage)
-        parsed.sourcePackage = RefusedExpansion.restored(parsed.sourcePackage, refused)
-        parsed.packages = parsed.packages.map { RefusedExpansion.restored($0, refused) }
-        evidence.append(Evidence(Rules.specEvaluationMode, source: material.displayPath,
-                                 observed: options.specEvaluation.description, supports: nil))
-        if withSourceHeader {
-            let p = parsed.sourcePackage
-            let era = unknownNEVR ? nil : Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
-            for var header in HeaderRules.evaluate(parsed.packages.first ?? p, era: era, version: p.version, release: p.release,
-                                                   source: material.displayPath) {
-                header.line = source.line(ofTag: "Name")
-                evidence.append(header)
+        let prepared = material.preparations.prepared(text: material.text, trusted: options.specEvaluation.trustsSpecs,
+                                                      hostMacros: hostMacros)
+        let (source, refused) = (prepared.source, prepared.refused)
+        let expressions = SpecRules.expressions(for: source)
+        let specOptions = arches.map { arch in
+            SpecOptions(
+                undefines: SpecRules.hostDistributionMacros, defines: options.defines.map(\.rpm), with: options.with, without: options.without, targetArch: arch,
+                sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
+                expressions: expressions)
+        }
+        let parses = options.specEvaluation.evaluator.parse(contents: prepared.bytes, displayName: material.displayPath, each: specOptions)
+        return zip(specOptions, parses).map { specOptions, parse in
+            parse.map { parsed in
+                var parsed = parsed
+                var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
+                                         refused: refused, options: specOptions, hostMacros: hostMacros).evaluate()
+                // A tag computed by a refused expansion is shown as the spec spells it, never as a marker.
+                let unknownNEVR = RefusedExpansion.holdsMarker(parsed.sourcePackage)
+                parsed.sourcePackage = RefusedExpansion.restored(parsed.sourcePackage, refused)
+                parsed.packages = parsed.packages.map { RefusedExpansion.restored($0, refused) }
+                evidence.append(Evidence(Rules.specEvaluationMode, source: material.displayPath,
+                                         observed: options.specEvaluation.description, supports: nil))
+                if withSourceHeader {
+                    let p = parsed.sourcePackage
+                    let era = unknownNEVR ? nil : Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
+                    for var header in HeaderRules.evaluate(parsed.packages.first ?? p, era: era, version: p.version, release: p.release,
+                                                           source: material.displayPath) {
+                        header.line = source.line(ofTag: "Name")
+                        evidence.append(header)
+                    }
+                }
+                return (parsed, evidence)
             }
         }
-        return (parsed, evidence)
     }
 
     // MARK: Captures

@@ -33,6 +33,8 @@ struct SpecMaterial: Sendable {
     var text: String
     /// Helper scripts by file name.
     var helpers: [String: (path: String, text: String)]
+    /// The text as rpm is given it, prepared once for every arch it is evaluated for.
+    let preparations = SpecPreparations()
 }
 
 /// A spec's `ExclusiveArch` and `ExcludeArch` tags, as rpm expanded them.

@@ -1,7 +1,8 @@
 import Foundation
 package import RPM
 
-/// Parses each spec in a fresh spec worker process that confines itself
+/// Parses each spec in a fresh spec worker process (one for every arch asked
+/// at once; never one for two specs) that confines itself
 /// before it touches the spec (seccomp: no exec, fork, sockets or file writes;
 /// rpm's program-running and file-writing Lua removed; a clean environment;
 /// CPU, memory and file-size limits; root drops to nobody).
@@ -41,19 +42,40 @@ public struct SandboxedSpecEvaluator: Sendable {
     static let specLimit = 16 << 20
 
     package func parse(contents: [UInt8], displayName: String, options: SpecOptions) throws -> ParsedSpec {
+        try parse(contents: contents, displayName: displayName, all: [options])[0].get()
+    }
+
+    package func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
+        try run(request(displayName: path, path: path, parses: [options]), spec: [])[0].get()
+    }
+
+    /// The same spec parsed once per `options` in one worker (a warm worker: one
+    /// process start, not one per arch), each with the time and CPU one parse may
+    /// take. When that worker fails as a whole (crash, timeout, a limit), each
+    /// parse runs again in a worker of its own, so one arch's failure is never
+    /// another's (Docs/security.md, "One worker, one spec").
+    package func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<ParsedSpec, RPMError>] {
+        do {
+            return try parse(contents: contents, displayName: displayName, all: options)
+        } catch {
+            guard options.count > 1 else { return [.failure(error)] }
+            return options.map { options in Result { () throws(RPMError) in try parse(contents: contents, displayName: displayName, all: [options])[0].get() } }
+        }
+    }
+
+    private func parse(contents: [UInt8], displayName: String, all options: [SpecOptions]) throws(RPMError) -> [Result<ParsedSpec, RPMError>] {
         guard contents.count <= Self.specLimit else {
             throw RPMError(.limitExceeded, operation: "spec worker", path: displayName,
                            message: "larger than the \(Self.specLimit >> 20) MiB the spec worker reads")
         }
-        return try run(SpecWorkerRequest(displayName: displayName, path: nil, options: options, limits: limits),
-                       spec: contents)
+        return try run(request(displayName: displayName, path: nil, parses: options), spec: contents)
     }
 
-    package func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
-        try run(SpecWorkerRequest(displayName: path, path: path, options: options, limits: limits), spec: [])
+    /// A request for `parses`: the limits of one parse, times their number.
+    private func request(displayName: String, path: String?, parses: [SpecOptions]) -> SpecWorkerRequest {
+        SpecWorkerRequest(displayName: displayName, path: path, parses: parses,
+                          limits: SpecWorkerLimits(cpuSeconds: cpuSeconds * max(parses.count, 1), memoryBytes: memoryBytes))
     }
-
-    private var limits: SpecWorkerLimits { SpecWorkerLimits(cpuSeconds: cpuSeconds, memoryBytes: memoryBytes) }
 
     // MARK: Finding the worker
 
@@ -95,14 +117,19 @@ public struct SandboxedSpecEvaluator: Sendable {
         RPMError(.specWorker, operation: operation, path: request.displayName, code: code, message: message)
     }
 
-    private func run(_ request: SpecWorkerRequest, spec: [UInt8]) throws -> ParsedSpec {
+    /// Runs one worker for `request`: a result per parse, or the worker's own failure.
+    private func run(_ request: SpecWorkerRequest, spec: [UInt8]) throws(RPMError) -> [Result<ParsedSpec, RPMError>] {
+        let timeout = timeout * max(request.parses.count, 1)
         let worker: String
         switch Self.locateWorker(explicitPath: workerPath, environment: ProcessInfo.processInfo.environment,
                                  selfServes: SpecWorker.isInstalled) {
         case .program(let path): worker = path
         case .missing(let why): throw fail(request, "spec worker", why)
         }
-        var message = try JSONEncoder().encode(request)
+        var message: Data
+        do { message = try JSONEncoder().encode(request) } catch {
+            throw fail(request, "spec worker", "the request cannot be encoded: \(error)")
+        }
         message.append(0x0A)
         message.append(contentsOf: spec)
 
@@ -147,14 +174,21 @@ public struct SandboxedSpecEvaluator: Sendable {
             break
         }
         let reply = process.output(Self.channel)
-        let decoded: SpecWorkerReply
-        do { decoded = try JSONDecoder().decode(SpecWorkerReply.self, from: Data(reply)) } catch {
+        let decoded: [SpecWorkerReply]
+        do { decoded = try JSONDecoder().decode([SpecWorkerReply].self, from: Data(reply)) } catch {
             throw fail(request, "spec worker", "the spec worker's reply is not readable (\(reply.count) bytes)")
         }
-        switch decoded {
-        case .parsed(let parsed): return parsed
-        case .failed(let error): throw error
+        if decoded.count == request.parses.count {
+            return decoded.map { reply in
+                switch reply {
+                case .parsed(let parsed): .success(parsed)
+                case .failed(let error): .failure(error)
+                }
+            }
         }
+        // One failure for the whole request: it could not be read, or the worker could not confine itself.
+        if decoded.count == 1, case .failed(let error) = decoded[0] { throw error }
+        throw fail(request, "spec worker", "the spec worker answered \(decoded.count) parses of \(request.parses.count)")
     }
 
     /// The worker's whole environment: no `~/.rpmmacros`, no locale surprises.

@@ -2,7 +2,8 @@ package import RPM
 
 /// Who parses spec files, and how far their shell and Lua are trusted.
 public struct SpecEvaluation: Sendable {
-    /// The default: a confined worker process per parse (`SandboxedSpecEvaluator`).
+    /// The default: a confined worker process per spec (`SandboxedSpecEvaluator`;
+    /// one for all the arches a src build evaluates it for, never shared by two specs).
     /// `%(...)` and `%{lua:}` are neutralised before rpm sees the text and
     /// recorded as `spec-expansion-not-run` notes.
     public static func sandboxed(_ sandbox: SandboxedSpecEvaluator = SandboxedSpecEvaluator()) -> SpecEvaluation {
@@ -66,6 +67,10 @@ public struct SpecEvaluation: Sendable {
 
         func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
             try sandbox.parse(path: path, options: options)
+        }
+
+        func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<ParsedSpec, any Error>] {
+            sandbox.parse(contents: contents, displayName: displayName, each: options).map { $0.mapError { $0 } }
         }
     }
 }

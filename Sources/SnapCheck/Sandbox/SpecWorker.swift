@@ -6,7 +6,8 @@ internal import WorkerConfinement
 /// The spec worker is a mode of the program that uses this library, not a
 /// second executable: `SandboxedSpecEvaluator` starts the running program
 /// again (`/proc/self/exe`) with a private argument, and that process, once it
-/// reaches `serveIfRequested()`, confines itself, parses one spec and exits.
+/// reaches `serveIfRequested()`, confines itself, parses one spec (once per arch
+/// asked) and exits.
 ///
 /// Every program that audits specs or SRPMs with the default, sandboxed
 /// evaluation calls it first thing in its `main`, as Docker's `reexec.Init()`:
@@ -40,7 +41,8 @@ public enum SpecWorker: Sendable {
 
     /// Reads a `SpecWorkerRequest` line (and the spec's bytes) from fd 0,
     /// confines itself, parses with librpmbuild with rpm's dangerous Lua
-    /// removed, writes a `SpecWorkerReply` as JSON on fd 3 and exits 0. Any
+    /// removed (once per requested options), writes the `SpecWorkerReply`s as
+    /// a JSON array on fd 3 and exits 0. Any
     /// other exit, or a signal, means the worker failed; the parent reports it.
     private static func serve() -> Never {
         // Read first: once re-parented, the death signal could never come.
@@ -100,26 +102,31 @@ public enum SpecWorker: Sendable {
             failure("confine", request.displayName, "\(error)")
         }
 
-        do {
-            let evaluator = InProcessSpecEvaluator(preludeLua: Confinement.luaLockdown)
-            var options = request.options
+        // One parse per requested options, the same spec each time: the evaluator resets rpm's macros,
+        // its configuration and its Lua interpreter after every parse (Docs/security.md, "One worker, one spec").
+        let evaluator = InProcessSpecEvaluator(preludeLua: Confinement.luaLockdown)
+        let replies = request.parses.map { requested -> SpecWorkerReply in
+            var options = requested
             options.defines = Confinement.shellFreeSystemMacros + options.defines
-            reply(.parsed(try evaluator.parse(path: specPath, options: options)))
-        } catch var error as RPMError {
-            // The memfd's /proc path stands for the spec's name.
-            if request.path == nil {
-                error.path = request.displayName
-                error.message = error.message.replacing(specPath, with: request.displayName)
+            do {
+                return .parsed(try evaluator.parse(path: specPath, options: options))
+            } catch var error as RPMError {
+                // The memfd's /proc path stands for the spec's name.
+                if request.path == nil {
+                    error.path = request.displayName
+                    error.message = error.message.replacing(specPath, with: request.displayName)
+                }
+                return .failed(error)
+            } catch {
+                return .failed(RPMError(.specWorker, operation: "rpmSpecParse", path: request.displayName, message: "\(error)"))
             }
-            reply(.failed(error))
-        } catch {
-            failure("rpmSpecParse", request.displayName, "\(error)")
         }
+        reply(replies)
     }
 
-    /// Writes the reply on the reply fd and exits 0.
-    private static func reply(_ reply: SpecWorkerReply) -> Never {
-        let data = (try? JSONEncoder().encode(reply)) ?? Data()
+    /// Writes the replies on the reply fd and exits 0.
+    private static func reply(_ replies: [SpecWorkerReply]) -> Never {
+        let data = (try? JSONEncoder().encode(replies)) ?? Data()
         var offset = 0
         data.withUnsafeBytes { bytes in
             while offset < bytes.count {
@@ -135,6 +142,6 @@ public enum SpecWorker: Sendable {
     }
 
     private static func failure(_ operation: String, _ path: String?, _ message: String, kind: RPMError.Kind = .specWorker) -> Never {
-        reply(.failed(RPMError(kind, operation: operation, path: path, message: message)))
+        reply([.failed(RPMError(kind, operation: operation, path: path, message: message))])
     }
 }

@@ -8,13 +8,17 @@ package struct SpecWorkerRequest: Codable, Sendable {
     package var displayName: String
     /// A spec file the worker opens itself; nil when the bytes follow the line.
     package var path: String?
-    package var options: SpecOptions
+    /// One parse of the spec per element, in order (one per arch of a src build):
+    /// rpm's macros and Lua are reset between them, and it is always the same spec
+    /// (Docs/security.md, "One worker, one spec").
+    package var parses: [SpecOptions]
+    /// For the whole request, every parse together.
     package var limits: SpecWorkerLimits
 
-    package init(displayName: String, path: String?, options: SpecOptions, limits: SpecWorkerLimits) {
+    package init(displayName: String, path: String?, parses: [SpecOptions], limits: SpecWorkerLimits) {
         self.displayName = displayName
         self.path = path
-        self.options = options
+        self.parses = parses
         self.limits = limits
     }
 }
@@ -32,7 +36,9 @@ package struct SpecWorkerLimits: Codable, Sendable, Hashable {
     }
 }
 
-/// What the worker writes on its fd 3 before it exits 0: the parse or librpm's error.
+/// What the worker writes on its fd 3 before it exits 0, per parse requested (a
+/// JSON array, in the request's order): the parse or librpm's error. A request
+/// it cannot read or a confinement that fails is one `.failed` for the whole request.
 package enum SpecWorkerReply: Codable, Sendable {
     case parsed(ParsedSpec)
     case failed(RPMError)

@@ -166,12 +166,17 @@ struct ShellLexer {
     }
 
     private func operatorAt(_ k: Int) -> String? {
-        for op in Self.operators {
-            let scalars = Array(op.unicodeScalars)
-            if k + scalars.count <= s.count, Array(s[k..<(k + scalars.count)]) == scalars { return op }
+        // Asked at every character of a word: compared in place, nothing allocated.
+        for (op, scalars) in Self.operatorScalars where k + scalars.count <= s.count {
+            var m = 0
+            while m < scalars.count, s[k + m] == scalars[m] { m += 1 }
+            if m == scalars.count { return op }
         }
         return nil
     }
+
+    /// `operators` with their scalars, in the same order.
+    private static let operatorScalars: [(String, [Unicode.Scalar])] = operators.map { ($0, Array($0.unicodeScalars)) }
 
     /// The word after `<<`: its quotes removed; the body follows the next newline.
     private mutating func readHeredocDelimiter(stripTabs: Bool) {

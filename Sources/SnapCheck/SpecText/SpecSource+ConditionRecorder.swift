@@ -44,27 +44,28 @@ extension SpecSource {
     /// as the host's too; `%{with}` switches (`with_x`) are the spec's own.
     /// Line count and every other byte are kept. `conditionRecordQuery` reads the records back.
     static func recordingConditions(_ text: String, hostMacros: [String]) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 4096)
-        var number = 0
-        var first = true
-        for bytes in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            let raw = Substring(bytes)
-            number += 1
-            if !first { out += "\n" }
-            first = false
+        forEachLine(of: text) { index, bytes in
+            if index > 0 { out.append(0x0A) }
+            // Only a line starting with `%` can be a condition: the others are copied as bytes.
+            guard startsWithPercent(bytes) else {
+                out.append(contentsOf: bytes)
+                return
+            }
+            let raw = Substring(String(decoding: bytes, as: UTF8.self))
             let cr = raw.hasSuffix("\r")
             let line = cr ? raw.dropLast() : raw
             guard isRecordable(line), let keyword = directive(of: line) else {
-                out += raw
-                continue
+                out.append(contentsOf: bytes)
+                return
             }
             let indent = line.prefix { $0 == " " || $0 == "\t" }
             let expression = line.dropFirst(indent.count + 1 + keyword.count)
-            out += "\(indent)%\(keyword) %{lua:\(recorderDefinition(hostMacros)) SNAPCHECK_IF(\(number),\(luaLongString(expression)))}"
-            if cr { out += "\r" }
+            out += "\(indent)%\(keyword) %{lua:\(recorderDefinition(hostMacros)) SNAPCHECK_IF(\(index + 1),\(luaLongString(expression)))}".utf8
+            if cr { out.append(0x0D) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Expanded right after the parse: one line per condition rpm evaluated,

@@ -10,6 +10,10 @@ extension SpecSource {
     /// also inside a `%define NAME()` body. `text` is the logical line without `%if`-family
     /// lines and `\`, whitespace collapsed. One region per logical line.
     @_spi(Fuzzing) public func configureRegions() -> [SpecRegion] {
+        SpecSourceMemo.value(memo.configureRegions, findConfigureRegions)
+    }
+
+    private func findConfigureRegions() -> [SpecRegion] {
         var regions: [SpecRegion] = []
         var start = 0
         while start < lines.count {

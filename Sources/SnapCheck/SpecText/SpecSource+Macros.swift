@@ -14,7 +14,7 @@ extension SpecSource {
 
     /// Every `%define`/`%global` definition in the text, in line order (bconds left out).
     func allDefinitions() -> [MacroDefinitionSite] {
-        definitionSites(named: nil)
+        SpecSourceMemo.value(memo.allDefinitions) { definitionSites(named: nil) }
     }
 
     /// Macros defined on one of `lines` (a definition's whole body counts), and
@@ -66,6 +66,8 @@ extension SpecSource {
     /// The first `%define` / `%global` in the line that starts a definition (at line start,
     /// after blanks, or after `{` / `:` as in `%{!?x:%global x 0}`), followed by a blank.
     static func firstDefinitionKeyword(in line: Substring) -> Range<Substring.Index>? {
+        // Byte-wise first: most lines hold neither keyword, and the walk below goes by Character.
+        guard contains(line, "%define") || contains(line, "%global") else { return nil }
         var index = line.startIndex
         var previous: Character = " "
         while index < line.endIndex {
@@ -86,6 +88,7 @@ extension SpecSource {
     }
 
     private func bcondSite(_ line: Substring, index: Int, name: String) -> MacroDefinitionSite? {
+        guard Self.contains(line, "%bcond_with") else { return nil }
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard words.count >= 2, words[1] == name else { return nil }
         switch words[0] {
@@ -130,7 +133,9 @@ extension SpecSource {
     /// `0%{?NAME}`, and for a bcond `%{with NAME}`, `%{without NAME}`, `%{?with_NAME}`.
     @_spi(Fuzzing) public func lines(referencing name: String) -> [Int] {
         var result: [Int] = []
-        for (index, line) in lines.enumerated() where Self.contains(line, "%") {
+        // A reference names `name` (or a macro holding it, `with_NAME`): a line without its bytes has none.
+        let needle = Array(name.utf8)
+        for (index, line) in lines.enumerated() where Self.contains(line, "%") && Self.contains(line, needle) {
             if Self.macroReferences(in: line).contains(where: { $0.name == name || $0.raw == name }) {
                 result.append(index + 1)
             }

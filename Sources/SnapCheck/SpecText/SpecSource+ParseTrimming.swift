@@ -19,8 +19,7 @@ extension SpecSource {
         var changelogLines = [Bool](repeating: false, count: lines.count)
         var bodies: [(lines: [Int], keep: Bool)] = []
         for (index, line) in lines.enumerated() {
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
-            if trimmed.hasPrefix("%") {
+            if startsWithPercent(line), case let trimmed = line.drop(while: { $0 == " " || $0 == "\t" }), trimmed.hasPrefix("%") {
                 let word = trimmed.prefix { !$0.isWhitespace }
                 if word == "%changelog" {
                     inChangelog = true
@@ -40,11 +39,14 @@ extension SpecSource {
         }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 1)
-        // Split again keeping each line's `\r`: rpm reads `\`+`\r` as no continuation, so neither may the text it gets.
-        for (index, raw) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+        // The bytes again, line by line, keeping each line's `\r`: rpm reads `\`+`\r` as no continuation,
+        // so neither may the text it gets.
+        forEachLine(of: text) { index, raw in
             if index > 0 { out.append(0x0A) }
-            let trimmed = lines[index].drop(while: { $0 == " " || $0 == "\t" })
-            let blank = changelogLines[index] || (isPatchApplication(trimmed) && !trimmed.dropFirst().contains("%"))
+            let blank = changelogLines[index] || (startsWithPercent(lines[index]) && {
+                let trimmed = lines[index].drop(while: { $0 == " " || $0 == "\t" })
+                return isPatchApplication(trimmed) && !trimmed.dropFirst().contains("%")
+            }())
             if !blank { out.append(contentsOf: raw) }
         }
         return String(decoding: out, as: UTF8.self)

@@ -19,6 +19,8 @@ import Foundation
     let conditionNodes: [(condition: SpecCondition, parent: Int)]
     /// ... and the innermost node open before each line (index `lines.count`: at the end); -1: none.
     let conditionAtLine: [Int]
+    /// Answers computed once (`SpecSource+Memo`).
+    let memo = SpecSourceMemo()
 
     public init(text: String) {
         self.text = text
@@ -61,9 +63,8 @@ import Foundation
         let checkBefore = Self.isWordByte(first)
         let checkAfter = Self.isWordByte(last)
         var result: [Int] = []
-        for (index, line) in lines.enumerated() {
+        for (index, line) in lines.enumerated() where Self.contains(line, needle) {
             let bytes = Array(line.utf8)
-            guard bytes.count >= needle.count else { continue }
             var found = false
             var p = 0
             while !found, p + needle.count <= bytes.count {
@@ -102,18 +103,28 @@ import Foundation
 
     /// Byte-wise substring test (Foundation's `contains` dominated profiles of big specs).
     static func contains(_ line: Substring, _ needle: StaticString) -> Bool {
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        contains(line, UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount))
+    }
+
+    /// Byte-wise substring test of a needle known only at run time.
+    static func contains(_ line: Substring, _ needle: [UInt8]) -> Bool {
+        needle.withUnsafeBufferPointer { contains(line, $0) }
+    }
+
+    private static func contains(_ line: Substring, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.utf8.withContiguousStorageIfAvailable { search($0, pattern) }
+            ?? Array(line.utf8).withUnsafeBufferPointer { search($0, pattern) }
+    }
+
+    private static func search(_ haystack: UnsafeBufferPointer<UInt8>, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = pattern.first else { return true }
-        let found = line.utf8.withContiguousStorageIfAvailable { haystack -> Bool in
-            guard haystack.count >= pattern.count else { return false }
-            for start in 0...(haystack.count - pattern.count) where haystack[start] == first {
-                var k = 1
-                while k < pattern.count, haystack[start + k] == pattern[k] { k += 1 }
-                if k == pattern.count { return true }
-            }
-            return false
+        guard haystack.count >= pattern.count else { return false }
+        for start in 0...(haystack.count - pattern.count) where haystack[start] == first {
+            var k = 1
+            while k < pattern.count, haystack[start + k] == pattern[k] { k += 1 }
+            if k == pattern.count { return true }
         }
-        return found ?? line.contains(String(describing: needle))
+        return false
     }
 
     // MARK: Line shapes
@@ -137,10 +148,39 @@ import Foundation
         return result
     }
 
+    /// Calls `body` with each line of `text` split at `\n` (0-based index, bytes with any `\r`),
+    /// as `text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)` gives them, without its cost.
+    static func forEachLine(of text: String, _ body: (Int, UnsafeBufferPointer<UInt8>) -> Void) {
+        var text = text
+        text.withUTF8 { bytes in
+            var index = 0
+            var start = 0
+            for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x0A {
+                body(index, UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                index += 1
+                start = end + 1
+            }
+        }
+    }
+
+    /// Whether the first byte after the line's blanks is `%`. True for every line whose
+    /// blank-trimmed characters start with `%` (each blank dropped is one byte), so a
+    /// byte-wise filter before character-wise checks: most lines of a spec fail it.
+    static func startsWithPercent(_ line: Substring) -> Bool {
+        for byte in line.utf8 where byte != 0x20 && byte != 0x09 { return byte == 0x25 }
+        return false
+    }
+
+    static func startsWithPercent(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in line where byte != 0x20 && byte != 0x09 { return byte == 0x25 }
+        return false
+    }
+
     static let directives: Set<Substring> = ["if", "ifarch", "ifnarch", "ifos", "ifnos", "elif", "elifarch", "elifos", "else", "endif"]
 
     /// The keyword of a conditional directive line (`if`, `ifarch`, `else`, `endif`, …), or nil.
     static func directive(of line: Substring) -> String? {
+        guard startsWithPercent(line) else { return nil }
         let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
         guard trimmed.first == "%" else { return nil }
         let word = trimmed.dropFirst().prefix(while: { $0.isASCII && $0.isLetter })
@@ -152,6 +192,8 @@ import Foundation
 
     /// True when the line ends with an odd number of backslashes.
     static func endsWithContinuation(_ line: Substring) -> Bool {
+        // A last Character `\` ends in the byte 0x5C: most lines end otherwise, decided without Characters.
+        guard line.utf8.last == 0x5C else { return false }
         var count = 0
         var index = line.endIndex
         while index > line.startIndex {

@@ -15,21 +15,33 @@ private struct ContractBreakingEvaluator: SpecEvaluator {
     func parse(path: String, options: SpecOptions) throws -> ParsedSpec { throw Failure() }
 }
 
-/// An error that names no input (an unexpected error from a reader) has an
-/// `inputName` of `nil`: the formats show it as `?`, SARIF places it nowhere,
-/// and a JSON report gives it back as `nil`.
+/// An error that names no input has an `inputName` of `nil`: the formats show
+/// it as `?`, SARIF places it nowhere, and a JSON report gives it back as `nil`.
+/// Reading an input no longer makes one (every read error names its input), so
+/// the result is built as `Auditor` concludes it.
 @Suite("Input errors on no known input")
 struct UnknownInputErrorTests {
-    /// A spec whose evaluator throws an unexpected error, and a missing package: one error on a path, one on no
-    /// known input (errors sort by input as shown: `/…` before `?`).
+    /// One error on a path, one on no known input (errors sort by input as shown: `/…` before `?`).
     private func twoErrors() throws -> AuditResult {
-        _ = try Fixtures.built()
-        let result = audit([Fixtures.source("specs/el7-stock.spec"), "/nonexistent/qemu-kvm.rpm"]) {
-            $0.specEvaluation = .custom(ContractBreakingEvaluator())
-        }
+        let result = Auditor().conclude([], skipped: 0, errors: [
+            InputError(.other, input: nil, message: "the evaluator gave up"),
+            InputError(.missing, input: "/nonexistent/qemu-kvm.rpm", message: "no such file"),
+        ])
         #expect(result.errors.map(\.inputName) == ["/nonexistent/qemu-kvm.rpm", nil])
         #expect(result.errors.map(\.description) == ["/nonexistent/qemu-kvm.rpm: no such file", "?: the evaluator gave up"])
         return result
+    }
+
+    @Test("An unexpected error from a spec's evaluator names the spec it was reading")
+    func unexpectedErrorNamesItsInput() throws {
+        _ = try Fixtures.built()
+        let spec = Fixtures.source("specs/el7-stock.spec")
+        let result = audit([spec, "/nonexistent/qemu-kvm.rpm"]) {
+            $0.specEvaluation = .custom(ContractBreakingEvaluator())
+        }
+        #expect(result.errors.map(\.inputName) == ["/nonexistent/qemu-kvm.rpm", spec])
+        #expect(result.errors.map(\.kind) == [.missing, .other])
+        #expect(result.errors.last?.description == "\(spec): the evaluator gave up")
     }
 
     @Test("An unexpected error from reading has no input name; text and JUnit show it as ?")
