@@ -10,8 +10,9 @@ public enum FileDigest: Sendable {
         try LibRPM.configure(operation: "rpmReadConfigFiles", path: path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw RPMError(errno == ENOENT ? .notFound : .unreadable, operation: "open", path: path,
-                           message: String(cString: strerror(errno)))
+            throw RPMError(
+                errno == ENOENT ? .notFound : .unreadable, operation: "open", path: path,
+                message: String(cString: strerror(errno)))
         }
         defer { close(fd) }
         guard let context = DigestContext(algorithm: Int32(RPM_HASH_SHA256.rawValue)) else {
@@ -32,8 +33,8 @@ public enum FileDigest: Sendable {
     }
 }
 
-private extension String {
-    func leftPadded(_ width: Int) -> String {
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -84,7 +84,8 @@ extension PackageFile {
         let chosen = Set(header.files.filter(select))
         try withoutActuallyEscaping(consume) { consume in
             if concurrency == .pipelined,
-               try streamPipelined(chosen: chosen, limits: limits, start: start, consume: consume) {
+                try streamPipelined(chosen: chosen, limits: limits, start: start, consume: consume)
+            {
                 return
             }
             guard var decoder = try PayloadDecoder(self, chosen: chosen, limits: limits, start: start) else { return }
@@ -97,8 +98,10 @@ extension PackageFile {
 
     /// A pipelined stream: the decoder on a `JoinableThread`, the delivery
     /// here. False, having read nothing, when no thread could be started.
-    private func streamPipelined(chosen: Set<FileEntry>, limits: PayloadLimits, start: ContinuousClock.Instant,
-                                 consume: @escaping (FileEntry, PayloadEvent) throws -> PayloadAction) throws -> Bool {
+    private func streamPipelined(
+        chosen: Set<FileEntry>, limits: PayloadLimits, start: ContinuousClock.Instant,
+        consume: @escaping (FileEntry, PayloadEvent) throws -> PayloadAction
+    ) throws -> Bool {
         guard var decoder = try PayloadDecoder(self, chosen: chosen, limits: limits, start: start) else { return true }
         let pipe = ChunkPipe(slotSize: Self.pipelinedChunkSize, slotCount: Self.pipelinedChunks)
         let decoding = JoinableThread {
@@ -138,10 +141,14 @@ extension PackageFile {
     /// Convenience: whole contents of the given exact paths (each at most
     /// `limit` bytes, else `.limitExceeded`); stops once all are read. Missing
     /// paths are simply absent from the result.
-    public func readFiles(_ paths: Set<String>, limit: Int = 64 << 20, limits: PayloadLimits = PayloadLimits()) throws -> [String: [UInt8]] {
-        for entry in header.files where paths.contains(entry.path) && entry.isRegularFile && entry.size > UInt64(max(limit, 0)) {
-            throw RPMError(.limitExceeded, operation: "readFiles", path: path,
-                           message: "\(entry.path) is \(entry.size) bytes, over the limit of \(limit)")
+    public func readFiles(_ paths: Set<String>, limit: Int = 64 << 20, limits: PayloadLimits = PayloadLimits()) throws
+        -> [String: [UInt8]]
+    {
+        for entry in header.files
+        where paths.contains(entry.path) && entry.isRegularFile && entry.size > UInt64(max(limit, 0)) {
+            throw RPMError(
+                .limitExceeded, operation: "readFiles", path: path,
+                message: "\(entry.path) is \(entry.size) bytes, over the limit of \(limit)")
         }
         var result: [String: [UInt8]] = [:]
         var current: [UInt8] = []
@@ -149,8 +156,9 @@ extension PackageFile {
             switch event {
             case .data(let chunk):
                 if current.count + chunk.count > limit {
-                    throw RPMError(.limitExceeded, operation: "readFiles", path: path,
-                                   message: "\(entry.path) is over the limit of \(limit) bytes")
+                    throw RPMError(
+                        .limitExceeded, operation: "readFiles", path: path,
+                        message: "\(entry.path) is over the limit of \(limit) bytes")
                 }
                 current.append(contentsOf: chunk)
             case .end:
@@ -162,4 +170,3 @@ extension PackageFile {
         return result
     }
 }
-

@@ -1,6 +1,7 @@
 internal import CRPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An RPM package file (binary or source) and its header.
@@ -61,16 +62,18 @@ public struct PackageFile: Sendable {
                 return (fd, HeaderHandle(owning: h))
             case RPMRC_NOTFOUND:
                 if let h { headerFree(h) }
-                throw RPMError(.notAnRPM, operation: "rpmReadPackageFile", path: path,
-                               code: Int32(rc.rawValue),
-                               message: messages.isEmpty ? "not an RPM package" : messages)
+                throw RPMError(
+                    .notAnRPM, operation: "rpmReadPackageFile", path: path,
+                    code: Int32(rc.rawValue),
+                    message: messages.isEmpty ? "not an RPM package" : messages)
             default:
                 break
             }
             if let h { headerFree(h) }
-            throw RPMError(classifyHeaderFailure(messages), operation: "rpmReadPackageFile", path: path,
-                           code: Int32(rc.rawValue),
-                           message: messages.isEmpty ? "cannot read the package header" : messages)
+            throw RPMError(
+                classifyHeaderFailure(messages), operation: "rpmReadPackageFile", path: path,
+                code: Int32(rc.rawValue),
+                message: messages.isEmpty ? "cannot read the package header" : messages)
         }
     }
 
@@ -96,8 +99,9 @@ public struct PackageFile: Sendable {
         case 0o100000:
             if access(openPath, R_OK) != 0 {
                 let err = errno
-                throw RPMError(.unreadable, operation: "access", path: path, code: err,
-                               message: String(cString: strerror(err)))
+                throw RPMError(
+                    .unreadable, operation: "access", path: path, code: err,
+                    message: String(cString: strerror(err)))
             }
         default:
             throw RPMError(.notAnRPM, operation: "stat", path: path, message: "not a regular file")
@@ -114,8 +118,9 @@ final class RetainedDescriptor: Sendable {
     init(duplicating descriptor: Int32, path: String) throws {
         let duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
         guard duplicate >= 0 else {
-            throw RPMError(.unreadable, operation: "fcntl(F_DUPFD_CLOEXEC)", path: path, code: errno,
-                           message: String(cString: strerror(errno)))
+            throw RPMError(
+                .unreadable, operation: "fcntl(F_DUPFD_CLOEXEC)", path: path, code: errno,
+                message: String(cString: strerror(errno)))
         }
         self.descriptor = duplicate
     }

@@ -144,7 +144,10 @@ public struct FileEntry: Sendable, Hashable, Codable {
     /// Paths of the other members of its hard-link set; empty when it has none.
     public var hardLinks: [String]
 
-    public init(path: String, mode: UInt32, size: UInt64, linkTarget: String? = nil, isSpecFile: Bool = false, hardLinks: [String] = []) {
+    public init(
+        path: String, mode: UInt32, size: UInt64, linkTarget: String? = nil, isSpecFile: Bool = false,
+        hardLinks: [String] = []
+    ) {
         self.path = path
         self.mode = mode
         self.size = size

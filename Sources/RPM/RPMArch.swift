@@ -11,7 +11,8 @@ public enum RPMArch: Sendable {
     /// as target) and `rpmGetArchInfo`; the configuration is read back for the
     /// host afterwards, under the lock every spec parse takes.
     public static func isKnown(_ name: String) -> Bool {
-        guard !name.isEmpty, !name.contains("-"), (try? LibRPM.configure(operation: "rpmGetArchInfo", path: nil)) != nil else {
+        guard !name.isEmpty, !name.contains("-"), (try? LibRPM.configure(operation: "rpmGetArchInfo", path: nil)) != nil
+        else {
             return false
         }
         return LibRPM.stateLock.withWriteLock {

@@ -1,6 +1,7 @@
 internal import CRPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An rpmdb of installed packages, opened read-only for each query.
@@ -24,8 +25,9 @@ public struct RPMDatabase: Sendable {
     public func packages(matching namePattern: String? = nil) throws -> [PackageHeader] {
         let label = dbPath ?? root
         if let dbPath, !dbPath.hasPrefix("/") {
-            throw RPMError(.database, operation: "rpmtsOpenDB", path: label,
-                           message: "the rpmdb directory must be an absolute path (rpm reads it inside the root \(root))")
+            throw RPMError(
+                .database, operation: "rpmtsOpenDB", path: label,
+                message: "the rpmdb directory must be an absolute path (rpm reads it inside the root \(root))")
         }
         let ts: TransactionSet = try LibRPM.exclusive(operation: "rpmtsOpenDB", path: label) {
             LogCapture.begin()
@@ -37,21 +39,24 @@ public struct RPMDatabase: Sendable {
             // librpm creates a new, empty rpmdb where none exists, even read-only: refuse first.
             let dir = (root == "/" ? "" : root) + (LibRPM.takeString(CRPM_expand("%{_dbpath}")) ?? "")
             guard Self.containsRPMDB(dir) else {
-                throw RPMError(.database, operation: "rpmtsOpenDB", path: label,
-                               message: "no rpmdb in \(dir)")
+                throw RPMError(
+                    .database, operation: "rpmtsOpenDB", path: label,
+                    message: "no rpmdb in \(dir)")
             }
             let ts = try TransactionSet(root: root)
             let rc = rpmtsOpenDB(ts.raw, O_RDONLY)
             let messages = LogCapture.take()
             if rc != 0 {
-                throw RPMError(.database, operation: "rpmtsOpenDB", path: label, code: rc,
-                               message: messages.isEmpty ? "cannot open the rpmdb" : messages)
+                throw RPMError(
+                    .database, operation: "rpmtsOpenDB", path: label, code: rc,
+                    message: messages.isEmpty ? "cannot open the rpmdb" : messages)
             }
             return ts
         }
         return try LibRPM.shared(operation: "rpmdbNextIterator", path: label) {
             LogCapture.begin()
-            guard let iterator = DatabaseIterator(transactionSet: ts, tag: rpmDbiTagVal(RPMDBI_PACKAGES.rawValue)) else {
+            guard let iterator = DatabaseIterator(transactionSet: ts, tag: rpmDbiTagVal(RPMDBI_PACKAGES.rawValue))
+            else {
                 let messages = LogCapture.take()
                 if !messages.isEmpty {
                     throw RPMError(.database, operation: "rpmtsInitIterator", path: label, message: messages)
@@ -61,8 +66,9 @@ public struct RPMDatabase: Sendable {
             if let namePattern {
                 let rc = rpmdbSetIteratorRE(iterator.raw, rpmTagVal(RPMTAG_NAME.rawValue), RPMMIRE_GLOB, namePattern)
                 if rc != 0 {
-                    throw RPMError(.database, operation: "rpmdbSetIteratorRE", path: label, code: rc,
-                                   message: "bad name pattern '\(namePattern)': \(LogCapture.take())")
+                    throw RPMError(
+                        .database, operation: "rpmdbSetIteratorRE", path: label, code: rc,
+                        message: "bad name pattern '\(namePattern)': \(LogCapture.take())")
                 }
             }
             var headers: [PackageHeader] = []
@@ -103,8 +109,10 @@ public func compareRPMVersions(_ a: String, _ b: String) -> Int {
 
 /// rpm's order of two epoch-version-release triples: -1, 0 or 1. A missing
 /// epoch is 0, as rpm compares it; version and release by `compareRPMVersions`.
-public func compareRPMEVR(_ a: (epoch: UInt32?, version: String, release: String),
-                          _ b: (epoch: UInt32?, version: String, release: String)) -> Int {
+public func compareRPMEVR(
+    _ a: (epoch: UInt32?, version: String, release: String),
+    _ b: (epoch: UInt32?, version: String, release: String)
+) -> Int {
     if (a.epoch ?? 0) != (b.epoch ?? 0) { return (a.epoch ?? 0) < (b.epoch ?? 0) ? -1 : 1 }
     let v = compareRPMVersions(a.version, b.version)
     return v != 0 ? v : compareRPMVersions(a.release, b.release)

@@ -80,11 +80,13 @@ public struct RPMError: Error, Sendable, Hashable, Codable, CustomStringConverti
         let detail = Self.plain(message)
         switch kind {
         case .truncatedHeader:
-            return "truncated package: the file ends inside its \(detail.contains("signature") ? "signature header" : "header")"
+            return
+                "truncated package: the file ends inside its \(detail.contains("signature") ? "signature header" : "header")"
         case .corruptHeader:
             let digests = detail.matches(of: #/Header (\w+) digest: BAD/#).map { String($0.output.1) }
             if !digests.isEmpty {
-                return "corrupt package header: its \(digests.joined(separator: " and ")) \(digests.count == 1 ? "digest does" : "digests do") not match"
+                return
+                    "corrupt package header: its \(digests.joined(separator: " and ")) \(digests.count == 1 ? "digest does" : "digests do") not match"
             }
             if detail.contains("magic: BAD") { return "corrupt package header: bad header magic" }
             return "corrupt package header: \(detail)"

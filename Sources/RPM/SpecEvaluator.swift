@@ -1,6 +1,7 @@
 internal import CRPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A macro definition given on the command line, like `rpmbuild --define 'name value'`.
@@ -67,9 +68,11 @@ public struct ParsedSpec: Sendable, Hashable, Codable {
     /// `SpecOptions.expressions`, each with its expanded value.
     public var expansions: [String: String]
 
-    public init(sourcePackage: PackageHeader, packages: [PackageHeader], prep: String? = nil,
-                build: String? = nil, install: String? = nil, macros: [String: String] = [:],
-                expansions: [String: String] = [:]) {
+    public init(
+        sourcePackage: PackageHeader, packages: [PackageHeader], prep: String? = nil,
+        build: String? = nil, install: String? = nil, macros: [String: String] = [:],
+        expansions: [String: String] = [:]
+    ) {
         self.sourcePackage = sourcePackage
         self.packages = packages
         self.prep = prep
@@ -100,7 +103,9 @@ public protocol SpecEvaluator: Sendable {
 
 extension SpecEvaluator {
     /// One parse after another.
-    public func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<ParsedSpec, any Error>] {
+    public func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<
+        ParsedSpec, any Error
+    >] {
         options.map { options in Result { try parse(contents: contents, displayName: displayName, options: options) } }
     }
 }
@@ -131,8 +136,9 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
         let fd = CRPM_memfd_create("snapcheck-spec", 1 /* MFD_CLOEXEC */)
         guard fd >= 0 else {
             let err = errno
-            throw RPMError(.specParse, operation: "memfd_create", path: displayName, code: err,
-                           message: String(cString: strerror(err)))
+            throw RPMError(
+                .specParse, operation: "memfd_create", path: displayName, code: err,
+                message: String(cString: strerror(err)))
         }
         defer { close(fd) }
         var written = 0
@@ -142,22 +148,25 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
                 if n < 0 {
                     if errno == EINTR { continue }
                     let err = errno
-                    throw RPMError(.specParse, operation: "write", path: displayName, code: err,
-                                   message: String(cString: strerror(err)))
+                    throw RPMError(
+                        .specParse, operation: "write", path: displayName, code: err,
+                        message: String(cString: strerror(err)))
                 }
                 written += n
             }
         }
-        return try Self.parseLocked(specPath: "/proc/self/fd/\(fd)", displayName: displayName, options: options,
-                                    preludeLua: preludeLua)
+        return try Self.parseLocked(
+            specPath: "/proc/self/fd/\(fd)", displayName: displayName, options: options,
+            preludeLua: preludeLua)
     }
 
     public func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
         var st = stat()
         if stat(path, &st) != 0 {
             let err = errno
-            throw RPMError(err == ENOENT ? .notFound : .unreadable, operation: "stat", path: path, code: err,
-                           message: String(cString: strerror(err)))
+            throw RPMError(
+                err == ENOENT ? .notFound : .unreadable, operation: "stat", path: path, code: err,
+                message: String(cString: strerror(err)))
         }
         if st.st_mode & 0o170000 == 0o040000 {
             throw RPMError(.isDirectory, operation: "stat", path: path, message: "is a directory")
@@ -165,8 +174,10 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
         return try Self.parseLocked(specPath: path, displayName: path, options: options, preludeLua: preludeLua)
     }
 
-    private static func parseLocked(specPath: String, displayName: String, options: SpecOptions,
-                                    preludeLua: String?) throws -> ParsedSpec {
+    private static func parseLocked(
+        specPath: String, displayName: String, options: SpecOptions,
+        preludeLua: String?
+    ) throws -> ParsedSpec {
         try LibRPM.exclusive(operation: "rpmSpecParse", path: displayName) {
             LogCapture.begin()
             defer {
@@ -180,8 +191,9 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
                 rpmFreeMacros(nil)
                 rpmFreeRpmrc()
                 if rpmReadConfigFiles(nil, target) != 0 {
-                    throw RPMError(.specParse, operation: "rpmReadConfigFiles", path: displayName,
-                                   message: "cannot configure target '\(target)': \(LogCapture.take())")
+                    throw RPMError(
+                        .specParse, operation: "rpmReadConfigFiles", path: displayName,
+                        message: "cannot configure target '\(target)': \(LogCapture.take())")
                 }
             }
             for name in options.undefines {
@@ -195,24 +207,27 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
                 definitions.append("_sourcedir \(LibRPM.escapeMacros(dir))")
             }
             for definition in definitions where rpmDefineMacro(nil, definition, cmdline) != 0 {
-                throw RPMError(.specParse, operation: "rpmDefineMacro", path: displayName,
-                               message: "bad macro definition '\(definition)': \(LogCapture.take())")
+                throw RPMError(
+                    .specParse, operation: "rpmDefineMacro", path: displayName,
+                    message: "bad macro definition '\(definition)': \(LogCapture.take())")
             }
 
             if let lua = preludeLua {
                 _ = LibRPM.takeString(CRPM_expand("%{lua:\(lua)}"))
                 let messages = LogCapture.take()
                 if messages.contains("error: ") {
-                    throw RPMError(.specParse, operation: "rpmExpand", path: displayName,
-                                   message: "the Lua prelude failed: \(messages)")
+                    throw RPMError(
+                        .specParse, operation: "rpmExpand", path: displayName,
+                        message: "the Lua prelude failed: \(messages)")
                 }
             }
             let flags = rpmSpecFlags(RPMSPEC_ANYARCH.rawValue | RPMSPEC_FORCE.rawValue)
             guard let raw = rpmSpecParse(LibRPM.escapeMacros(specPath), flags, nil) else {
                 var messages = LogCapture.take()
                 if specPath != displayName { messages = messages.replacing(specPath, with: displayName) }
-                throw RPMError(.specParse, operation: "rpmSpecParse", path: displayName,
-                               message: messages.isEmpty ? "cannot parse the spec file" : messages)
+                throw RPMError(
+                    .specParse, operation: "rpmSpecParse", path: displayName,
+                    message: messages.isEmpty ? "cannot parse the spec file" : messages)
             }
             // The spec is freed when this call returns, before the reset in `defer`.
             func copyOut(_ spec: SpecHandle) -> ParsedSpec { spec.parsed(options: options) }
@@ -252,8 +267,9 @@ extension SpecHandle {
         for expression in options.expressions {
             expansions[expression] = LibRPM.takeString(CRPM_expand(expression)) ?? ""
         }
-        return ParsedSpec(sourcePackage: source, packages: packages,
-                          prep: section(RPMBUILD_PREP), build: section(RPMBUILD_BUILD),
-                          install: section(RPMBUILD_INSTALL), macros: macros, expansions: expansions)
+        return ParsedSpec(
+            sourcePackage: source, packages: packages,
+            prep: section(RPMBUILD_PREP), build: section(RPMBUILD_BUILD),
+            install: section(RPMBUILD_INSTALL), macros: macros, expansions: expansions)
     }
 }

@@ -39,10 +39,12 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
     /// The corresponding C function is `cr_checksum_file`.
     public func computed(forFile path: String, name: String) throws(RepodataError) -> Checksum {
         guard algorithm != CR_CHECKSUM_UNKNOWN else {
-            throw RepodataError(.unknownChecksumType, operation: "cr_checksum_type", path: name,
-                                message: "checksum type '\(type)' is not one libcreaterepo_c knows")
+            throw RepodataError(
+                .unknownChecksumType, operation: "cr_checksum_type", path: name,
+                message: "checksum type '\(type)' is not one libcreaterepo_c knows")
         }
-        let hex = try Createrepo.call("cr_checksum_file", path: name, openedAs: path, kind: .unreadable) { [algorithm] library, error in
+        let hex = try Createrepo.call("cr_checksum_file", path: name, openedAs: path, kind: .unreadable) {
+            [algorithm] library, error in
             library.checksum_file(path, algorithm, error)
         }
         guard let hex else {

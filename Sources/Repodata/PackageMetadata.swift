@@ -9,10 +9,16 @@ public enum PrimaryMetadata: Sendable {
     /// decompresses to more than `limit` bytes is refused before it is parsed.
     ///
     /// The corresponding C function is `cr_xml_parse_primary`.
-    public static func read(_ path: String, name: String? = nil, limit: Int64 = MetadataLimits.decompressedBytes) throws(RepodataError) -> [RepositoryPackage] {
+    public static func read(_ path: String, name: String? = nil, limit: Int64 = MetadataLimits.decompressedBytes)
+        throws(RepodataError) -> [RepositoryPackage]
+    {
         var packages: [RepositoryPackage] = []
-        try MetadataParse.run("cr_xml_parse_primary", path: path, name: name ?? path, limit: limit, wanted: nil, take: { packages.append(RepositoryPackage($0)) }) {
-            $0.xml_parse_primary(path, PackageParse.newPackage, $1, PackageParse.packageDone, $1, PackageParse.warning, $1, 0, $2)
+        try MetadataParse.run(
+            "cr_xml_parse_primary", path: path, name: name ?? path, limit: limit, wanted: nil,
+            take: { packages.append(RepositoryPackage($0)) }
+        ) {
+            $0.xml_parse_primary(
+                path, PackageParse.newPackage, $1, PackageParse.packageDone, $1, PackageParse.warning, $1, 0, $2)
         }
         return packages
     }
@@ -26,14 +32,21 @@ public enum FileLists: Sendable {
     /// decompresses to more than `limit` bytes is refused before it is parsed.
     ///
     /// The corresponding C function is `cr_xml_parse_filelists`.
-    public static func read(_ path: String, name: String? = nil, packages: Set<String>,
-                            limit: Int64 = MetadataLimits.decompressedBytes) throws(RepodataError) -> [String: [RepositoryFile]] {
+    public static func read(
+        _ path: String, name: String? = nil, packages: Set<String>,
+        limit: Int64 = MetadataLimits.decompressedBytes
+    ) throws(RepodataError) -> [String: [RepositoryFile]] {
         var files: [String: [RepositoryFile]] = [:]
-        try MetadataParse.run("cr_xml_parse_filelists", path: path, name: name ?? path, limit: limit, wanted: packages, take: { package in
-            guard let pkgId = package.pointee.pkgId.nonEmpty else { return }
-            files[pkgId, default: []] += elements(of: package.pointee.files, as: cr_PackageFile.self).map(RepositoryFile.init)
-        }) {
-            $0.xml_parse_filelists(path, PackageParse.newPackage, $1, PackageParse.packageDone, $1, PackageParse.warning, $1, $2)
+        try MetadataParse.run(
+            "cr_xml_parse_filelists", path: path, name: name ?? path, limit: limit, wanted: packages,
+            take: { package in
+                guard let pkgId = package.pointee.pkgId.nonEmpty else { return }
+                files[pkgId, default: []] += elements(of: package.pointee.files, as: cr_PackageFile.self).map(
+                    RepositoryFile.init)
+            }
+        ) {
+            $0.xml_parse_filelists(
+                path, PackageParse.newPackage, $1, PackageParse.packageDone, $1, PackageParse.warning, $1, $2)
         }
         return files
     }
@@ -41,9 +54,12 @@ public enum FileLists: Sendable {
 
 /// The common part of streaming a package metadata file through callbacks.
 enum MetadataParse {
-    static func run(_ operation: String, path: String, name: String, limit: Int64, wanted: Set<String>?,
-                    take: @escaping (UnsafeMutablePointer<cr_Package>) -> Void,
-                    _ parse: (CreaterepoCalls, UnsafeMutableRawPointer, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> Int32) throws(RepodataError) {
+    static func run(
+        _ operation: String, path: String, name: String, limit: Int64, wanted: Set<String>?,
+        take: @escaping (UnsafeMutablePointer<cr_Package>) -> Void,
+        _ parse: (CreaterepoCalls, UnsafeMutableRawPointer, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) ->
+            Int32
+    ) throws(RepodataError) {
         do throws(RepodataError) { try MetadataLimits.check(path, name: name, limit: limit) } catch {
             throw explained(error, path: path)
         }
@@ -76,21 +92,25 @@ enum MetadataParse {
 extension RepositoryPackage {
     init(_ package: UnsafeMutablePointer<cr_Package>) {
         let p = package.pointee
-        self.init(name: p.name.nonEmpty ?? "", epoch: p.epoch.nonEmpty.map { UInt32($0) } ?? 0, version: p.version.nonEmpty ?? "",
-                  release: p.release.nonEmpty ?? "", arch: p.arch.nonEmpty ?? "", sourceRPM: p.rpm_sourcerpm.nonEmpty,
-                  location: Location(href: p.location_href.nonEmpty ?? "", base: p.location_base.nonEmpty),
-                  checksum: Checksum(type: p.checksum_type.nonEmpty ?? "", value: p.pkgId.nonEmpty ?? ""), size: Int64(p.size_package))
+        self.init(
+            name: p.name.nonEmpty ?? "", epoch: p.epoch.nonEmpty.map { UInt32($0) } ?? 0,
+            version: p.version.nonEmpty ?? "",
+            release: p.release.nonEmpty ?? "", arch: p.arch.nonEmpty ?? "", sourceRPM: p.rpm_sourcerpm.nonEmpty,
+            location: Location(href: p.location_href.nonEmpty ?? "", base: p.location_base.nonEmpty),
+            checksum: Checksum(type: p.checksum_type.nonEmpty ?? "", value: p.pkgId.nonEmpty ?? ""),
+            size: Int64(p.size_package))
     }
 }
 
 extension RepositoryFile {
     init(_ file: UnsafeMutablePointer<cr_PackageFile>) {
         let f = file.pointee
-        let kind: Kind = switch f.type.nonEmpty {
-        case "dir": .directory
-        case "ghost": .ghost
-        default: .file
-        }
+        let kind: Kind =
+            switch f.type.nonEmpty {
+            case "dir": .directory
+            case "ghost": .ghost
+            default: .file
+            }
         self.init(path: (f.path.nonEmpty ?? "") + (f.name.nonEmpty ?? ""), kind: kind)
     }
 }
@@ -121,14 +141,16 @@ public enum MetadataLimits: Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var total: Int64 = 0
         while true {
-            let count = try Createrepo.call("cr_read", path: name, openedAs: path, kind: .unreadable) { library, error in
+            let count = try Createrepo.call("cr_read", path: name, openedAs: path, kind: .unreadable) {
+                library, error in
                 buffer.withUnsafeMutableBytes { library.read(file, $0.baseAddress, UInt32($0.count), error) }
             }
             guard count > 0 else { return }
             total += Int64(count)
             if total > limit {
-                throw RepodataError(.tooLarge, operation: "cr_read", path: name,
-                                    message: "decompresses to more than \(describe(limit)), the limit for repository metadata")
+                throw RepodataError(
+                    .tooLarge, operation: "cr_read", path: name,
+                    message: "decompresses to more than \(describe(limit)), the limit for repository metadata")
             }
         }
     }

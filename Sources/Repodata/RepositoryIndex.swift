@@ -27,7 +27,8 @@ public struct RepositoryIndex: Sendable, Hashable {
             let repomd = try RepomdHandle()
             let parse = try PackageParse(wanted: nil) { _ in }
             let data = Unmanaged.passUnretained(parse).toOpaque()
-            _ = try Createrepo.call("cr_xml_parse_repomd", path: name, openedAs: path, kind: .malformed) { library, error in
+            _ = try Createrepo.call("cr_xml_parse_repomd", path: name, openedAs: path, kind: .malformed) {
+                library, error in
                 library.xml_parse_repomd(path, repomd.raw, PackageParse.warning, data, error)
             }
             if let wrongType = parse.wrongType {
@@ -53,7 +54,10 @@ public struct MetadataRecord: Sendable, Hashable {
     /// The size of its decompressed content (`open-size`), when given.
     public var openSize: Int64?
 
-    public init(type: String, location: Location, checksum: Checksum?, openChecksum: Checksum?, size: Int64?, openSize: Int64? = nil) {
+    public init(
+        type: String, location: Location, checksum: Checksum?, openChecksum: Checksum?, size: Int64?,
+        openSize: Int64? = nil
+    ) {
         self.type = type
         self.location = location
         self.checksum = checksum
@@ -68,8 +72,11 @@ public struct MetadataRecord: Sendable, Hashable {
             guard let value = value.nonEmpty else { return nil }
             return Checksum(type: type.nonEmpty ?? "", value: value)
         }
-        self.init(type: r.type.nonEmpty ?? "", location: Location(href: r.location_href.nonEmpty ?? "", base: r.location_base.nonEmpty),
-                  checksum: checksum(r.checksum_type, r.checksum), openChecksum: checksum(r.checksum_open_type, r.checksum_open),
-                  size: r.size > 0 ? Int64(r.size) : nil, openSize: r.size_open > 0 ? Int64(r.size_open) : nil)
+        self.init(
+            type: r.type.nonEmpty ?? "",
+            location: Location(href: r.location_href.nonEmpty ?? "", base: r.location_base.nonEmpty),
+            checksum: checksum(r.checksum_type, r.checksum),
+            openChecksum: checksum(r.checksum_open_type, r.checksum_open),
+            size: r.size > 0 ? Int64(r.size) : nil, openSize: r.size_open > 0 ? Int64(r.size_open) : nil)
     }
 }

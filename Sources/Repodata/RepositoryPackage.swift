@@ -33,8 +33,10 @@ public struct RepositoryPackage: Sendable, Hashable {
     /// The package's files, from filelists.xml; `nil` when they were not read.
     public var files: [RepositoryFile]?
 
-    public init(name: String, epoch: UInt32?, version: String, release: String, arch: String, sourceRPM: String?,
-                location: Location, checksum: Checksum, size: Int64, files: [RepositoryFile]? = nil) {
+    public init(
+        name: String, epoch: UInt32?, version: String, release: String, arch: String, sourceRPM: String?,
+        location: Location, checksum: Checksum, size: Int64, files: [RepositoryFile]? = nil
+    ) {
         self.name = name
         self.epoch = epoch
         self.version = version

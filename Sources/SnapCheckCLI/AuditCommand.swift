@@ -10,8 +10,9 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit inputs and report a verdict per build (the default command).")
 
-    @Argument(help: "Spec files, SRPMs, RPMs, QMP captures, ELF executables (scanned, never run) or directories.",
-              completion: .file())
+    @Argument(
+        help: "Spec files, SRPMs, RPMs, QMP captures, ELF executables (scanned, never run) or directories.",
+        completion: .file())
     var inputs: [String] = []
 
     @Option(help: "The verdict a build should have when the policy file names none for it: enabled or disabled.")
@@ -20,7 +21,10 @@ struct Audit: ParsableCommand {
     @Option(help: "Read this many inputs in parallel (default: the number of cores).")
     var jobs: Int?
 
-    @Flag(help: "Search no remedy for builds that miss their expectation: no spec is evaluated again (nightly runs that only need verdicts).")
+    @Flag(
+        help:
+            "Search no remedy for builds that miss their expectation: no spec is evaluated again (nightly runs that only need verdicts)."
+    )
     var noRemedy = false
 
     @OptionGroup(title: "Spec evaluation")
@@ -53,9 +57,11 @@ struct Audit: ParsableCommand {
     /// (`snapcheck rulez`), is a mistyped subcommand: a usage error, not a missing input.
     static func refuseMistypedSubcommand(_ inputs: [String]) throws {
         guard let first = inputs.first, CommandLine.arguments.dropFirst().first == first,
-              !first.contains("/"), !first.contains("."), !FileManager.default.fileExists(atPath: first) else { return }
+            !first.contains("/"), !first.contains("."), !FileManager.default.fileExists(atPath: first)
+        else { return }
         let names = CompletionScripts.subcommands.filter { $0 != "help" }.joined(separator: ", ")
-        throw ValidationError("'\(VisibleText.escape(first))' is not a subcommand (\(names)) and no file of that name exists.")
+        throw ValidationError(
+            "'\(VisibleText.escape(first))' is not a subcommand (\(names)) and no file of that name exists.")
     }
 
     /// Two outputs naming one file (`a` and `./a`, a link and its target,
@@ -65,8 +71,10 @@ struct Audit: ParsableCommand {
         for path in paths {
             let identity = OutputDestination.identity(of: path)
             if let first = seen[identity] {
-                let named = first == path ? "'\(VisibleText.escape(path))' is named twice" :
-                    "'\(VisibleText.escape(first))' and '\(VisibleText.escape(path))' name the same file"
+                let named =
+                    first == path
+                    ? "'\(VisibleText.escape(path))' is named twice"
+                    : "'\(VisibleText.escape(first))' and '\(VisibleText.escape(path))' name the same file"
                 throw ValidationError("\(named) as an output; give each output a file of its own.")
             }
             seen[identity] = path

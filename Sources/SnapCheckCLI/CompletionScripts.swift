@@ -32,13 +32,14 @@ enum CompletionScripts {
                     compdef _snapcheck snapcheck
                 fi
                 """
-            let front = zsh(formats: formats, subcommands: names) + """
-                if [[ "${funcstack[1]}" = _snapcheck ]]; then
-                    _snapcheck_default "${@}"
-                else
-                    compdef _snapcheck_default snapcheck
-                fi
-                """
+            let front =
+                zsh(formats: formats, subcommands: names) + """
+                    if [[ "${funcstack[1]}" = _snapcheck ]]; then
+                        _snapcheck_default "${@}"
+                    else
+                        compdef _snapcheck_default snapcheck
+                    fi
+                    """
             return generated.replacing(trailer, with: front)
         case .fish:
             return generated + fish(formats: formats, subcommands: names)

@@ -16,25 +16,30 @@ extension CalendarDay: ExpressibleByArgument {
 
 /// The nightly side of a run: the policy file and the baseline (Docs/policy.md, Docs/nightly.md).
 struct PolicyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The policy file: per-package expectations, per-arch overrides, waivers, what fails. Default: \(PolicyFile.defaultName) next to the inputs, else in the working directory.",
-        valueName: "path"), completion: .file(extensions: ["yaml", "yml"]))
+    @Option(
+        help: ArgumentHelp(
+            "The policy file: per-package expectations, per-arch overrides, waivers, what fails. Default: \(PolicyFile.defaultName) next to the inputs, else in the working directory.",
+            valueName: "path"), completion: .file(extensions: ["yaml", "yml"]))
     var config: String?
 
     @Flag(help: "Use no policy file, even where one would be found: the defaults apply.")
     var noConfig = false
 
-    @Option(help: ArgumentHelp(
-        "Compare with an earlier JSON report: a build that was enabled there and is not now is a regression, one missing now has vanished (exit 1).",
-        valueName: "path"), completion: .file())
+    @Option(
+        help: ArgumentHelp(
+            "Compare with an earlier JSON report: a build that was enabled there and is not now is a regression, one missing now has vanished (exit 1).",
+            valueName: "path"), completion: .file())
     var baseline: String?
 
-    @Option(help: ArgumentHelp(
-        "When the --baseline file does not exist: error (exit 2, the default) or ok (the first night: nothing is compared).",
-        valueName: "error|ok"))
+    @Option(
+        help: ArgumentHelp(
+            "When the --baseline file does not exist: error (exit 2, the default) or ok (the first night: nothing is compared).",
+            valueName: "error|ok"))
     var baselineMissing: BaselineMissing = .error
 
-    @Option(help: ArgumentHelp("Judge waiver expiry dates as of this day, YYYY-MM-DD (default: today, UTC).", valueName: "date"))
+    @Option(
+        help: ArgumentHelp(
+            "Judge waiver expiry dates as of this day, YYYY-MM-DD (default: today, UTC).", valueName: "date"))
     var today: CalendarDay?
 
     func validate() throws {
@@ -53,17 +58,24 @@ struct PolicyOptions: ParsableArguments {
             var found: [String] = []
             for input in inputs {
                 let directory = Self.isDirectory(input) ? input : PathName.directory(of: input)
-                let candidate = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(PolicyFile.defaultName)
+                let candidate = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(
+                    PolicyFile.defaultName)
                 let real = (candidate as NSString).resolvingSymlinksInPath
-                if FileManager.default.fileExists(atPath: candidate), !found.contains(where: { ($0 as NSString).resolvingSymlinksInPath == real }) {
+                if FileManager.default.fileExists(atPath: candidate),
+                    !found.contains(where: { ($0 as NSString).resolvingSymlinksInPath == real })
+                {
                     found.append(candidate)
                 }
             }
             if found.count > 1 {
-                throw CommandFailure("\(found.count) policy files apply to these inputs (\(found.joined(separator: ", "))); name one with --config",
-                                     status: .usage)
+                throw CommandFailure(
+                    "\(found.count) policy files apply to these inputs (\(found.joined(separator: ", "))); name one with --config",
+                    status: .usage)
             }
-            guard let first = found.first ?? (FileManager.default.fileExists(atPath: PolicyFile.defaultName) ? PolicyFile.defaultName : nil) else {
+            guard
+                let first = found.first
+                    ?? (FileManager.default.fileExists(atPath: PolicyFile.defaultName) ? PolicyFile.defaultName : nil)
+            else {
                 return Policy()
             }
             path = first
@@ -80,7 +92,8 @@ struct PolicyOptions: ParsableArguments {
         var info = stat()
         if stat(baseline, &info) != 0, errno == ENOENT {
             guard baselineMissing == .ok else {
-                throw CommandFailure("baseline \(baseline): no such file (on the first night, --baseline-missing=ok runs without one)")
+                throw CommandFailure(
+                    "baseline \(baseline): no such file (on the first night, --baseline-missing=ok runs without one)")
             }
             Output.printError("baseline \(baseline) does not exist yet: nothing compared (--baseline-missing=ok)")
             return nil

@@ -4,9 +4,11 @@ import SnapCheck
 
 /// Running emulators (`--probe`) and auditing an installed host (`--installed`). Docs/probe.md.
 struct ProbeOptions: ParsableArguments {
-    @Option(name: .customLong("probe"), help: ArgumentHelp(
-        "Run this emulator with QMP on stdio (no guest, no disk, no network) and audit its answers. Repeatable.",
-        valueName: "path"), completion: .file())
+    @Option(
+        name: .customLong("probe"),
+        help: ArgumentHelp(
+            "Run this emulator with QMP on stdio (no guest, no disk, no network) and audit its answers. Repeatable.",
+            valueName: "path"), completion: .file())
     var probes: [String] = []
 
     @Flag(help: "Audit the QEMU packages installed in the rpmdb instead of inputs (exit 2 when there are none).")
@@ -15,15 +17,23 @@ struct ProbeOptions: ParsableArguments {
     @Flag(help: "With --installed: also run each installed emulator as with --probe. Implies --installed.")
     var probeInstalled = false
 
-    @Option(help: ArgumentHelp("With --installed: the root directory whose rpmdb and files are audited (like rpm --root).", valueName: "dir"), completion: .directory)
+    @Option(
+        help: ArgumentHelp(
+            "With --installed: the root directory whose rpmdb and files are audited (like rpm --root).",
+            valueName: "dir"), completion: .directory)
     var root: String = "/"
 
-    @Option(help: ArgumentHelp("With --installed: the rpmdb directory (like rpm --dbpath; default: the root's).", valueName: "dir"), completion: .directory)
+    @Option(
+        help: ArgumentHelp(
+            "With --installed: the rpmdb directory (like rpm --dbpath; default: the root's).", valueName: "dir"),
+        completion: .directory)
     var dbpath: String?
 
-    @Option(name: .customLong("save-qmp"), help: ArgumentHelp(
-        "Save each probe's QMP session here, as a capture snapcheck can audit later (a directory when probing several).",
-        valueName: "path"), completion: .file())
+    @Option(
+        name: .customLong("save-qmp"),
+        help: ArgumentHelp(
+            "Save each probe's QMP session here, as a capture snapcheck can audit later (a directory when probing several).",
+            valueName: "path"), completion: .file())
     var saveQMP: String?
 
     @Option(help: ArgumentHelp("Give up on a probe after this many seconds (default 10).", valueName: "seconds"))
@@ -40,7 +50,9 @@ struct ProbeOptions: ParsableArguments {
             throw ValidationError("--root and --dbpath need --installed.")
         }
         if let dbpath, !dbpath.hasPrefix("/") {
-            throw ValidationError("--dbpath must be an absolute path, as rpm's: the rpmdb is read inside --root, not the working directory.")
+            throw ValidationError(
+                "--dbpath must be an absolute path, as rpm's: the rpmdb is read inside --root, not the working directory."
+            )
         }
     }
 
@@ -51,10 +63,14 @@ struct ProbeOptions: ParsableArguments {
         }
         guard let saveQMP else { return }
         if !auditsInstalled, probes.isEmpty {
-            throw ValidationError("--save-qmp needs an emulator to probe (--probe PATH or --probe-installed); executables given as inputs are scanned, never run.")
+            throw ValidationError(
+                "--save-qmp needs an emulator to probe (--probe PATH or --probe-installed); executables given as inputs are scanned, never run."
+            )
         }
         if !Self.isDirectory(saveQMP), Set(probes).count > 1 {
-            throw ValidationError("--save-qmp '\(VisibleText.escape(saveQMP))': name an existing directory when probing more than one emulator.")
+            throw ValidationError(
+                "--save-qmp '\(VisibleText.escape(saveQMP))': name an existing directory when probing more than one emulator."
+            )
         }
     }
 

@@ -32,16 +32,22 @@ struct ReportFile {
 /// number more to files, all rendered from the same audit and written all or
 /// nothing at its end (Docs/cli.md, "Output files").
 struct ReportOptions: ParsableArguments {
-    @Option(help: "Report format on standard output (or --output): \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        help:
+            "Report format on standard output (or --output): \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
     var format: ReportFormat = .text
 
-    @Option(name: .shortAndLong, help: "Write the --format report to this file (atomically) instead of standard output.",
-            completion: .file())
+    @Option(
+        name: .shortAndLong, help: "Write the --format report to this file (atomically) instead of standard output.",
+        completion: .file())
     var output: String?
 
-    @Option(name: .customLong("report"), help: ArgumentHelp(
-        "Also write a report to a file, as FORMAT=PATH (e.g. junit=results.xml). Repeatable.",
-        valueName: "format=path"), completion: .file(), transform: ReportFile.init(parsing:))
+    @Option(
+        name: .customLong("report"),
+        help: ArgumentHelp(
+            "Also write a report to a file, as FORMAT=PATH (e.g. junit=results.xml). Repeatable.",
+            valueName: "format=path"), completion: .file(), transform: ReportFile.init(parsing:))
     var reports: [ReportFile] = []
 
     @Option(help: "Colour the text report: auto (terminals only, NO_COLOR honoured), always, never.")
@@ -50,7 +56,11 @@ struct ReportOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Show every piece of evidence, not only the deciding ones.")
     var verbose = false
 
-    @Flag(name: .shortAndLong, help: "Print no text report on standard output; errors still go to stderr, and other formats and files are still written.")
+    @Flag(
+        name: .shortAndLong,
+        help:
+            "Print no text report on standard output; errors still go to stderr, and other formats and files are still written."
+    )
     var quiet = false
 
     func validate() throws {
@@ -70,11 +80,12 @@ struct ReportOptions: ParsableArguments {
     }
 
     func openDestinations() throws(OutputError) -> Destinations {
-        let main: OutputFile? = if let output {
-            try OutputFile(path: output)
-        } else {
-            quiet && format == .text ? nil : OutputFile.standardOutput()
-        }
+        let main: OutputFile? =
+            if let output {
+                try OutputFile(path: output)
+            } else {
+                quiet && format == .text ? nil : OutputFile.standardOutput()
+            }
         var files: [(format: ReportFormat, file: OutputFile)] = []
         for report in reports { files.append((report.format, try OutputFile(path: report.path))) }
         return Destinations(main: main, files: files)
@@ -84,14 +95,21 @@ struct ReportOptions: ParsableArguments {
     /// error as one line on stderr, whatever the format. Returns the exit
     /// status the result calls for.
     func emit(_ result: AuditResult, to destinations: Destinations) throws(OutputError) -> ExitStatus {
-        let useColor: Bool = switch color {
-        case .always: true
-        case .never: false
-        case .auto: output == nil && Output.isTerminal(STDOUT_FILENO) && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        }
+        let useColor: Bool =
+            switch color {
+            case .always: true
+            case .never: false
+            case .auto:
+                output == nil && Output.isTerminal(STDOUT_FILENO)
+                    && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+            }
         var writes: [(file: OutputFile, bytes: [UInt8])] = []
-        if let main = destinations.main { writes.append((main, format.renderer(verbose: verbose, color: useColor).render(result))) }
-        for (format, file) in destinations.files { writes.append((file, format.renderer(verbose: true).render(result))) }
+        if let main = destinations.main {
+            writes.append((main, format.renderer(verbose: verbose, color: useColor).render(result)))
+        }
+        for (format, file) in destinations.files {
+            writes.append((file, format.renderer(verbose: true).render(result)))
+        }
         let written = Result { () throws(OutputError) in try OutputFile.writeAll(writes) }
         for error in result.errors { Output.printError("\(error.input): \(error.message)") }
         try written.get()

@@ -4,9 +4,11 @@ import SnapCheckRepository
 
 /// Auditing yum repositories from their metadata (`--repo`). Docs/repo.md.
 struct RepositoryOptions: ParsableArguments {
-    @Option(name: .customLong("repo"), help: ArgumentHelp(
-        "Audit the QEMU builds this yum repository lists (a directory with repodata/repomd.xml): packages chosen by their metadata, checked against its checksums. Repeatable; inputs may be given too.",
-        valueName: "dir"), completion: .directory)
+    @Option(
+        name: .customLong("repo"),
+        help: ArgumentHelp(
+            "Audit the QEMU builds this yum repository lists (a directory with repodata/repomd.xml): packages chosen by their metadata, checked against its checksums. Repeatable; inputs may be given too.",
+            valueName: "dir"), completion: .directory)
     var repositories: [String] = []
 
     /// The checks that need the other option groups (called by the command's `validate()`).

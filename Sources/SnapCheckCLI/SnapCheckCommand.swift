@@ -58,7 +58,8 @@ extension RuleBookFormat: ExpressibleByArgument {}
 /// `snapcheck rules [ID]`: the rule book (`RuleBookRenderer`).
 struct ListRules: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rules", abstract: "List every rule id with its layer and one-line explanation, or explain one rule in full.",
+        commandName: "rules",
+        abstract: "List every rule id with its layer and one-line explanation, or explain one rule in full.",
         discussion: """
             With a rule id (as reports name it): the rule's meaning, the eras it applies to, what evidence it reads, \
             what it concludes and an example. --format json prints the catalogue (or the one rule) for tools; \
@@ -120,7 +121,9 @@ struct ShowHeader: ParsableCommand {
         out += line("build host", h.buildHost ?? "")
         out += line("build time", h.buildTime.map(String.init) ?? "")
         out += line("compressor", h.payloadCompressor)
-        for (label, deps) in [("provides", h.provides), ("requires", h.requires), ("conflicts", h.conflicts), ("obsoletes", h.obsoletes)] {
+        for (label, deps) in [
+            ("provides", h.provides), ("requires", h.requires), ("conflicts", h.conflicts), ("obsoletes", h.obsoletes),
+        ] {
             for d in deps { out += line(label, "\(d)") }
         }
         out += line("files", "\(h.files.count)")

@@ -5,7 +5,9 @@ import SnapCheck
 
 /// How spec files are evaluated: rpmbuild's `--define`, `--with`, `--without`, `--target`.
 struct SpecEvaluationOptions: ParsableArguments {
-    @Option(name: [.customShort("D"), .long], help: "Define a macro for spec evaluation: NAME=VALUE or 'NAME VALUE'. Repeatable.")
+    @Option(
+        name: [.customShort("D"), .long],
+        help: "Define a macro for spec evaluation: NAME=VALUE or 'NAME VALUE'. Repeatable.")
     var define: [String] = []
 
     @Option(help: "Enable a %bcond for spec evaluation, like rpmbuild --with. Repeatable.")
@@ -17,10 +19,15 @@ struct SpecEvaluationOptions: ParsableArguments {
     @Option(help: "Evaluate spec files for this target arch, like rpmbuild --target.")
     var target: String?
 
-    @Option(help: "Another directory to look for a spec's helper scripts in (besides the spec's own).", completion: .directory)
+    @Option(
+        help: "Another directory to look for a spec's helper scripts in (besides the spec's own).",
+        completion: .directory)
     var sources: String?
 
-    @Flag(help: "Parse specs in-process with full rpm semantics: their %(...) shell and Lua run with your rights. Only for specs you trust.")
+    @Flag(
+        help:
+            "Parse specs in-process with full rpm semantics: their %(...) shell and Lua run with your rights. Only for specs you trust."
+    )
     var trustSpec = false
 
     func validate() throws {
@@ -28,10 +35,13 @@ struct SpecEvaluationOptions: ParsableArguments {
             throw ValidationError("--define '\(d)': expected NAME=VALUE or 'NAME VALUE'.")
         }
         if let target, !RPMArch.isKnown(target) {
-            throw ValidationError("--target '\(target)': not an arch rpm knows (x86_64, ppc64le, aarch64, s390x, i686, ...).")
+            throw ValidationError(
+                "--target '\(target)': not an arch rpm knows (x86_64, ppc64le, aarch64, s390x, i686, ...).")
         }
         var isDirectory: ObjCBool = false
-        if let sources, !(FileManager.default.fileExists(atPath: sources, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if let sources,
+            !(FileManager.default.fileExists(atPath: sources, isDirectory: &isDirectory) && isDirectory.boolValue)
+        {
             throw ValidationError("--sources '\(sources)': no such directory.")
         }
     }

@@ -21,13 +21,18 @@ struct RepositoryContents {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw InputError(.missing, input: directory, message: "no such directory")
         }
-        guard isDirectory.boolValue else { throw InputError(.unsupported, input: directory, message: "not a directory: --repo names a repository's top directory") }
+        guard isDirectory.boolValue else {
+            throw InputError(
+                .unsupported, input: directory, message: "not a directory: --repo names a repository's top directory")
+        }
         let indexName = RepositoryHref.shown("repodata/repomd.xml", in: directory)
         let indexFile: InputFile
         do { indexFile = try InputFile("repodata/repomd.xml", inRoot: directory, path: indexName) } catch {
-            throw InputError(error == .missing ? .unsupported : .unreadable, input: directory, message: error == .missing
-                ? "not a yum repository: no repodata/repomd.xml"
-                : "repodata/repomd.xml \(error.message)")
+            throw InputError(
+                error == .missing ? .unsupported : .unreadable, input: directory,
+                message: error == .missing
+                    ? "not a yum repository: no repodata/repomd.xml"
+                    : "repodata/repomd.xml \(error.message)")
         }
         let index: RepositoryIndex
         do { index = try RepositoryIndex(reading: indexFile.descriptorPath, name: indexName) } catch {
@@ -62,7 +67,10 @@ struct RepositoryContents {
         let qemu = packages.filter(\.isQEMU)
         guard !qemu.isEmpty else {
             let count = packages.count == 1 ? "1 package" : "\(packages.count) packages"
-            return ([], 0, [InputError(.noBuilds, input: directory, message: "the repository lists no QEMU package (\(count))")])
+            return (
+                [], 0,
+                [InputError(.noBuilds, input: directory, message: "the repository lists no QEMU package (\(count))")]
+            )
         }
         var inputs: [RepositoryPackageInput] = []
         var errors: [InputError] = []
@@ -72,8 +80,10 @@ struct RepositoryContents {
                 let href = try RepositoryHref(package.location.href, base: package.location.base)
                 inputs.append(RepositoryPackageInput(package: package, href: href))
             } catch {
-                errors.append(InputError(.corrupt, input: RepositoryHref.shown(package.location.href, in: directory),
-                                         message: "\(package.nevra) in \(primaryName) \(error.message)"))
+                errors.append(
+                    InputError(
+                        .corrupt, input: RepositoryHref.shown(package.location.href, in: directory),
+                        message: "\(package.nevra) in \(primaryName) \(error.message)"))
             }
         }
         return (inputs, packages.count - qemu.count, errors)
@@ -81,7 +91,9 @@ struct RepositoryContents {
 
     /// Opens the file of a repomd.xml record inside `directory` and checks it
     /// against the record's checksum.
-    private static func open(_ record: MetadataRecord, in directory: String, index: String) throws(InputError) -> InputFile {
+    private static func open(_ record: MetadataRecord, in directory: String, index: String) throws(InputError)
+        -> InputFile
+    {
         let href: RepositoryHref
         do { href = try RepositoryHref(record.location.href, base: record.location.base) } catch {
             throw InputError(.corrupt, input: index, message: "its \(record.type) record \(error.message)")
@@ -89,14 +101,20 @@ struct RepositoryContents {
         let name = href.shown(in: directory)
         let file: InputFile
         do { file = try InputFile(href.path, inRoot: directory, path: name) } catch {
-            throw InputError(error == .missing ? .missing : .unreadable, input: name, message: error == .missing ? "listed in repomd.xml but missing" : error.message)
+            throw InputError(
+                error == .missing ? .missing : .unreadable, input: name,
+                message: error == .missing ? "listed in repomd.xml but missing" : error.message)
         }
         guard let expected = record.checksum else {
             throw InputError(.corrupt, input: index, message: "its \(record.type) record gives no checksum")
         }
         // Declared over the limit: refused before anything is read (the parse checks what the file really expands to).
         if let openSize = record.openSize, openSize > MetadataLimits.decompressedBytes {
-            throw InputError(.tooLarge, input: name, message: "repomd.xml declares it decompresses to \(MetadataLimits.describe(openSize)); the limit for repository metadata is \(MetadataLimits.describe(MetadataLimits.decompressedBytes))")
+            throw InputError(
+                .tooLarge, input: name,
+                message:
+                    "repomd.xml declares it decompresses to \(MetadataLimits.describe(openSize)); the limit for repository metadata is \(MetadataLimits.describe(MetadataLimits.decompressedBytes))"
+            )
         }
         if let mismatch = RepositoryChecksum.mismatch(expected, file: file, sha256: nil, describedBy: "repomd.xml") {
             throw mismatch
@@ -117,12 +135,13 @@ extension RepositoryPackage {
 extension InputError {
     /// A metadata file that libcreaterepo_c could not read.
     init(_ error: RepodataError, name: String) {
-        let kind: InputError.Kind = switch error.kind {
-        case .unreadable: .unreadable
-        case .malformed: .corrupt
-        case .tooLarge: .tooLarge
-        default: .unsupported
-        }
+        let kind: InputError.Kind =
+            switch error.kind {
+            case .unreadable: .unreadable
+            case .malformed: .corrupt
+            case .tooLarge: .tooLarge
+            default: .unsupported
+            }
         self.init(kind, input: name, message: error.description(reportedOn: name))
     }
 }

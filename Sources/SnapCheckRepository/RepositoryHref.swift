@@ -11,7 +11,8 @@ struct RepositoryHref {
 
     /// Why an href is refused, in words for an error line.
     enum Refusal: Error, Equatable {
-        case empty, absolute, parent, url, base(String)
+        case empty, absolute, parent, url
+        case base(String)
 
         var message: String {
             switch self {
@@ -19,7 +20,8 @@ struct RepositoryHref {
             case .absolute: "is an absolute path, not a path inside the repository"
             case .parent: "leads out of the repository directory (a '..' component)"
             case .url: "is a URL: only packages inside the repository directory are read"
-            case .base(let base): "is relative to xml:base \(base), not to the repository directory: packages elsewhere are not read"
+            case .base(let base):
+                "is relative to xml:base \(base), not to the repository directory: packages elsewhere are not read"
             }
         }
     }
@@ -29,7 +31,8 @@ struct RepositoryHref {
         guard !href.isEmpty else { throw .empty }
         guard !href.hasPrefix("/") else { throw .absolute }
         if let colon = href.firstIndex(of: ":"), href[href.index(after: colon)...].hasPrefix("//"),
-           !href[..<colon].contains("/") {
+            !href[..<colon].contains("/")
+        {
             throw .url
         }
         guard !href.split(separator: "/").contains("..") else { throw .parent }

@@ -25,15 +25,20 @@ struct RepositoryPackageInput: Sendable {
             let name = href.shown(in: directory)
             let file: InputFile
             do throws(InputFile.Refusal) { file = try InputFile(href.path, inRoot: directory, path: name) } catch {
-                throw InputError(error == .missing ? .missing : .unreadable, input: name, message: error == .missing ? "listed in \(primaryName) but missing" : error.message)
+                throw InputError(
+                    error == .missing ? .missing : .unreadable, input: name,
+                    message: error == .missing ? "listed in \(primaryName) but missing" : error.message)
             }
             let outcome: InputOutcome
             do { outcome = try reader.read(file, named: true, listedEmulators: listed) } catch {
-                throw RepositoryChecksum.mismatch(package.checksum, file: file, sha256: nil, describedBy: primaryName) ?? error
+                throw RepositoryChecksum.mismatch(package.checksum, file: file, sha256: nil, describedBy: primaryName)
+                    ?? error
             }
             guard case .observed(let observation) = outcome else { return outcome }
-            if let mismatch = RepositoryChecksum.mismatch(package.checksum, file: file, sha256: observation.input.sha256,
-                                                          describedBy: primaryName) {
+            if let mismatch = RepositoryChecksum.mismatch(
+                package.checksum, file: file, sha256: observation.input.sha256,
+                describedBy: primaryName)
+            {
                 throw mismatch
             }
             return outcome
@@ -46,7 +51,9 @@ enum RepositoryChecksum {
     /// Why `file` is not what `expected` says, or nil when it is. A SHA-256
     /// the audit computed already (`sha256`) is used as is; other types are
     /// computed by libcreaterepo_c.
-    static func mismatch(_ expected: Checksum, file: InputFile, sha256: String?, describedBy metadata: String) -> InputError? {
+    static func mismatch(_ expected: Checksum, file: InputFile, sha256: String?, describedBy metadata: String)
+        -> InputError?
+    {
         let actual: Checksum
         do {
             if expected.isSHA256 {
@@ -55,11 +62,15 @@ enum RepositoryChecksum {
                 actual = try expected.computed(forFile: file.descriptorPath, name: file.path)
             }
         } catch let error as RepodataError {
-            return InputError(.unreadable, input: file.path, message: "cannot be checked against \(metadata): \(error.message)")
+            return InputError(
+                .unreadable, input: file.path, message: "cannot be checked against \(metadata): \(error.message)")
         } catch {
             return InputError(error, input: file.path)
         }
         guard !actual.matches(expected) else { return nil }
-        return InputError(.corrupt, input: file.path, message: "checksum mismatch: \(metadata) gives \(expected.type) \(expected.value), the file has \(actual.value)")
+        return InputError(
+            .corrupt, input: file.path,
+            message:
+                "checksum mismatch: \(metadata) gives \(expected.type) \(expected.value), the file has \(actual.value)")
     }
 }

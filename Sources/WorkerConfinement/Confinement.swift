@@ -62,7 +62,8 @@ public enum Confinement: Sendable {
     private static func dropPrivileges() throws {
         guard getuid() == 0 || geteuid() == 0 else { return }
         guard setgroups(0, nil) == 0, setgid(nobody) == 0, setuid(nobody) == 0,
-              getuid() != 0, geteuid() != 0, setuid(0) != 0 else {
+            getuid() != 0, geteuid() != 0, setuid(0) != 0
+        else {
             throw Failure(description: "cannot drop root privileges to \(nobody): \(String(cString: strerror(errno)))")
         }
     }
@@ -110,7 +111,8 @@ public enum Confinement: Sendable {
         }
         func deny(_ name: String, _ action: UInt32 = eperm, when comparison: scmp_arg_cmp? = nil) throws {
             guard let nr = number(name) else { return }
-            let rc = comparison.map { CSeccomp_rule_add1(filter, action, nr, $0) } ?? CSeccomp_rule_add0(filter, action, nr)
+            let rc =
+                comparison.map { CSeccomp_rule_add1(filter, action, nr, $0) } ?? CSeccomp_rule_add0(filter, action, nr)
             guard rc == 0 else { throw Failure(description: "seccomp rule for \(name) failed: \(-rc)") }
         }
         func masked(_ arg: UInt32, _ bits: UInt64) -> scmp_arg_cmp {
@@ -139,7 +141,8 @@ public enum Confinement: Sendable {
         // Typing into a terminal's input (TIOCSTI) or the console (TIOCLINUX):
         // the kernel reads the request as 32 bits, so only those are compared.
         for request in terminalInjection {
-            try deny("ioctl", when: scmp_arg_cmp(arg: 1, op: SCMP_CMP_MASKED_EQ, datum_a: 0xFFFF_FFFF, datum_b: request))
+            try deny(
+                "ioctl", when: scmp_arg_cmp(arg: 1, op: SCMP_CMP_MASKED_EQ, datum_a: 0xFFFF_FFFF, datum_b: request))
         }
 
         // libseccomp sets no_new_privs (SCMP_FLTATR_CTL_NNP) before loading.
@@ -158,12 +161,16 @@ public enum Confinement: Sendable {
     /// `_make_output_sync` is `-O` when `%{__make}` exists; `_dbpath` is
     /// `~/.rpmdb` of the worker's `HOME`.
     public static let shellFreeSystemMacros: [MacroDefinition] = [
-        MacroDefinition(name: "_smp_build_ncpus", value: """
-            %{lua: local n = tonumber(rpm.expand("%{getncpus}")) local m = tonumber(rpm.expand("%{?_smp_ncpus_max}"))             if m and m > 0 and n > m then n = m end print(n)}
-            """),
-        MacroDefinition(name: "_make_output_sync", value: """
-            %{lua: local f = io.open(rpm.expand("%{__make}"), "r") if f then f:close() print("-O") end}
-            """),
+        MacroDefinition(
+            name: "_smp_build_ncpus",
+            value: """
+                %{lua: local n = tonumber(rpm.expand("%{getncpus}")) local m = tonumber(rpm.expand("%{?_smp_ncpus_max}"))             if m and m > 0 and n > m then n = m end print(n)}
+                """),
+        MacroDefinition(
+            name: "_make_output_sync",
+            value: """
+                %{lua: local f = io.open(rpm.expand("%{__make}"), "r") if f then f:close() print("-O") end}
+                """),
         MacroDefinition(name: "_dbpath", value: "%{getenv:HOME}/.rpmdb"),
     ]
 

@@ -1,7 +1,7 @@
 import Foundation
 import RPM
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Bad inputs")
 struct BadInputTests {
@@ -11,18 +11,20 @@ struct BadInputTests {
         try package.streamPayload(select: { _ in true }) { _, _ in .continue }
     }
 
-    @Test("Each corrupt fixture gives its error kind and a message naming the file", arguments: [
-        ("empty", RPMError.Kind.notAnRPM),
-        ("text", .notAnRPM),
-        ("truncated-signature", .truncatedHeader),
-        ("truncated-header", .truncatedHeader),
-        ("bad-header-magic", .corruptHeader),
-        ("flipped-header-data", .corruptHeader),
-        ("truncated-payload", .truncatedPayload),
-        ("corrupt-payload", .corruptPayload),
-        ("tampered-content", .digestMismatch),
-        ("bad-compressor", .unsupportedCompressor),
-    ])
+    @Test(
+        "Each corrupt fixture gives its error kind and a message naming the file",
+        arguments: [
+            ("empty", RPMError.Kind.notAnRPM),
+            ("text", .notAnRPM),
+            ("truncated-signature", .truncatedHeader),
+            ("truncated-header", .truncatedHeader),
+            ("bad-header-magic", .corruptHeader),
+            ("flipped-header-data", .corruptHeader),
+            ("truncated-payload", .truncatedPayload),
+            ("corrupt-payload", .corruptPayload),
+            ("tampered-content", .digestMismatch),
+            ("bad-compressor", .unsupportedCompressor),
+        ])
     func corruptFixture(name: String, kind: RPMError.Kind) throws {
         let path = try Fixtures.path("corrupt/\(name).rpm")
         let error = #expect(throws: RPMError.self) { try readFully(path) }
@@ -32,7 +34,10 @@ struct BadInputTests {
         #expect(error?.message.isEmpty == false)
         // One line for people: no librpm call, result code, log prefix or descriptor name.
         let line = error?.description ?? ""
-        for word in ["returned", "rpmReadPackageFile", "rpmfi", "Fdopen", "rpmDigest", "<fd:", "/proc/self/fd", "error: ", "hdr blob"] {
+        for word in [
+            "returned", "rpmReadPackageFile", "rpmfi", "Fdopen", "rpmDigest", "<fd:", "/proc/self/fd", "error: ",
+            "hdr blob",
+        ] {
             #expect(!line.contains(word), "\(name): \(line)")
         }
         #expect(error?.operation.isEmpty == false, "the call stays in the error for programs")
@@ -40,8 +45,10 @@ struct BadInputTests {
 
     @Test("An error line drops librpm's prefixes and descriptor names and keeps everything else, parentheses included")
     func plainLine() {
-        let error = RPMError(.corruptPayload, operation: "rpmfiNext", path: "p.rpm", code: -2,
-                             message: "error: cannot read (<fd:12>: invalid distance); call `f()` first\nwarning: /proc/self/fd/7: twice")
+        let error = RPMError(
+            .corruptPayload, operation: "rpmfiNext", path: "p.rpm", code: -2,
+            message: "error: cannot read (<fd:12>: invalid distance); call `f()` first\nwarning: /proc/self/fd/7: twice"
+        )
         #expect(error.description == "p.rpm: cannot read (invalid distance); call `f()` first; twice")
     }
 

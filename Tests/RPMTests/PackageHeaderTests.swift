@@ -1,7 +1,7 @@
 import Foundation
 import RPM
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Package headers")
 struct PackageHeaderTests {
@@ -41,7 +41,9 @@ struct PackageHeaderTests {
         }
     }
 
-    @Test("The el7-rhev binary package is qemu-kvm-rhev 10:1.5.3-175.el7 with its emulator", arguments: ["gzip", "xz", "zstd"])
+    @Test(
+        "The el7-rhev binary package is qemu-kvm-rhev 10:1.5.3-175.el7 with its emulator",
+        arguments: ["gzip", "xz", "zstd"])
     func rhevBinaryIdentity(compressor: String) throws {
         let header = try PackageFile(path: try RPMFixtures.binary(compressor)).header
         #expect(header.name == "qemu-kvm-rhev")
@@ -54,7 +56,10 @@ struct PackageHeaderTests {
         #expect(header.nevra == "qemu-kvm-rhev-10:1.5.3-175.el7.x86_64")
         let emulator = header.files.first { $0.path == "/usr/libexec/qemu-kvm" }
         #expect(emulator?.isRegularFile == true)
-        #expect(header.provides.contains { $0.name == "qemu-kvm-rhev" && $0.comparison == .equal && $0.evr == "10:1.5.3-175.el7" })
+        #expect(
+            header.provides.contains {
+                $0.name == "qemu-kvm-rhev" && $0.comparison == .equal && $0.evr == "10:1.5.3-175.el7"
+            })
     }
 
     @Test("Source packages are marked as such and list relative payload paths", arguments: ["gzip", "xz", "zstd"])

@@ -1,7 +1,7 @@
 import Foundation
 import RPM
-import Testing
 import TestSupport
+import Testing
 
 /// `PayloadLimits`: what one payload stream may cost, and reading a package
 /// through a descriptor the caller holds.
@@ -25,13 +25,17 @@ struct PayloadLimitsTests {
         return bytes
     }
 
-    @Test("A header declaring more than the archive limit up to the wanted file is refused before decoding", arguments: ["gzip", "xz", "zstd"])
+    @Test(
+        "A header declaring more than the archive limit up to the wanted file is refused before decoding",
+        arguments: ["gzip", "xz", "zstd"])
     func declaredSizeOverTheLimit(compressor: String) throws {
         let package = try PackageFile(path: try RPMFixtures.binary(compressor))
         let declared = try declaredThroughEmulator(package)
         var delivered = 0
         let error = try #require(throws: RPMError.self) {
-            try package.streamPayload(select: { $0.path == Self.emulator }, limits: PayloadLimits(archiveBytes: declared - 1)) { _, _ in
+            try package.streamPayload(
+                select: { $0.path == Self.emulator }, limits: PayloadLimits(archiveBytes: declared - 1)
+            ) { _, _ in
                 delivered += 1
                 return .continue
             }
@@ -46,19 +50,25 @@ struct PayloadLimitsTests {
     func decodedBytesOverTheLimit() throws {
         let package = try PackageFile(path: try RPMFixtures.binary("zstd"))
         let declared = try declaredThroughEmulator(package)
-        let error = try #require(throws: RPMError.self) { try streamEmulator(package, PayloadLimits(archiveBytes: declared)) }
+        let error = try #require(throws: RPMError.self) {
+            try streamEmulator(package, PayloadLimits(archiveBytes: declared))
+        }
         #expect(error.kind == .limitExceeded)
         #expect(error.operation == "rpmfiArchiveTell")
         #expect(error.message.contains("payload archive limit decoded reading \(Self.emulator)"), "\(error)")
         #expect(!error.description.contains("\n"))
     }
 
-    @Test("A file larger than the archive limit anywhere in the header is refused: an archive in another order could skip it whole")
+    @Test(
+        "A file larger than the archive limit anywhere in the header is refused: an archive in another order could skip it whole"
+    )
     func anySingleFileOverTheLimit() throws {
         let package = try PackageFile(path: try RPMFixtures.binary("zstd"))
         // The documentation after the emulator (683 bytes) is never decoded in header order; the emulator is 16 KiB.
         let error = try #require(throws: RPMError.self) {
-            try package.streamPayload(select: { $0.path.hasSuffix("qmp-commands.txt") }, limits: PayloadLimits(archiveBytes: 1024)) { _, _ in .continue }
+            try package.streamPayload(
+                select: { $0.path.hasSuffix("qmp-commands.txt") }, limits: PayloadLimits(archiveBytes: 1024)
+            ) { _, _ in .continue }
         }
         #expect(error.kind == .limitExceeded)
         #expect(error.message.hasPrefix("\(Self.emulator) is declared as 16192 bytes"), "\(error)")
@@ -78,7 +88,9 @@ struct PayloadLimitsTests {
         let limits = PayloadLimits(archiveBytes: 1 << 20, time: .seconds(600))
         let size = try #require(package.header.files.first { $0.path == Self.emulator }?.size)
         #expect(try streamEmulator(package, limits) == size)
-        #expect(throws: RPMError.self) { try package.readFiles([Self.emulator], limits: PayloadLimits(archiveBytes: 100)) }
+        #expect(throws: RPMError.self) {
+            try package.readFiles([Self.emulator], limits: PayloadLimits(archiveBytes: 100))
+        }
         #expect(try package.readFiles([Self.emulator], limits: limits)[Self.emulator]?.count == Int(size))
     }
 

@@ -1,13 +1,14 @@
 import Foundation
 import RPM
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Payload streams")
 struct PayloadTests {
     /// A file's content as `rpm2cpio | cpio` extracts it (binary packages: `./` + absolute path).
     private func cpioContent(_ rpm: String, _ path: String) throws -> [UInt8] {
-        let out = try Command.run("/bin/bash", ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout '.\(path)'"])
+        let out = try Command.run(
+            "/bin/bash", ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout '.\(path)'"])
         #expect(out.status == 0)
         return Array(out.stdout)
     }
@@ -44,7 +45,8 @@ struct PayloadTests {
         for file in regular { #expect(sizes[file.path, default: 0] == file.size, "\(file.path)") }
     }
 
-    @Test("The stream stops right after the wanted file when the consumer says .stop", arguments: ["gzip", "xz", "zstd"])
+    @Test(
+        "The stream stops right after the wanted file when the consumer says .stop", arguments: ["gzip", "xz", "zstd"])
     func stopsEarly(compressor: String) throws {
         let package = try PackageFile(path: try RPMFixtures.binary(compressor))
         // Archive order, from a full stream.

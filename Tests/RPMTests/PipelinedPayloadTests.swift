@@ -1,7 +1,7 @@
 import Foundation
 import RPM
-import Testing
 import TestSupport
+import Testing
 
 /// What a consumer sees of a stream: per file in order, its bytes and whether `.end` came.
 private struct Delivered: Equatable {
@@ -11,8 +11,10 @@ private struct Delivered: Equatable {
     var largestChunk = 0
 }
 
-private func deliver(_ package: PackageFile, _ concurrency: PayloadConcurrency,
-                     select: (FileEntry) -> Bool = { _ in true }) throws -> Delivered {
+private func deliver(
+    _ package: PackageFile, _ concurrency: PayloadConcurrency,
+    select: (FileEntry) -> Bool = { _ in true }
+) throws -> Delivered {
     var seen = Delivered()
     try package.streamPayload(select: select, concurrency: concurrency) { entry, event in
         if seen.files.last != entry.path { seen.files.append(entry.path) }
@@ -56,7 +58,8 @@ private enum LargePackage {
         var install = "mkdir -p %{buildroot}\n"
         for file in files {
             let target = stage + file.path
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(file.bytes).write(to: URL(fileURLWithPath: target))
         }
         install += "cp -a \(stage)/. %{buildroot}/\nln %{buildroot}/usr/lib64/ccc-module.so %{buildroot}\(hardLink)\n"
@@ -77,7 +80,9 @@ private enum LargePackage {
         let build = try RPMBuild.binary(spec: dir + "/large.spec", in: dir)
         guard build.status == 0 else { throw FixtureError.missing("rpmbuild of large-payload failed") }
         let rpms = try FileManager.default.contentsOfDirectory(atPath: dir + "/top/RPMS/x86_64")
-        guard let rpm = rpms.first(where: { $0.hasSuffix(".rpm") }) else { throw FixtureError.missing("large-payload rpm") }
+        guard let rpm = rpms.first(where: { $0.hasSuffix(".rpm") }) else {
+            throw FixtureError.missing("large-payload rpm")
+        }
         return dir + "/top/RPMS/x86_64/" + rpm
     }
 }
@@ -107,7 +112,9 @@ struct PipelinedPayloadTests {
     func emulatorMatchesCpio(compressor: String) throws {
         let rpm = try RPMFixtures.binary(compressor)
         let delivered = try deliver(PackageFile(path: rpm), .pipelined) { $0.path == "/usr/libexec/qemu-kvm" }
-        let cpio = try Command.run("/bin/bash", ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout ./usr/libexec/qemu-kvm"])
+        let cpio = try Command.run(
+            "/bin/bash",
+            ["-o", "pipefail", "-c", "rpm2cpio '\(rpm)' | cpio -i --quiet --to-stdout ./usr/libexec/qemu-kvm"])
         #expect(cpio.status == 0)
         #expect(delivered.files == ["/usr/libexec/qemu-kvm"])
         #expect(delivered.bytes["/usr/libexec/qemu-kvm"] == Array(cpio.stdout))
@@ -171,9 +178,13 @@ struct PipelinedPayloadTests {
     func sameLimitErrors() throws {
         let package = try PackageFile(path: try RPMFixtures.binary("zstd"))
         let emulator = try #require(package.header.files.first { $0.path == "/usr/libexec/qemu-kvm" })
-        for limits in [PayloadLimits(archiveBytes: emulator.size), PayloadLimits(archiveBytes: 1024), PayloadLimits(time: .zero)] {
+        for limits in [
+            PayloadLimits(archiveBytes: emulator.size), PayloadLimits(archiveBytes: 1024), PayloadLimits(time: .zero),
+        ] {
             func stream(_ concurrency: PayloadConcurrency) throws {
-                try package.streamPayload(select: { $0.path == emulator.path }, limits: limits, concurrency: concurrency) { _, _ in .continue }
+                try package.streamPayload(
+                    select: { $0.path == emulator.path }, limits: limits, concurrency: concurrency
+                ) { _, _ in .continue }
             }
             let sequential = try #require(throws: RPMError.self) { try stream(.sequential) }
             let pipelined = try #require(throws: RPMError.self) { try stream(.pipelined) }
@@ -207,9 +218,14 @@ struct PipelinedPayloadTests {
         let package = try PackageFile(path: LargePackage.path.get())
         let sequential = try deliver(package, .sequential)
         let pipelined = try deliver(package, .pipelined)
-        #expect(pipelined == Delivered(files: sequential.files, bytes: sequential.bytes, ended: sequential.ended,
-                                       largestChunk: 256 << 10))
-        let (tool, empty, module, emulator) = (LargePackage.files[0], LargePackage.files[1], LargePackage.files[2], LargePackage.files[3])
+        #expect(
+            pipelined
+                == Delivered(
+                    files: sequential.files, bytes: sequential.bytes, ended: sequential.ended,
+                    largestChunk: 256 << 10))
+        let (tool, empty, module, emulator) = (
+            LargePackage.files[0], LargePackage.files[1], LargePackage.files[2], LargePackage.files[3]
+        )
         #expect(pipelined.bytes[tool.path] == tool.bytes)
         #expect(pipelined.bytes[emulator.path] == emulator.bytes)
         // The hard-link set is delivered once, under its first name, where the archive holds
@@ -221,7 +237,9 @@ struct PipelinedPayloadTests {
         #expect(member.bytes[module.path] == module.bytes)
     }
 
-    @Test("A consumer that falls behind and then stops or fails ends a pipelined stream; the decoder waiting for a buffer is released")
+    @Test(
+        "A consumer that falls behind and then stops or fails ends a pipelined stream; the decoder waiting for a buffer is released"
+    )
     func slowConsumerStops() throws {
         struct Refused: Error {}
         let package = try PackageFile(path: LargePackage.path.get())
@@ -229,7 +247,8 @@ struct PipelinedPayloadTests {
             var chunks = 0
             var afterStop = 0
             let stream = {
-                try package.streamPayload(select: { $0.path == "/usr/libexec/qemu-kvm" }, concurrency: .pipelined) { _, _ in
+                try package.streamPayload(select: { $0.path == "/usr/libexec/qemu-kvm" }, concurrency: .pipelined) {
+                    _, _ in
                     chunks += 1
                     if chunks > 3 { afterStop += 1 }
                     guard chunks < 3 else {

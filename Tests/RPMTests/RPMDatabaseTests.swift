@@ -1,7 +1,7 @@
 import Foundation
 import RPM
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Installed packages")
 struct RPMDatabaseTests {
@@ -9,8 +9,12 @@ struct RPMDatabaseTests {
     private func makeDatabase(with packages: [String]) throws -> URL {
         let dir = URL(fileURLWithPath: try temporaryDirectory("rpmdb"))
         #expect(try Command.run("/usr/bin/env", ["rpm", "--initdb", "--dbpath", dir.path]).status == 0)
-        let install = try Command.run("/usr/bin/env", ["rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature",
-                                    "--ignorearch", "--ignoreos", "--replacefiles", "--replacepkgs", "--dbpath", dir.path] + packages)
+        let install = try Command.run(
+            "/usr/bin/env",
+            [
+                "rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature",
+                "--ignorearch", "--ignoreos", "--replacefiles", "--replacepkgs", "--dbpath", dir.path,
+            ] + packages)
         #expect(install.status == 0)
         return dir
     }

@@ -1,8 +1,8 @@
 import Foundation
-import Repodata
 import RPM
-import Testing
+import Repodata
 import TestSupport
+import Testing
 
 /// The packages of a repository, read through repomd.xml and primary.xml.
 func packages(of repository: URL) throws -> [RepositoryPackage] {
@@ -26,11 +26,14 @@ struct RepodataTests {
             #expect(checksum.type == "sha256")
             let file = repository.appendingPathComponent(record.location.href).path
             #expect(try checksum.computed(forFile: file, name: file).matches(checksum))
-            #expect(record.size == (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int).map(Int64.init))
+            #expect(
+                record.size == (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int).map(Int64.init))
         }
     }
 
-    @Test("primary.xml gives each package's identity, SOURCERPM, location, size and checksum as the package file has them")
+    @Test(
+        "primary.xml gives each package's identity, SOURCERPM, location, size and checksum as the package file has them"
+    )
     func primary() throws {
         let repository = try FixtureRepositories.make(["builds/el7-rhev", "builds/nonqemu"])
         defer { FixtureRepositories.remove(repository) }
@@ -45,7 +48,8 @@ struct RepodataTests {
             #expect(package.isSource == header.isSource)
             #expect(package.arch == (header.isSource ? "src" : header.arch))
             #expect(package.sourceRPM == header.sourceRPM)
-            #expect(package.size == (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map(Int64.init))
+            #expect(
+                package.size == (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).map(Int64.init))
             #expect(package.checksum == Checksum(type: "sha256", value: try FileDigest.sha256(path: path)))
             #expect(package.files == nil)
         }
@@ -59,8 +63,9 @@ struct RepodataTests {
         let emulatorPackage = try #require(listed.first { $0.name == "qemu-kvm-rhev" })
         let index = try RepositoryIndex(reading: repository.appendingPathComponent("repodata/repomd.xml").path)
         let record = try #require(index.record("filelists"))
-        let files = try FileLists.read(repository.appendingPathComponent(record.location.href).path,
-                                       packages: [emulatorPackage.checksum.value])
+        let files = try FileLists.read(
+            repository.appendingPathComponent(record.location.href).path,
+            packages: [emulatorPackage.checksum.value])
         #expect(Array(files.keys) == [emulatorPackage.checksum.value])
         let header = try PackageFile(path: repository.appendingPathComponent(emulatorPackage.location.href).path).header
         let got = try #require(files[emulatorPackage.checksum.value])
@@ -77,13 +82,16 @@ struct RepodataTests {
         let gzip = try FixtureRepositories.make(["builds/el7-stock"], arguments: ["--general-compress-type=gz"])
         defer { FixtureRepositories.remove(gzip) }
         let plain = try packages(of: gzip)
-        let repository = try FixtureRepositories.make(["builds/el7-stock"], arguments: ["--general-compress-type=\(compression)"])
+        let repository = try FixtureRepositories.make(
+            ["builds/el7-stock"], arguments: ["--general-compress-type=\(compression)"])
         defer { FixtureRepositories.remove(repository) }
         #expect(try FixtureRepositories.metadataFile("primary", in: repository).pathExtension == compression)
         #expect(try packages(of: repository) == plain)
     }
 
-    @Test("zstd-compressed primary.xml is read from libcreaterepo_c 1.0 on, and before that is one error naming zstd and the file")
+    @Test(
+        "zstd-compressed primary.xml is read from libcreaterepo_c 1.0 on, and before that is one error naming zstd and the file"
+    )
     func zstd() throws {
         let repository = try FixtureRepositories.make(["builds/el7-stock"])
         defer { FixtureRepositories.remove(repository) }
@@ -93,7 +101,9 @@ struct RepodataTests {
         try Data(text.utf8).write(to: xml)
         let zst = repository.appendingPathComponent("repodata/primary.xml.zst")
         #expect(try Command.run("/usr/bin/zstd", ["-q", xml.path, "-o", zst.path]).status == 0)
-        switch Result(catching: { () throws(RepodataError) in try PrimaryMetadata.read(zst.path, name: "primary.xml.zst") }) {
+        switch Result(catching: { () throws(RepodataError) in
+            try PrimaryMetadata.read(zst.path, name: "primary.xml.zst")
+        }) {
         case .success(let read):
             #expect(CreaterepoLibrary.version.major >= 1)
             #expect(read == plain)
@@ -106,20 +116,27 @@ struct RepodataTests {
         }
     }
 
-    @Test("Metadata that decompresses past the limit is refused before it is parsed, whatever repomd.xml says", arguments: ["primary", "filelists"])
+    @Test(
+        "Metadata that decompresses past the limit is refused before it is parsed, whatever repomd.xml says",
+        arguments: ["primary", "filelists"])
     func decompressedLimit(_ type: String) throws {
         let repository = try FixtureRepositories.make(["builds/el7-stock"])
         defer { FixtureRepositories.remove(repository) }
         let file = try FixtureRepositories.metadataFile(type, in: repository)
         func read(limit: Int64) throws {
-            if type == "primary" { _ = try PrimaryMetadata.read(file.path, name: "\(type).xml.gz", limit: limit) }
-            else { _ = try FileLists.read(file.path, name: "\(type).xml.gz", packages: [], limit: limit) }
+            if type == "primary" {
+                _ = try PrimaryMetadata.read(file.path, name: "\(type).xml.gz", limit: limit)
+            } else {
+                _ = try FileLists.read(file.path, name: "\(type).xml.gz", packages: [], limit: limit)
+            }
         }
         #expect {
             try read(limit: 1 << 10)
         } throws: { error in
             let error = error as! RepodataError
-            return error.kind == .tooLarge && error.description == "\(type).xml.gz: decompresses to more than 1 KiB, the limit for repository metadata (cr_read)"
+            return error.kind == .tooLarge
+                && error.description
+                    == "\(type).xml.gz: decompresses to more than 1 KiB, the limit for repository metadata (cr_read)"
         }
         try read(limit: MetadataLimits.decompressedBytes)
         #expect(MetadataLimits.decompressedBytes == 1 << 30)
@@ -137,12 +154,14 @@ struct RepodataTests {
             return error.kind == .malformed && error.path == "filelists.xml.gz" && error.message.contains("<metadata>")
         }
         let broken = repository.appendingPathComponent("broken.xml")
-        try Data("<?xml version=\"1.0\"?>\n<metadata><package type=\"rpm\"><name>x</nom></metadata>".utf8).write(to: broken)
+        try Data("<?xml version=\"1.0\"?>\n<metadata><package type=\"rpm\"><name>x</nom></metadata>".utf8).write(
+            to: broken)
         #expect {
             try PrimaryMetadata.read(broken.path, name: "broken.xml")
         } throws: { error in
             let error = error as! RepodataError
-            return error.kind == .malformed && error.description.hasPrefix("broken.xml: ") && error.message.contains("line: 2")
+            return error.kind == .malformed && error.description.hasPrefix("broken.xml: ")
+                && error.message.contains("line: 2")
         }
     }
 
@@ -156,7 +175,9 @@ struct RepodataTests {
         let path = repository.appendingPathComponent(package.location.href).path
         let computed = try package.checksum.computed(forFile: path, name: "p")
         #expect(computed.matches(package.checksum))
-        #expect(Checksum(type: "sha", value: computed.value).matches(Checksum(type: "sha1", value: computed.value.uppercased())))
+        #expect(
+            Checksum(type: "sha", value: computed.value).matches(
+                Checksum(type: "sha1", value: computed.value.uppercased())))
         #expect(!Checksum(type: "sha256", value: computed.value).matches(computed))
         #expect {
             try Checksum(type: "crc32", value: "0").computed(forFile: path, name: "p")

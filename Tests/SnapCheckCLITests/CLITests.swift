@@ -1,10 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("snapcheck on every fixture, through the CLI")
 struct CLIVerdictTests {
-    @Test("--format json gives the verdict, deciding rule and spec lines, and the exit code follows", arguments: FixtureExpectation.all)
+    @Test(
+        "--format json gives the verdict, deciding rule and spec lines, and the exit code follows",
+        arguments: FixtureExpectation.all)
     func sourcePackage(_ fixture: FixtureExpectation) throws {
         let result = try SnapCheckBinary.run(["--format", "json", try Fixtures.path("builds/\(fixture.id)/src")])
         #expect(result.status == fixture.exitStatus, "\(result.errorOutput)")
@@ -17,7 +19,8 @@ struct CLIVerdictTests {
         let evidence = build["evidence"] as? [[String: Any]] ?? []
         let deciding = evidence.filter { $0["role"] as? String == "deciding" && $0["layer"] as? String == "spec" }
         #expect(deciding.allSatisfy { $0["rule"] as? String == fixture.specRule })
-        let lines = Set(deciding.filter { ($0["source"] as? String)?.hasSuffix(".spec") == true }.compactMap { $0["line"] as? Int })
+        let lines = Set(
+            deciding.filter { ($0["source"] as? String)?.hasSuffix(".spec") == true }.compactMap { $0["line"] as? Int })
         #expect(Set(fixture.specLines) == lines, "deciding lines \(lines.sorted())")
         let inputs = build["inputs"] as? [[String: Any]] ?? []
         #expect(inputs.count == 1)
@@ -33,7 +36,9 @@ struct CLIVerdictTests {
         #expect(try SnapCheckBinary.run(["--expect", "disabled", try Fixtures.path("builds/el7-rhev")]).status == 1)
     }
 
-    @Test("An inconsistent build (spec says disabled, the built emulator has the commands) exits 4 and names the trusted layer")
+    @Test(
+        "An inconsistent build (spec says disabled, the built emulator has the commands) exits 4 and names the trusted layer"
+    )
     func inconsistent() throws {
         let result = try SnapCheckBinary.run(["--format", "json", try Fixtures.path("builds/spec-exe-disagree")])
         #expect(result.status == 4)
@@ -56,9 +61,12 @@ struct CLIVerdictTests {
         #expect(lines.first?.contains(missing) == true)
     }
 
-    @Test("Corrupt and non-package inputs exit 2 with the input named", arguments: [
-        "corrupt/empty.rpm", "corrupt/truncated-header.rpm", "corrupt/corrupt-payload.rpm", "corrupt/tampered-content.rpm",
-    ])
+    @Test(
+        "Corrupt and non-package inputs exit 2 with the input named",
+        arguments: [
+            "corrupt/empty.rpm", "corrupt/truncated-header.rpm", "corrupt/corrupt-payload.rpm",
+            "corrupt/tampered-content.rpm",
+        ])
     func corruptInput(_ relative: String) throws {
         let path = try Fixtures.path(relative)
         let result = try SnapCheckBinary.run([path])
@@ -95,9 +103,12 @@ struct CommandLineTests {
         #expect(audit.output.contains("--format <format>"))
     }
 
-    @Test("Usage errors exit 64", arguments: [
-        ["--expect", "maybe", "x.rpm"], ["--format", "yaml", "x.rpm"], ["--jobs", "0", "x.rpm"], [], ["--define", "=1", "x.spec"],
-    ])
+    @Test(
+        "Usage errors exit 64",
+        arguments: [
+            ["--expect", "maybe", "x.rpm"], ["--format", "yaml", "x.rpm"], ["--jobs", "0", "x.rpm"], [],
+            ["--define", "=1", "x.spec"],
+        ])
     func usage(_ arguments: [String]) throws {
         let result = try SnapCheckBinary.run(arguments)
         #expect(result.status == 64, "\(arguments): \(result.errorOutput)")
@@ -107,7 +118,10 @@ struct CommandLineTests {
     func rules() throws {
         let result = try SnapCheckBinary.run(["rules"])
         #expect(result.status == 0)
-        for id in ["el6-disable-flag", "el7-live-block-ops", "el7-positional-live-block-ops", "exe-hmp-names", "qmp-query-commands", "header-rhev-name"] {
+        for id in [
+            "el6-disable-flag", "el7-live-block-ops", "el7-positional-live-block-ops", "exe-hmp-names",
+            "qmp-query-commands", "header-rhev-name",
+        ] {
             #expect(result.output.contains(id))
         }
     }
@@ -174,7 +188,9 @@ struct FixtureDeterminismTests {
         let base = URL(fileURLWithPath: temporaryPath("fixtures"))
         defer { try? FileManager.default.removeItem(at: base) }
         for run in ["a", "b"] {
-            try Fixtures.runBuildScript(arguments: ["--out", base.appendingPathComponent(run).path, "--only", "el7-stock", "compressors-zstd"])
+            try Fixtures.runBuildScript(arguments: [
+                "--out", base.appendingPathComponent(run).path, "--only", "el7-stock", "compressors-zstd",
+            ])
         }
         let manifestA = try String(contentsOf: base.appendingPathComponent("a/MANIFEST"), encoding: .utf8)
         let manifestB = try String(contentsOf: base.appendingPathComponent("b/MANIFEST"), encoding: .utf8)

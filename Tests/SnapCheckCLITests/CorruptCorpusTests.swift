@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The corrupt-input corpus (`Fixtures/corrupt-corpus.py`): damaged packages, archives,
@@ -49,10 +49,12 @@ struct TimedRun {
         let scratch = URL(fileURLWithPath: try temporaryDirectory("corpus"))
         defer { try? FileManager.default.removeItem(at: scratch) }
         // Output to files, not pipes: a killed child must not leave a reader blocked.
-        let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
+        let outURL = scratch.appendingPathComponent("out")
+        let errURL = scratch.appendingPathComponent("err")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
         let process = Process()
         process.executableURL = SnapCheckBinary.url
         process.arguments = arguments
@@ -73,9 +75,10 @@ struct TimedRun {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         try out.close()
         try err.close()
-        return TimedRun(status: process.terminationStatus, stdout: Array(try Data(contentsOf: outURL)),
-                        stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
-                        seconds: seconds, timedOut: timedOut)
+        return TimedRun(
+            status: process.terminationStatus, stdout: Array(try Data(contentsOf: outURL)),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
+            seconds: seconds, timedOut: timedOut)
     }
 
     /// The JSON report on standard output.
@@ -109,7 +112,9 @@ struct CorruptCorpusTests {
             }
             #expect(run.status == 2, "\(name): exit \(run.status), stderr: \(run.stderr)")
             let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-            #expect(lines.count == 1 && run.stderr.hasSuffix("\n"), "\(name): stderr is not one line: \(run.stderr.debugDescription)")
+            #expect(
+                lines.count == 1 && run.stderr.hasSuffix("\n"),
+                "\(name): stderr is not one line: \(run.stderr.debugDescription)")
             #expect(lines.first?.contains(path) == true, "\(name): stderr does not name the input: \(run.stderr)")
             let errors = try run.report()["errors"] as? [[String: Any]] ?? []
             #expect(errors.count == 1 && errors.first?["input"] as? String == path, "\(name): errors \(errors)")
@@ -119,7 +124,9 @@ struct CorruptCorpusTests {
         }
         let total = durations.reduce(0) { $0 + $1.1 }
         let slowest = durations.sorted { $0.1 > $1.1 }.prefix(5).map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }
-        print("corrupt corpus: \(durations.count) cases in \(String(format: "%.1f", total)) s; slowest: \(slowest.joined(separator: ", "))")
+        print(
+            "corrupt corpus: \(durations.count) cases in \(String(format: "%.1f", total)) s; slowest: \(slowest.joined(separator: ", "))"
+        )
     }
 
     @Test("In a batch with good fixtures, the good builds are still audited and every bad input is an error")
@@ -147,7 +154,10 @@ struct CorruptCorpusTests {
 
         let errors = report["errors"] as? [[String: Any]] ?? []
         let errorInputs = errors.compactMap { $0["input"] as? String }
-        #expect(errorInputs.sorted() == bad.sorted(), "errors: missing \(Set(bad).subtracting(errorInputs).sorted()), extra \(Set(errorInputs).subtracting(bad).sorted())")
+        #expect(
+            errorInputs.sorted() == bad.sorted(),
+            "errors: missing \(Set(bad).subtracting(errorInputs).sorted()), extra \(Set(errorInputs).subtracting(bad).sorted())"
+        )
         #expect(Set(errorInputs).count == errorInputs.count, "an input reported twice")
 
         let builds = report["builds"] as? [[String: Any]] ?? []
@@ -155,8 +165,11 @@ struct CorruptCorpusTests {
             let build = builds.first { build in
                 (build["inputs"] as? [[String: Any]] ?? []).contains { $0["path"] as? String == path }
             }
-            #expect(build?["name"] as? String == name && build?["arch"] as? String == arch && build?["verdict"] as? String == verdict,
-                    "\(path): build \(String(describing: build?["name"])) \(String(describing: build?["arch"])) \(String(describing: build?["verdict"]))")
+            #expect(
+                build?["name"] as? String == name && build?["arch"] as? String == arch
+                    && build?["verdict"] as? String == verdict,
+                "\(path): build \(String(describing: build?["name"])) \(String(describing: build?["arch"])) \(String(describing: build?["verdict"]))"
+            )
         }
         // No build holds a bad input.
         let audited = builds.flatMap { ($0["inputs"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String } }

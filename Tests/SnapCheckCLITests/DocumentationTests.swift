@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A shell session shown in the documentation: a fenced block whose first
 /// line starts with `$ `. Each `$ COMMAND` line is followed by what it prints,
@@ -23,12 +23,17 @@ struct Transcript: CustomTestStringConvertible, Sendable {
     /// The documents whose transcripts are tested: the README and everything under Docs/.
     static let documents: [String] = {
         let root = Fixtures.repositoryRoot.path
-        let docs = FileManager.default.enumerator(atPath: root + "/Docs")?.compactMap { $0 as? String }.filter { $0.hasSuffix(".md") } ?? []
+        let docs =
+            FileManager.default.enumerator(atPath: root + "/Docs")?.compactMap { $0 as? String }.filter {
+                $0.hasSuffix(".md")
+            } ?? []
         return ["README.md"] + docs.sorted().map { "Docs/" + $0 }
     }()
 
     static let all: [Transcript] = documents.flatMap { document in
-        let text = (try? String(contentsOfFile: Fixtures.repositoryRoot.appendingPathComponent(document).path, encoding: .utf8)) ?? ""
+        let text =
+            (try? String(contentsOfFile: Fixtures.repositoryRoot.appendingPathComponent(document).path, encoding: .utf8))
+            ?? ""
         return parse(text, file: document)
     }
 
@@ -76,7 +81,10 @@ struct DocumentationTests {
     @Test("The README and the docs show their examples as tested transcripts")
     func transcriptsExist() {
         let files = Set(Transcript.all.map(\.file))
-        for document in ["README.md", "Docs/formats/text.md", "Docs/formats/json.md", "Docs/formats/junit.md", "Docs/formats/sarif.md", "Docs/policy.md"] {
+        for document in [
+            "README.md", "Docs/formats/text.md", "Docs/formats/json.md", "Docs/formats/junit.md",
+            "Docs/formats/sarif.md", "Docs/policy.md",
+        ] {
             #expect(files.contains(document), "\(document) has no transcript")
         }
     }
@@ -84,19 +92,27 @@ struct DocumentationTests {
     @Test("The library article's Swift blocks are, in order, the consumer program Tests/Packaging builds and runs")
     func articleProgram() throws {
         let root = Fixtures.repositoryRoot
-        let article = try String(contentsOf: root.appendingPathComponent("Sources/SnapCheck/SnapCheck.docc/UsingSnapCheckFromYourTool.md"), encoding: .utf8)
-        let program = try String(contentsOf: root.appendingPathComponent("Tests/Consumer/Sources/UseSnapCheck/main.swift"), encoding: .utf8)
+        let article = try String(
+            contentsOf: root.appendingPathComponent("Sources/SnapCheck/SnapCheck.docc/UsingSnapCheckFromYourTool.md"),
+            encoding: .utf8)
+        let program = try String(
+            contentsOf: root.appendingPathComponent("Tests/Consumer/Sources/UseSnapCheck/main.swift"), encoding: .utf8)
         var blocks: [[Substring]] = []
         var current: [Substring]?
         for line in article.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```swift" { current = [] } else if line == "```", let block = current {
+            if current == nil, line == "```swift" {
+                current = []
+            } else if line == "```", let block = current {
                 blocks.append(block)
                 current = nil
-            } else { current?.append(line) }
+            } else {
+                current?.append(line)
+            }
         }
         #expect(blocks.count > 1)
-        #expect(blocks.map { $0.joined(separator: "\n") }.joined(separator: "\n\n") + "\n" == program,
-                "the article and Tests/Consumer/Sources/UseSnapCheck/main.swift differ: change both")
+        #expect(
+            blocks.map { $0.joined(separator: "\n") }.joined(separator: "\n\n") + "\n" == program,
+            "the article and Tests/Consumer/Sources/UseSnapCheck/main.swift differ: change both")
     }
 
     @Test("Every transcript in the README and Docs/ prints what it shows", arguments: Transcript.all)
@@ -104,22 +120,28 @@ struct DocumentationTests {
         let scratch = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = SnapCheckBinary.url.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["PATH"] =
+            SnapCheckBinary.url.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment.removeValue(forKey: "NO_COLOR")
         var directory = scratch
         var status: Int32 = 0
         for step in transcript.steps {
             if step.command.hasPrefix("cd ") {
-                directory = URL(fileURLWithPath: directory).appendingPathComponent(String(step.command.dropFirst(3))).standardized.path
+                directory =
+                    URL(fileURLWithPath: directory).appendingPathComponent(String(step.command.dropFirst(3)))
+                    .standardized.path
                 continue
             }
             // `$?` is the previous command's status; both streams go to one pipe, in the order they were written.
-            let run = try Command.run("/bin/sh", ["-c", "(exit \(status)); { \(step.command)\n} 2>&1"], environment: environment, directory: directory)
+            let run = try Command.run(
+                "/bin/sh", ["-c", "(exit \(status)); { \(step.command)\n} 2>&1"], environment: environment,
+                directory: directory)
             status = run.status
             var lines = run.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.last == "" { lines.removeLast() }
-            #expect(Transcript.matches(step.expected[...], lines[...]),
-                    "\(transcript.file):\(step.line): `\(step.command)` printed:\n\(lines.joined(separator: "\n"))")
+            #expect(
+                Transcript.matches(step.expected[...], lines[...]),
+                "\(transcript.file):\(step.line): `\(step.command)` printed:\n\(lines.joined(separator: "\n"))")
         }
     }
 
@@ -129,8 +151,10 @@ struct DocumentationTests {
         let scratch = try temporaryDirectory("docs")
         let fixtures = scratch + "/Fixtures"
         try FileManager.default.createDirectory(atPath: fixtures, withIntermediateDirectories: true)
-        for name in try FileManager.default.contentsOfDirectory(atPath: Fixtures.sourceDirectory.path) where name != ".out" {
-            try FileManager.default.createSymbolicLink(atPath: fixtures + "/" + name, withDestinationPath: Fixtures.source(name))
+        for name in try FileManager.default.contentsOfDirectory(atPath: Fixtures.sourceDirectory.path)
+        where name != ".out" {
+            try FileManager.default.createSymbolicLink(
+                atPath: fixtures + "/" + name, withDestinationPath: Fixtures.source(name))
         }
         try FileManager.default.createSymbolicLink(atPath: fixtures + "/.out", withDestinationPath: built.path)
         return scratch

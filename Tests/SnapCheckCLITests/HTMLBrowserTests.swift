@@ -1,18 +1,23 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Debian's `chromium`, headless, on a local file: no network, a profile of its own,
 /// bounded by `timeout` so a hung browser fails the test instead of the run.
 enum HeadlessChromium {
     static func run(_ arguments: [String], page: String) throws -> CommandResult {
         let profile = try Scratch("chromium-profile")
-        let result = try Command.run("/usr/bin/timeout", [
-            "120", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-crash-reporter", "--hide-scrollbars",
-        ] + arguments + [URL(fileURLWithPath: page).absoluteString])
-        #expect(result.status == 0, "chromium \(arguments) exited \(result.status) (is Debian's chromium installed? .ci/install-deps): \(result.errorOutput.suffix(2000))")
+        let result = try Command.run(
+            "/usr/bin/timeout",
+            [
+                "120", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-crash-reporter", "--hide-scrollbars",
+            ] + arguments + [URL(fileURLWithPath: page).absoluteString])
+        #expect(
+            result.status == 0,
+            "chromium \(arguments) exited \(result.status) (is Debian's chromium installed? .ci/install-deps): \(result.errorOutput.suffix(2000))"
+        )
         return result
     }
 }
@@ -28,13 +33,20 @@ struct BrowserRun {
         _ = try Fixtures.built()
         directory = try Scratch(label)
         let baseline = directory.file("baseline.json")
-        let first = try SnapCheckBinary.run(["--format", "json", "-o", baseline, try Fixtures.path("builds/el7-rhev/x86_64")])
+        let first = try SnapCheckBinary.run([
+            "--format", "json", "-o", baseline, try Fixtures.path("builds/el7-rhev/x86_64"),
+        ])
         #expect(first.status == 0, "\(first.errorOutput)")
-        let run = try SnapCheckBinary.run(["-q", "--jobs", "2", "--baseline", baseline, "--report", "html=\(directory.file("report.html"))",
-                                           "--report", "json=\(directory.file("report.json"))"] + goldenInputs,
-                                          directory: Fixtures.repositoryRoot.path)
+        let run = try SnapCheckBinary.run(
+            [
+                "-q", "--jobs", "2", "--baseline", baseline, "--report", "html=\(directory.file("report.html"))",
+                "--report", "json=\(directory.file("report.json"))",
+            ] + goldenInputs,
+            directory: Fixtures.repositoryRoot.path)
         #expect(run.status == 2, "the truncated RPM is an input error: \(run.errorOutput)")
-        json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("report.json")))) as? [String: Any])
+        json = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: directory.file("report.json")))) as? [String: Any])
     }
 }
 
@@ -42,7 +54,9 @@ struct BrowserRun {
 /// printed, and checked by a real validator (Docs/formats/html.md).
 @Suite("HTML report in a browser", .serialized)
 struct HTMLBrowserTests {
-    @Test("In Chromium's DOM every build's verdict is in its package's row and arch's column, with its marks and warnings")
+    @Test(
+        "In Chromium's DOM every build's verdict is in its package's row and arch's column, with its marks and warnings"
+    )
     func verdictsInCells() throws {
         let run = try BrowserRun("html-dom")
         let dom = try HeadlessChromium.run(["--dump-dom"], page: run.html)
@@ -66,20 +80,32 @@ struct HTMLBrowserTests {
         func outcome(_ nevr: String, _ arch: String) -> String? {
             page.rows.first { $0.nevr == nevr }?.cells[page.columns.firstIndex(of: arch)!]?.outcome
         }
-        #expect(outcome("qemu-kvm-ma-10:2.12.0-44.el7_8", "x86_64") == "DISABLED ✗ expected enabled new since the baseline")
+        #expect(
+            outcome("qemu-kvm-ma-10:2.12.0-44.el7_8", "x86_64") == "DISABLED ✗ expected enabled new since the baseline")
         #expect(outcome("qemu-kvm-rhev-10:1.5.3-175.el7", "x86_64") == "ENABLED ✓ as expected")
-        #expect(outcome("qemu-kvm-rhev-10:1.5.3-183.el7", "x86_64") == "DISABLED ✗ expected enabled REGRESSION (was enabled)")
-        #expect(outcome("qemu-kvm-ev-2.12.0-44.1.el7_8.1", "(any arch)") == "ENABLED ✓ as expected new since the baseline")
+        #expect(
+            outcome("qemu-kvm-rhev-10:1.5.3-183.el7", "x86_64")
+                == "DISABLED ✗ expected enabled REGRESSION (was enabled)")
+        #expect(
+            outcome("qemu-kvm-ev-2.12.0-44.1.el7_8.1", "(any arch)") == "ENABLED ✓ as expected new since the baseline")
         #expect(outcome("qemu-kvm-ev-2.12.0-44.1.el7_8.1", "x86_64") == nil)
 
         // The name that contradicts the evidence is on the closed cell.
-        let regressed = try #require(page.rows.first { $0.nevr == "qemu-kvm-rhev-10:1.5.3-183.el7" }?.cells.first ?? nil)
+        let regressed = try #require(
+            page.rows.first { $0.nevr == "qemu-kvm-rhev-10:1.5.3-183.el7" }?.cells.first ?? nil)
         #expect(regressed.warnings.hasPrefix("warning header name-contradicts-evidence"))
-        #expect(regressed.warnings.hasSuffix("suggests enabled (header-rhev-name), but the executable evidence shows disabled"))
+        #expect(
+            regressed.warnings.hasSuffix(
+                "suggests enabled (header-rhev-name), but the executable evidence shows disabled"))
         #expect(regressed.summary == "Decided by the executable layer (exe-qmp-names).")
-        #expect(regressed.details.contains("deciding executable exe-qmp-names Fixtures/.out/builds/rhev-disabled/x86_64/qemu-kvm-rhev-1.5.3-183.el7.x86_64.rpm:/usr/libexec/qemu-kvm"))
+        #expect(
+            regressed.details.contains(
+                "deciding executable exe-qmp-names Fixtures/.out/builds/rhev-disabled/x86_64/qemu-kvm-rhev-1.5.3-183.el7.x86_64.rpm:/usr/libexec/qemu-kvm"
+            ))
         #expect(page.counts == ["enabled": "2", "disabled": "2", "absent": "0", "unknown": "0", "inconsistent": "0"])
-        #expect(page.errors.count == 1 && page.errors[0].hasPrefix("Fixtures/.out/corrupt/truncated-payload.rpm: payload ended"))
+        #expect(
+            page.errors.count == 1
+                && page.errors[0].hasPrefix("Fixtures/.out/corrupt/truncated-payload.rpm: payload ended"))
         #expect(page.baseline.first == "regression qemu-kvm-rhev x86_64: enabled → disabled")
         #expect(!page.attributes.contains("open"), "cells start closed")
     }
@@ -108,8 +134,10 @@ struct HTMLBrowserTests {
         func squeezed(_ s: String) -> String { s.filter { !$0.isWhitespace } }
         let printed = squeezed(text.output)
         // The deciding chain of one closed cell and a note deep inside another.
-        for hidden in ["query-commands lists 216 commands; blockdev-snapshot-sync listed",
-                       "%global have_live_block_ops 0 selects the %else branch", "HMP help lists snapshot_blkdev"] {
+        for hidden in [
+            "query-commands lists 216 commands; blockdev-snapshot-sync listed",
+            "%global have_live_block_ops 0 selects the %else branch", "HMP help lists snapshot_blkdev",
+        ] {
             let printedIt = printed.contains(squeezed(hidden))
             #expect(printedIt, "not on paper: \(hidden)")
         }

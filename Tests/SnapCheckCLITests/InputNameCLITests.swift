@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Inputs named in ways the earlier fixtures never were (adversarial pass 4):
@@ -15,7 +15,8 @@ struct InputNameCLITests {
     func oneCharacterNames() throws {
         let dir = try Scratch("one-char")
         let builds = try Fixtures.path("builds/el7-rhev/x86_64")
-        let package = try #require(try FileManager.default.contentsOfDirectory(atPath: builds).first { $0.hasSuffix(".rpm") })
+        let package = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: builds).first { $0.hasSuffix(".rpm") })
         let bytes = try Data(contentsOf: URL(fileURLWithPath: builds + "/" + package))
         try bytes.prefix(2000).write(to: URL(fileURLWithPath: dir.file("a")))
         let truncated = try SnapCheckBinary.run(["--color", "never", "a"], directory: dir.path)
@@ -55,7 +56,8 @@ struct InputNameCLITests {
         let fakes = try copyOfFakes()
         defer { try? FileManager.default.removeItem(atPath: fakes) }
         let probe = fakes + "/self-deleting"
-        try TestFiles.writeExecutable(Array("#!/bin/sh\nrm -f \"$0\"\nexec \"\(fakes)/with-snapshot\" \"$@\"\n".utf8), to: probe)
+        try TestFiles.writeExecutable(
+            Array("#!/bin/sh\nrm -f \"$0\"\nexec \"\(fakes)/with-snapshot\" \"$@\"\n".utf8), to: probe)
         let digest = try Command.output("/usr/bin/sha256sum", [probe]).prefix(64)
         let run = try SnapCheckBinary.run(["--format", "json", "--no-remedy", "--probe", probe])
         #expect(!FileManager.default.fileExists(atPath: probe))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// What `-o`, `--report FORMAT=PATH` and `--save-qmp` do with what is already
 /// at the path (Docs/cli.md, "Output files"). Run as root in CI, like nightly
@@ -11,7 +11,9 @@ struct OutputDestinationTests {
     func characterDevice() throws {
         let dir = try Scratch("null")
         try makeDevice(dir.file("null"), major: 1, minor: 3)
-        let result = try SnapCheckBinary.run(["--format", "json", "-o", dir.file("null"), try Fixtures.path("builds/el7-rhev")])
+        let result = try SnapCheckBinary.run([
+            "--format", "json", "-o", dir.file("null"), try Fixtures.path("builds/el7-rhev"),
+        ])
         #expect(result.status == 0, "\(result.errorOutput)")
         #expect(result.stdout.isEmpty && result.stderr.isEmpty)
         #expect(nodeType(dir.file("null")) == "char 1,3")
@@ -22,8 +24,10 @@ struct OutputDestinationTests {
     func fullDevice() throws {
         let dir = try Scratch("full")
         try makeDevice(dir.file("full"), major: 1, minor: 7)
-        let result = try SnapCheckBinary.run(["--format", "json", "-o", dir.file("full"), "--report", "junit=\(dir.file("r.xml"))",
-                                              try Fixtures.path("builds/el7-rhev")])
+        let result = try SnapCheckBinary.run([
+            "--format", "json", "-o", dir.file("full"), "--report", "junit=\(dir.file("r.xml"))",
+            try Fixtures.path("builds/el7-rhev"),
+        ])
         #expect(result.status == 2)
         #expect(stderrLines(result) == ["snapcheck: cannot write \(dir.file("full")): No space left on device (write)"])
         #expect(nodeType(dir.file("full")) == "char 1,7")
@@ -56,9 +60,14 @@ struct OutputDestinationTests {
     func fifoWithoutReader() throws {
         let dir = try Scratch("fifo-alone")
         try makeFIFO(dir.file("fifo"))
-        let result = try SnapCheckBinary.run(["-o", dir.file("fifo"), "--report", "json=\(dir.file("r.json"))", try Fixtures.path("builds/el7-rhev")])
+        let result = try SnapCheckBinary.run([
+            "-o", dir.file("fifo"), "--report", "json=\(dir.file("r.json"))", try Fixtures.path("builds/el7-rhev"),
+        ])
         #expect(result.status == 2)
-        #expect(stderrLines(result) == ["snapcheck: cannot write \(dir.file("fifo")): no process is reading this FIFO (snapcheck does not wait for one to start)"])
+        #expect(
+            stderrLines(result) == [
+                "snapcheck: cannot write \(dir.file("fifo")): no process is reading this FIFO (snapcheck does not wait for one to start)"
+            ])
         #expect(nodeType(dir.file("fifo")) == "fifo")
         #expect(dir.entries == ["fifo"])
     }
@@ -94,7 +103,9 @@ struct OutputDestinationTests {
         let dir = try Scratch("mode")
         try Data("old".utf8).write(to: URL(fileURLWithPath: dir.file("r.txt")))
         chmod(dir.file("r.txt"), 0o640)
-        let result = try SnapCheckBinary.run(["--color", "never", "-o", dir.file("r.txt"), try Fixtures.path("builds/el7-rhev")])
+        let result = try SnapCheckBinary.run([
+            "--color", "never", "-o", dir.file("r.txt"), try Fixtures.path("builds/el7-rhev"),
+        ])
         #expect(result.status == 0)
         #expect(permissions(dir.file("r.txt")) == 0o640)
         #expect(String(decoding: contents(dir.file("r.txt")), as: UTF8.self).hasPrefix("ENABLED"))
@@ -104,9 +115,14 @@ struct OutputDestinationTests {
     func danglingLink() throws {
         let dir = try Scratch("dangling")
         symlink(dir.file("target.json"), dir.file("report.json"))
-        let result = try SnapCheckBinary.run(["--format", "json", "-o", dir.file("report.json"), try Fixtures.path("builds/el7-rhev")])
+        let result = try SnapCheckBinary.run([
+            "--format", "json", "-o", dir.file("report.json"), try Fixtures.path("builds/el7-rhev"),
+        ])
         #expect(result.status == 2)
-        #expect(stderrLines(result) == ["snapcheck: cannot write \(dir.file("report.json")): is a symbolic link to nothing; refused (snapcheck creates no file through a link)"])
+        #expect(
+            stderrLines(result) == [
+                "snapcheck: cannot write \(dir.file("report.json")): is a symbolic link to nothing; refused (snapcheck creates no file through a link)"
+            ])
         #expect(nodeType(dir.file("report.json")) == "link")
         #expect(dir.entries == ["report.json"])
     }
@@ -121,8 +137,11 @@ struct OutputDestinationTests {
         try #require(lchown(dir.file("tmp/report.txt"), 65534, 65534) == 0)  // planted by "nobody"
         let result = try SnapCheckBinary.run(["-o", dir.file("tmp/report.txt"), try Fixtures.path("builds/el7-rhev")])
         #expect(result.status == 2)
-        #expect(stderrLines(result).first?.hasSuffix("is a symbolic link owned by another user in a shared directory (sticky and world-writable); refused") == true,
-                "\(result.errorOutput)")
+        #expect(
+            stderrLines(result).first?.hasSuffix(
+                "is a symbolic link owned by another user in a shared directory (sticky and world-writable); refused")
+                == true,
+            "\(result.errorOutput)")
         #expect(contents(dir.file("victim")) == Array("victim".utf8))
         #expect(nodeType(dir.file("tmp/report.txt")) == "link")
     }
@@ -133,7 +152,9 @@ struct OutputDestinationTests {
         let emulator = try WaitingEmulator()
         defer { emulator.release() }
         try Data("victim".utf8).write(to: URL(fileURLWithPath: dir.file("victim")))
-        let run = try BackgroundRun(["--color", "never", "--probe-timeout", "120", "--probe", emulator.path, "-o", dir.file("report.txt")])
+        let run = try BackgroundRun([
+            "--color", "never", "--probe-timeout", "120", "--probe", emulator.path, "-o", dir.file("report.txt"),
+        ])
         symlink(dir.file("victim"), dir.file(".report.txt.snapcheck-\(run.process.processIdentifier)"))
         waitFor(run.process) { emulator.hasStarted }
         emulator.release()
@@ -165,17 +186,23 @@ struct OutputAllOrNothingTests {
         }
     }
 
-    @Test("An unwritable output is exit 2 with one line naming it, and no other report is written", arguments: Unwritable.allCases)
+    @Test(
+        "An unwritable output is exit 2 with one line naming it, and no other report is written",
+        arguments: Unwritable.allCases)
     func unwritable(_ kind: Unwritable) throws {
         let dir = try Scratch("unwritable")
         try Data("x".utf8).write(to: URL(fileURLWithPath: dir.file("file")))
         let bad = kind.path(in: dir.path)
-        let result = try SnapCheckBinary.run(["--report", "json=\(dir.file("ok.json"))", "--report", "sarif=\(dir.file("ok.sarif"))",
-                                              "-o", bad, try Fixtures.path("builds/el7-rhev")])
+        let result = try SnapCheckBinary.run([
+            "--report", "json=\(dir.file("ok.json"))", "--report", "sarif=\(dir.file("ok.sarif"))",
+            "-o", bad, try Fixtures.path("builds/el7-rhev"),
+        ])
         #expect(result.status == 2, "\(kind.rawValue)")
         #expect(result.stdout.isEmpty)
         let lines = stderrLines(result)
-        #expect(lines.count == 1 && lines.first?.hasPrefix("snapcheck: cannot write \(bad): ") == true, "\(kind.rawValue): \(result.errorOutput)")
+        #expect(
+            lines.count == 1 && lines.first?.hasPrefix("snapcheck: cannot write \(bad): ") == true,
+            "\(kind.rawValue): \(result.errorOutput)")
         #expect(dir.entries == ["file"], "\(kind.rawValue): nothing written, no temp file left")
     }
 
@@ -184,19 +211,26 @@ struct OutputAllOrNothingTests {
         let dir = try Scratch("before-audit")
         let emulator = try WaitingEmulator()
         defer { emulator.release() }
-        let result = try SnapCheckBinary.run(["--probe-timeout", "5", "--probe", emulator.path, "-o", dir.file("missing/r.txt")])
+        let result = try SnapCheckBinary.run([
+            "--probe-timeout", "5", "--probe", emulator.path, "-o", dir.file("missing/r.txt"),
+        ])
         #expect(result.status == 2)
-        #expect(stderrLines(result) == ["snapcheck: cannot write \(dir.file("missing/r.txt")): directory \(dir.file("missing")) does not exist"])
+        #expect(
+            stderrLines(result) == [
+                "snapcheck: cannot write \(dir.file("missing/r.txt")): directory \(dir.file("missing")) does not exist"
+            ])
         #expect(!emulator.hasStarted)
     }
 
-    @Test("The same file named twice is a usage error (64), however it is spelled", arguments: [
-        ["-o", "a", "--report", "json=./a"],
-        ["--report", "json=a", "--report", "junit=a"],
-        ["-o", "sub/../a", "--report", "sarif=a"],
-        ["-o", "link", "--report", "json=existing"],
-        ["--report", "json=existing", "--report", "junit=hardlink"],
-    ])
+    @Test(
+        "The same file named twice is a usage error (64), however it is spelled",
+        arguments: [
+            ["-o", "a", "--report", "json=./a"],
+            ["--report", "json=a", "--report", "junit=a"],
+            ["-o", "sub/../a", "--report", "sarif=a"],
+            ["-o", "link", "--report", "json=existing"],
+            ["--report", "json=existing", "--report", "junit=hardlink"],
+        ])
     func sameFileTwice(_ outputs: [String]) throws {
         let dir = try Scratch("twice")
         try FileManager.default.createDirectory(atPath: dir.file("sub"), withIntermediateDirectories: false)
@@ -206,7 +240,9 @@ struct OutputAllOrNothingTests {
         let before = dir.entries
         let result = try SnapCheckBinary.run(outputs + [try Fixtures.path("builds/el7-rhev")], directory: dir.path)
         #expect(result.status == 64, "\(outputs): \(result.errorOutput)")
-        #expect(result.errorOutput.contains("name the same file") || result.errorOutput.contains("is named twice"), "\(result.errorOutput)")
+        #expect(
+            result.errorOutput.contains("name the same file") || result.errorOutput.contains("is named twice"),
+            "\(result.errorOutput)")
         #expect(dir.entries == before)
         #expect(contents(dir.file("existing")) == Array("old".utf8))
     }
@@ -215,7 +251,8 @@ struct OutputAllOrNothingTests {
     func transcriptAndReportSameFile() throws {
         let dir = try Scratch("twice-qmp")
         let fake = try fakeEmulator("no-snapshot", in: dir.path)
-        let result = try SnapCheckBinary.run(["--probe", fake, "--save-qmp", "out", "-o", "./out"], directory: dir.path)
+        let result = try SnapCheckBinary.run(
+            ["--probe", fake, "--save-qmp", "out", "-o", "./out"], directory: dir.path)
         #expect(result.status == 64, "\(result.errorOutput)")
         #expect(dir.entries == ["no-snapshot", "qmp-lib.sh"])
     }

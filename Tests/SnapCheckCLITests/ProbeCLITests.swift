@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("snapcheck --probe and --installed, through the CLI")
 struct ProbeCLITests {
@@ -21,7 +21,9 @@ struct ProbeCLITests {
         let again = try #require(builds(try jsonReport(replayed)).first)
         #expect(again["verdict"] as? String == "enabled")
         #expect(again["version"] as? String == build["version"] as? String)
-        let rules = { (b: [String: Any]) in ((b["evidence"] as? [[String: Any]]) ?? []).compactMap { $0["rule"] as? String } }
+        let rules = { (b: [String: Any]) in
+            ((b["evidence"] as? [[String: Any]]) ?? []).compactMap { $0["rule"] as? String }
+        }
         #expect(rules(again) == rules(build))
     }
 
@@ -41,7 +43,8 @@ struct ProbeCLITests {
         let path = try fakeEmulator("silent", in: dir)
         let result = try SnapCheckBinary.run(["--quiet", "--probe", path, "--probe-timeout", "0.3"])
         #expect(result.status == 2)
-        #expect(result.errorOutput.contains("\(path): probe failed: no answer within the timeout"), "\(result.errorOutput)")
+        #expect(
+            result.errorOutput.contains("\(path): probe failed: no answer within the timeout"), "\(result.errorOutput)")
     }
 
     @Test("--installed on a root without an rpmdb: exit 2 and one clear line")
@@ -53,7 +56,9 @@ struct ProbeCLITests {
         #expect(result.output.isEmpty)
         let lines = result.errorOutput.split(separator: "\n")
         #expect(lines.count == 1, "\(result.errorOutput)")
-        #expect(lines.first?.hasPrefix("snapcheck: --installed: cannot read the rpmdb of \(root)") == true, "\(result.errorOutput)")
+        #expect(
+            lines.first?.hasPrefix("snapcheck: --installed: cannot read the rpmdb of \(root)") == true,
+            "\(result.errorOutput)")
         #expect(lines.first?.contains("no rpmdb") == true)
     }
 
@@ -62,12 +67,18 @@ struct ProbeCLITests {
         let root = try temporaryDirectory("installed")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let dir = try Fixtures.path("builds/el7-rhev/x86_64")
-        let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map { dir + "/" + $0 }
+        let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map
+        { dir + "/" + $0 }
         #expect(try Command.run("/usr/bin/rpm", ["--initdb", "--root", root]).status == 0)
-        let install = try Command.run("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--root", root] + rpms)
+        let install = try Command.run(
+            "/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--root", root] + rpms)
         #expect(install.status == 0, "\(install.errorOutput)")
-        let extract = try Command.run("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm",
-                                                 "sh", root, dir + "/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm"])
+        let extract = try Command.run(
+            "/bin/sh",
+            [
+                "-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm",
+                "sh", root, dir + "/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm",
+            ])
         #expect(extract.status == 0, "\(extract.errorOutput)")
 
         let result = try SnapCheckBinary.run(["--format", "json", "--installed", "--root", root])

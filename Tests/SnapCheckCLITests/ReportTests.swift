@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Inputs of the golden reports: relative paths, so the bytes do not depend on
 /// where the repository is checked out.
@@ -17,14 +17,18 @@ let goldenInputs = [
 struct GoldenReportTests {
     static let directory = Fixtures.repositoryRoot.appendingPathComponent("Tests/SnapCheckCLITests/Golden")
 
-    @Test("Every format renders the fixture set to its golden bytes", arguments: [
-        ("text", "fixtures.txt"), ("json", "fixtures.json"), ("junit", "fixtures.junit.xml"), ("sarif", "fixtures.sarif"),
-        ("html", "fixtures.html"),
-    ])
+    @Test(
+        "Every format renders the fixture set to its golden bytes",
+        arguments: [
+            ("text", "fixtures.txt"), ("json", "fixtures.json"), ("junit", "fixtures.junit.xml"),
+            ("sarif", "fixtures.sarif"),
+            ("html", "fixtures.html"),
+        ])
     func golden(_ format: String, _ file: String) throws {
         _ = try Fixtures.built()
-        let result = try SnapCheckBinary.run(["--format", format, "--color", "never", "--jobs", "2"] + goldenInputs,
-                                             directory: Fixtures.repositoryRoot.path)
+        let result = try SnapCheckBinary.run(
+            ["--format", format, "--color", "never", "--jobs", "2"] + goldenInputs,
+            directory: Fixtures.repositoryRoot.path)
         #expect(result.status == 2, "an input error is in the set: \(result.errorOutput)")
         let golden = Self.directory.appendingPathComponent(file)
         if ProcessInfo.processInfo.environment["SNAPCHECK_RECORD_GOLDEN"] == "1" {
@@ -33,7 +37,9 @@ struct GoldenReportTests {
             return
         }
         let expected = try Array(Data(contentsOf: golden))
-        #expect(result.stdout == expected, "\(file) differs; diff it, and re-record with SNAPCHECK_RECORD_GOLDEN=1 if the change is right")
+        #expect(
+            result.stdout == expected,
+            "\(file) differs; diff it, and re-record with SNAPCHECK_RECORD_GOLDEN=1 if the change is right")
     }
 }
 
@@ -46,10 +52,15 @@ struct ReportValidationTests {
         let baseline = directory + "/baseline.json"
         _ = try SnapCheckBinary.run(["--format", "json", "-o", baseline, try Fixtures.path("builds/el7-rhev")])
         let report = directory + "/report.json"
-        _ = try SnapCheckBinary.run(["--format", "json", "-o", report, "--baseline", baseline]
-                                    + goldenInputs.map { Fixtures.repositoryRoot.appendingPathComponent($0).path })
-        let check = try Command.run("/usr/bin/env", ["check-jsonschema", "--schemafile",
-                                                      Fixtures.repositoryRoot.appendingPathComponent("Docs/report.schema.json").path, report, baseline])
+        _ = try SnapCheckBinary.run(
+            ["--format", "json", "-o", report, "--baseline", baseline]
+                + goldenInputs.map { Fixtures.repositoryRoot.appendingPathComponent($0).path })
+        let check = try Command.run(
+            "/usr/bin/env",
+            [
+                "check-jsonschema", "--schemafile",
+                Fixtures.repositoryRoot.appendingPathComponent("Docs/report.schema.json").path, report, baseline,
+            ])
         #expect(check.status == 0, "check-jsonschema: \(check.output) \(check.errorOutput)")
     }
 }
@@ -61,20 +72,26 @@ struct BaselineTests {
         let directory = try temporaryDirectory("baseline")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let yesterday = directory + "/yesterday.json"
-        let first = try SnapCheckBinary.run(["--format", "json", "-o", yesterday, try Fixtures.path("builds/el7-rhev/x86_64")])
+        let first = try SnapCheckBinary.run([
+            "--format", "json", "-o", yesterday, try Fixtures.path("builds/el7-rhev/x86_64"),
+        ])
         #expect(first.status == 0)
 
         // Tonight's rebuild of qemu-kvm-rhev lost its switch.
         let today = try Fixtures.path("builds/rhev-disabled/x86_64")
-        let run = try SnapCheckBinary.run(["--baseline", yesterday, "--color", "never",
-                                           "--report", "json=\(directory)/today.json",
-                                           "--report", "junit=\(directory)/today.xml",
-                                           "--report", "sarif=\(directory)/today.sarif", today])
+        let run = try SnapCheckBinary.run([
+            "--baseline", yesterday, "--color", "never",
+            "--report", "json=\(directory)/today.json",
+            "--report", "junit=\(directory)/today.xml",
+            "--report", "sarif=\(directory)/today.sarif", today,
+        ])
         #expect(run.status == 1, "\(run.errorOutput)")
         #expect(run.output.contains("REGRESSION (was enabled)"))
         #expect(run.output.contains("baseline: 1 regression, 0 changed, 0 new, 0 vanished, 0 unchanged"))
 
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/today.json"))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/today.json")))
+            as? [String: Any]
         let baseline = json?["baseline"] as? [String: Any]
         let regressions = baseline?["regressions"] as? [[String: Any]]
         #expect(regressions?.count == 1)
@@ -91,7 +108,9 @@ struct BaselineTests {
 
     @Test("A baseline that is not a snapcheck report is refused with exit 2 before any audit")
     func badBaseline() throws {
-        let result = try SnapCheckBinary.run(["--baseline", Fixtures.source("qmp/debian-7.2-query-commands.json"), try Fixtures.path("builds/el7-rhev")])
+        let result = try SnapCheckBinary.run([
+            "--baseline", Fixtures.source("qmp/debian-7.2-query-commands.json"), try Fixtures.path("builds/el7-rhev"),
+        ])
         #expect(result.status == 2)
         #expect(result.errorOutput.hasPrefix("snapcheck: baseline "))
         #expect(result.stdout.isEmpty)
@@ -124,7 +143,8 @@ struct BatchTests {
         let report = try jsonReport(result)
         let builds = report["builds"] as? [[String: Any]] ?? []
         let summary = builds.map { "\($0["name"]!) \($0["arch"]!) \($0["verdict"]!)" }
-        #expect(summary == ["qemu-kvm-ev ppc64le enabled", "qemu-kvm-ev x86_64 enabled", "qemu-kvm-ma x86_64 disabled"])
+        #expect(
+            summary == ["qemu-kvm-ev ppc64le enabled", "qemu-kvm-ev x86_64 enabled", "qemu-kvm-ma x86_64 disabled"])
         #expect(report["skipped"] as? Int == 2)
         #expect((report["errors"] as? [Any])?.isEmpty == true)
 
@@ -140,7 +160,9 @@ extension BatchTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.copyItem(atPath: try Fixtures.path("builds/el7-rhev/x86_64"), toPath: root + "/x86_64")
         let raw: [UInt8] = Array((root + "/x86_64/").utf8) + [0xFF, 0x2E, 0x72, 0x70, 0x6D, 0]  // "\xFF.rpm"
-        let fd = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        let fd = raw.withUnsafeBufferPointer {
+            open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644)
+        }
         #expect(fd >= 0)
         close(fd)
         let result = try SnapCheckBinary.run(["--format", "json", root])

@@ -1,10 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("snapcheck --repo, through the CLI")
 struct RepositoryCLITests {
-    @Test("--repo over a repository of every fixture build prints the bytes and exits as the directory audit of it does", arguments: ["json", "text"])
+    @Test(
+        "--repo over a repository of every fixture build prints the bytes and exits as the directory audit of it does",
+        arguments: ["json", "text"])
     func sameReportAsDirectory(_ format: String) throws {
         let repository = try FixtureRepositories.make(try FixtureRepositories.allBuilds())
         defer { FixtureRepositories.remove(repository) }
@@ -22,17 +24,25 @@ struct RepositoryCLITests {
         defer { FixtureRepositories.remove(repository) }
         let stockImg = "el7-stock/x86_64/qemu-img-1.5.3-175.el7.x86_64.rpm"
         let primary = try FixtureRepositories.metadataText("primary", in: repository)
-        try FixtureRepositories.replaceMetadata("primary", in: repository, with: primary.replacingOccurrences(
-            of: "href=\"el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm\"", with: "href=\"../../../../etc/passwd\""))
+        try FixtureRepositories.replaceMetadata(
+            "primary", in: repository,
+            with: primary.replacingOccurrences(
+                of: "href=\"el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm\"",
+                with: "href=\"../../../../etc/passwd\""))
         let replaced = repository.appendingPathComponent(stockImg)
         try FileManager.default.removeItem(at: replaced)
-        try FileManager.default.copyItem(atPath: try Fixtures.path("builds/el7-rhev/x86_64/qemu-img-rhev-1.5.3-175.el7.x86_64.rpm"), toPath: replaced.path)
+        try FileManager.default.copyItem(
+            atPath: try Fixtures.path("builds/el7-rhev/x86_64/qemu-img-rhev-1.5.3-175.el7.x86_64.rpm"),
+            toPath: replaced.path)
 
         let result = try SnapCheckBinary.run(["-q", "--repo", repository.path])
         #expect(result.status == 2)
         let lines = result.errorOutput.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == 2, "\(result.errorOutput)")
-        #expect(lines.first?.hasPrefix("snapcheck: \(repository.path)/../../../../etc/passwd: qemu-kvm-rhev-10:1.5.3-175.el7.x86_64 in ") == true)
+        #expect(
+            lines.first?.hasPrefix(
+                "snapcheck: \(repository.path)/../../../../etc/passwd: qemu-kvm-rhev-10:1.5.3-175.el7.x86_64 in ")
+                == true)
         #expect(lines.first?.hasSuffix(" leads out of the repository directory (a '..' component)") == true)
         #expect(lines.last?.hasPrefix("snapcheck: \(replaced.path): checksum mismatch: ") == true)
         #expect(lines.last?.contains(" gives sha256 ") == true && lines.last?.contains(", the file has ") == true)
@@ -42,7 +52,8 @@ struct RepositoryCLITests {
     func brokenMetadata() throws {
         let repository = try FixtureRepositories.make(["builds/el7-rhev"])
         defer { FixtureRepositories.remove(repository) }
-        try FixtureRepositories.replaceMetadata("primary", in: repository, with: "<?xml version=\"1.0\"?>\n<metadata><package type=\"rpm\"><name>x</nom>")
+        try FixtureRepositories.replaceMetadata(
+            "primary", in: repository, with: "<?xml version=\"1.0\"?>\n<metadata><package type=\"rpm\"><name>x</nom>")
         let primary = try FixtureRepositories.metadataFile("primary", in: repository).path
         let result = try SnapCheckBinary.run(["--repo", repository.path])
         #expect(result.status == 2)
@@ -58,10 +69,13 @@ struct RepositoryCLITests {
         defer { FixtureRepositories.remove(repository) }
         let result = try SnapCheckBinary.run(["--repo", repository.path])
         #expect(result.status == 2)
-        #expect(result.errorOutput == "snapcheck: \(repository.path): the repository lists no QEMU package (0 packages)\n")
+        #expect(
+            result.errorOutput == "snapcheck: \(repository.path): the repository lists no QEMU package (0 packages)\n")
     }
 
-    @Test("--repo with --installed is a usage error", arguments: [["--installed", "--repo", "/tmp"], ["--probe-installed", "--repo", "/tmp"]])
+    @Test(
+        "--repo with --installed is a usage error",
+        arguments: [["--installed", "--repo", "/tmp"], ["--probe-installed", "--repo", "/tmp"]])
     func usage(_ arguments: [String]) throws {
         let result = try SnapCheckBinary.run(arguments)
         #expect(result.status == 64)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `snapcheck rules [ID] [--format json]`, the rule book at the prompt (Docs/cli.md, "The rule catalogue").
 @Suite("The rules command")
@@ -10,36 +10,39 @@ struct RulesCommandTests {
         let result = try SnapCheckBinary.run(["rules", "el7-before-option"])
         #expect(result.status == 0)
         #expect(result.errorOutput.isEmpty)
-        #expect(result.output == """
-            el7-before-option (spec layer)
-              EL7 1.5.3 before release 15: the option does not exist and the commands are
-              built.
+        #expect(
+            result.output == """
+                el7-before-option (spec layer)
+                  EL7 1.5.3 before release 15: the option does not exist and the commands are
+                  built.
 
-            Eras:
-              el7-1.5.3: RHEL/CentOS 7 qemu-kvm and qemu-kvm-rhev 1.5.3
+                Eras:
+                  el7-1.5.3: RHEL/CentOS 7 qemu-kvm and qemu-kvm-rhev 1.5.3
 
-            Reads:
-              The source package's Release and the configure call that builds the system
-              emulator (a --target-list with a -softmmu target, or the build_configure.sh
-              helper call) in the evaluated %build, followed as the shell runs it.
+                Reads:
+                  The source package's Release and the configure call that builds the system
+                  emulator (a --target-list with a -softmmu target, or the build_configure.sh
+                  helper call) in the evaluated %build, followed as the shell runs it.
 
-            Concludes:
-              Before release 15 the option does not exist and the commands are built: no
-              live-block-ops option in the call and every argument resolved (or no emulator
-              call to read) → enabled.
+                Concludes:
+                  Before release 15 the option does not exist and the commands are built: no
+                  live-block-ops option in the call and every argument resolved (or no emulator
+                  call to read) → enabled.
 
-            Example:
-              qemu-kvm.spec:120: no live-block-ops option in the x86_64-softmmu configure
-              call; release 14.el7 is before 15 → enabled
+                Example:
+                  qemu-kvm.spec:120: no live-block-ops option in the x86_64-softmmu configure
+                  call; release 14.el7 is before 15 → enabled
 
-            """)
+                """)
     }
 
-    @Test("An unknown id is exit 64 with one line on stderr naming the closest ids, and nothing on stdout", arguments: [
-        ("el7-live-block-op", "snapcheck: no rule 'el7-live-block-op'; did you mean el7-live-block-ops?\n"),
-        ("no-such-thing", "snapcheck: no rule 'no-such-thing'; `snapcheck rules` lists them all\n"),
-        ("bad\u{1B}[2Kid", "snapcheck: no rule 'bad\\x1b[2Kid'; `snapcheck rules` lists them all\n"),
-    ])
+    @Test(
+        "An unknown id is exit 64 with one line on stderr naming the closest ids, and nothing on stdout",
+        arguments: [
+            ("el7-live-block-op", "snapcheck: no rule 'el7-live-block-op'; did you mean el7-live-block-ops?\n"),
+            ("no-such-thing", "snapcheck: no rule 'no-such-thing'; `snapcheck rules` lists them all\n"),
+            ("bad\u{1B}[2Kid", "snapcheck: no rule 'bad\\x1b[2Kid'; `snapcheck rules` lists them all\n"),
+        ])
     func unknownId(_ id: String, _ line: String) throws {
         for format in ["text", "json"] {
             let result = try SnapCheckBinary.run(["rules", id, "--format", format])
@@ -49,7 +52,9 @@ struct RulesCommandTests {
         }
     }
 
-    @Test("`snapcheck rules --format json` is the catalogue: valid against Docs/rules.schema.json, the documented keys, sorted by id")
+    @Test(
+        "`snapcheck rules --format json` is the catalogue: valid against Docs/rules.schema.json, the documented keys, sorted by id"
+    )
     func catalogue() throws {
         let result = try SnapCheckBinary.run(["rules", "--format", "json"])
         #expect(result.status == 0)
@@ -59,10 +64,14 @@ struct RulesCommandTests {
         let rules = try #require(object["rules"] as? [[String: Any]])
         let ids = rules.compactMap { $0["id"] as? String }
         #expect(ids == ids.sorted() && Set(ids).count == ids.count)
-        let listed = try SnapCheckBinary.run(["rules"]).output.split(separator: "\n").map { String($0.prefix { $0 != " " }) }
+        let listed = try SnapCheckBinary.run(["rules"]).output.split(separator: "\n").map {
+            String($0.prefix { $0 != " " })
+        }
         #expect(Set(ids) == Set(listed), "the catalogue and the list hold the same rules")
         for rule in rules {
-            #expect(Set(rule.keys) == ["id", "layer", "summary", "eras", "without_era", "reads", "concludes", "example"], "\(rule["id"] ?? "?")")
+            #expect(
+                Set(rule.keys) == ["id", "layer", "summary", "eras", "without_era", "reads", "concludes", "example"],
+                "\(rule["id"] ?? "?")")
         }
         let positional = try #require(rules.first { $0["id"] as? String == "el7-positional-live-block-ops" })
         #expect(positional["eras"] as? [String] == ["el7-2.10-2.12"])
@@ -71,11 +80,16 @@ struct RulesCommandTests {
 
         let directory = try Scratch("rules-json")
         try Data(result.stdout).write(to: URL(fileURLWithPath: directory.file("rules.json")))
-        let check = try Command.run("/usr/bin/env", ["check-jsonschema", "--schemafile",
-                                                      Fixtures.repositoryRoot.appendingPathComponent("Docs/rules.schema.json").path,
-                                                      directory.file("rules.json")])
+        let check = try Command.run(
+            "/usr/bin/env",
+            [
+                "check-jsonschema", "--schemafile",
+                Fixtures.repositoryRoot.appendingPathComponent("Docs/rules.schema.json").path,
+                directory.file("rules.json"),
+            ])
         #expect(check.status == 0, "check-jsonschema: \(check.output) \(check.errorOutput)")
-        #expect(try SnapCheckBinary.run(["rules", "--format", "json"]).stdout == result.stdout, "the same bytes every time")
+        #expect(
+            try SnapCheckBinary.run(["rules", "--format", "json"]).stdout == result.stdout, "the same bytes every time")
     }
 
     @Test("`snapcheck rules ID --format json` is the catalogue of that one rule")

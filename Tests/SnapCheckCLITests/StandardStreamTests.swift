@@ -1,14 +1,17 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Standard output and standard error that cannot take what snapcheck writes:
 /// exit 2 and one line on stderr where there is a stderr, never a crash.
 @Suite("Standard streams that fail")
 struct StandardStreamTests {
-    @Test("stdout on a full device: exit 2 and one line (was a SIGILL from FileHandle.write)", arguments: [
-        ["--color", "never"], ["--format", "json"], ["--format", "html"], ["rules"], ["rules", "el7-live-block-ops"], ["rules", "--format", "json"],
-    ])
+    @Test(
+        "stdout on a full device: exit 2 and one line (was a SIGILL from FileHandle.write)",
+        arguments: [
+            ["--color", "never"], ["--format", "json"], ["--format", "html"], ["rules"],
+            ["rules", "el7-live-block-ops"], ["rules", "--format", "json"],
+        ])
     func fullStdout(_ arguments: [String]) throws {
         let input = arguments.first == "rules" ? [] : [try Fixtures.path("builds/el7-rhev")]
         let stderr = Pipe()
@@ -35,17 +38,20 @@ struct StandardStreamTests {
     @Test("stdout closed (>&-): exit 2 and one line; the report goes into no file opened meanwhile")
     func closedStdout() throws {
         let input = try Fixtures.path("builds/el7-rhev")
-        let result = try Command.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" >&-", SnapCheckBinary.url.path, "--format", "json", input])
+        let result = try Command.run(
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" >&-", SnapCheckBinary.url.path, "--format", "json", input])
         #expect(result.status == 2)
         #expect(result.errorOutput == "snapcheck: cannot write standard output: Bad file descriptor (write)\n")
     }
 
     @Test("stdout whose reader is gone (EPIPE): exit 2 and one line, not a death by SIGPIPE")
     func brokenPipe() throws {
-        let output = Pipe(), stderr = Pipe()
+        let output = Pipe()
+        let stderr = Pipe()
         try output.fileHandleForReading.close()
-        let run = try runWithStreams(["--format", "json", try Fixtures.path("builds/el7-rhev")],
-                                     stdout: output.fileHandleForWriting, stderr: stderr.fileHandleForWriting)
+        let run = try runWithStreams(
+            ["--format", "json", try Fixtures.path("builds/el7-rhev")],
+            stdout: output.fileHandleForWriting, stderr: stderr.fileHandleForWriting)
         try stderr.fileHandleForWriting.close()
         let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(run.exited && run.status == 2, "\(run)")
@@ -63,11 +69,15 @@ struct StandardStreamTests {
 
 @Suite("Input errors on stderr")
 struct InputErrorLineTests {
-    @Test("Every input error is one line on stderr in every format; the text report keeps its ERROR row", arguments: ["text", "json", "junit", "sarif"])
+    @Test(
+        "Every input error is one line on stderr in every format; the text report keeps its ERROR row",
+        arguments: ["text", "json", "junit", "sarif"])
     func oneLinePerError(_ format: String) throws {
         let missing = "/nonexistent/snapcheck-\(getpid()).rpm"
         let corrupt = try Fixtures.path("corrupt/truncated-header.rpm")
-        let result = try SnapCheckBinary.run(["--format", format, "--color", "never", try Fixtures.path("builds/el7-rhev"), missing, corrupt])
+        let result = try SnapCheckBinary.run([
+            "--format", format, "--color", "never", try Fixtures.path("builds/el7-rhev"), missing, corrupt,
+        ])
         #expect(result.status == 2)
         let lines = stderrLines(result)
         #expect(lines.count == 2, "\(format): \(result.errorOutput)")
@@ -84,7 +94,9 @@ struct InputErrorLineTests {
         _ = FileManager.default.createFile(atPath: dir.file("report.txt"), contents: nil)
         let report = try #require(FileHandle(forWritingAtPath: dir.file("report.txt")))
         let stderr = Pipe()
-        let run = try runWithStreams(["--color", "never", try Fixtures.path("builds/el7-rhev"), missing], stdout: report, stderr: stderr.fileHandleForWriting)
+        let run = try runWithStreams(
+            ["--color", "never", try Fixtures.path("builds/el7-rhev"), missing], stdout: report,
+            stderr: stderr.fileHandleForWriting)
         try stderr.fileHandleForWriting.close()
         let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(run.exited && run.status == 2)

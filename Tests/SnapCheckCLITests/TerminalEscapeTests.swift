@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Bytes that steer a terminal, when they come from an input, never reach a
 /// human-readable output raw (Docs/cli.md, "What people see").
@@ -16,10 +16,14 @@ struct TerminalEscapeTests {
 
     /// The disabled EL7 capture with `package` carrying `extra`.
     static func capture(package extra: String) throws -> [UInt8] {
-        let original = try String(contentsOfFile: Fixtures.source("qmp/el7-1.5.3-disabled-session.jsonl"), encoding: .utf8)
-        let escaped = extra.unicodeScalars.map { $0.value < 0x20 || $0.value >= 0x7F ? String(format: "\\u%04x", $0.value) : String($0) }.joined()
-        let changed = original.replacingOccurrences(of: "\"package\": \"qemu-kvm-1.5.3-175.el7\"",
-                                                    with: "\"package\": \"qemu-kvm-1.5.3-175.el7\(escaped)\"")
+        let original = try String(
+            contentsOfFile: Fixtures.source("qmp/el7-1.5.3-disabled-session.jsonl"), encoding: .utf8)
+        let escaped = extra.unicodeScalars.map {
+            $0.value < 0x20 || $0.value >= 0x7F ? String(format: "\\u%04x", $0.value) : String($0)
+        }.joined()
+        let changed = original.replacingOccurrences(
+            of: "\"package\": \"qemu-kvm-1.5.3-175.el7\"",
+            with: "\"package\": \"qemu-kvm-1.5.3-175.el7\(escaped)\"")
         #expect(extra.isEmpty || changed != original)
         return Array(changed.utf8)
     }
@@ -28,7 +32,8 @@ struct TerminalEscapeTests {
     func textReport() throws {
         let dir = try Scratch("escape-report")
         let name = "capture\n\(Self.repaint)\t.jsonl"
-        try Data(try Self.capture(package: " " + Self.repaint + "\u{9B}\u{202E}")).write(to: URL(fileURLWithPath: dir.file(name)))
+        try Data(try Self.capture(package: " " + Self.repaint + "\u{9B}\u{202E}")).write(
+            to: URL(fileURLWithPath: dir.file(name)))
         try Data(try Self.capture(package: "")).write(to: URL(fileURLWithPath: dir.file("plain.jsonl")))
 
         let hostile = try SnapCheckBinary.run(["-v", "--color", "never", dir.file(name)])
@@ -41,7 +46,9 @@ struct TerminalEscapeTests {
         #expect(hostile.output.contains("package qemu-kvm-1.5.3-175.el7 \\x1b[2K\\x1b[1GENABLED\\u{9b}\\u{202e}"))
     }
 
-    @Test("An input error whose name carries escapes is one escaped line on stderr and one ERROR row", arguments: ["text", "json"])
+    @Test(
+        "An input error whose name carries escapes is one escaped line on stderr and one ERROR row",
+        arguments: ["text", "json"])
     func errorLine(_ format: String) throws {
         let dir = try Scratch("escape-error")
         let name = dir.file("bad\u{1B}[31m\nforged: ok\u{7F}.jsonl")
@@ -50,7 +57,9 @@ struct TerminalEscapeTests {
         #expect(result.status == 2)
         let lines = stderrLines(result)
         #expect(lines.count == 1, "\(result.errorOutput.debugDescription)")
-        #expect(lines.first?.hasPrefix("snapcheck: \(dir.path)/bad\\x1b[31m\\nforged: ok\\x7f.jsonl: not a QMP capture") == true, "\(result.errorOutput)")
+        #expect(
+            lines.first?.hasPrefix("snapcheck: \(dir.path)/bad\\x1b[31m\\nforged: ok\\x7f.jsonl: not a QMP capture")
+                == true, "\(result.errorOutput)")
         #expect(Self.controlBytes(result.stderr).isEmpty)
         if format == "text" {
             #expect(Self.controlBytes(result.stdout).isEmpty)
@@ -62,7 +71,8 @@ struct TerminalEscapeTests {
     func emulatorStderr() throws {
         let dir = try Scratch("escape-stderr")
         let emulator = dir.file("noisy")
-        try TestFiles.writeExecutable(Array("#!/bin/sh\nprintf 'boom\\033[2K\\033[1GENABLED\\n' >&2\nexit 3\n".utf8), to: emulator)
+        try TestFiles.writeExecutable(
+            Array("#!/bin/sh\nprintf 'boom\\033[2K\\033[1GENABLED\\n' >&2\nexit 3\n".utf8), to: emulator)
         let result = try SnapCheckBinary.run(["--color", "never", "--probe", emulator])
         #expect(result.status == 2)
         #expect(Self.controlBytes(result.stdout).isEmpty && Self.controlBytes(result.stderr).isEmpty)
@@ -74,14 +84,18 @@ struct TerminalEscapeTests {
     func header() throws {
         let dir = try Scratch("escape-header")
         let name = dir.file("pkg\u{1B}]0;title\u{07}\n.rpm")
-        try FileManager.default.copyItem(atPath: try Fixtures.path("compressors/zstd/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm"), toPath: name)
+        try FileManager.default.copyItem(
+            atPath: try Fixtures.path("compressors/zstd/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm"), toPath: name)
         let good = try SnapCheckBinary.run(["header", name])
         #expect(good.status == 0)
-        #expect(good.output.hasPrefix("\(dir.path)/pkg\\x1b]0;title\\x07\\n.rpm\n  nevra        qemu-kvm-rhev-10:1.5.3-175.el7.x86_64\n"))
+        #expect(
+            good.output.hasPrefix(
+                "\(dir.path)/pkg\\x1b]0;title\\x07\\n.rpm\n  nevra        qemu-kvm-rhev-10:1.5.3-175.el7.x86_64\n"))
         #expect(Self.controlBytes(good.stdout).isEmpty)
 
         let missing = try SnapCheckBinary.run(["header", dir.file("gone\u{1B}[2K\n.rpm")])
         #expect(missing.status == 2)
-        #expect(stderrLines(missing).count == 1 && missing.errorOutput.contains("gone\\x1b[2K"), "\(missing.errorOutput)")
+        #expect(
+            stderrLines(missing).count == 1 && missing.errorOutput.contains("gone\\x1b[2K"), "\(missing.errorOutput)")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 private let evNVR = "qemu-kvm-ev-2.12.0-44.1.el7_8.1"
 
@@ -10,7 +10,9 @@ private let evNVR = "qemu-kvm-ev-2.12.0-44.1.el7_8.1"
 private func messages(_ name: String) throws -> [[String: Any]] {
     let text = try String(contentsOfFile: Fixtures.source("qmp/" + name), encoding: .utf8)
     // QEMU ends its lines with CRLF, one grapheme: split on any newline character.
-    let pieces = name.hasSuffix(".replies") ? text.components(separatedBy: "\n\n") : text.split(whereSeparator: \.isNewline).map(String.init)
+    let pieces =
+        name.hasSuffix(".replies")
+        ? text.components(separatedBy: "\n\n") : text.split(whereSeparator: \.isNewline).map(String.init)
     return try pieces.filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.map {
         try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
     }
@@ -18,14 +20,18 @@ private func messages(_ name: String) throws -> [[String: Any]] {
 
 /// Writes messages one per line into `directory`; returns the path.
 private func write(_ messages: [[String: Any]], _ directory: String, _ name: String) throws -> String {
-    let lines = try messages.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+    let lines = try messages.map {
+        String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self)
+    }
     let path = directory + "/" + name
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }
 
 /// The messages with every version (greeting and query-version) replaced.
-private func withVersion(_ messages: [[String: Any]], _ major: Int, _ minor: Int, _ micro: Int, package: String) -> [[String: Any]] {
+private func withVersion(_ messages: [[String: Any]], _ major: Int, _ minor: Int, _ micro: Int, package: String)
+    -> [[String: Any]]
+{
     let version: [String: Any] = ["qemu": ["major": major, "minor": minor, "micro": micro], "package": package]
     return messages.map { message in
         var message = message
@@ -61,19 +67,21 @@ private func withArch(_ messages: [[String: Any]], _ arch: String) -> [[String: 
 
 @Suite("QMP captures as runtime evidence")
 struct CaptureVerdictTests {
-    @Test("Each capture alone gets the verdict its query-commands list gives, at the reply's line", arguments: [
-        ("debian-7.2-query-commands.json", Verdict.enabled, 1),
-        ("debian-7.2-session.jsonl", .enabled, 3),
-        ("debian-7.2-libvirt.replies", .enabled, 33),
-        ("debian-7.2-replies-only.replies", .enabled, 98),
-        ("debian-7.2-two-sessions.replies", .enabled, 45),
-        ("id-types.replies", .enabled, 45),
-        ("el7-1.5.3-disabled-session.jsonl", .disabled, 3),
-        ("el7-2.12-disabled-session.jsonl", .disabled, 3),
-        ("el7-2.12-enabled-session.jsonl", .enabled, 3),
-        ("el7-2.12-ma-two-sessions.replies", .disabled, 45),
-        ("transaction-only-session.jsonl", .disabled, 3),
-    ])
+    @Test(
+        "Each capture alone gets the verdict its query-commands list gives, at the reply's line",
+        arguments: [
+            ("debian-7.2-query-commands.json", Verdict.enabled, 1),
+            ("debian-7.2-session.jsonl", .enabled, 3),
+            ("debian-7.2-libvirt.replies", .enabled, 33),
+            ("debian-7.2-replies-only.replies", .enabled, 98),
+            ("debian-7.2-two-sessions.replies", .enabled, 45),
+            ("id-types.replies", .enabled, 45),
+            ("el7-1.5.3-disabled-session.jsonl", .disabled, 3),
+            ("el7-2.12-disabled-session.jsonl", .disabled, 3),
+            ("el7-2.12-enabled-session.jsonl", .enabled, 3),
+            ("el7-2.12-ma-two-sessions.replies", .disabled, 45),
+            ("transaction-only-session.jsonl", .disabled, 3),
+        ])
     func captureAlone(_ file: String, _ verdict: Verdict, _ line: Int) throws {
         let result = audit([Fixtures.source("qmp/\(file)")])
         #expect(result.errors.isEmpty, "\(result.errors)")
@@ -97,12 +105,18 @@ struct CaptureVerdictTests {
         #expect(build.arch == "x86_64")
         #expect(build.verdict == .disabled)
         let deciding = build.evidence.filter { $0.role == .deciding }
-        #expect(deciding.map(\.observed) == ["session 1 of 2: query-commands lists 200 commands; blockdev-snapshot-sync not listed"])
+        #expect(
+            deciding.map(\.observed) == [
+                "session 1 of 2: query-commands lists 200 commands; blockdev-snapshot-sync not listed"
+            ])
         #expect(deciding.map(\.line) == [45])
         #expect(!build.evidence.contains { $0.supports == .enabled })
         let quiet = try #require(build.evidence.first { $0.rule.id == "qmp-sessions" })
         #expect(quiet.line == 671)
-        #expect(quiet.observed == "session 2 of 2 has no query-commands list, decisive schema or CommandNotFound answer: it decides nothing")
+        #expect(
+            quiet.observed
+                == "session 2 of 2 has no query-commands list, decisive schema or CommandNotFound answer: it decides nothing"
+        )
     }
 
     @Test("Sessions that disagree make the build inconsistent, each session named and a note saying so")
@@ -111,13 +125,16 @@ struct CaptureVerdictTests {
         #expect(build.verdict == .inconsistent)
         #expect(build.trustedLayer == .runtime)
         #expect(build.trustedVerdict == nil)
-        let lists = build.evidence.filter { $0.rule.id == "qmp-query-commands" }.sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        let lists = build.evidence.filter { $0.rule.id == "qmp-query-commands" }.sorted {
+            ($0.line ?? 0) < ($1.line ?? 0)
+        }
         #expect(lists.map(\.line) == [45, 861])
         #expect(lists.map(\.supports) == [.enabled, .disabled])
-        #expect(lists.map(\.observed) == [
-            "session 1 of 2: query-commands lists 216 commands; blockdev-snapshot-sync listed",
-            "session 2 of 2: query-commands lists 200 commands; blockdev-snapshot-sync not listed",
-        ])
+        #expect(
+            lists.map(\.observed) == [
+                "session 1 of 2: query-commands lists 216 commands; blockdev-snapshot-sync listed",
+                "session 2 of 2: query-commands lists 200 commands; blockdev-snapshot-sync not listed",
+            ])
         #expect(lists.allSatisfy { $0.role == .contradicting })
         let note = try #require(build.evidence.first { $0.rule.id == "qmp-sessions" })
         #expect(note.observed == "the sessions disagree: session 1 (line 1) enabled, session 2 (line 712) disabled")
@@ -137,31 +154,55 @@ struct CaptureVerdictTests {
     // MARK: Schema only
 
     static let schemaCases: [(package: String, version: [Int], verdict: Verdict, rule: String, observed: String)] = [
-        ("Debian 1:7.2+dfsg-7+deb12u18+b3", [7, 2, 22], .unknown, "qmp-schema-only",
-         "nothing is decided: package 'Debian 1:7.2+dfsg-7+deb12u18+b3' is neither an upstream release tag nor an EL8+/Fedora NVR"),
+        (
+            "Debian 1:7.2+dfsg-7+deb12u18+b3", [7, 2, 22], .unknown, "qmp-schema-only",
+            "nothing is decided: package 'Debian 1:7.2+dfsg-7+deb12u18+b3' is neither an upstream release tag nor an EL8+/Fedora NVR"
+        ),
         ("", [2, 10, 0], .unknown, "qmp-schema-only", "nothing is decided: the package string is empty"),
-        ("qemu-kvm-ma-2.12.0-44.el7_8", [2, 12, 0], .unknown, "qmp-schema-only",
-         "nothing is decided: qemu-kvm-ma-2.12.0-44.el7_8 is a downstream el7-2.10-2.12 build, whose gate unregisters commands the schema still lists"),
+        (
+            "qemu-kvm-ma-2.12.0-44.el7_8", [2, 12, 0], .unknown, "qmp-schema-only",
+            "nothing is decided: qemu-kvm-ma-2.12.0-44.el7_8 is a downstream el7-2.10-2.12 build, whose gate unregisters commands the schema still lists"
+        ),
         (evNVR, [2, 12, 0], .unknown, "qmp-schema-only", "\(evNVR) is a downstream el7-2.10-2.12 build"),
-        ("v8.0.0", [7, 2, 22], .unknown, "qmp-schema-only", "nothing is decided: package v8.0.0 does not match query-version's 7.2.22"),
+        (
+            "v8.0.0", [7, 2, 22], .unknown, "qmp-schema-only",
+            "nothing is decided: package v8.0.0 does not match query-version's 7.2.22"
+        ),
         ("qemu-kvm-7.2.0-14.el9_2", [7, 1, 0], .unknown, "qmp-schema-only", "does not match query-version's 7.1.0"),
-        ("v5.0.0", [5, 0, 0], .enabled, "qmp-never-gated-build",
-         "upstream QEMU 5.0.0 (package v5.0.0): never gated, blockdev-snapshot-sync exists from QEMU 0.14; query-qmp-schema lists it"),
-        ("v10.2.0-476-gcf3e71d8fc", [10, 2, 50], .enabled, "qmp-never-gated-build", "upstream QEMU 10.2.50 (package v10.2.0-476-gcf3e71d8fc)"),
+        (
+            "v5.0.0", [5, 0, 0], .enabled, "qmp-never-gated-build",
+            "upstream QEMU 5.0.0 (package v5.0.0): never gated, blockdev-snapshot-sync exists from QEMU 0.14; query-qmp-schema lists it"
+        ),
+        (
+            "v10.2.0-476-gcf3e71d8fc", [10, 2, 50], .enabled, "qmp-never-gated-build",
+            "upstream QEMU 10.2.50 (package v10.2.0-476-gcf3e71d8fc)"
+        ),
         ("v3.1.0-rc2-48-g039d4e3df0", [3, 0, 92], .enabled, "qmp-never-gated-build", "upstream QEMU 3.0.92"),
-        ("qemu-kvm-7.2.0-14.el9_2", [7, 2, 0], .enabled, "qmp-never-gated-build", "qemu-kvm-7.2.0-14.el9_2 (el8+): never gated"),
-        ("qemu-7.2.0-6.fc38", [7, 2, 0], .enabled, "qmp-never-gated-build", "qemu-7.2.0-6.fc38 (upstream): never gated"),
+        (
+            "qemu-kvm-7.2.0-14.el9_2", [7, 2, 0], .enabled, "qmp-never-gated-build",
+            "qemu-kvm-7.2.0-14.el9_2 (el8+): never gated"
+        ),
+        (
+            "qemu-7.2.0-6.fc38", [7, 2, 0], .enabled, "qmp-never-gated-build",
+            "qemu-7.2.0-6.fc38 (upstream): never gated"
+        ),
     ]
 
-    @Test("query-qmp-schema decides only for a build identified as never gated, in both shapes", arguments: schemaCases.indices)
+    @Test(
+        "query-qmp-schema decides only for a build identified as never gated, in both shapes",
+        arguments: schemaCases.indices)
     func schemaOnly(_ index: Int) throws {
         let (package, version, verdict, rule, observed) = Self.schemaCases[index]
         let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let transcript = withVersion(try messages("debian-7.2-schema-only.jsonl"), version[0], version[1], version[2], package: package)
-        let libvirt = withVersion(try without(try messages("debian-7.2-two-sessions.replies"), "query-commands"),
-                                  version[0], version[1], version[2], package: package)
-        for capture in [try write(transcript, directory, "schema.jsonl"), try write(libvirt, directory, "schema.replies")] {
+        let transcript = withVersion(
+            try messages("debian-7.2-schema-only.jsonl"), version[0], version[1], version[2], package: package)
+        let libvirt = withVersion(
+            try without(try messages("debian-7.2-two-sessions.replies"), "query-commands"),
+            version[0], version[1], version[2], package: package)
+        for capture in [
+            try write(transcript, directory, "schema.jsonl"), try write(libvirt, directory, "schema.replies"),
+        ] {
             let result = audit([capture])
             #expect(result.errors.isEmpty, "\(result.errors)")
             let build = try #require(result.builds.first)
@@ -177,8 +218,10 @@ struct CaptureVerdictTests {
     func schemaWithoutVersion() throws {
         let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let capture = try write(try without(try without(try messages("debian-7.2-two-sessions.replies"), "query-commands"), "query-version"),
-                                directory, "schema.replies")
+        let capture = try write(
+            try without(
+                try without(try messages("debian-7.2-two-sessions.replies"), "query-commands"), "query-version"),
+            directory, "schema.replies")
         let build = try #require(audit([capture]).builds.first)
         #expect(build.verdict == .unknown)
         #expect(build.displayName == "qemu-unknown")
@@ -197,20 +240,26 @@ struct CaptureVerdictTests {
             #expect(build.verdict == .enabled)
             #expect(build.evidence.first { $0.role == .deciding }?.layer == .runtime)
             let target = try #require(build.evidence.first { $0.rule.id == "qmp-target" })
-            #expect(target.observed == "no query-target answer: the emulator's arch is not known; the capture joins every arch of its build")
+            #expect(
+                target.observed
+                    == "no query-target answer: the emulator's arch is not known; the capture joins every arch of its build"
+            )
         }
     }
 
-    @Test("An x86_64 capture decides nothing for the ppc64le build of the same NVR; ppc64 joins ppc64le only", arguments: [
-        ("x86_64", "x86_64", "ppc64le", "query-target: arch x86_64; the capture joins x86_64 builds only"),
-        ("ppc64", "ppc64le", "x86_64", "query-target: arch ppc64; the capture joins ppc64, ppc64le builds only"),
-    ])
+    @Test(
+        "An x86_64 capture decides nothing for the ppc64le build of the same NVR; ppc64 joins ppc64le only",
+        arguments: [
+            ("x86_64", "x86_64", "ppc64le", "query-target: arch x86_64; the capture joins x86_64 builds only"),
+            ("ppc64", "ppc64le", "x86_64", "query-target: arch ppc64; the capture joins ppc64, ppc64le builds only"),
+        ])
     func joinsItsArchOnly(_ target: String, _ joined: String, _ other: String, _ note: String) throws {
         let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // The -ma model's answers (disabled), reporting the ev build's NVR and `target`.
-        let capture = try write(withArch(withVersion(try messages("el7-2.12-ma-two-sessions.replies"), 2, 12, 0, package: evNVR), target),
-                                directory, "probe.replies")
+        let capture = try write(
+            withArch(withVersion(try messages("el7-2.12-ma-two-sessions.replies"), 2, 12, 0, package: evNVR), target),
+            directory, "probe.replies")
         let result = audit([try fixtureDirectory("ev-212"), capture])
         #expect(result.builds.map(\.arch) == ["ppc64le", "x86_64"])
         let with = try #require(result.builds.first { $0.arch == joined })
@@ -229,8 +278,9 @@ struct CaptureVerdictTests {
     func ownArch() throws {
         let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let capture = try write(withVersion(try messages("el7-2.12-ma-two-sessions.replies"), 2, 12, 0, package: evNVR),
-                                directory, "probe.replies")
+        let capture = try write(
+            withVersion(try messages("el7-2.12-ma-two-sessions.replies"), 2, 12, 0, package: evNVR),
+            directory, "probe.replies")
         let result = audit([try fixtureDirectory("ev-212", "ppc64le"), capture])
         #expect(result.builds.map(\.arch) == ["ppc64le", "x86_64"])
         #expect(result.builds.map(\.verdict) == [.enabled, .disabled])
@@ -266,9 +316,12 @@ struct CaptureVerdictTests {
         let directory = try temporaryDirectory("capture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let flood = directory + "/flood.jsonl"
-        let event = #"{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "RTC_CHANGE", "data": {"offset": 0}}"# + "\n"
+        let event =
+            #"{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "RTC_CHANGE", "data": {"offset": 0}}"#
+            + "\n"
         let events = String(repeating: event, count: (16 << 20) / event.utf8.count)
-        let greeting = try String(contentsOfFile: Fixtures.source("qmp/el7-2.12-disabled-session.jsonl"), encoding: .utf8)
+        let greeting = try String(
+            contentsOfFile: Fixtures.source("qmp/el7-2.12-disabled-session.jsonl"), encoding: .utf8)
         try (greeting + events).write(toFile: flood, atomically: true, encoding: .utf8)
         let result = audit([flood, Fixtures.source("qmp/el7-2.12-enabled-session.jsonl")])
         #expect(result.errors.isEmpty, "\(result.errors)")
@@ -276,19 +329,22 @@ struct CaptureVerdictTests {
         #expect(result.builds.map(\.verdict) == [.enabled, .disabled])
     }
 
-    @Test("Two different query-commands lists in one session make the build inconsistent, in either order and either layout",
-          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    @Test(
+        "Two different query-commands lists in one session make the build inconsistent, in either order and either layout",
+        arguments: [(false, false), (true, false), (false, true), (true, true)])
     func twoListsInOneSession(_ reversed: Bool, _ withRequests: Bool) throws {
         let enabled = try messages("el7-2.12-enabled-session.jsonl")
         let disabled = try messages("el7-2.12-disabled-session.jsonl")
         var lists = [enabled[2], disabled[2]]
         if reversed { lists.reverse() }
         // The greeting and the capabilities reply, then the two lists; with requests, each reply after its request.
-        var session: [[String: Any]] = withRequests
+        var session: [[String: Any]] =
+            withRequests
             ? [enabled[0], ["execute": "qmp_capabilities", "id": "c"], enabled[1].merging(["id": "c"]) { $1 }]
             : [enabled[0], enabled[1]]
         for list in lists {
-            session += withRequests ? [["execute": "query-commands", "id": "q"], list.merging(["id": "q"]) { $1 }] : [list]
+            session +=
+                withRequests ? [["execute": "query-commands", "id": "q"], list.merging(["id": "q"]) { $1 }] : [list]
         }
         let path = try write(session, try temporaryDirectory("capture"), "two-lists.jsonl")
         let build = try #require(audit([path]).builds.only)
@@ -297,13 +353,17 @@ struct CaptureVerdictTests {
         #expect(Set(found.map(\.supports)) == [.enabled, .disabled])
         #expect(found.allSatisfy { $0.role == .contradicting })
         let lines = found.compactMap(\.line).sorted()
-        #expect(build.observed("qmp-sessions") == ["query-commands answered 2 different lists in one session (lines \(lines[0]), \(lines[1])): a running emulator registers its commands once, so these are not the answers of one emulator"])
+        #expect(
+            build.observed("qmp-sessions") == [
+                "query-commands answered 2 different lists in one session (lines \(lines[0]), \(lines[1])): a running emulator registers its commands once, so these are not the answers of one emulator"
+            ])
     }
 
     @Test("The same query-commands list answered twice is one answer: no note, the verdict stands")
     func sameListTwice() throws {
         let enabled = try messages("el7-2.12-enabled-session.jsonl")
-        let path = try write([enabled[0], enabled[1], enabled[2], enabled[2]], try temporaryDirectory("capture"), "same-list.jsonl")
+        let path = try write(
+            [enabled[0], enabled[1], enabled[2], enabled[2]], try temporaryDirectory("capture"), "same-list.jsonl")
         let build = try #require(audit([path]).builds.only)
         #expect(build.verdict == .enabled)
         #expect(build.evidence.filter { $0.rule.id == "qmp-query-commands" }.count == 1)

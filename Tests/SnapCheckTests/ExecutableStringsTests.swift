@@ -1,6 +1,6 @@
-import Testing
 @_spi(Fuzzing) import SnapCheck
 import TestSupport
+import Testing
 
 /// The obvious definition, for comparison: split on NUL, drop the unterminated last segment.
 private func referenceMatches(_ bytes: [UInt8], _ needles: Set<String>) -> Set<String> {
@@ -37,7 +37,8 @@ private let gateNeedles: Set<String> = [
 struct ExecutableStringsTests {
     @Test("A needle counts only between NULs, never as a prefix, suffix or infix")
     func exactMatchingOnly() {
-        let decoys = "\0snapshot_blkdev_internal\0xsnapshot_blkdev\0hmp_snapshot_blkdev\0snapshot_blkde\0"
+        let decoys =
+            "\0snapshot_blkdev_internal\0xsnapshot_blkdev\0hmp_snapshot_blkdev\0snapshot_blkde\0"
             + "snapshot_blkdevv\0Snapshot_blkdev\0 snapshot_blkdev\0"
         #expect(scan(bytes(decoys), ["snapshot_blkdev"]).isEmpty)
         #expect(scan(bytes(decoys + "snapshot_blkdev\0"), ["snapshot_blkdev"]) == ["snapshot_blkdev"])
@@ -152,7 +153,10 @@ struct ExecutableStringsTests {
         let needle = "drive_backup"
         for offset in 1..<100 {
             var data = [UInt8](repeating: 0x41, count: 160)
-            for decoy in stride(from: 0, to: offset - 2, by: 3) { data[decoy] = 0; data[decoy + 1] = UInt8(ascii: "d") }
+            for decoy in stride(from: 0, to: offset - 2, by: 3) {
+                data[decoy] = 0
+                data[decoy + 1] = UInt8(ascii: "d")
+            }
             data[offset - 1] = 0
             data.replaceSubrange(offset..<(offset + needle.utf8.count), with: bytes(needle))
             data[offset + needle.utf8.count] = 0

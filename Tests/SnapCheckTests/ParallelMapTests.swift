@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("Parallel reading")
@@ -20,10 +21,13 @@ struct ParallelMapTests {
     @Test("Progress reports every item once, ending at the total")
     func progress() {
         let seen = Mutex<[Int]>([])
-        _ = ParallelMap.map(Array(0..<50), jobs: 2, progress: { done, total in
-            #expect(total == 50)
-            seen.withLock { $0.append(done) }
-        }) { $0 }
+        _ = ParallelMap.map(
+            Array(0..<50), jobs: 2,
+            progress: { done, total in
+                #expect(total == 50)
+                seen.withLock { $0.append(done) }
+            }
+        ) { $0 }
         #expect(seen.withLock { $0.sorted() } == Array(1...50))
     }
 }

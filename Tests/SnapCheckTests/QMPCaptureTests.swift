@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 @_spi(Fuzzing) import SnapCheck
 import TestSupport
+import Testing
 
 private func fixture(_ name: String) throws -> [UInt8] {
     let path = Fixtures.source("qmp/" + name)
@@ -69,10 +69,12 @@ struct QMPCaptureTests {
         #expect(session.commandNotFound.isEmpty)
     }
 
-    @Test("The version comes from query-version, with the package string and its line", arguments: [
-        ("debian-7.2-session.jsonl", 4), ("debian-7.2-libvirt.replies", 16), ("debian-7.2-schema-only.jsonl", 3),
-        ("debian-7.2-replies-only.replies", 22), ("debian-7.2-two-sessions.replies", 16),
-    ])
+    @Test(
+        "The version comes from query-version, with the package string and its line",
+        arguments: [
+            ("debian-7.2-session.jsonl", 4), ("debian-7.2-libvirt.replies", 16), ("debian-7.2-schema-only.jsonl", 3),
+            ("debian-7.2-replies-only.replies", 22), ("debian-7.2-two-sessions.replies", 16),
+        ])
     func realVersion(name: String, line: Int) throws {
         let parsed = try capture(name)
         let version = try #require(parsed.version)
@@ -121,7 +123,8 @@ struct QMPCaptureTests {
         #expect(parsed.format == .requestsAndReplies)
         #expect(parsed.sessions.map(\.number) == [1, 2])
         #expect(parsed.sessions.map(\.line) == [1, 719])
-        let first = parsed.sessions[0], second = parsed.sessions[1]
+        let first = parsed.sessions[0]
+        let second = parsed.sessions[1]
         #expect(first.commands?.line == 45)
         #expect(first.commands?.value.contains("blockdev-snapshot-sync") == true)
         #expect(first.version?.value.package == debianPackage)
@@ -140,7 +143,8 @@ struct QMPCaptureTests {
 
     @Test("A second qmp_capabilities request starts a new session")
     func capabilitiesStartASession() throws {
-        let parsed = try parse("""
+        let parsed = try parse(
+            """
             {"execute": "qmp_capabilities", "id": "libvirt-1"}
             {"return": {}, "id": "libvirt-1"}
             {"execute": "query-commands", "id": "libvirt-2"}
@@ -157,7 +161,8 @@ struct QMPCaptureTests {
 
     @Test("A greeting starts a new session")
     func greetingStartsASession() throws {
-        let parsed = try parse("""
+        let parsed = try parse(
+            """
             \(greeting212)
             {"return": {}}
             {"return": [{"name": "query-commands"}, {"name": "blockdev-snapshot-sync"}]}
@@ -174,19 +179,24 @@ struct QMPCaptureTests {
 
     @Test("Without requests, the first reply id seen again after others starts a new session")
     func restartingIDsStartASession() throws {
-        let parsed = try parse("""
+        let parsed = try parse(
+            """
             {"return": {}, "id": "libvirt-1"}
             {"return": [{"name": "query-commands"}, {"name": "blockdev-snapshot-sync"}], "id": "libvirt-2"}
             {"return": {}, "id": "libvirt-1"}
             {"return": [{"name": "query-commands"}], "id": "libvirt-2"}
             """)
         #expect(parsed.sessions.map(\.line) == [1, 3])
-        #expect(parsed.sessions.map { $0.commands?.value } == [["blockdev-snapshot-sync", "query-commands"], ["query-commands"]])
+        #expect(
+            parsed.sessions.map { $0.commands?.value } == [
+                ["blockdev-snapshot-sync", "query-commands"], ["query-commands"],
+            ])
     }
 
     @Test("A client that sends one id with every request stays in one session")
     func oneIDForEveryRequest() throws {
-        let parsed = try parse("""
+        let parsed = try parse(
+            """
             {"return": {}, "id": 1}
             {"return": [{"name": "query-commands"}, {"name": "blockdev-snapshot-sync"}], "id": 1}
             {"return": {"qemu": {"micro": 0, "minor": 12, "major": 2}, "package": ""}, "id": 1}
@@ -198,7 +208,8 @@ struct QMPCaptureTests {
 
     @Test("Requests without ids pair with the replies that follow, in order, before any shape")
     func requestsWithoutIDsPairInOrder() throws {
-        let parsed = try parse("""
+        let parsed = try parse(
+            """
             \(greeting212)
             {"execute": "qmp_capabilities"}
             {"return": {}}
@@ -222,7 +233,8 @@ struct QMPCaptureTests {
 
     @Test("libvirt replies are paired with requests by id, an empty query-commands list included")
     func libvirtPairsByID() throws {
-        let parsed = try parse("""
+        let parsed = try parse(
+            """
             {"execute": "query-version", "id": "libvirt-1"}
 
             {"return": {"qemu": {"micro": 3, "minor": 5, "major": 1}, "package": " (qemu-kvm-1.5.3-175.el7)"}, "id": "libvirt-1"}
@@ -256,7 +268,8 @@ struct QMPCaptureTests {
 
     @Test("1, true and \"1\" never pair with each other")
     func idTypesNeverPair() throws {
-        let parsed = try parse("""
+        let parsed = try parse(
+            """
             {"execute": "query-commands", "id": 1}
             {"execute": "query-version", "id": "1"}
             {"return": {"qemu": {"micro": 0, "minor": 12, "major": 2}, "package": ""}, "id": true}
@@ -292,7 +305,8 @@ struct QMPCaptureTests {
             #"{"error": {"class": "CommandNotFound", "desc": "The command transaction has not been found"}}"#
                 + #"{"error": {"class": "CommandNotFound", "desc": "The command drive-mirror has not been found"}}"#
                 + #"{"error": {"class": "GenericError", "desc": "The command x has not been found"}}"#)
-        #expect(try only(parsed).commandNotFound == [QMPFact("drive-mirror", line: 1), QMPFact("transaction", line: 1)])
+        #expect(
+            try only(parsed).commandNotFound == [QMPFact("drive-mirror", line: 1), QMPFact("transaction", line: 1)])
     }
 
     @Test("The greeting's version is used when query-version is missing")
@@ -313,10 +327,13 @@ struct QMPCaptureTests {
 
     // MARK: Streaming
 
-    @Test("A capture fed in pieces of any size reads the same as whole", arguments: [
-        ("sessions-disagree.replies", 1), ("debian-7.2-two-sessions.replies", 7), ("debian-7.2-two-sessions.replies", 4096),
-        ("debian-7.2-session.jsonl", 3),
-    ])
+    @Test(
+        "A capture fed in pieces of any size reads the same as whole",
+        arguments: [
+            ("sessions-disagree.replies", 1), ("debian-7.2-two-sessions.replies", 7),
+            ("debian-7.2-two-sessions.replies", 4096),
+            ("debian-7.2-session.jsonl", 3),
+        ])
     func chunked(name: String, size: Int) throws {
         let bytes = try fixture(name)
         var reader = QMPCaptureReader()
@@ -333,7 +350,9 @@ struct QMPCaptureTests {
         var reader = QMPCaptureReader()
         try reader.feed(Array((greeting212 + "\n").utf8))
         var line = 1
-        let event = #"{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "RTC_CHANGE", "data": {"offset": 0}}"# + "\n"
+        let event =
+            #"{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "RTC_CHANGE", "data": {"offset": 0}}"#
+            + "\n"
         let chunk = Array(String(repeating: event, count: (1 << 20) / event.utf8.count).utf8)
         for _ in 0..<16 {
             try reader.feed(chunk)
@@ -365,7 +384,9 @@ struct QMPCaptureTests {
     @Test("More than 8 different query-commands lists in one session are refused")
     func tooManyCommandLists() throws {
         func lists(_ count: Int) -> [UInt8] {
-            Array(([greeting212] + (0..<count).map { #"{"return": [{"name": "query-commands"}, {"name": "c\#($0)"}]}"# }).joined(separator: "\n").utf8)
+            Array(
+                ([greeting212] + (0..<count).map { #"{"return": [{"name": "query-commands"}, {"name": "c\#($0)"}]}"# })
+                    .joined(separator: "\n").utf8)
         }
         let error = try #require(parseError(lists(QMPCapture.Limits().commandLists + 1)))
         #expect(error.kind == .tooLarge)
@@ -380,12 +401,14 @@ struct QMPCaptureTests {
         let error = try #require(parseError(Array(text.utf8)))
         #expect(error.kind == .tooLarge)
         #expect(error.description == "more than 64 QMP sessions (the next starts at line 65)")
-        #expect(parseError(Array(String(repeating: greeting212 + "\n", count: QMPCapture.Limits().sessions).utf8)) == nil)
+        #expect(
+            parseError(Array(String(repeating: greeting212 + "\n", count: QMPCapture.Limits().sessions).utf8)) == nil)
     }
 
     @Test("More than 1024 requests waiting for replies are refused")
     func tooManyPendingRequests() throws {
-        let text = String(repeating: #"{"execute": "query-status"}"# + "\n", count: QMPCapture.Limits().pendingRequests + 1)
+        let text = String(
+            repeating: #"{"execute": "query-status"}"# + "\n", count: QMPCapture.Limits().pendingRequests + 1)
         let error = try #require(parseError(Array(text.utf8)))
         #expect(error.kind == .tooLarge)
         #expect(error.description == "more than 1024 requests wait for a reply in session 1 (line 1025)")
@@ -426,7 +449,8 @@ struct QMPCaptureTests {
 
     @Test("Nesting 10000 deep is refused before decoding")
     func deepNesting() throws {
-        let bytes = Array(("{\"return\":" + String(repeating: "[", count: 10000) + String(repeating: "]", count: 10000) + "}").utf8)
+        let bytes = Array(
+            ("{\"return\":" + String(repeating: "[", count: 10000) + String(repeating: "]", count: 10000) + "}").utf8)
         let error = try #require(parseError(bytes))
         #expect(error.kind == .tooDeep)
         #expect(error.description.contains("64"))
@@ -471,19 +495,23 @@ struct QMPCaptureTests {
 
     // MARK: Sniffing
 
-    @Test("The content sniff accepts every capture layout", arguments: [
-        "debian-7.2-query-commands.json", "debian-7.2-session.jsonl", "debian-7.2-libvirt.replies",
-        "debian-7.2-schema-only.jsonl", "el7-1.5.3-disabled-session.jsonl", "debian-7.2-two-sessions.replies",
-        "debian-7.2-replies-only.replies",
-    ])
+    @Test(
+        "The content sniff accepts every capture layout",
+        arguments: [
+            "debian-7.2-query-commands.json", "debian-7.2-session.jsonl", "debian-7.2-libvirt.replies",
+            "debian-7.2-schema-only.jsonl", "el7-1.5.3-disabled-session.jsonl", "debian-7.2-two-sessions.replies",
+            "debian-7.2-replies-only.replies",
+        ])
     func sniffAccepts(name: String) throws {
         #expect(QMPCapture.looksLikeCapture(Array(try fixture(name).prefix(512))))
     }
 
-    @Test("The content sniff rejects other inputs", arguments: [
-        "\u{7F}ELF\u{02}\u{01}", "Name: qemu-kvm\nVersion: 1.5.3\n", "", "   ", #"{"name": "x", "other": 1}"#,
-        "[\"return\"]",
-    ])
+    @Test(
+        "The content sniff rejects other inputs",
+        arguments: [
+            "\u{7F}ELF\u{02}\u{01}", "Name: qemu-kvm\nVersion: 1.5.3\n", "", "   ", #"{"name": "x", "other": 1}"#,
+            "[\"return\"]",
+        ])
     func sniffRejects(text: String) {
         #expect(!QMPCapture.looksLikeCapture(Array(text.utf8)))
     }

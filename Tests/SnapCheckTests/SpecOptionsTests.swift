@@ -1,8 +1,8 @@
 import Foundation
 import RPM
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Spec evaluation options")
 struct SpecOptionsTests {
@@ -13,7 +13,8 @@ struct SpecOptionsTests {
         #expect(text.contains("\n%define rhev 0\n"))
         let directory = try temporaryDirectory("spec-options")
         let path = directory + "/qemu-kvm.spec"
-        try text.replacingOccurrences(of: "\n%define rhev 0\n", with: "\n\(replacement)\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\n%define rhev 0\n", with: "\n\(replacement)\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
         return (path, directory)
     }
 
@@ -23,7 +24,8 @@ struct SpecOptionsTests {
         defer { try? FileManager.default.removeItem(atPath: spec.directory) }
         let plain = try #require(audit([spec.path]).builds.first)
         #expect(plain.verdict == .disabled)
-        let defined = try #require(audit([spec.path]) { $0.defines = [MacroDefinition(name: "rhev", value: "1")] }.builds.first)
+        let defined = try #require(
+            audit([spec.path]) { $0.defines = [MacroDefinition(name: "rhev", value: "1")] }.builds.first)
         // rhev 1 renames the package too (pkgsuffix -rhev): spec and header agree.
         #expect(defined.verdict == .enabled)
         #expect(defined.name == "qemu-kvm-rhev")
@@ -33,21 +35,24 @@ struct SpecOptionsTests {
     @Test("--define rhev 1 does not override the spec's own %define rhev 0, as in rpmbuild")
     func defineDoesNotOverrideSpecDefine() throws {
         _ = try Fixtures.built()
-        let build = try #require(audit([Fixtures.source("specs/el7-stock.spec")]) {
-            $0.defines = [MacroDefinition(name: "rhev", value: "1")]
-        }.builds.first)
+        let build = try #require(
+            audit([Fixtures.source("specs/el7-stock.spec")]) {
+                $0.defines = [MacroDefinition(name: "rhev", value: "1")]
+            }.builds.first)
         #expect(build.verdict == .disabled)
     }
 
     @Test("--target ppc64le evaluates the non-x86_64 branch, which builds no emulator")
     func targetArch() throws {
         _ = try Fixtures.built()
-        let build = try #require(audit([Fixtures.source("specs/el7-rhev.spec")]) { $0.targetArch = "ppc64le" }.builds.first)
+        let build = try #require(
+            audit([Fixtures.source("specs/el7-rhev.spec")]) { $0.targetArch = "ppc64le" }.builds.first)
         #expect(build.arch == "ppc64le")
         #expect(build.evidence.contains { $0.rule.id == "spec-no-emulator-configure" })
         // Only the name is left, and a name is a prior, never a vote.
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule.id == "header-rhev-name" && $0.prior == .enabled && $0.supports == nil })
+        #expect(
+            build.evidence.contains { $0.rule.id == "header-rhev-name" && $0.prior == .enabled && $0.supports == nil })
         #expect(!build.evidence.contains { $0.role == .deciding })
     }
 }

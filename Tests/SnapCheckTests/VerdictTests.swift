@@ -1,12 +1,14 @@
 import Foundation
 import RPM
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Verdicts of every fixture build")
 struct VerdictTests {
-    @Test("SRPM and binary RPMs together give one build per arch with the fixture's verdict", arguments: FixtureExpectation.all)
+    @Test(
+        "SRPM and binary RPMs together give one build per arch with the fixture's verdict",
+        arguments: FixtureExpectation.all)
     func wholeBuild(_ fixture: FixtureExpectation) throws {
         let result = audit([try fixtureDirectory(fixture.id)])
         #expect(result.errors.isEmpty)
@@ -19,7 +21,9 @@ struct VerdictTests {
         }
     }
 
-    @Test("The SRPM alone decides from its spec, naming the flag's line and its macro chain", arguments: FixtureExpectation.all)
+    @Test(
+        "The SRPM alone decides from its spec, naming the flag's line and its macro chain",
+        arguments: FixtureExpectation.all)
     func sourcePackageAlone(_ fixture: FixtureExpectation) throws {
         let result = audit([try fixtureDirectory(fixture.id, "src")])
         let build = try #require(result.builds.first)
@@ -46,7 +50,9 @@ struct VerdictTests {
         #expect(Set(fixture.specLines) == lines, "deciding lines \(lines.sorted())")
     }
 
-    @Test("Without its helper script a 2.9+ spec falls back to %have_live_block_ops", arguments: [("ev-212", Verdict.enabled, 25), ("ma-210", .disabled, 30)])
+    @Test(
+        "Without its helper script a 2.9+ spec falls back to %have_live_block_ops",
+        arguments: [("ev-212", Verdict.enabled, 25), ("ma-210", .disabled, 30)])
     func helperScriptMissing(_ id: String, _ verdict: Verdict, _ line: Int) throws {
         _ = try Fixtures.built()
         let result = audit([Fixtures.source("specs/\(id).spec")])
@@ -61,8 +67,10 @@ struct VerdictTests {
 
     @Test("Binary RPMs alone decide from the executable")
     func binaryPackagesAlone() throws {
-        for (id, verdict, rule) in [("el7-stock", Verdict.disabled, "exe-qmp-names"), ("el6-rhev", .enabled, "exe-qmp-names"),
-                                    ("ma-212", .disabled, "exe-hmp-names"), ("ev-210", .enabled, "exe-hmp-names")] {
+        for (id, verdict, rule) in [
+            ("el7-stock", Verdict.disabled, "exe-qmp-names"), ("el6-rhev", .enabled, "exe-qmp-names"),
+            ("ma-212", .disabled, "exe-hmp-names"), ("ev-210", .enabled, "exe-hmp-names"),
+        ] {
             let build = try #require(audit([try fixtureDirectory(id, "x86_64")]).builds.first)
             #expect(build.verdict == verdict, "\(id)")
             let deciding = build.evidence.filter { $0.role == .deciding }
@@ -104,7 +112,9 @@ struct GroupingTests {
         #expect(!build.evidence.contains { $0.layer == .header && $0.supports != nil })
         let warning = try #require(build.evidence.first { $0.role == .warning })
         #expect(warning.rule.id == "name-contradicts-evidence")
-        #expect(warning.observed.contains("suggests enabled (header-rhev-name), but the executable evidence shows disabled"))
+        #expect(
+            warning.observed.contains("suggests enabled (header-rhev-name), but the executable evidence shows disabled")
+        )
         #expect(!build.meetsExpectation)
     }
 
@@ -114,7 +124,10 @@ struct GroupingTests {
         #expect(build.verdict == .enabled)
         #expect(build.trustedLayer == nil)
         #expect(build.evidence.contains { $0.role == .deciding && $0.layer == .executable })
-        #expect(build.evidence.contains { $0.role == .warning && $0.observed.contains("suggests disabled (header-stock-name)") })
+        #expect(
+            build.evidence.contains {
+                $0.role == .warning && $0.observed.contains("suggests disabled (header-stock-name)")
+            })
     }
 
     @Test("--with rhev_features on the stock EL6 spec enables it and names the command line")
@@ -123,18 +136,26 @@ struct GroupingTests {
         let result = audit([Fixtures.source("specs/el6-stock.spec")]) { $0.with = ["rhev_features"] }
         let build = try #require(result.builds.first)
         #expect(build.verdict == .enabled)
-        #expect(build.evidence.contains { $0.role == .deciding && $0.observed.contains("--with rhev_features on the command line") })
+        #expect(
+            build.evidence.contains {
+                $0.role == .deciding && $0.observed.contains("--with rhev_features on the command line")
+            })
         #expect(build.evidence.contains { $0.role == .warning && $0.rule.id == "name-contradicts-evidence" })
     }
 
-    @Test("Packages that are not QEMU builds are skipped in directories and refused when named; only such packages is no build at all")
+    @Test(
+        "Packages that are not QEMU builds are skipped in directories and refused when named; only such packages is no build at all"
+    )
     func nonQEMU() throws {
         let directory = try fixtureDirectory("nonqemu")
         let walked = audit([directory])
         #expect(walked.builds.isEmpty)
         #expect(walked.skipped == 2)
         // By default an audit that finds no build fails (fail-on: no-builds); switched off, it is empty and clean.
-        #expect(walked.errors.map(\.description) == ["\(directory): no QEMU build found (2 other packages and 0 other files skipped)"])
+        #expect(
+            walked.errors.map(\.description) == [
+                "\(directory): no QEMU build found (2 other packages and 0 other files skipped)"
+            ])
         #expect(walked.exitStatus == .inputError)
         let allowed = audit([directory]) { $0.policy.switches.noBuilds = false }
         #expect(allowed.errors.isEmpty && allowed.skipped == 2 && allowed.exitStatus == .success)

@@ -24,21 +24,27 @@ public enum SnapCheckBinary: Sendable {
     }()
 
     /// Runs snapcheck with `arguments`, an optional environment and working directory.
-    public static func run(_ arguments: [String], environment: [String: String]? = nil, directory: String? = nil) throws -> CommandResult {
+    public static func run(_ arguments: [String], environment: [String: String]? = nil, directory: String? = nil) throws
+        -> CommandResult
+    {
         try Command.run(url.path, arguments, environment: environment, directory: directory)
     }
 }
 
 public enum Command: Sendable {
     /// Runs a program to completion, collecting both output streams.
-    public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
-                           directory: String? = nil, stdin: [UInt8]? = nil) throws -> CommandResult {
+    public static func run(
+        _ program: String, _ arguments: [String], environment: [String: String]? = nil,
+        directory: String? = nil, stdin: [UInt8]? = nil
+    ) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
@@ -65,7 +71,9 @@ public enum Command: Sendable {
     public static func output(_ program: String, _ arguments: [String]) throws -> String {
         let result = try run(program, arguments)
         guard result.status == 0 else {
-            throw ProgramFailure(description: "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)")
+            throw ProgramFailure(
+                description:
+                    "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)")
         }
         return result.output
     }

@@ -31,7 +31,9 @@ public struct FixtureExpectation: CustomStringConvertible, Sendable {
         .init(id: "fedora", verdict: "enabled", specRule: "upstream-since-0.14", specLines: [12]),
         .init(id: "fedora-013", verdict: "absent", specRule: "upstream-before-0.14", specLines: [12]),
         .init(id: "decoy-two-configure", verdict: "enabled", specRule: "el7-live-block-ops", specLines: [9, 75, 103]),
-        .init(id: "decoy-live-block-migration", verdict: "enabled", specRule: "el7-live-block-ops", specLines: [8, 74, 89]),
+        .init(
+            id: "decoy-live-block-migration", verdict: "enabled", specRule: "el7-live-block-ops",
+            specLines: [8, 74, 89]),
         .init(id: "decoy-parametric", verdict: "disabled", specRule: "el7-live-block-ops", specLines: [34]),
         .init(id: "ev-23-with-shell", verdict: "enabled", specRule: "el7-ev-no-option", specLines: [17]),
     ]
@@ -39,4 +41,3 @@ public struct FixtureExpectation: CustomStringConvertible, Sendable {
     /// The exit status of `snapcheck` (expecting enabled) on this build alone.
     public var exitStatus: Int32 { verdict == "enabled" ? 0 : 1 }
 }
-

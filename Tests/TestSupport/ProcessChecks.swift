@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The fields of `/proc/PID/stat` the process tests read, or nil when the process is gone.
@@ -12,10 +13,12 @@ public struct ProcStat: Sendable {
 
     public init?(_ pid: pid_t) {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 4, let state = fields[0].first, let parent = pid_t(fields[1]),
-              let group = pid_t(fields[2]), let session = pid_t(fields[3]) else { return nil }
+            let group = pid_t(fields[2]), let session = pid_t(fields[3])
+        else { return nil }
         (self.state, self.parent, self.group, self.session) = (state, parent, group, session)
     }
 }
@@ -33,7 +36,8 @@ public func commandLine(of pid: pid_t) -> String? {
 public func leftover(_ pid: pid_t, running command: String, zombiesAllowed: Bool = false) -> String? {
     guard let stat = ProcStat(pid) else { return nil }
     if stat.state == "Z" || stat.state == "X" {
-        return !zombiesAllowed && stat.parent == getpid() ? "\(pid) is a zombie child of this process, never reaped" : nil
+        return !zombiesAllowed && stat.parent == getpid()
+            ? "\(pid) is a zombie child of this process, never reaped" : nil
     }
     return commandLine(of: pid)?.hasPrefix(command) == true ? "\(pid) (\(command)) is still running" : nil
 }
@@ -48,7 +52,9 @@ public func isGoneOrZombie(_ pid: pid_t) -> Bool {
 public func livingMembers(ofGroup group: pid_t) -> [pid_t] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { name -> pid_t? in
-        guard let pid = pid_t(name), let stat = ProcStat(pid), stat.state != "Z", stat.group == group else { return nil }
+        guard let pid = pid_t(name), let stat = ProcStat(pid), stat.state != "Z", stat.group == group else {
+            return nil
+        }
         return pid
     }
 }
@@ -72,5 +78,7 @@ public func pids(in text: String) -> [pid_t] {
 
 /// SIGKILL to a process that a failed test left running `command`, so one failure does not leave sleepers behind.
 public func killIfLeft(_ pid: pid_t, running command: String) {
-    if let stat = ProcStat(pid), stat.state != "Z", commandLine(of: pid)?.hasPrefix(command) == true { kill(pid, SIGKILL) }
+    if let stat = ProcStat(pid), stat.state != "Z", commandLine(of: pid)?.hasPrefix(command) == true {
+        kill(pid, SIGKILL)
+    }
 }

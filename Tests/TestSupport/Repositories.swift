@@ -35,7 +35,8 @@ public enum FixtureRepositories: Sendable {
     public static func record(_ type: String, in repository: URL) throws -> String {
         let index = try String(contentsOf: repository.appendingPathComponent("repodata/repomd.xml"), encoding: .utf8)
         guard let start = index.range(of: "<data type=\"\(type)\">"),
-              let end = index.range(of: "</data>", range: start.upperBound..<index.endIndex) else {
+            let end = index.range(of: "</data>", range: start.upperBound..<index.endIndex)
+        else {
             throw Failure(description: "repomd.xml has no \(type) record")
         }
         return String(index[start.lowerBound..<end.upperBound])
@@ -53,7 +54,8 @@ public enum FixtureRepositories: Sendable {
     /// The decompressed text of the metadata of `type` (through gzip, xz, bzip2 or zstd).
     public static func metadataText(_ type: String, in repository: URL) throws -> String {
         let file = try metadataFile(type, in: repository)
-        let tool = ["gz": "/bin/gzip", "xz": "/usr/bin/xz", "bz2": "/bin/bzip2", "zst": "/usr/bin/zstd"][file.pathExtension]
+        let tool = ["gz": "/bin/gzip", "xz": "/usr/bin/xz", "bz2": "/bin/bzip2", "zst": "/usr/bin/zstd"][
+            file.pathExtension]
         guard let tool else { return try String(contentsOf: file, encoding: .utf8) }
         return try Command.output(tool, ["-dc", file.path])
     }
@@ -61,14 +63,20 @@ public enum FixtureRepositories: Sendable {
     /// Replaces the metadata of `type` with `text` the way a repository tool
     /// does: modifyrepo_c writes it (compressed with `compression`) and
     /// records its checksums in repomd.xml.
-    public static func replaceMetadata(_ type: String, in repository: URL, with text: String, compression: String = "gz") throws {
+    public static func replaceMetadata(
+        _ type: String, in repository: URL, with text: String, compression: String = "gz"
+    ) throws {
         let staging = repository.appendingPathComponent(".staging-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: staging) }
         let file = staging.appendingPathComponent("\(type).xml")
         try Data(text.utf8).write(to: file)
-        try Command.output("/usr/bin/modifyrepo_c", ["--mdtype=\(type)", "--compress-type=\(compression)", file.path,
-                                          repository.appendingPathComponent("repodata").path])
+        try Command.output(
+            "/usr/bin/modifyrepo_c",
+            [
+                "--mdtype=\(type)", "--compress-type=\(compression)", file.path,
+                repository.appendingPathComponent("repodata").path,
+            ])
     }
 
     /// Points the record of `type` at `file` (a file inside `repodata/`) by

@@ -4,7 +4,8 @@ import Foundation
 /// A path under the system temp directory that nothing is at yet,
 /// `snapcheck-<label>-<pid>-<UUID>`: unique per test, so parallel tests never share one.
 public func temporaryPath(_ label: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-\(label)-\(getpid())-\(UUID().uuidString)").path
+    FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-\(label)-\(getpid())-\(UUID().uuidString)")
+        .path
 }
 
 /// A new, empty directory at `temporaryPath(label)`; the caller removes it (or uses `Scratch`).

@@ -31,8 +31,10 @@ struct ContentDelivery {
         if let wanted = file.wanted, let digest = file.digest {
             let actual = digest.finish()
             if actual != wanted {
-                throw RPMError(.digestMismatch, operation: "rpmDigestFinal", path: path,
-                               message: "\(file.entry.path): content digest \(hex(actual)) does not match header digest \(hex(wanted))")
+                throw RPMError(
+                    .digestMismatch, operation: "rpmDigestFinal", path: path,
+                    message:
+                        "\(file.entry.path): content digest \(hex(actual)) does not match header digest \(hex(wanted))")
             }
         }
         return try consume(file.entry, .end)

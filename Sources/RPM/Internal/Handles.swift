@@ -1,6 +1,7 @@
 internal import CRPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // One owner type per kind of librpm handle. Every handle imports as the same
@@ -38,8 +39,9 @@ final class TransactionSet {
         if let root {
             let rc = rpmtsSetRootDir(ts, root)
             if rc != 0 {
-                throw RPMError(.database, operation: "rpmtsSetRootDir", path: root, code: rc,
-                               message: "root directory must be an absolute path")
+                throw RPMError(
+                    .database, operation: "rpmtsSetRootDir", path: root, code: rc,
+                    message: "root directory must be an absolute path")
             }
         }
     }
@@ -74,8 +76,9 @@ final class FileDescriptor {
     /// Pushes a decompressing layer (`Fdopen(fd, "r." + compressor)`).
     func pushDecompressor(_ compressor: String) throws {
         guard Fdopen(raw, "r." + compressor) != nil, Ferror(raw) == 0 else {
-            throw RPMError(.unsupportedCompressor, operation: "Fdopen", path: path,
-                           message: "cannot decompress payload with '\(compressor)'")
+            throw RPMError(
+                .unsupportedCompressor, operation: "Fdopen", path: path,
+                message: "cannot decompress payload with '\(compressor)'")
         }
     }
 
@@ -126,8 +129,9 @@ final class ArchiveReader {
 
     init(fd: FileDescriptor, files: FileSet) throws {
         guard let fi = rpmfiNewArchiveReader(fd.raw, files.raw, Int32(RPMFI_ITER_READ_ARCHIVE.rawValue)) else {
-            throw RPMError(.corruptPayload, operation: "rpmfiNewArchiveReader", path: fd.path,
-                           message: "cannot read the payload archive")
+            throw RPMError(
+                .corruptPayload, operation: "rpmfiNewArchiveReader", path: fd.path,
+                message: "cannot read the payload archive")
         }
         raw = fi
         self.files = files

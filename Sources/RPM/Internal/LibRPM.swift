@@ -1,6 +1,7 @@
 internal import CRPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Process-wide librpm state: configuration, the lock around global macro
@@ -22,8 +23,9 @@ enum LibRPM {
     /// Reads librpm's configuration once per process and installs the log capture.
     static func configure(operation: String, path: String?) throws {
         if !configured {
-            throw RPMError(.unreadable, operation: "rpmReadConfigFiles", path: path,
-                           message: "librpm configuration could not be read (\(operation))")
+            throw RPMError(
+                .unreadable, operation: "rpmReadConfigFiles", path: path,
+                message: "librpm configuration could not be read (\(operation))")
         }
     }
 

@@ -1,6 +1,7 @@
 internal import CRPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension HeaderHandle {
@@ -88,10 +89,11 @@ extension FileSet {
         return (0..<count).map { ix in
             let mode = UInt32(rpmfilesFMode(raw, Int32(ix)))
             let target = mode & 0o170000 == 0o120000 ? rpmfilesFLink(raw, Int32(ix)).map { String(cString: $0) } : nil
-            return FileEntry(path: paths[ix], mode: mode, size: UInt64(rpmfilesFSize(raw, Int32(ix))),
-                             linkTarget: target,
-                             isSpecFile: rpmfilesFFlags(raw, Int32(ix)) & RPMFILE_SPECFILE.rawValue != 0,
-                             hardLinks: linkSet(of: ix).filter { $0 != ix }.map { paths[$0] })
+            return FileEntry(
+                path: paths[ix], mode: mode, size: UInt64(rpmfilesFSize(raw, Int32(ix))),
+                linkTarget: target,
+                isSpecFile: rpmfilesFFlags(raw, Int32(ix)) & RPMFILE_SPECFILE.rawValue != 0,
+                hardLinks: linkSet(of: ix).filter { $0 != ix }.map { paths[$0] })
         }
     }
 

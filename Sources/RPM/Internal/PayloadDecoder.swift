@@ -1,6 +1,7 @@
 internal import CRPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the decoding half of a payload stream puts what it reads: straight
@@ -48,7 +49,8 @@ struct PayloadDecoder {
     /// `chosen`; nil when there is none to deliver. Refuses a stream the
     /// header already says is over `limits`, and an unreadable compressor,
     /// before anything is decoded. `start` is when the stream began.
-    init?(_ package: PackageFile, chosen: Set<FileEntry>, limits: PayloadLimits, start: ContinuousClock.Instant) throws {
+    init?(_ package: PackageFile, chosen: Set<FileEntry>, limits: PayloadLimits, start: ContinuousClock.Instant) throws
+    {
         let (fd, h) = try PackageFile.open(package.openPath, name: package.path)
         let entries = PackageHeader(header: h).files
         guard let files = FileSet(header: h, keepHeader: true) else { return nil }
@@ -66,8 +68,9 @@ struct PayloadDecoder {
 
         let compressor = h.string(RPMTAG_PAYLOADCOMPRESSOR) ?? "gzip"
         guard PackageFile.readableCompressors.contains(compressor) else {
-            throw RPMError(.unsupportedCompressor, operation: "Fdopen", path: package.path,
-                           message: "payload compressor '\(compressor)' is not supported")
+            throw RPMError(
+                .unsupportedCompressor, operation: "Fdopen", path: package.path,
+                message: "payload compressor '\(compressor)' is not supported")
         }
         self.reader = try LibRPM.shared(operation: "rpmfiNewArchiveReader", path: package.path) {
             try fd.pushDecompressor(compressor)
@@ -94,12 +97,14 @@ struct PayloadDecoder {
             LogCapture.begin()
             let rc = rpmfiNext(reader.raw)
             if rc == RPMERR_ITER_END.rawValue {
-                throw payloadError(truncatedByDefault: true, operation: "rpmfiNext", code: rc,
-                                   what: "payload archive ended before \(pendingPaths)")
+                throw payloadError(
+                    truncatedByDefault: true, operation: "rpmfiNext", code: rc,
+                    what: "payload archive ended before \(pendingPaths)")
             }
             if rc < 0 {
-                throw payloadError(truncatedByDefault: false, operation: "rpmfiNext", code: rc,
-                                   what: "cannot read the next payload archive entry")
+                throw payloadError(
+                    truncatedByDefault: false, operation: "rpmfiNext", code: rc,
+                    what: "cannot read the next payload archive entry")
             }
             let ix = Int(rc)
             try checkLimits(during: "before \(pendingPaths) ended")
@@ -115,14 +120,17 @@ struct PayloadDecoder {
             var total: UInt64 = 0
             while total < expected {
                 guard let buffer = sink.nextBuffer() else { return }
-                let n = rpmfiArchiveRead(reader.raw, buffer.baseAddress, min(buffer.count, Int(clamping: expected - total)))
+                let n = rpmfiArchiveRead(
+                    reader.raw, buffer.baseAddress, min(buffer.count, Int(clamping: expected - total)))
                 if n < 0 {
-                    throw payloadError(truncatedByDefault: false, operation: "rpmfiArchiveRead",
-                                       code: Int32(clamping: n), what: "cannot read \(entry.path)")
+                    throw payloadError(
+                        truncatedByDefault: false, operation: "rpmfiArchiveRead",
+                        code: Int32(clamping: n), what: "cannot read \(entry.path)")
                 }
                 if n == 0 {
-                    throw payloadError(truncatedByDefault: true, operation: "rpmfiArchiveRead", code: nil,
-                                       what: "payload ended after \(total) of \(expected) bytes of \(entry.path)")
+                    throw payloadError(
+                        truncatedByDefault: true, operation: "rpmfiArchiveRead", code: nil,
+                        what: "payload ended after \(total) of \(expected) bytes of \(entry.path)")
                 }
                 total += UInt64(n)
                 try checkLimits(during: "reading \(entry.path)")
@@ -132,8 +140,9 @@ struct PayloadDecoder {
         }
         // Every wanted file came before the cut: the package is still truncated.
         if pending.isEmpty, package.isShorterThanDeclared(declaredSize) == true {
-            throw RPMError(.truncatedPayload, operation: "fstat", path: package.path,
-                           message: "the file is shorter than its signature header declares")
+            throw RPMError(
+                .truncatedPayload, operation: "fstat", path: package.path,
+                message: "the file is shorter than its signature header declares")
         }
     }
 
@@ -145,12 +154,14 @@ struct PayloadDecoder {
     /// Throws once the archive decoded so far or the time taken is over `limits`.
     private func checkLimits(during what: @autoclosure () -> String) throws {
         if let limit = limits.archiveBytes, UInt64(rpmfiArchiveTell(reader.raw)) > limit {
-            throw RPMError(.limitExceeded, operation: "rpmfiArchiveTell", path: package.path,
-                           message: "more than the \(sizeText(limit)) payload archive limit decoded \(what())")
+            throw RPMError(
+                .limitExceeded, operation: "rpmfiArchiveTell", path: package.path,
+                message: "more than the \(sizeText(limit)) payload archive limit decoded \(what())")
         }
         if let time = limits.time, ContinuousClock.now - start > time {
-            throw RPMError(.limitExceeded, operation: "streamPayload", path: package.path,
-                           message: "reading the payload took longer than \(time) \(what())")
+            throw RPMError(
+                .limitExceeded, operation: "streamPayload", path: package.path,
+                message: "reading the payload took longer than \(time) \(what())")
         }
     }
 
@@ -183,14 +194,20 @@ extension PackageFile {
         var before: UInt64 = 0
         for (ix, entry) in entries.enumerated() where !files.isGhost(at: ix) && files.carriesContent(at: ix) {
             if entry.size > limit {
-                throw RPMError(.limitExceeded, operation: "streamPayload", path: path,
-                               message: "\(entry.path) is declared as \(sizeText(entry.size)); the payload archive limit is \(sizeText(limit))")
+                throw RPMError(
+                    .limitExceeded, operation: "streamPayload", path: path,
+                    message:
+                        "\(entry.path) is declared as \(sizeText(entry.size)); the payload archive limit is \(sizeText(limit))"
+                )
             }
             if ix <= last { before += entry.size }
         }
         if before > limit {
-            throw RPMError(.limitExceeded, operation: "streamPayload", path: path,
-                           message: "the header declares \(sizeText(before)) of files up to the end of \(entries[last].path); the payload archive limit is \(sizeText(limit))")
+            throw RPMError(
+                .limitExceeded, operation: "streamPayload", path: path,
+                message:
+                    "the header declares \(sizeText(before)) of files up to the end of \(entries[last].path); the payload archive limit is \(sizeText(limit))"
+            )
         }
     }
 
@@ -207,7 +224,8 @@ extension PackageFile {
         var st = stat()
         var intro = [UInt8](repeating: 0, count: 16)
         guard fstat(fd, &st) == 0, pread(fd, &intro, 16, 96) == 16,
-              intro[0] == 0x8e, intro[1] == 0xad, intro[2] == 0xe8 else { return nil }
+            intro[0] == 0x8e, intro[1] == 0xad, intro[2] == 0xe8
+        else { return nil }
         func be32(_ i: Int) -> UInt64 { intro[i..<i + 4].reduce(0) { $0 << 8 | UInt64($1) } }
         var signatureEnd = 96 + 16 + 16 * be32(8) + be32(12)
         signatureEnd = (signatureEnd + 7) & ~7

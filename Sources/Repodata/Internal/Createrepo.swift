@@ -18,11 +18,19 @@ enum Createrepo {
         switch createrepo_calls_load(&calls, &why) {
         case CREATEREPO_LOADED: break
         case CREATEREPO_SYMBOL_MISSING:
-            return .failure(RepodataError(.libraryUnavailable, operation: "dlsym", path: CREATEREPO_SONAME,
-                                          message: "has no function \(why.map { String(cString: $0) } ?? "?"): not a libcreaterepo_c --repo can use"))
+            return .failure(
+                RepodataError(
+                    .libraryUnavailable, operation: "dlsym", path: CREATEREPO_SONAME,
+                    message:
+                        "has no function \(why.map { String(cString: $0) } ?? "?"): not a libcreaterepo_c --repo can use"
+                ))
         default:
-            return .failure(RepodataError(.libraryUnavailable, operation: "dlopen", path: CREATEREPO_SONAME,
-                                          message: "cannot be loaded (\(why.map { String(cString: $0) } ?? "dlopen failed")); --repo needs libcreaterepo_c"))
+            return .failure(
+                RepodataError(
+                    .libraryUnavailable, operation: "dlopen", path: CREATEREPO_SONAME,
+                    message:
+                        "cannot be loaded (\(why.map { String(cString: $0) } ?? "dlopen failed")); --repo needs libcreaterepo_c"
+                ))
         }
         let everyLevel = GLogLevelFlags(rawValue: ~0)
         _ = calls.g_log_set_handler("C_CREATEREPOLIB", everyLevel, { _, _, _, _ in }, nil)
@@ -46,15 +54,18 @@ enum Createrepo {
     /// Calls `body` with a `GError` out-parameter. A set error becomes a
     /// `RepodataError` naming `operation` and the input `path`; the library's
     /// message names the file by `openedAs`, which is replaced by `path`.
-    static func call<T>(_ operation: String, path: String, openedAs: String, kind: RepodataError.Kind,
-                        _ body: (CreaterepoCalls, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T) throws(RepodataError) -> T {
+    static func call<T>(
+        _ operation: String, path: String, openedAs: String, kind: RepodataError.Kind,
+        _ body: (CreaterepoCalls, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T
+    ) throws(RepodataError) -> T {
         let library = try library()
         var error: UnsafeMutablePointer<GError>?
         let result = body(library, &error)
         if let error {
             defer { library.g_error_free(error) }
-            throw RepodataError(kind, operation: operation, path: path, code: error.pointee.code,
-                                message: message(error, openedAs: openedAs, path: path))
+            throw RepodataError(
+                kind, operation: operation, path: path, code: error.pointee.code,
+                message: message(error, openedAs: openedAs, path: path))
         }
         return result
     }

@@ -25,13 +25,18 @@ extension Auditor {
     /// The arches `specs` build for, sorted, and how they were chosen: each
     /// spec's `ExclusiveArch` arches that rpm knows (else the default ones),
     /// minus its `ExcludeArch`.
-    static func sourceArches(_ specs: [SpecArches], isKnown: (String) -> Bool = RPMArch.isKnown) -> (arches: [String], why: String) {
+    static func sourceArches(_ specs: [SpecArches], isKnown: (String) -> Bool = RPMArch.isKnown) -> (
+        arches: [String], why: String
+    ) {
         var arches = Set<String>()
         var reasons: [String] = []
         for spec in specs {
             let listed = spec.exclusive.isEmpty ? defaultSourceArches : spec.exclusive.filter(isKnown)
             arches.formUnion(Set(listed).subtracting(spec.excluded))
-            var why = spec.exclusive.isEmpty ? "no ExclusiveArch: the arches RHEL builds for" : "ExclusiveArch: \(spec.exclusive.joined(separator: " "))"
+            var why =
+                spec.exclusive.isEmpty
+                ? "no ExclusiveArch: the arches RHEL builds for"
+                : "ExclusiveArch: \(spec.exclusive.joined(separator: " "))"
             if !spec.excluded.isEmpty { why += "; ExcludeArch: \(spec.excluded.joined(separator: " "))" }
             if !reasons.contains(why) { reasons.append(why) }
         }
@@ -50,8 +55,12 @@ extension Auditor {
     /// one) decides, with a note naming them all; when they disagree, the
     /// specs' votes are withdrawn and each arch gets a warning with its
     /// verdict. Also returns the evaluations a remedy is tried on.
-    func sourceSpecEvidence(_ specs: [SourceSpec], reader: InputReader) -> (evidence: [Evidence], evaluated: [RemedyFinder.EvaluatedSpec]) {
-        let host = specs.map { RemedyFinder.EvaluatedSpec(material: $0.material, arch: $0.evaluatedArch, evidence: $0.evidence) }
+    func sourceSpecEvidence(_ specs: [SourceSpec], reader: InputReader) -> (
+        evidence: [Evidence], evaluated: [RemedyFinder.EvaluatedSpec]
+    ) {
+        let host = specs.map {
+            RemedyFinder.EvaluatedSpec(material: $0.material, arch: $0.evaluatedArch, evidence: $0.evidence)
+        }
         let hostEvidence = specs.flatMap(\.evidence)
         let (listed, why) = Self.sourceArches(specs.map(\.arches))
         // The default arches too: ExclusiveArch can depend on the arch (`%ifarch` around it), so each
@@ -60,9 +69,11 @@ extension Auditor {
         let source = specs[0].material.displayPath
         guard !listed.isEmpty else { return (hostEvidence, host) }  // every arch excluded: the host evaluation says so
         guard candidateArches.count <= Self.maximumSourceArches else {
-            let warning = Evidence(Rules.archesDisagree, source: source,
-                                   observed: "the spec builds for \(listed.count) arches (\(why)); snapcheck evaluates a src build for at most \(Self.maximumSourceArches): --target ARCH evaluates one",
-                                   supports: nil)
+            let warning = Evidence(
+                Rules.archesDisagree, source: source,
+                observed:
+                    "the spec builds for \(listed.count) arches (\(why)); snapcheck evaluates a src build for at most \(Self.maximumSourceArches): --target ARCH evaluates one",
+                supports: nil)
             return (Self.withdrawingSpecVotes(hostEvidence) + [warning], host)
         }
 
@@ -85,14 +96,19 @@ extension Auditor {
                     return try evaluation.get().1
                 } catch {
                     let why = InputError(error, input: spec.material.displayPath).message
-                    return [Evidence(Rules.archesDisagree, source: spec.material.displayPath,
-                                     observed: "\(arch): the spec cannot be evaluated for this arch: \(why)",
-                                     supports: nil)]
+                    return [
+                        Evidence(
+                            Rules.archesDisagree, source: spec.material.displayPath,
+                            observed: "\(arch): the spec cannot be evaluated for this arch: \(why)",
+                            supports: nil)
+                    ]
                 }
             }
         }
         var bySpec: [String: [Int: [Evidence]]] = [:]
-        for (index, spec) in specs.enumerated() where spec.evaluatedArch == nil { bySpec[Self.hostArch, default: [:]][index] = spec.evidence }
+        for (index, spec) in specs.enumerated() where spec.evaluatedArch == nil {
+            bySpec[Self.hostArch, default: [:]][index] = spec.evidence
+        }
         for ((index, arches), evidence) in zip(lanes, results) {
             for (arch, archEvidence) in zip(arches, evidence) { bySpec[arch, default: [:]][index] = archEvidence }
         }
@@ -104,7 +120,9 @@ extension Auditor {
         }
         let outcomes = arches.map { arch -> ArchOutcome in
             let evidence = byArch[arch]!
-            if !evidence.contains(where: { $0.supports != nil }), evidence.contains(where: { $0.rule == Rules.noEmulatorCall }) {
+            if !evidence.contains(where: { $0.supports != nil }),
+                evidence.contains(where: { $0.rule == Rules.noEmulatorCall })
+            {
                 return .noEmulator
             }
             return .verdict(Build.decide(evidence).verdict)
@@ -116,34 +134,47 @@ extension Auditor {
         let candidates = !deciding.isEmpty ? deciding : building.isEmpty ? arches : building
         let reference = candidates.contains(Self.hostArch) ? Self.hostArch : candidates[0]
         let evaluated = specs.map { spec in
-            RemedyFinder.EvaluatedSpec(material: spec.material, arch: spec.evaluatedArch == nil && reference == Self.hostArch ? nil : reference,
-                                       evidence: byArch[reference]!)
+            RemedyFinder.EvaluatedSpec(
+                material: spec.material,
+                arch: spec.evaluatedArch == nil && reference == Self.hostArch ? nil : reference,
+                evidence: byArch[reference]!)
         }
         let verdicts = Set(outcomes.filter { $0 != .noEmulator && $0 != .verdict(.unknown) })
         if verdicts.count <= 1 {
             let agreeing = deciding.isEmpty ? building : deciding
-            let outcome = verdicts.first.map { "\(Self.describe($0)) on \(agreeing.joined(separator: ", "))" }
+            let outcome =
+                verdicts.first.map { "\(Self.describe($0)) on \(agreeing.joined(separator: ", "))" }
                 ?? (building.isEmpty ? "no arch builds the emulator" : "unknown on \(building.joined(separator: ", "))")
             let idle = zip(arches, outcomes).filter { $0.1 == .noEmulator }.map(\.0)
             let undecided = deciding.isEmpty ? [] : building.filter { !deciding.contains($0) }
-            var rest = idle.isEmpty || building.isEmpty ? "" : "; \(idle.joined(separator: ", ")) build\(idle.count == 1 ? "s" : "") no emulator"
+            var rest =
+                idle.isEmpty || building.isEmpty
+                ? "" : "; \(idle.joined(separator: ", ")) build\(idle.count == 1 ? "s" : "") no emulator"
             if !undecided.isEmpty {
-                rest += "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it)"
+                rest +=
+                    "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it)"
             }
-            let note = Evidence(Rules.sourceArches, source: source,
-                                observed: "src build evaluated for \(arches.joined(separator: ", ")) (\(why)): \(outcome)\(rest)",
-                                supports: nil)
+            let note = Evidence(
+                Rules.sourceArches, source: source,
+                observed: "src build evaluated for \(arches.joined(separator: ", ")) (\(why)): \(outcome)\(rest)",
+                supports: nil)
             return (byArch[reference]! + [note], evaluated)
         }
         let warnings = zip(arches, outcomes).map { arch, outcome -> Evidence in
             let evidence = byArch[arch]!
             let decided = Build.decide(evidence).evidence
-            let shown = decided.first { $0.role == .deciding }
-                ?? decided.first { $0.layer == .spec && ![Rules.refusedExpansion, Rules.specEvaluationMode, Rules.defineOverridden].contains($0.rule) }
+            let shown =
+                decided.first { $0.role == .deciding }
+                ?? decided.first {
+                    $0.layer == .spec
+                        && ![Rules.refusedExpansion, Rules.specEvaluationMode, Rules.defineOverridden].contains($0.rule)
+                }
             let detail = shown.map { " (\($0.rule): \($0.observed))" } ?? ""
-            return Evidence(Rules.archesDisagree, source: shown?.source ?? source, line: shown?.line,
-                            observed: "\(arch): \(Self.describe(outcome))\(detail); the arches of this src build (\(why)) disagree, so the spec decides nothing for it",
-                            supports: nil)
+            return Evidence(
+                Rules.archesDisagree, source: shown?.source ?? source, line: shown?.line,
+                observed:
+                    "\(arch): \(Self.describe(outcome))\(detail); the arches of this src build (\(why)) disagree, so the spec decides nothing for it",
+                supports: nil)
         }
         return (Self.withdrawingSpecVotes(byArch[reference]!) + warnings, evaluated)
     }

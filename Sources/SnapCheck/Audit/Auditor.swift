@@ -113,11 +113,13 @@ public struct Auditor: Sendable {
         let reader = InputReader(options: options, payloadConcurrency: pipelining)
         // Biggest files first, so a large package read last cannot leave one core idle.
         let order = inputs.indices.sorted { (inputs[$0].size, $1) > (inputs[$1].size, $0) }
-        let results = ParallelMap.map(inputs, jobs: options.jobs, order: order, progress: options.progress) { input -> Result<InputOutcome, any Error> in
+        let results = ParallelMap.map(inputs, jobs: options.jobs, order: order, progress: options.progress) {
+            input -> Result<InputOutcome, any Error> in
             Result { try input.read(reader) }
         }
         var observations: [Observation] = []
-        var skipped = skipped, skippedFiles = 0
+        var skipped = skipped
+        var skippedFiles = 0
         var errors = errors
         for result in results {
             switch result {
@@ -127,7 +129,9 @@ public struct Auditor: Sendable {
             }
         }
         if observations.isEmpty, errors.isEmpty, options.policy.switches.noBuilds {
-            errors.append(AuditResult.noBuildsError(inputs: named.isEmpty ? options.probes : named, skipped: skipped, skippedFiles: skippedFiles))
+            errors.append(
+                AuditResult.noBuildsError(
+                    inputs: named.isEmpty ? options.probes : named, skipped: skipped, skippedFiles: skippedFiles))
         }
         var result = conclude(observations, skipped: skipped, errors: errors)
         result.skippedFiles = skippedFiles
@@ -144,9 +148,12 @@ public struct Auditor: Sendable {
                 errors.append(InputError(error, input: group.members.first?.input.path))
             }
         }
-        builds.sort { ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "") }
+        builds.sort {
+            ($0.name, $0.version, $0.release, $0.arch ?? "") < ($1.name, $1.version, $1.release, $1.arch ?? "")
+        }
         errors.sort { ($0.input, $0.message) < ($1.input, $1.message) }
-        var result = AuditResult(expectation: options.expectation, builds: builds, skipped: skipped, errors: errors, baseline: nil)
+        var result = AuditResult(
+            expectation: options.expectation, builds: builds, skipped: skipped, errors: errors, baseline: nil)
         result.policy = options.policy
         result.judge(baseline: options.baseline, today: options.today)
         return result
@@ -169,7 +176,10 @@ public struct Auditor: Sendable {
         while let current = pending.popLast() {
             let descriptor = open(current, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (current == directory ? 0 : O_NOFOLLOW))
             guard descriptor >= 0, let dir = fdopendir(descriptor) else {
-                errors.append(InputError(.unreadable, input: current, message: "directory cannot be read: \(String(cString: strerror(errno)))"))
+                errors.append(
+                    InputError(
+                        .unreadable, input: current,
+                        message: "directory cannot be read: \(String(cString: strerror(errno)))"))
                 if descriptor >= 0 { close(descriptor) }
                 continue
             }
@@ -178,8 +188,10 @@ public struct Auditor: Sendable {
                 let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
                 if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
                 guard let name = String(validating: bytes, as: UTF8.self) else {
-                    errors.append(InputError(.unsupported, input: current + "/" + String(decoding: bytes, as: UTF8.self),
-                                             message: "file name is not valid UTF-8; rename it to audit it"))
+                    errors.append(
+                        InputError(
+                            .unsupported, input: current + "/" + String(decoding: bytes, as: UTF8.self),
+                            message: "file name is not valid UTF-8; rename it to audit it"))
                     continue
                 }
                 let path = current.hasSuffix("/") ? current + name : current + "/" + name
@@ -242,7 +254,9 @@ public struct Auditor: Sendable {
         let reader = InputReader(options: options)
         // The identity comes from a binary package first, then an SRPM, a spec, a capture.
         let lead = group.members.min { rank($0.input.kind) < rank($1.input.kind) }!
-        let era = lead.isBareExecutable ? nil : Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
+        let era =
+            lead.isBareExecutable
+            ? nil : Era.detect(name: lead.name, epoch: lead.epoch, version: lead.version, release: lead.release)
         var evidence: [Evidence] = []
         var specs: [RemedyFinder.EvaluatedSpec] = []
         var arch = group.arch
@@ -253,11 +267,14 @@ public struct Auditor: Sendable {
             evidence += member.evidence
             switch member.pending {
             case .spec(let material, let evaluatedArch, let specEvidence, let arches)? where isSourceBuild:
-                sourceSpecs.append(SourceSpec(material: material, kind: member.input.kind, evaluatedArch: evaluatedArch,
-                                              evidence: specEvidence, arches: arches))
+                sourceSpecs.append(
+                    SourceSpec(
+                        material: material, kind: member.input.kind, evaluatedArch: evaluatedArch,
+                        evidence: specEvidence, arches: arches))
             case .spec(let material, let evaluatedArch, let specEvidence, _)?:
                 if let arch = group.arch, arch != (evaluatedArch ?? Self.hostArch) {
-                    let again = try reader.evaluate(material, arch: arch, withSourceHeader: member.input.kind == .spec).1
+                    let again = try reader.evaluate(material, arch: arch, withSourceHeader: member.input.kind == .spec)
+                        .1
                     specs.append(.init(material: material, arch: arch, evidence: again))
                     evidence += again
                 } else {
@@ -281,14 +298,19 @@ public struct Auditor: Sendable {
         let inputs = group.members.map(\.input).sorted { ($0.path, $0.kind.rawValue) < ($1.path, $1.kind.rawValue) }
         let expectation = options.policy.expectation(name: lead.name, arch: arch, fallback: options.expectation)
         var build = Build(
-            name: lead.name, epoch: group.members.lazy.compactMap(\.epoch).first, version: lead.version, release: lead.release,
-            arch: arch, era: era, verdict: decided.verdict, trustedLayer: decided.layer, trustedVerdict: decided.trusted,
+            name: lead.name, epoch: group.members.lazy.compactMap(\.epoch).first, version: lead.version,
+            release: lead.release,
+            arch: arch, era: era, verdict: decided.verdict, trustedLayer: decided.layer,
+            trustedVerdict: decided.trusted,
             expectation: expectation, meetsExpectation: false,
             inputs: inputs, evidence: Self.deduplicated(decided.evidence).sorted(by: Evidence.reportOrder))
-        build.meetsExpectation = expectation.isMet(by: build.verdict) && !(options.policy.switches.headerOnly && build.isDecidedByHeadersAlone)
+        build.meetsExpectation =
+            expectation.isMet(by: build.verdict)
+            && !(options.policy.switches.headerOnly && build.isDecidedByHeadersAlone)
         if !build.meetsExpectation {
-            build.remedy = RemedyFinder(reader: reader).remedy(verdict: decided.verdict, target: expectation.verdict, specs: specs,
-                                                               decidingLayer: decided.evidence.first { $0.role == .deciding }?.layer)
+            build.remedy = RemedyFinder(reader: reader).remedy(
+                verdict: decided.verdict, target: expectation.verdict, specs: specs,
+                decidingLayer: decided.evidence.first { $0.role == .deciding }?.layer)
         }
         return build
     }

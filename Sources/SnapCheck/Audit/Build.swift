@@ -60,13 +60,22 @@ extension Build {
     /// or contradicts evidence (one that disagrees is a warning). Priors (a
     /// package name) never vote; one that suggests another verdict than the
     /// evidence decided adds a `name-contradicts-evidence` warning.
-    static func decide(_ evidence: [Evidence]) -> (verdict: Verdict, layer: Layer?, trusted: Verdict?, evidence: [Evidence]) {
+    static func decide(_ evidence: [Evidence]) -> (
+        verdict: Verdict, layer: Layer?, trusted: Verdict?, evidence: [Evidence]
+    ) {
         let allVotes = evidence.filter { $0.supports != nil }
         let evidenceVotes = allVotes.filter { $0.layer != .header }
         let voting = evidenceVotes.isEmpty ? allVotes : evidenceVotes
         let values = Set(voting.compactMap(\.supports))
         guard let topLayer = voting.map(\.layer).max() else {
-            return (.unknown, nil, nil, evidence.map { var e = $0; e.role = Rules.mustBeSeen.contains(e.rule) ? .warning : .note; return e })
+            return (
+                .unknown, nil, nil,
+                evidence.map {
+                    var e = $0
+                    e.role = Rules.mustBeSeen.contains(e.rule) ? .warning : .note
+                    return e
+                }
+            )
         }
         let topValues = Set(voting.filter { $0.layer == topLayer }.compactMap(\.supports))
         let trusted: Verdict? = topValues.count == 1 ? topValues.first : nil
@@ -85,12 +94,17 @@ extension Build {
         }
         // One warning per build: the first package whose name says otherwise, and how many more do.
         if let shown = trusted, shown == .enabled || shown == .disabled {
-            let priors = evidence.filter { $0.prior != nil && $0.prior != shown }.sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
+            let priors = evidence.filter { $0.prior != nil && $0.prior != shown }.sorted {
+                ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0)
+            }
             if let prior = priors.first {
-                let others = priors.count > 1 ? " (and \(priors.count - 1) more package\(priors.count > 2 ? "s" : ""))" : ""
-                var warning = Evidence(Rules.nameContradicts, source: prior.source, line: prior.line,
-                                       observed: "\(prior.observed)\(others) suggests \(prior.prior!.rawValue) (\(prior.rule)), but the \(topLayer.rawValue) evidence shows \(shown.rawValue)",
-                                       supports: nil)
+                let others =
+                    priors.count > 1 ? " (and \(priors.count - 1) more package\(priors.count > 2 ? "s" : ""))" : ""
+                var warning = Evidence(
+                    Rules.nameContradicts, source: prior.source, line: prior.line,
+                    observed:
+                        "\(prior.observed)\(others) suggests \(prior.prior!.rawValue) (\(prior.rule)), but the \(topLayer.rawValue) evidence shows \(shown.rawValue)",
+                    supports: nil)
                 warning.role = .warning
                 marked.append(warning)
             }

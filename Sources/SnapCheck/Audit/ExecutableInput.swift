@@ -11,7 +11,11 @@ struct ExecutableScan {
     /// Streams `file` through a `Reading`; refuses a file over `limit` bytes before reading it.
     init(_ file: InputFile, limit: Int, banner findBanner: Bool) throws {
         guard file.size <= limit else {
-            throw InputError(.tooLarge, input: file.path, message: "is \(InputLimits.describe(file.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+            throw InputError(
+                .tooLarge, input: file.path,
+                message:
+                    "is \(InputLimits.describe(file.size)); the limit for an emulator is \(InputLimits.describe(limit))"
+            )
         }
         var reading = Reading(banner: findBanner)
         try file.forEachChunk { reading.feed($0) }
@@ -27,7 +31,8 @@ struct ExecutableScan {
     /// The executable evidence of these bytes in `era`, or `exe-not-elf`.
     func evidence(era: Era?, release: String, source: String, shown: String) -> Evidence {
         guard isELF else {
-            return Evidence(Rules.exeNotELF, source: source, observed: "\(shown) is not an ELF executable", supports: nil)
+            return Evidence(
+                Rules.exeNotELF, source: source, observed: "\(shown) is not an ELF executable", supports: nil)
         }
         return ExecutableRules.evaluate(found: found, era: era, release: release, source: source)
     }
@@ -64,7 +69,9 @@ extension InputReader {
     /// `qemu` and the version of its banner, read by `exe-no-package`.
     func readExecutable(_ file: InputFile) throws -> Observation {
         let scan = try ExecutableScan(file, limit: options.limits.emulatorBytes, banner: true)
-        var evidence = [ExecutableRules.evaluateWithoutPackage(found: scan.found, isQEMU: scan.banner != nil, source: file.path)]
+        var evidence = [
+            ExecutableRules.evaluateWithoutPackage(found: scan.found, isQEMU: scan.banner != nil, source: file.path)
+        ]
         if let banner = scan.banner { evidence.append(ExecutableRules.versionNote(banner, source: file.path)) }
         return Observation(
             input: AuditedInput(path: file.path, kind: .executable, sha256: try file.sha256()),

@@ -7,7 +7,8 @@ extension InputError {
     package init(_ error: any Error, input: String?) {
         switch error {
         case let error as InputError: self = error
-        case let error as RPMError: self.init(.init(error.kind), input: input, message: error.description(reportedOn: input))
+        case let error as RPMError:
+            self.init(.init(error.kind), input: input, message: error.description(reportedOn: input))
         default: self.init(.other, input: input, message: "\(error)")
         }
     }
@@ -20,7 +21,8 @@ extension InputError.Kind {
         case .notFound: self = .missing
         case .isDirectory, .unreadable, .database: self = .unreadable
         case .notAnRPM, .unsupportedCompressor: self = .unsupported
-        case .truncatedHeader, .corruptHeader, .truncatedPayload, .corruptPayload, .digestMismatch, .specParse: self = .corrupt
+        case .truncatedHeader, .corruptHeader, .truncatedPayload, .corruptPayload, .digestMismatch, .specParse:
+            self = .corrupt
         case .limitExceeded: self = .tooLarge
         case .specWorker: self = .specEvaluation
         default: self = .other

@@ -1,7 +1,8 @@
 import Foundation
 internal import RPM
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One input, open for reading, so that every read of it sees the same file.
@@ -91,9 +92,14 @@ package final class InputFile: Sendable {
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
-            let n = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset + filled)) }
+            let n = bytes.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset + filled))
+            }
             if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw InputError(.unreadable, input: path, message: "cannot be read: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else {
+                throw InputError(
+                    .unreadable, input: path, message: "cannot be read: \(String(cString: strerror(errno)))")
+            }
             if n == 0 { break }
             filled += n
         }
@@ -124,7 +130,10 @@ package final class InputFile: Sendable {
         while true {
             let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
             if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw InputError(.unreadable, input: path, message: "cannot be read: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else {
+                throw InputError(
+                    .unreadable, input: path, message: "cannot be read: \(String(cString: strerror(errno)))")
+            }
             guard n > 0, try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) else { return }
             offset += n
         }
@@ -154,7 +163,8 @@ package final class InputFile: Sendable {
     }
 
     private static func refusal(_ code: Int32) -> Refusal {
-        code == ENOENT || code == ENOTDIR ? .missing : .refused("cannot be opened for reading: \(String(cString: strerror(code)))")
+        code == ENOENT || code == ENOTDIR
+            ? .missing : .refused("cannot be opened for reading: \(String(cString: strerror(code)))")
     }
 
     /// Symbolic links followed while resolving one path inside a root, as the kernel allows.
@@ -167,7 +177,9 @@ package final class InputFile: Sendable {
         let rootDescriptor = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard rootDescriptor >= 0 else { throw refusal(errno) }
         // The directories walked so far, root first; each descriptor is owned here.
-        var chain: [(descriptor: Int32, name: String)] = [(rootDescriptor, root.hasSuffix("/") ? String(root.dropLast()) : root)]
+        var chain: [(descriptor: Int32, name: String)] = [
+            (rootDescriptor, root.hasSuffix("/") ? String(root.dropLast()) : root)
+        ]
         defer { for link in chain { close(link.descriptor) } }
         var pending = Array(file.split(separator: "/").map(String.init).reversed())
         var links = 0
@@ -190,7 +202,9 @@ package final class InputFile: Sendable {
                 links += 1
                 guard links <= symbolicLinkLimit else { throw refusal(ELOOP) }
                 var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-                let length = target.withUnsafeMutableBytes { readlinkat(next, "", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+                let length = target.withUnsafeMutableBytes {
+                    readlinkat(next, "", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)
+                }
                 guard length >= 0, length < target.count else { throw refusal(length < 0 ? errno : ENAMETOOLONG) }
                 let text = String(decoding: target.prefix(length), as: UTF8.self)
                 if text.hasPrefix("/") {

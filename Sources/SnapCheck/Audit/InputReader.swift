@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 internal import RPM
+import Synchronization
 
 /// Turns one input file into an `Observation`: detects what it is from its
 /// content, reads it with the `RPM` module, and applies the rules that need
@@ -68,7 +68,8 @@ package struct InputReader: Sendable {
         if QMPCapture.looksLikeCapture(prefix) { return .qmp }
         if try Self.looksLikeSpec(file) { return .spec }
         if prefix.isEmpty { throw InputError(.unsupported, input: file.path, message: "empty file") }
-        throw InputError(.unsupported, input: file.path, message: "not a spec file, RPM package, QMP capture or ELF executable")
+        throw InputError(
+            .unsupported, input: file.path, message: "not a spec file, RPM package, QMP capture or ELF executable")
     }
 
     /// A spec has preamble tags: `Name:` and `Version:` or `Release:` at the
@@ -104,10 +105,14 @@ package struct InputReader: Sendable {
             if named { throw InputError(.notQEMU, input: path, message: "not a QEMU build: \(what)") }
             return .skipped(Skipped(path: path, reason: what))
         }
-        let source = header.isSource ? SourceNVR(name: header.name, version: header.version, release: header.release)
+        let source =
+            header.isSource
+            ? SourceNVR(name: header.name, version: header.version, release: header.release)
             : header.sourceRPM.flatMap(SourceNVR.init(sourceRPM:))
         guard let source else {
-            throw InputError(.corrupt, input: path, message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
+            throw InputError(
+                .corrupt, input: path,
+                message: "SOURCERPM \(header.sourceRPM ?? "") is not name-version-release.src.rpm")
         }
         if let listedEmulators, !header.isSource {
             try Self.checkEmulators(listed: listedEmulators, in: header, path: path)
@@ -117,22 +122,30 @@ package struct InputReader: Sendable {
         // An emulator over the limit (a decompression bomb) is refused from the header, before anything is read.
         let limit = options.limits.emulatorBytes
         if let large = header.files.first(where: { emulators.read[$0.path] != nil && $0.size > UInt64(limit) }) {
-            throw InputError(.tooLarge, input: path, message: "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))")
+            throw InputError(
+                .tooLarge, input: path,
+                message:
+                    "\(large.path) is declared as \(InputLimits.describe(large.size)); the limit for an emulator is \(InputLimits.describe(limit))"
+            )
         }
         // A payload to stream: hash the whole file on another thread meanwhile (both read every byte).
         let fileDigest = emulators.read.isEmpty ? nil : ConcurrentFileDigest(file)
         let scanned = Result { try scanEmulators(package, emulators, era: era, release: source.release) }
         var observation = Observation(
-            input: AuditedInput(path: path, kind: header.isSource ? .srpm : .rpm,
-                                sha256: try fileDigest?.value() ?? file.sha256()),
-            sourceNVR: source.nvr, name: source.name, epoch: header.epoch, version: source.version, release: source.release,
+            input: AuditedInput(
+                path: path, kind: header.isSource ? .srpm : .rpm,
+                sha256: try fileDigest?.value() ?? file.sha256()),
+            sourceNVR: source.nvr, name: source.name, epoch: header.epoch, version: source.version,
+            release: source.release,
             arch: header.isSource || header.arch == "noarch" ? nil : header.arch,
-            evidence: HeaderRules.evaluate(header, era: era, version: source.version, release: source.release, source: path), pending: nil)
+            evidence: HeaderRules.evaluate(
+                header, era: era, version: source.version, release: source.release, source: path), pending: nil)
 
         if header.isSource {
             let material = try specMaterial(fromSourcePackage: package)
             let (parsed, evidence) = try evaluate(material, arch: options.targetArch, withSourceHeader: false)
-            observation.pending = .spec(material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed))
+            observation.pending = .spec(
+                material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed))
         } else {
             observation.evidence += try scanned.get()
         }
@@ -144,8 +157,14 @@ package struct InputReader: Sendable {
     static func checkEmulators(listed: Set<String>, in header: PackageHeader, path: String) throws {
         let inHeader = Set(header.files.filter { !$0.isDirectory && isEmulatorPath($0.path) }.map(\.path))
         guard inHeader != listed else { return }
-        func describe(_ paths: Set<String>) -> String { paths.isEmpty ? "no emulator" : paths.sorted().joined(separator: ", ") }
-        throw InputError(.corrupt, input: path, message: "the repository's file list names \(describe(listed)), the package header \(describe(inHeader)): not the package the metadata describes")
+        func describe(_ paths: Set<String>) -> String {
+            paths.isEmpty ? "no emulator" : paths.sorted().joined(separator: ", ")
+        }
+        throw InputError(
+            .corrupt, input: path,
+            message:
+                "the repository's file list names \(describe(listed)), the package header \(describe(inHeader)): not the package the metadata describes"
+        )
     }
 
     /// Emulator executables a binary package can carry (facts: "Binary").
@@ -155,30 +174,39 @@ package struct InputReader: Sendable {
         return name.hasPrefix("qemu-system-") && (path.hasPrefix("/usr/bin/") || path.hasPrefix("/usr/libexec/"))
     }
 
-    private func scanEmulators(_ package: PackageFile, _ emulators: EmulatorFiles, era: Era?, release: String) throws -> [Evidence] {
+    private func scanEmulators(_ package: PackageFile, _ emulators: EmulatorFiles, era: Era?, release: String) throws
+        -> [Evidence]
+    {
         var evidence = emulators.missing.map {
             Evidence(Rules.exeMissing, source: "\(package.path):\($0.path)", observed: $0.why, supports: nil)
         }
         guard !emulators.read.isEmpty else { return evidence }
         var reading = ExecutableScan.Reading()
         var scanned = Set<String>()
-        try package.streamPayload(select: { emulators.read[$0.path] != nil }, limits: options.limits.payload,
-                                  concurrency: payloadConcurrency) { file, event in
+        try package.streamPayload(
+            select: { emulators.read[$0.path] != nil }, limits: options.limits.payload,
+            concurrency: payloadConcurrency
+        ) { file, event in
             switch event {
             case .data(let chunk):
                 _ = reading.feed(chunk)
             case .end:
                 scanned.insert(file.path)
                 let shown = emulators.read[file.path] ?? file.path
-                evidence.append(reading.finish().evidence(era: era, release: release, source: "\(package.path):\(shown)", shown: shown))
+                evidence.append(
+                    reading.finish().evidence(
+                        era: era, release: release, source: "\(package.path):\(shown)", shown: shown))
                 reading = ExecutableScan.Reading()
             }
             return .continue
         }
         // Listed, but the payload held no bytes for it (a %ghost, an empty hard-link set): say so, never nothing.
         for (path, shown) in emulators.read.sorted(by: { $0.key < $1.key }) where !scanned.contains(path) {
-            evidence.append(Evidence(Rules.exeMissing, source: "\(package.path):\(shown)",
-                                     observed: "\(shown) is listed in the header but the payload holds no content for it", supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.exeMissing, source: "\(package.path):\(shown)",
+                    observed: "\(shown) is listed in the header but the payload holds no content for it", supports: nil)
+            )
         }
         return evidence
     }
@@ -194,7 +222,11 @@ package struct InputReader: Sendable {
             throw InputError(.corrupt, input: package.path, message: "source package has no spec file in its payload")
         }
         guard candidates.count == 1 else {
-            throw InputError(.unsupported, input: package.path, message: "source package flags no spec file and holds \(candidates.count) (\(candidates.map(\.path).joined(separator: ", "))): which one builds is not known")
+            throw InputError(
+                .unsupported, input: package.path,
+                message:
+                    "source package flags no spec file and holds \(candidates.count) (\(candidates.map(\.path).joined(separator: ", "))): which one builds is not known"
+            )
         }
         var helpers: [String: (path: String, text: String)] = [:]
         let contents = try package.readFiles(
@@ -204,7 +236,9 @@ package struct InputReader: Sendable {
             helpers[name] = (path: "\(package.path):\(name)", text: SpecBytes.text(bytes))
         }
         guard let specBytes = contents[specEntry.path] else {
-            throw InputError(.corrupt, input: package.path, message: "\(specEntry.path) is listed in the header but the payload holds no content for it")
+            throw InputError(
+                .corrupt, input: package.path,
+                message: "\(specEntry.path) is listed in the header but the payload holds no content for it")
         }
         let spec = (specEntry.path, specBytes)
         guard !spec.1.contains(0) else {
@@ -220,7 +254,9 @@ package struct InputReader: Sendable {
         let bytes = try file.readAll(limit: Self.textLimit)
         let directory = PathName.directory(of: path)
         var helpers: [String: (path: String, text: String)] = [:]
-        for dir in Self.helperDirectories(ofSpecIn: directory.isEmpty ? "." : directory, sources: options.sourcesDirectory) {
+        for dir in Self.helperDirectories(
+            ofSpecIn: directory.isEmpty ? "." : directory, sources: options.sourcesDirectory)
+        {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
             for name in names.sorted() where name.hasSuffix(".sh") && helpers[name] == nil {
                 let helperPath = (dir as NSString).appendingPathComponent(name)
@@ -236,10 +272,14 @@ package struct InputReader: Sendable {
             if named { throw InputError(.notQEMU, input: path, message: "not a QEMU build: \(p.name)") }
             return .skipped(Skipped(path: path, reason: p.name))
         }
-        return .observed(Observation(
-            input: AuditedInput(path: path, kind: .spec, sha256: try file.sha256()),
-            sourceNVR: "\(p.name)-\(p.version)-\(p.release)", name: p.name, epoch: p.epoch, version: p.version, release: p.release,
-            arch: nil, evidence: [], pending: .spec(material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed))))
+        return .observed(
+            Observation(
+                input: AuditedInput(path: path, kind: .spec, sha256: try file.sha256()),
+                sourceNVR: "\(p.name)-\(p.version)-\(p.release)", name: p.name, epoch: p.epoch, version: p.version,
+                release: p.release,
+                arch: nil, evidence: [],
+                pending: .spec(
+                    material, evaluatedArch: options.targetArch, evidence: evidence, arches: SpecArches(parsed))))
     }
 
     /// Where a bare spec's helper scripts are looked up, in order: `--sources`,
@@ -262,37 +302,51 @@ package struct InputReader: Sendable {
 
     /// `evaluate(_:arch:withSourceHeader:)` for each of `arches`, the spec handed to the
     /// evaluator once for them all (sandboxed: one worker); each arch's failure is its own.
-    func evaluate(_ material: SpecMaterial, arches: [String?], withSourceHeader: Bool) -> [Result<(ParsedSpec, [Evidence]), any Error>] {
+    func evaluate(_ material: SpecMaterial, arches: [String?], withSourceHeader: Bool) -> [Result<
+        (ParsedSpec, [Evidence]), any Error
+    >] {
         // Trusted specs get rpm's full semantics; untrusted ones lose their changelog and patch lines too.
         // Either way every condition is recorded as rpm evaluates it. Prepared once for every arch.
         let hostMacros = SpecRules.hostMacros(defines: options.defines)
-        let prepared = material.preparations.prepared(text: material.text, trusted: options.specEvaluation.trustsSpecs,
-                                                      hostMacros: hostMacros)
+        let prepared = material.preparations.prepared(
+            text: material.text, trusted: options.specEvaluation.trustsSpecs,
+            hostMacros: hostMacros)
         let (source, refused) = (prepared.source, prepared.refused)
         let expressions = SpecRules.expressions(for: source)
         let specOptions = arches.map { arch in
             SpecOptions(
-                undefines: SpecRules.hostDistributionMacros, defines: options.defines.map(\.rpm), with: options.with, without: options.without, targetArch: arch,
-                sourceDirectory: options.sourcesDirectory, macrosToRead: SpecRules.macrosToRead(defines: options.defines),
+                undefines: SpecRules.hostDistributionMacros, defines: options.defines.map(\.rpm), with: options.with,
+                without: options.without, targetArch: arch,
+                sourceDirectory: options.sourcesDirectory,
+                macrosToRead: SpecRules.macrosToRead(defines: options.defines),
                 expressions: expressions)
         }
-        let parses = options.specEvaluation.evaluator.parse(contents: prepared.bytes, displayName: material.displayPath, each: specOptions)
+        let parses = options.specEvaluation.evaluator.parse(
+            contents: prepared.bytes, displayName: material.displayPath, each: specOptions)
         return zip(specOptions, parses).map { specOptions, parse in
             parse.map { parsed in
                 var parsed = parsed
-                var evidence = SpecRules(parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
-                                         refused: refused, options: specOptions, hostMacros: hostMacros).evaluate()
+                var evidence = SpecRules(
+                    parsed: parsed, source: source, path: material.displayPath, helpers: material.helpers,
+                    refused: refused, options: specOptions, hostMacros: hostMacros
+                ).evaluate()
                 // A tag computed by a refused expansion is shown as the spec spells it, never as a marker.
                 let unknownNEVR = RefusedExpansion.holdsMarker(parsed.sourcePackage)
                 parsed.sourcePackage = RefusedExpansion.restored(parsed.sourcePackage, refused)
                 parsed.packages = parsed.packages.map { RefusedExpansion.restored($0, refused) }
-                evidence.append(Evidence(Rules.specEvaluationMode, source: material.displayPath,
-                                         observed: options.specEvaluation.description, supports: nil))
+                evidence.append(
+                    Evidence(
+                        Rules.specEvaluationMode, source: material.displayPath,
+                        observed: options.specEvaluation.description, supports: nil))
                 if withSourceHeader {
                     let p = parsed.sourcePackage
-                    let era = unknownNEVR ? nil : Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
-                    for var header in HeaderRules.evaluate(parsed.packages.first ?? p, era: era, version: p.version, release: p.release,
-                                                           source: material.displayPath) {
+                    let era =
+                        unknownNEVR
+                        ? nil : Era.detect(name: p.name, epoch: p.epoch, version: p.version, release: p.release)
+                    for var header in HeaderRules.evaluate(
+                        parsed.packages.first ?? p, era: era, version: p.version, release: p.release,
+                        source: material.displayPath)
+                    {
                         header.line = source.line(ofTag: "Name")
                         evidence.append(header)
                     }
@@ -322,7 +376,9 @@ package struct InputReader: Sendable {
             }
             capture = try reader.finish()
         } catch let error as QMPCaptureError {
-            throw InputError(error.kind == .tooLarge ? .tooLarge : .corrupt, input: path, message: "\(error.kind == .tooLarge ? "QMP capture over a limit" : "not a QMP capture"): \(error)")
+            throw InputError(
+                error.kind == .tooLarge ? .tooLarge : .corrupt, input: path,
+                message: "\(error.kind == .tooLarge ? "QMP capture over a limit" : "not a QMP capture"): \(error)")
         } catch {
             throw InputError(.unreadable, input: path, message: "cannot be read: \(error.localizedDescription)")
         }
@@ -440,7 +496,8 @@ struct EmulatorFiles {
             }
             let resolved = resolve(target, from: current.path)
             guard let next = byPath[resolved] else {
-                return .failure(Unreadable(why: "\(entry.path) is a link to \(resolved), which this package does not hold"))
+                return .failure(
+                    Unreadable(why: "\(entry.path) is a link to \(resolved), which this package does not hold"))
             }
             current = next
         }

@@ -9,7 +9,9 @@ package enum PackageInput {
         let file = try InputFile(path: path)
         let prefix = try file.read(upTo: 8)
         if prefix.isEmpty { throw InputError(.unsupported, input: path, message: "empty file") }
-        guard prefix.starts(with: leadMagic) else { throw InputError(.unsupported, input: path, message: "not an RPM package") }
+        guard prefix.starts(with: leadMagic) else {
+            throw InputError(.unsupported, input: path, message: "not an RPM package")
+        }
         do {
             return try PackageFile(descriptor: file.descriptor, path: path).header
         } catch let error as RPMError {

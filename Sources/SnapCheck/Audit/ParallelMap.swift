@@ -12,9 +12,11 @@ enum ParallelMap {
     /// `order` is the order items are handed out in (default: as given); the
     /// results are always in the items' order. `progress` gets (done, total)
     /// after each item, from the thread that finished it.
-    static func map<T: Sendable, R: Sendable>(_ items: [T], jobs: Int, order: [Int]? = nil,
-                                              progress: (@Sendable (Int, Int) -> Void)? = nil,
-                                              _ transform: @Sendable @escaping (T) -> R) -> [R] {
+    static func map<T: Sendable, R: Sendable>(
+        _ items: [T], jobs: Int, order: [Int]? = nil,
+        progress: (@Sendable (Int, Int) -> Void)? = nil,
+        _ transform: @Sendable @escaping (T) -> R
+    ) -> [R] {
         let count = items.count
         guard count > 0 else { return [] }
         let order = order ?? Array(items.indices)

@@ -25,7 +25,7 @@ enum PayloadPipelining {
     static var availableCores: Int {
         let active = ProcessInfo.processInfo.activeProcessorCount
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
         else { return active }
         let allowed = line.dropFirst("Cpus_allowed:".count).reduce(0) { count, digit in
             count + (digit.hexDigitValue ?? 0).nonzeroBitCount

@@ -30,24 +30,28 @@ struct RemedyFinder {
     /// `target`; nil when none applies (the verdict is neither enabled nor
     /// disabled) or the search is off.
     func remedy(verdict: Verdict, target: Verdict, specs: [EvaluatedSpec], decidingLayer: Layer?) -> Remedy? {
-        guard verdict == .enabled || verdict == .disabled, target != verdict, reader.options.remedySearch.isEnabled else { return nil }
+        guard verdict == .enabled || verdict == .disabled, target != verdict, reader.options.remedySearch.isEnabled
+        else { return nil }
         guard !specs.isEmpty else {
-            return Remedy(target: target, edit: nil, option: nil,
-                          reason: "no spec or SRPM of the build is among the inputs: give its SRPM to find the spec change")
+            return Remedy(
+                target: target, edit: nil, option: nil,
+                reason: "no spec or SRPM of the build is among the inputs: give its SRPM to find the spec change")
         }
         var budget = Budget(reader.options.remedySearch)
         for spec in specs {
             let votes = spec.evidence.filter { $0.layer == .spec && $0.supports == verdict }
             guard !votes.isEmpty else { continue }
             if let fact = Self.versionFacts.first(where: { rule in votes.contains { $0.rule == rule } }) {
-                return Remedy(target: target, edit: nil, option: nil,
-                              reason: "the version decides, not a switch (\(fact.id)): \(fact.summary)")
+                return Remedy(
+                    target: target, edit: nil, option: nil,
+                    reason: "the version decides, not a switch (\(fact.id)): \(fact.summary)")
             }
             let candidates = Self.candidates(in: spec, votes: votes, verdict: verdict)
             let lines = Set(votes.compactMap(\.line)).sorted().map(String.init).joined(separator: ", ")
             guard !candidates.isEmpty else {
-                return Remedy(target: target, edit: nil, option: nil,
-                              reason: "no line the spec's chain names (\(lines)) spells a switch snapcheck knows how to change")
+                return Remedy(
+                    target: target, edit: nil, option: nil,
+                    reason: "no line the spec's chain names (\(lines)) spells a switch snapcheck knows how to change")
             }
             var chosen: Candidate?
             var tried = 0
@@ -78,31 +82,42 @@ struct RemedyFinder {
             if let chosen {
                 // Under --trust-spec the audit ran the spec in-process; the change was tried in the sandbox.
                 let how = reader.options.specEvaluation.trustsSpecs ? " in the sandboxed worker" : ""
-                return Remedy(target: target, edit: chosen.edit, option: option(for: chosen, among: candidates, in: spec, target: target, budget: &budget),
-                              reason: "the spec, evaluated again with this change\(how), gives \(target.rawValue)")
+                return Remedy(
+                    target: target, edit: chosen.edit,
+                    option: option(for: chosen, among: candidates, in: spec, target: target, budget: &budget),
+                    reason: "the spec, evaluated again with this change\(how), gives \(target.rawValue)")
             }
-            let changes = "\(candidates.count) change\(candidates.count == 1 ? "" : "s") to the lines that decide (\(lines))"
+            let changes =
+                "\(candidates.count) change\(candidates.count == 1 ? "" : "s") to the lines that decide (\(lines))"
             let failed = failures.first.map { "; \(failures.count) could not be evaluated: \($0)" } ?? ""
             if let stopped = budget.stopped {
-                return Remedy(target: target, edit: nil, option: nil, reason: """
-                    the search stopped after \(tried) of the \(changes), without one that gives \(target.rawValue)\(failed): \(stopped)
-                    """)
+                return Remedy(
+                    target: target, edit: nil, option: nil,
+                    reason: """
+                        the search stopped after \(tried) of the \(changes), without one that gives \(target.rawValue)\(failed): \(stopped)
+                        """)
             }
-            return Remedy(target: target, edit: nil, option: nil, reason: failures.count == tried
-                ? "none of the \(changes) could be evaluated again: \(failures[0])"
-                : "none of the \(changes) gives \(target.rawValue) when the spec is evaluated again\(failed)")
+            return Remedy(
+                target: target, edit: nil, option: nil,
+                reason: failures.count == tried
+                    ? "none of the \(changes) could be evaluated again: \(failures[0])"
+                    : "none of the \(changes) gives \(target.rawValue) when the spec is evaluated again\(failed)")
         }
-        return Remedy(target: target, edit: nil, option: nil, reason: """
-            the spec shows no switch that gives \(verdict.rawValue); the \(decidingLayer?.rawValue ?? "other") evidence decides \
-            (a patch may have removed the commands)
-            """)
+        return Remedy(
+            target: target, edit: nil, option: nil,
+            reason: """
+                the spec shows no switch that gives \(verdict.rawValue); the \(decidingLayer?.rawValue ?? "other") evidence decides \
+                (a patch may have removed the commands)
+                """)
     }
 
     /// The chosen change's own option first, then any other candidate's (an
     /// option needs no edit: `--with rhev_features` where the edit is
     /// `%define rhev 1`): the first that gives `target`, within the budget.
-    private func option(for chosen: Candidate, among candidates: [Candidate], in spec: EvaluatedSpec, target: Verdict,
-                        budget: inout Budget) -> String? {
+    private func option(
+        for chosen: Candidate, among candidates: [Candidate], in spec: EvaluatedSpec, target: Verdict,
+        budget: inout Budget
+    ) -> String? {
         var seen = Set<String>()
         for option in chosen.options + candidates.flatMap(\.options) where seen.insert(option.text).inserted {
             switch evaluated(spec, change: .option(option), budget: &budget) {
@@ -147,7 +162,9 @@ struct RemedyFinder {
         let file = spec.material.displayPath
         let physical = SpecSource.physicalLines(text)
         var seen = Set<Int>()
-        let chain = votes.filter { $0.source == file }.compactMap(\.line).filter { $0 >= 1 && $0 <= physical.count && seen.insert($0).inserted }
+        let chain = votes.filter { $0.source == file }.compactMap(\.line).filter {
+            $0 >= 1 && $0 <= physical.count && seen.insert($0).inserted
+        }
         let lines = chain.map { number in
             let line = physical[number - 1]
             let offset = text.utf8.distance(from: text.utf8.startIndex, to: line.startIndex)
@@ -165,10 +182,14 @@ struct RemedyFinder {
         let keyword = String(decoding: line.bytes[words[0]], as: UTF8.self)
         let name = String(decoding: line.bytes[words[1]], as: UTF8.self)
         guard name.utf8.allSatisfy(isNameByte) else { return nil }
-        let gap = { (from: Int, to: Int) in String(decoding: line.bytes[words[from].upperBound..<words[to].lowerBound], as: UTF8.self) }
+        let gap = { (from: Int, to: Int) in
+            String(decoding: line.bytes[words[from].upperBound..<words[to].lowerBound], as: UTF8.self)
+        }
         func edit(last: Int, with: String) -> Remedy.Edit {
-            Remedy.Edit(file: file, line: line.number, column: column(of: words[0].lowerBound, in: line),
-                        replace: String(decoding: line.bytes[words[0].lowerBound..<words[last].upperBound], as: UTF8.self), with: with)
+            Remedy.Edit(
+                file: file, line: line.number, column: column(of: words[0].lowerBound, in: line),
+                replace: String(decoding: line.bytes[words[0].lowerBound..<words[last].upperBound], as: UTF8.self),
+                with: with)
         }
         let offset = line.offset + (words[0].lowerBound - line.bytes.startIndex)
         switch keyword {
@@ -176,9 +197,13 @@ struct RemedyFinder {
             let value = words.count == 3 ? String(decoding: line.bytes[words[2]], as: UTF8.self) : ""
             guard value == "0" || value == "1" else { return nil }
             let flipped = value == "0" ? "1" : "0"
-            return Candidate(edit: edit(last: 2, with: "\(keyword)\(gap(0, 2))\(flipped)"), offset: offset, options: [
-                Option(text: "--define '\(name) \(flipped)'") { $0.defines.append(MacroDefinition(name: name, value: flipped)) },
-            ], isDefinition: true)
+            return Candidate(
+                edit: edit(last: 2, with: "\(keyword)\(gap(0, 2))\(flipped)"), offset: offset,
+                options: [
+                    Option(text: "--define '\(name) \(flipped)'") {
+                        $0.defines.append(MacroDefinition(name: name, value: flipped))
+                    }
+                ], isDefinition: true)
         case "%bcond_with", "%bcond_without":
             guard words.count == 2 else { return nil }
             let enabling = keyword == "%bcond_with"
@@ -191,8 +216,9 @@ struct RemedyFinder {
                     options.without.append(name)
                 }
             }
-            return Candidate(edit: edit(last: 1, with: "\(enabling ? "%bcond_without" : "%bcond_with")\(gap(0, 1))\(name)"),
-                             offset: offset, options: [option], isDefinition: true)
+            return Candidate(
+                edit: edit(last: 1, with: "\(enabling ? "%bcond_without" : "%bcond_with")\(gap(0, 1))\(name)"),
+                offset: offset, options: [option], isDefinition: true)
         default:
             return nil
         }
@@ -203,15 +229,18 @@ struct RemedyFinder {
     /// per occurrence. `first`: each flag's last occurrence, and every bare word
     /// in the order spelled (each is a position of its own for the script);
     /// `later`: a repeated flag's earlier occurrences.
-    static func wordCandidates(_ line: Line, file: String, verdict: Verdict) -> (first: [Candidate], later: [Candidate]) {
+    static func wordCandidates(_ line: Line, file: String, verdict: Verdict) -> (first: [Candidate], later: [Candidate])
+    {
         let switches = [ConfigureSwitch.liveBlockOps, .rhevFeatures, .liveSnapshots]
         let flags = switches.map { verdict == .disabled ? ($0.disabling, $0.enabling) : ($0.enabling, $0.disabling) }
         let word = verdict == .disabled ? ("disable", "enable") : ("enable", "disable")
         var first: [Candidate] = []
         var later: [Candidate] = []
         func candidate(_ start: Int, _ from: String, _ to: String) -> Candidate {
-            Candidate(edit: Remedy.Edit(file: file, line: line.number, column: column(of: start, in: line), replace: from, with: to),
-                      offset: line.offset + (start - line.bytes.startIndex))
+            Candidate(
+                edit: Remedy.Edit(
+                    file: file, line: line.number, column: column(of: start, in: line), replace: from, with: to),
+                offset: line.offset + (start - line.bytes.startIndex))
         }
         for (from, to) in flags {
             let found = wholeWordStarts(of: from, in: line.bytes)
@@ -243,15 +272,19 @@ struct RemedyFinder {
     /// (any non-ASCII byte counts as part of a word), nor followed by `=`.
     static func wholeWordStarts(of word: String, in bytes: ArraySlice<UInt8>) -> [Int] {
         let needle = Array(word.utf8)
-        let inWord: (UInt8) -> Bool = { isNameByte($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "$") || $0 >= 0x80 }
+        let inWord: (UInt8) -> Bool = {
+            isNameByte($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "{")
+                || $0 == UInt8(ascii: "$") || $0 >= 0x80
+        }
         guard bytes.count >= needle.count else { return [] }
         var starts: [Int] = []
         var index = bytes.startIndex
         while index + needle.count <= bytes.endIndex {
             let end = index + needle.count
             if bytes[index..<end].elementsEqual(needle),
-               index == bytes.startIndex || !inWord(bytes[index - 1]),
-               end == bytes.endIndex || !(inWord(bytes[end]) || bytes[end] == UInt8(ascii: "=")) {
+                index == bytes.startIndex || !inWord(bytes[index - 1]),
+                end == bytes.endIndex || !(inWord(bytes[end]) || bytes[end] == UInt8(ascii: "="))
+            {
                 starts.append(index)
                 index = end
             } else {
@@ -262,7 +295,8 @@ struct RemedyFinder {
     }
 
     static func isNameByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == UInt8(ascii: "_")
     }
 
     /// The 1-based column of the byte at `index`, in UTF-16 code units of the
@@ -295,7 +329,8 @@ struct RemedyFinder {
         mutating func take() -> Duration? {
             let left = deadline - .now
             if evaluationsLeft <= 0 {
-                stopped = "its budget of \(limit.evaluations) evaluation\(limit.evaluations == 1 ? "" : "s") per build ran out"
+                stopped =
+                    "its budget of \(limit.evaluations) evaluation\(limit.evaluations == 1 ? "" : "s") per build ran out"
             } else if left <= .zero {
                 stopped = timeSpent
             }
@@ -333,23 +368,28 @@ struct RemedyFinder {
         guard let left = budget.take() else { return .stopped }
         var material = spec.material
         var again = reader
-        again.options.specEvaluation = Self.evaluation(reader.options.specEvaluation, sandbox: reader.options.remedySearch.sandbox, within: left)
+        again.options.specEvaluation = Self.evaluation(
+            reader.options.specEvaluation, sandbox: reader.options.remedySearch.sandbox, within: left)
         switch change {
         case .edit(let candidate):
             var bytes = Array(material.text.utf8)
             let replace = Array(candidate.edit.replace.utf8)
             guard candidate.offset + replace.count <= bytes.count,
-                  bytes[candidate.offset..<(candidate.offset + replace.count)].elementsEqual(replace) else {
+                bytes[candidate.offset..<(candidate.offset + replace.count)].elementsEqual(replace)
+            else {
                 return .failed("`\(candidate.edit.replace)` is not at \(candidate.edit.line):\(candidate.edit.column)")
             }
-            bytes.replaceSubrange(candidate.offset..<(candidate.offset + replace.count), with: Array(candidate.edit.with.utf8))
+            bytes.replaceSubrange(
+                candidate.offset..<(candidate.offset + replace.count), with: Array(candidate.edit.with.utf8))
             material.text = String(decoding: bytes, as: UTF8.self)
         case .option(let option):
             option.apply(&again.options)
         }
         do {
             let evidence = try again.evaluate(material, arch: spec.arch, withSourceHeader: true).1
-            return .evaluated(Build.decide(evidence.filter { $0.layer == .spec }).verdict, namePrior: evidence.lazy.compactMap(\.prior).first)
+            return .evaluated(
+                Build.decide(evidence.filter { $0.layer == .spec }).verdict,
+                namePrior: evidence.lazy.compactMap(\.prior).first)
         } catch {
             // A parse the budget's end cut short concludes nothing about the change.
             if ContinuousClock.now >= budget.deadline {
@@ -363,7 +403,9 @@ struct RemedyFinder {
     /// How a changed spec is evaluated: as the audit evaluates specs, but never
     /// in-process (under `--trust-spec`, in `sandbox`), and a sandboxed parse
     /// gets no more wall-clock time or CPU seconds than the budget has left.
-    static func evaluation(_ audit: SpecEvaluation, sandbox: SandboxedSpecEvaluator, within left: Duration) -> SpecEvaluation {
+    static func evaluation(_ audit: SpecEvaluation, sandbox: SandboxedSpecEvaluator, within left: Duration)
+        -> SpecEvaluation
+    {
         func bounded(_ evaluator: SandboxedSpecEvaluator) -> SpecEvaluation {
             var evaluator = evaluator
             evaluator.timeout = min(evaluator.timeout, left)

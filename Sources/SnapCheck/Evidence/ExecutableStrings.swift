@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds which of a fixed set of names occur in a byte stream as exact NUL-delimited strings
@@ -45,7 +45,8 @@ public struct ExecutableStringScanner: Sendable {
     private var scanned = 0
 
     public init(needles: Set<String>) {
-        let usable = needles
+        let usable =
+            needles
             .map { Array($0.utf8) }
             .filter { !$0.isEmpty && !$0.contains(0) }
             .sorted { $0.count != $1.count ? $0.count < $1.count : $0.lexicographicallyPrecedes($1) }
@@ -146,74 +147,74 @@ public struct ExecutableStringScanner: Sendable {
         swap(&found, &self.found)
         defer { swap(&found, &self.found) }
         found.withUnsafeMutableBufferPointer { found in
-        table.withUnsafeBufferPointer { table in
-        storage.withUnsafeBytes { needles in
-            /// Checks the segment at `start` (a NUL before it) against the needles beginning with
-            /// its first byte: each matches iff its bytes follow and a NUL ends them. No `memchr`
-            /// is needed, since needles contain no NUL. Returns false once every needle is found.
-            func consider(_ start: Int) -> Bool {
-                let first = Int(base.load(fromByteOffset: start, as: UInt8.self))
-                var entry = table[first]
-                while entry < table[first + 1] {
-                    let needle = table[entry]
-                    let length = table[entry + 1]
-                    // Past the chunk: the unterminated tail, which the carry handles.
-                    if !found[needle], start + length < end,
-                        base.load(fromByteOffset: start + length, as: UInt8.self) == 0,
-                        memcmp(needles.baseAddress! + table[entry + 2], base + start, length) == 0
-                    {
-                        found[needle] = true
-                        foundCount += 1
-                        if foundCount == needleCount { return false }
+            table.withUnsafeBufferPointer { table in
+                storage.withUnsafeBytes { needles in
+                    /// Checks the segment at `start` (a NUL before it) against the needles beginning with
+                    /// its first byte: each matches iff its bytes follow and a NUL ends them. No `memchr`
+                    /// is needed, since needles contain no NUL. Returns false once every needle is found.
+                    func consider(_ start: Int) -> Bool {
+                        let first = Int(base.load(fromByteOffset: start, as: UInt8.self))
+                        var entry = table[first]
+                        while entry < table[first + 1] {
+                            let needle = table[entry]
+                            let length = table[entry + 1]
+                            // Past the chunk: the unterminated tail, which the carry handles.
+                            if !found[needle], start + length < end,
+                                base.load(fromByteOffset: start + length, as: UInt8.self) == 0,
+                                memcmp(needles.baseAddress! + table[entry + 2], base + start, length) == 0
+                            {
+                                found[needle] = true
+                                foundCount += 1
+                                if foundCount == needleCount { return false }
+                            }
+                            entry += 3
+                        }
+                        return true
                     }
-                    entry += 3
-                }
-                return true
-            }
-            // Vector operands throughout: a scalar operand (`.== 0`) compiles to a loop over the lanes.
-            let zero = SIMD16<UInt8>(repeating: 0)
-            /// The segment starts among the 16 bytes at `offset` whose first byte begins a needle:
-            /// the comparison mask (its storage is a byte 0xFF per true lane) as two words.
-            @inline(__always) func candidates(_ offset: Int) -> SIMD2<UInt64> {
-                let bytes = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-                let before = base.loadUnaligned(fromByteOffset: offset - 1, as: SIMD16<UInt8>.self)
-                return unsafeBitCast(firstBytes.matches(bytes) .& (before .== zero), to: SIMD2<UInt64>.self)
-            }
-            /// Considers every lane marked in `words` (the candidates at `offset`), in order.
-            @inline(__always) func considerAll(_ words: SIMD2<UInt64>, at offset: Int) -> Bool {
-                for half in 0..<2 {
-                    var bits = UInt64(littleEndian: words[half])  // lane 0 in the low byte
-                    while bits != 0 {
-                        let shift = bits.trailingZeroBitCount  // a multiple of 8: whole bytes are set
-                        guard consider(offset + half * 8 + (shift >> 3)) else { return false }
-                        bits &= ~(0xFF << UInt64(shift))
+                    // Vector operands throughout: a scalar operand (`.== 0`) compiles to a loop over the lanes.
+                    let zero = SIMD16<UInt8>(repeating: 0)
+                    /// The segment starts among the 16 bytes at `offset` whose first byte begins a needle:
+                    /// the comparison mask (its storage is a byte 0xFF per true lane) as two words.
+                    @inline(__always) func candidates(_ offset: Int) -> SIMD2<UInt64> {
+                        let bytes = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+                        let before = base.loadUnaligned(fromByteOffset: offset - 1, as: SIMD16<UInt8>.self)
+                        return unsafeBitCast(firstBytes.matches(bytes) .& (before .== zero), to: SIMD2<UInt64>.self)
+                    }
+                    /// Considers every lane marked in `words` (the candidates at `offset`), in order.
+                    @inline(__always) func considerAll(_ words: SIMD2<UInt64>, at offset: Int) -> Bool {
+                        for half in 0..<2 {
+                            var bits = UInt64(littleEndian: words[half])  // lane 0 in the low byte
+                            while bits != 0 {
+                                let shift = bits.trailingZeroBitCount  // a multiple of 8: whole bytes are set
+                                guard consider(offset + half * 8 + (shift >> 3)) else { return false }
+                                bits &= ~(0xFF << UInt64(shift))
+                            }
+                        }
+                        return true
+                    }
+                    guard lower < end, consider(lower) else { return }
+                    var index = lower + 1
+                    while index + 32 <= end {
+                        let low = candidates(index)
+                        let high = candidates(index + 16)
+                        let either = low | high
+                        if either[0] | either[1] != 0 {
+                            guard considerAll(low, at: index), considerAll(high, at: index + 16) else { return }
+                        }
+                        index += 32
+                    }
+                    if index + 16 <= end {
+                        guard considerAll(candidates(index), at: index) else { return }
+                        index += 16
+                    }
+                    while index < end {
+                        if base.load(fromByteOffset: index - 1, as: UInt8.self) == 0 {
+                            guard consider(index) else { return }
+                        }
+                        index += 1
                     }
                 }
-                return true
             }
-            guard lower < end, consider(lower) else { return }
-            var index = lower + 1
-            while index + 32 <= end {
-                let low = candidates(index)
-                let high = candidates(index + 16)
-                let either = low | high
-                if either[0] | either[1] != 0 {
-                    guard considerAll(low, at: index), considerAll(high, at: index + 16) else { return }
-                }
-                index += 32
-            }
-            if index + 16 <= end {
-                guard considerAll(candidates(index), at: index) else { return }
-                index += 16
-            }
-            while index < end {
-                if base.load(fromByteOffset: index - 1, as: UInt8.self) == 0 {
-                    guard consider(index) else { return }
-                }
-                index += 1
-            }
-        }
-        }
         }
     }
 
@@ -265,7 +266,9 @@ private struct FirstBytes: Sendable {
         everyNonzero = bytes.isEmpty || bytes.count > 8
         let used = everyNonzero ? [1] : bytes
         let padded = (used + Array(repeating: used[0], count: 8 - used.count)).map { SIMD16<UInt8>(repeating: $0) }
-        (p0, p1, p2, p3, p4, p5, p6, p7) = (padded[0], padded[1], padded[2], padded[3], padded[4], padded[5], padded[6], padded[7])
+        (p0, p1, p2, p3, p4, p5, p6, p7) = (
+            padded[0], padded[1], padded[2], padded[3], padded[4], padded[5], padded[6], padded[7]
+        )
     }
 
     /// The lanes of `bytes` that hold one of the bytes.

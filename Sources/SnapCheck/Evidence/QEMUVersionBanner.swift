@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The banner QEMU prints for `--version`, kept in every emulator as one
@@ -24,7 +24,8 @@ public struct QEMUVersionBanner: Sendable, Hashable {
     init?(after marker: UnsafeRawBufferPointer) {
         let end = marker.firstIndex { $0 == 0 || $0 == 0x0A || $0 == 0x2C } ?? marker.count
         let bytes = marker.prefix(end)
-        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), let first = bytes.first, (0x30...0x39).contains(first) else { return nil }
+        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), let first = bytes.first, (0x30...0x39).contains(first)
+        else { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
         let version = text.prefix { $0 != " " }
         var rest = text.dropFirst(version.count).drop { $0 == " " }
@@ -44,7 +45,8 @@ public struct QEMUVersionBannerFinder: Sendable {
     public private(set) var banner: QEMUVersionBanner?
     /// The end of the stream so far: long enough to hold a marker and a banner cut by a chunk boundary.
     private var tail: [UInt8] = []
-    private static let tailLength = (QEMUVersionBanner.markers.map(\.count).max() ?? 0) + QEMUVersionBanner.maximumLength
+    private static let tailLength =
+        (QEMUVersionBanner.markers.map(\.count).max() ?? 0) + QEMUVersionBanner.maximumLength
 
     public init() {}
 
@@ -58,10 +60,15 @@ public struct QEMUVersionBannerFinder: Sendable {
                     let after = at + marker.count
                     // A banner that may run past this chunk waits in the tail for the next one.
                     let available = bytes.count - after
-                    let cut = available < QEMUVersionBanner.maximumLength
-                        && !bytes[after...].prefix(QEMUVersionBanner.maximumLength).contains { $0 == 0 || $0 == 0x0A || $0 == 0x2C }
+                    let cut =
+                        available < QEMUVersionBanner.maximumLength
+                        && !bytes[after...].prefix(QEMUVersionBanner.maximumLength).contains {
+                            $0 == 0 || $0 == 0x0A || $0 == 0x2C
+                        }
                     if cut { break }
-                    banner = QEMUVersionBanner(after: UnsafeRawBufferPointer(rebasing: bytes[after..<min(bytes.count, after + QEMUVersionBanner.maximumLength)]))
+                    banner = QEMUVersionBanner(
+                        after: UnsafeRawBufferPointer(
+                            rebasing: bytes[after..<min(bytes.count, after + QEMUVersionBanner.maximumLength)]))
                     from = after
                 }
             }
@@ -76,7 +83,8 @@ public struct QEMUVersionBannerFinder: Sendable {
         var position = from
         return needle.withUnsafeBytes { needle -> Int? in
             while bytes.count - position >= needle.count {
-                guard let hit = memchr(base + position, Int32(needle[0]), bytes.count - position - needle.count + 1) else { return nil }
+                guard let hit = memchr(base + position, Int32(needle[0]), bytes.count - position - needle.count + 1)
+                else { return nil }
                 let offset = base.distance(to: UnsafeRawPointer(hit))
                 if memcmp(base + offset, needle.baseAddress!, needle.count) == 0 { return offset }
                 position = offset + 1

@@ -33,7 +33,8 @@ public struct QMPCaptureReader {
         let base = pendingBase
         try pending.withUnsafeBufferPointer { buffer in
             try scanner.scan(UnsafeBufferPointer(rebasing: buffer[from...])) { object in
-                let bytes = UnsafeBufferPointer(rebasing: buffer[(object.range.lowerBound - base)..<(object.range.upperBound - base)])
+                let bytes = UnsafeBufferPointer(
+                    rebasing: buffer[(object.range.lowerBound - base)..<(object.range.upperBound - base)])
                 try assembler.add(Self.decode(bytes, object, decoder), line: object.line)
             }
         }
@@ -50,7 +51,9 @@ public struct QMPCaptureReader {
     }
 
     /// One object's bytes as a QMP message; throws `QMPCaptureError` naming the object and byte.
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ object: QMPObjectScanner.Object, _ decoder: JSONDecoder) throws -> QMPMessage {
+    private static func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ object: QMPObjectScanner.Object, _ decoder: JSONDecoder
+    ) throws -> QMPMessage {
         let start = object.range.lowerBound
         if !object.isASCII, let bad = QMPObjectScanner.firstInvalidUTF8Offset(bytes) {
             throw QMPCaptureError(.invalidUTF8, "object \(object.number): invalid UTF-8 at byte \(start + bad)")
@@ -60,7 +63,8 @@ public struct QMPCaptureReader {
             return try decoder.decode(QMPMessage.self, from: data)
         } catch is QMPMessage.NotQMP {
             throw QMPCaptureError(
-                .notQMP, "object \(object.number): not a QMP message (no QMP/return/error/event/execute key) at byte \(start)")
+                .notQMP,
+                "object \(object.number): not a QMP message (no QMP/return/error/event/execute key) at byte \(start)")
         } catch {
             // Cold path: Foundation's other parser says where, relative to the object, when it can.
             var relative = 0
@@ -114,7 +118,9 @@ struct QMPSessionAssembler {
             }
             guard first.value != sorted, !otherCommands.contains(where: { $0.value == sorted }) else { return }
             guard otherCommands.count + 1 < limit else {
-                throw QMPCaptureError(.tooLarge, "more than \(limit) different query-commands lists in one session (the next at line \(line))")
+                throw QMPCaptureError(
+                    .tooLarge,
+                    "more than \(limit) different query-commands lists in one session (the next at line \(line))")
             }
             otherCommands.append(QMPFact(sorted, line: line))
         }
@@ -172,7 +178,8 @@ struct QMPSessionAssembler {
                 guard session.pendingCount < pendingLimit else {
                     throw QMPCaptureError(
                         .tooLarge,
-                        "more than \(pendingLimit) requests wait for a reply in session \(session.number) (line \(line))")
+                        "more than \(pendingLimit) requests wait for a reply in session \(session.number) (line \(line))"
+                    )
                 }
                 session.pending[id, default: []].append(Request(command: command, commandLine: commandLine))
                 session.pendingCount += 1
@@ -189,7 +196,9 @@ struct QMPSessionAssembler {
                 } else {
                     if session.unpaired == 0 { session.firstUnpairedLine = line }
                     session.unpaired += 1
-                    if !capturedHasRequests { try Self.recognise(message, into: &session.shaped, line: line, listLimit: listLimit) }
+                    if !capturedHasRequests {
+                        try Self.recognise(message, into: &session.shaped, line: line, listLimit: listLimit)
+                    }
                 }
             }
         case .event:
@@ -210,17 +219,21 @@ struct QMPSessionAssembler {
             session.targetArch = facts.targetArch
             session.commandNotFound = facts.notFound.sorted { $0.key < $1.key }.map { QMPFact($0.key, line: $0.value) }
             session.hmpHelp = facts.hmpHelp
-            if hasRequests, state.unpaired > 0 { session.unpairedReplies = QMPFact(state.unpaired, line: state.firstUnpairedLine) }
+            if hasRequests, state.unpaired > 0 {
+                session.unpairedReplies = QMPFact(state.unpaired, line: state.firstUnpairedLine)
+            }
             return session
         }
         let format: QMPCapture.Format =
-            hasRequests ? .requestsAndReplies : messages == 1 && result.first?.commands != nil ? .queryCommandsReply : .repliesOnly
+            hasRequests
+            ? .requestsAndReplies : messages == 1 && result.first?.commands != nil ? .queryCommandsReply : .repliesOnly
         return QMPCapture(format: format, sessions: result)
     }
 
     private mutating func startSession(_ line: Int) throws {
         guard sessions.count < limits.sessions else {
-            throw QMPCaptureError(.tooLarge, "more than \(limits.sessions) QMP sessions (the next starts at line \(line))")
+            throw QMPCaptureError(
+                .tooLarge, "more than \(limits.sessions) QMP sessions (the next starts at line \(line))")
         }
         sessions.append(State(number: sessions.count + 1, line: line))
     }
@@ -246,7 +259,9 @@ struct QMPSessionAssembler {
     }
 
     /// A reply read as the answer to `request`.
-    private static func pair(_ message: QMPMessage, with request: Request, into facts: inout Facts, line: Int, listLimit: Int) throws {
+    private static func pair(
+        _ message: QMPMessage, with request: Request, into facts: inout Facts, line: Int, listLimit: Int
+    ) throws {
         switch (request.command, message) {
         case ("query-commands", .reply(_, .names(let names))):
             try facts.add(commands: names, line: line, limit: listLimit)

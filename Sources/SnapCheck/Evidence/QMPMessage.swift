@@ -22,11 +22,15 @@ enum QMPMessage: Decodable {
     /// builds an error with a description, which costs more than the message.
     init(from decoder: any Decoder) throws {
         let message = try decoder.container(keyedBy: QMPKey.self)
-        func text(_ key: QMPKey) -> String? { message.contains(key) ? try? message.decode(String.self, forKey: key) : nil }
+        func text(_ key: QMPKey) -> String? {
+            message.contains(key) ? try? message.decode(String.self, forKey: key) : nil
+        }
         let id = message.contains(.id) ? try? message.decode(QMPID.self, forKey: .id) : nil
         if message.contains(.greeting) {
             let greeting = try? message.nestedContainer(keyedBy: QMPKey.self, forKey: .greeting)
-            let version = greeting.flatMap { $0.contains(.version) ? try? $0.decode(QMPVersion.Wire.self, forKey: .version) : nil }
+            let version = greeting.flatMap {
+                $0.contains(.version) ? try? $0.decode(QMPVersion.Wire.self, forKey: .version) : nil
+            }
             self = .greeting(version: version?.version)
         } else if let command = text(.execute) ?? text(.execOOB) {
             var commandLine: String?
@@ -41,7 +45,9 @@ enum QMPMessage: Decodable {
             self = .reply(id: id, result: (try? message.decode(QMPReturn.self, forKey: .return)) ?? .other)
         } else if message.contains(.error) {
             let error = try? message.nestedContainer(keyedBy: QMPKey.self, forKey: .error)
-            func field(_ key: QMPKey) -> String? { error?.contains(key) == true ? try? error?.decode(String.self, forKey: key) : nil }
+            func field(_ key: QMPKey) -> String? {
+                error?.contains(key) == true ? try? error?.decode(String.self, forKey: key) : nil
+            }
             self = .error(id: id, errorClass: field(.class), desc: field(.desc))
         } else if message.contains(.event) || message.contains(.execute) || message.contains(.execOOB) {
             self = .event  // an event, or a request whose command is not a string: nothing to pair
@@ -53,7 +59,12 @@ enum QMPMessage: Decodable {
 
 /// The keys this reader looks at.
 enum QMPKey: String, CodingKey {
-    case greeting = "QMP", execute, execOOB = "exec-oob", arguments, commandLine = "command-line", id
+    case greeting = "QMP"
+    case execute
+    case execOOB = "exec-oob"
+    case arguments
+    case commandLine = "command-line"
+    case id
     case `return`, error, event, `class`, desc, version, qemu, package, major, minor, micro, arch
 }
 
@@ -68,16 +79,36 @@ struct AnyJSONKey: CodingKey {
 /// A request or reply id: any JSON value (QMP echoes it back unchanged),
 /// compared by JSON type and value, so `1`, `true` and `"1"` are three ids.
 indirect enum QMPID: Hashable, Sendable, Decodable {
-    case null, bool(Bool), integer(Int64), number(Double), string(String)
-    case array([QMPID]), object([String: QMPID])
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([QMPID])
+    case object([String: QMPID])
 
     init(from decoder: any Decoder) throws {
         if let value = try? decoder.singleValueContainer() {
-            if value.decodeNil() { self = .null; return }
-            if let bool = try? value.decode(Bool.self) { self = .bool(bool); return }
-            if let integer = try? value.decode(Int64.self) { self = .integer(integer); return }
-            if let number = try? value.decode(Double.self) { self = .number(number); return }
-            if let text = try? value.decode(String.self) { self = .string(text); return }
+            if value.decodeNil() {
+                self = .null
+                return
+            }
+            if let bool = try? value.decode(Bool.self) {
+                self = .bool(bool)
+                return
+            }
+            if let integer = try? value.decode(Int64.self) {
+                self = .integer(integer)
+                return
+            }
+            if let number = try? value.decode(Double.self) {
+                self = .number(number)
+                return
+            }
+            if let text = try? value.decode(String.self) {
+                self = .string(text)
+                return
+            }
         }
         if var list = try? decoder.unkeyedContainer() {
             var items: [QMPID] = []
@@ -113,8 +144,9 @@ enum QMPReturn: Decodable {
             let keys = object.allKeys.map(\.stringValue)
             let typed = try decoder.container(keyedBy: QMPKey.self)
             let version = keys.contains("qemu") ? try? QMPVersion.Wire(from: decoder).version : nil
-            self = .object(version: version, hasPackage: keys.contains("package"),
-                           arch: try? typed.decode(String.self, forKey: .arch), keyCount: keys.count)
+            self = .object(
+                version: version, hasPackage: keys.contains("package"),
+                arch: try? typed.decode(String.self, forKey: .arch), keyCount: keys.count)
         } else if let text = try? decoder.singleValueContainer().decode(String.self) {
             self = .text(text)
         } else {
@@ -124,7 +156,8 @@ enum QMPReturn: Decodable {
 
     /// Reads an array as names or schema commands; anything else is `.other`.
     private static func list(_ list: inout any UnkeyedDecodingContainer) -> QMPReturn {
-        let metaTypeKey = AnyJSONKey(stringValue: "meta-type"), nameKey = AnyJSONKey(stringValue: "name")
+        let metaTypeKey = AnyJSONKey(stringValue: "meta-type")
+        let nameKey = AnyJSONKey(stringValue: "name")
         var names: [String] = []
         var isSchema: Bool?
         while !list.isAtEnd {
@@ -137,7 +170,9 @@ enum QMPReturn: Decodable {
                     names.append(name)
                 }
             } else {
-                guard entry.allKeys.count == 1, let name = try? entry.decode(String.self, forKey: nameKey) else { return .other }
+                guard entry.allKeys.count == 1, let name = try? entry.decode(String.self, forKey: nameKey) else {
+                    return .other
+                }
                 names.append(name)
             }
         }

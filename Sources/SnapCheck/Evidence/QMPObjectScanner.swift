@@ -90,7 +90,10 @@ struct QMPObjectScanner {
                     }
                     if closers.isEmpty, let start = objectStart {
                         objectsFound += 1
-                        try found(Object(range: start..<(position + 1), line: objectLine, number: objectsFound, isASCII: objectIsASCII))
+                        try found(
+                            Object(
+                                range: start..<(position + 1), line: objectLine, number: objectsFound,
+                                isASCII: objectIsASCII))
                         objectStart = nil
                     }
                 default:
@@ -102,7 +105,8 @@ struct QMPObjectScanner {
             }
             if let start = objectStart, position - start >= messageSize {
                 throw failure(
-                    .tooLarge, "a message over the \(messageSize >> 20) MiB limit of one message (from line \(objectLine))")
+                    .tooLarge,
+                    "a message over the \(messageSize >> 20) MiB limit of one message (from line \(objectLine))")
             }
             index += 1
         }
@@ -112,7 +116,8 @@ struct QMPObjectScanner {
     /// Checks the end of the stream: nothing left open, at least one object.
     func finish() throws {
         if objectStart != nil {
-            throw failure(.truncated, "truncated at byte \(offset) (object starting at byte \(objectStart ?? 0) never closes)")
+            throw failure(
+                .truncated, "truncated at byte \(offset) (object starting at byte \(objectStart ?? 0) never closes)")
         }
         if objectsFound == 0 {
             throw QMPCaptureError(.notQMP, "no JSON object in \(offset) bytes")

@@ -1,5 +1,5 @@
-internal import RPM
 import Foundation
+internal import RPM
 
 /// A family of QEMU builds that share one set of switches (see Docs/rules.md).
 /// Each milestone of the facts is stated here once; the rules ask the era.
@@ -40,11 +40,14 @@ public enum Era: String, Sendable, Codable, CaseIterable {
         // RHEL 8 and later ship plain `qemu-kvm` (Epoch 15, 17 on EL9); the -rhev/-ev/-ma
         // flavours are RHEL 7's, whatever an Epoch or a release says.
         let flavoured = Flavour(packageName: name) != .stock
-        let markedEL8 = epoch == 15 || epoch == 17
+        let markedEL8 =
+            epoch == 15 || epoch == 17
             || release.range(of: #"\.(module\+)?el(8|9|1[0-9])"#, options: .regularExpression) != nil
         if !flavoured, markedEL8 || compareRPMVersions(version, "3") >= 0 {
             // 2.12 on EL8 lost its option only from release 14 (2.12.0-14.el8).
-            if version.hasPrefix("2.12."), compareRPMVersions(release, el8FirstReleaseWithoutOption) < 0 { return .ev210 }
+            if version.hasPrefix("2.12."), compareRPMVersions(release, el8FirstReleaseWithoutOption) < 0 {
+                return .ev210
+            }
             return compareRPMVersions(version, "2.12") >= 0 ? .el8 : nil
         }
         if version.hasPrefix("2.1.") { return .rhev212 }
@@ -88,7 +91,10 @@ public enum Era: String, Sendable, Codable, CaseIterable {
         case .el6:
             if compareRPMVersions(release, Self.el6FirstReleaseWithCommand) < 0 { return .predatesFeature }
             if compareRPMVersions(release, Self.el6DeletedReleases.from) >= 0,
-               compareRPMVersions(release, Self.el6DeletedReleases.before) < 0 { return .commandsDeleted }
+                compareRPMVersions(release, Self.el6DeletedReleases.before) < 0
+            {
+                return .commandsDeleted
+            }
             return nil
         case .el7:
             return compareRPMVersions(release, Self.el7FirstReleaseWithOption) < 0 ? .beforeOption : nil
@@ -130,9 +136,11 @@ struct ConfigureSwitch: Sendable, Hashable {
 
     var flags: [String] { [enabling, disabling] }
 
-    static let liveBlockOps = ConfigureSwitch(enabling: "--enable-live-block-ops", disabling: "--disable-live-block-ops")
+    static let liveBlockOps = ConfigureSwitch(
+        enabling: "--enable-live-block-ops", disabling: "--disable-live-block-ops")
     static let rhevFeatures = ConfigureSwitch(enabling: "--enable-rhev-features", disabling: "--disable-rhev-features")
-    static let liveSnapshots = ConfigureSwitch(enabling: "--enable-live-snapshots", disabling: "--disable-live-snapshots")
+    static let liveSnapshots = ConfigureSwitch(
+        enabling: "--enable-live-snapshots", disabling: "--disable-live-snapshots")
     /// Every flag of every era's switches.
     static let allFlags = [liveBlockOps, rhevFeatures, liveSnapshots].flatMap(\.flags)
 }
@@ -142,10 +150,15 @@ enum Flavour: String, Sendable {
     case stock, rhev, ev, ma
 
     init(packageName: String) {
-        if packageName.hasSuffix("-rhev") { self = .rhev }
-        else if packageName.hasSuffix("-ev") { self = .ev }
-        else if packageName.hasSuffix("-ma") { self = .ma }
-        else { self = .stock }
+        if packageName.hasSuffix("-rhev") {
+            self = .rhev
+        } else if packageName.hasSuffix("-ev") {
+            self = .ev
+        } else if packageName.hasSuffix("-ma") {
+            self = .ma
+        } else {
+            self = .stock
+        }
     }
 }
 

@@ -71,7 +71,10 @@ public struct Evidence: Sendable, Hashable {
     /// Filled in when the build's verdict is computed.
     public var role: Role
 
-    public init(layer: Layer, source: String, line: Int? = nil, observed: String, rule: Rule, supports: Verdict?, prior: Verdict? = nil) {
+    public init(
+        layer: Layer, source: String, line: Int? = nil, observed: String, rule: Rule, supports: Verdict?,
+        prior: Verdict? = nil
+    ) {
         self.layer = layer
         self.source = source
         self.line = line
@@ -86,6 +89,8 @@ public struct Evidence: Sendable, Hashable {
 extension Evidence {
     /// Evidence interpreted by `rule`, in the rule's layer.
     init(_ rule: Rule, source: String, line: Int? = nil, observed: String, supports: Verdict?, prior: Verdict? = nil) {
-        self.init(layer: rule.layer, source: source, line: line, observed: observed, rule: rule, supports: supports, prior: prior)
+        self.init(
+            layer: rule.layer, source: source, line: line, observed: observed, rule: rule, supports: supports,
+            prior: prior)
     }
 }

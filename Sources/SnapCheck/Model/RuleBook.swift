@@ -44,10 +44,12 @@ public struct RuleEntry: Sendable, Hashable {
 public enum RuleBook: Sendable {
     /// One entry per rule of `Rules.all`, in its order, then `input-error`,
     /// `no-evidence` and `baseline-vanished`.
-    public static let entries: [RuleEntry] = (Rules.all + [SARIFRenderer.inputErrorRule, SARIFRenderer.noEvidenceRule, SARIFRenderer.vanishedRule]).map { rule in
-        let d = details[rule.id] ?? Detail(eras: .every, reads: "", concludes: "", example: "")
-        return RuleEntry(rule: rule, eras: d.eras, reads: d.reads, concludes: d.concludes, example: d.example)
-    }
+    public static let entries: [RuleEntry] =
+        (Rules.all + [SARIFRenderer.inputErrorRule, SARIFRenderer.noEvidenceRule, SARIFRenderer.vanishedRule]).map {
+            rule in
+            let d = details[rule.id] ?? Detail(eras: .every, reads: "", concludes: "", example: "")
+            return RuleEntry(rule: rule, eras: d.eras, reads: d.reads, concludes: d.concludes, example: d.example)
+        }
 
     /// The entry of a rule id, exactly as reports spell it.
     public static func entry(id: String) -> RuleEntry? {
@@ -68,7 +70,8 @@ public enum RuleBook: Sendable {
 
     /// Levenshtein distance over characters.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
         var previous = Array(0...b.count)
         for i in 1...a.count {
@@ -105,7 +108,8 @@ public enum RuleBook: Sendable {
         or /usr/libexec), streamed out of the payload and never run
         """
     private static func capitalized(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
-    private static let unresolved = "An argument after the flag that the spec does not resolve could override it: then spec-unresolved-argument, and no conclusion."
+    private static let unresolved =
+        "An argument after the flag that the spec does not resolve could override it: then spec-unresolved-argument, and no conclusion."
 
     static let details: [String: Detail] = [
         // Spec layer
@@ -181,7 +185,8 @@ public enum RuleBook: Sendable {
                 """),
         Rules.el7MissingOption.id: Detail(
             eras: EraScope([.el7, .rhev212]),
-            reads: "\(capitalized(emulatorCall)), for EL7 1.5.3 from release \(Era.el7FirstReleaseWithOption) and rhev 2.1.2.",
+            reads:
+                "\(capitalized(emulatorCall)), for EL7 1.5.3 from release \(Era.el7FirstReleaseWithOption) and rhev 2.1.2.",
             concludes: "The call names no live-block-ops option although the era has one → no vote.",
             example: "qemu-kvm.spec:1200: no live-block-ops option in the x86_64-softmmu configure call → no vote"),
         Rules.evNoOption.id: Detail(
@@ -191,7 +196,9 @@ public enum RuleBook: Sendable {
                 No live-block-ops option exists in these versions: the commands are always built → enabled, unless the \
                 call spells an explicit flag (explicit-switch).
                 """,
-            example: "qemu-kvm-ev.spec:70: qemu-kvm-ev 10:2.6.0-28.el7_3.9.1: rhev/ev 2.6.0 has no live-block-ops option → enabled"),
+            example:
+                "qemu-kvm-ev.spec:70: qemu-kvm-ev 10:2.6.0-28.el7_3.9.1: rhev/ev 2.6.0 has no live-block-ops option → enabled"
+        ),
         Rules.positional.id: Detail(
             eras: EraScope([.ev210]),
             reads: """
@@ -213,7 +220,8 @@ public enum RuleBook: Sendable {
                 """),
         Rules.macroFallback.id: Detail(
             eras: EraScope([.ev210]),
-            reads: "The value of %have_live_block_ops after the parse, with the definition and the conditions that set it.",
+            reads:
+                "The value of %have_live_block_ops after the parse, with the definition and the conditions that set it.",
             concludes: """
                 Without the helper script, or with a call whose word cannot be mapped: 1 → enabled, 0 → disabled. With \
                 the script it must agree with the positional word; if it does not, the spec votes both ways and the \
@@ -225,7 +233,8 @@ public enum RuleBook: Sendable {
                 """),
         Rules.explicitSwitch.id: Detail(
             eras: EraScope([.ev23, .el8, .upstream], withoutEra: true),
-            reads: "In \(emulatorCall): the last of --enable-live-block-ops / --disable-live-block-ops (in a build with no era, the last flag of any era's switch).",
+            reads:
+                "In \(emulatorCall): the last of --enable-live-block-ops / --disable-live-block-ops (in a build with no era, the last flag of any era's switch).",
             concludes: """
                 A configure that did not know the flag would have failed, so an explicit flag decides in every era: \
                 --enable → enabled, --disable → disabled; no version or release string overrides it. \(unresolved)
@@ -251,7 +260,9 @@ public enum RuleBook: Sendable {
                 None builds the system emulator (guest-agent and qemu-img-only calls do not count) → no vote. Where a \
                 version fact holds, it speaks instead.
                 """,
-            example: "qemu-kvm.spec: 1 configure call(s) in %build, none builds the system emulator (target ppc64) → no vote"),
+            example:
+                "qemu-kvm.spec: 1 configure call(s) in %build, none builds the system emulator (target ppc64) → no vote"
+        ),
         Rules.unresolvedArgument.id: Detail(
             eras: .every,
             reads: """
@@ -287,8 +298,10 @@ public enum RuleBook: Sendable {
                 """),
         Rules.notBuiltForArch.id: Detail(
             eras: .every,
-            reads: "The spec's ExclusiveArch and ExcludeArch tags, against the arch the spec is evaluated for (--target, else the host).",
-            concludes: "The arch is left out or excluded: rpmbuild would refuse to build it there → no vote for that arch.",
+            reads:
+                "The spec's ExclusiveArch and ExcludeArch tags, against the arch the spec is evaluated for (--target, else the host).",
+            concludes:
+                "The arch is left out or excluded: rpmbuild would refuse to build it there → no vote for that arch.",
             example: """
                 qemu-kvm.spec:40: not built for ppc64: ExclusiveArch: x86_64 (rpmbuild would refuse it; --target names \
                 another arch) → no vote
@@ -324,7 +337,8 @@ public enum RuleBook: Sendable {
                 """),
         Rules.ambiguousCalls.id: Detail(
             eras: .every,
-            reads: "Every configure call that builds the emulator and can run (a branch that a condition with known words rules out does not).",
+            reads:
+                "Every configure call that builds the emulator and can run (a branch that a condition with known words rules out does not).",
             concludes: "When they conclude differently → no vote; each call, its line and its conclusion are listed.",
             example: """
                 qemu-kvm.spec:1700: 2 configure calls build the emulator and disagree: the x86_64-softmmu configure call \
@@ -338,7 +352,9 @@ public enum RuleBook: Sendable {
                 (empty where a marker would break the parse); a marker or an emptied value on the deciding path makes \
                 the spec say nothing.
                 """,
-            example: "qemu-kvm.spec:12: shell expansion %(echo $RPM_OPT_FLAGS) not executed (its value is unknown wherever it is used)"),
+            example:
+                "qemu-kvm.spec:12: shell expansion %(echo $RPM_OPT_FLAGS) not executed (its value is unknown wherever it is used)"
+        ),
         Rules.specEvaluationMode.id: Detail(
             eras: .every,
             reads: "How the spec was parsed.",
@@ -346,10 +362,13 @@ public enum RuleBook: Sendable {
                 A note: in a confined worker process (the default: no programs, sockets or file writes; rpm's Lua locked \
                 down) or in-process with full rpm semantics (--trust-spec).
                 """,
-            example: "qemu-kvm.spec: parsed in a sandboxed worker process (seccomp: no programs, sockets or file writes; rpm Lua locked down)"),
+            example:
+                "qemu-kvm.spec: parsed in a sandboxed worker process (seccomp: no programs, sockets or file writes; rpm Lua locked down)"
+        ),
         Rules.defineOverridden.id: Detail(
             eras: .every,
-            reads: "Each --define given to snapcheck, against the spec's own %define and %global of that name in a branch rpm took.",
+            reads:
+                "Each --define given to snapcheck, against the spec's own %define and %global of that name in a branch rpm took.",
             concludes: """
                 The spec's definition replaced the one given (rpm lets the spec win), and the spec was evaluated with \
                 the spec's value: a warning naming both lines, so the flag is not read as ignored. No vote.
@@ -372,7 +391,9 @@ public enum RuleBook: Sendable {
                 A stock qemu-kvm name (typically Provides qemu-kvm-rhel, Conflicts qemu-kvm-rhev) suggests disabled: \
                 a prior, never a vote. \(priorScope)
                 """,
-            example: "qemu-kvm-1.5.3-175.el7.x86_64.rpm: qemu-kvm 10:1.5.3-175.el7: Provides qemu-kvm-rhel, Conflicts qemu-kvm-rhev (prior: disabled)"),
+            example:
+                "qemu-kvm-1.5.3-175.el7.x86_64.rpm: qemu-kvm 10:1.5.3-175.el7: Provides qemu-kvm-rhel, Conflicts qemu-kvm-rhev (prior: disabled)"
+        ),
         Rules.headerRHEV.id: Detail(
             eras: .switched,
             reads: "A package's name (subpackages too: qemu-img-ev, qemu-kvm-common-rhev) and Provides.",
@@ -380,12 +401,16 @@ public enum RuleBook: Sendable {
                 A -rhev or -ev name, or Provides qemu-kvm-rhev, suggests enabled: a prior, never a vote; a build with \
                 only its name to go on is unknown. \(priorScope)
                 """,
-            example: "qemu-kvm-ev-2.12.0-44.1.el7_8.1.src.rpm: qemu-kvm-ev 10:2.12.0-44.1.el7_8.1: name ends in -ev (prior: enabled)"),
+            example:
+                "qemu-kvm-ev-2.12.0-44.1.el7_8.1.src.rpm: qemu-kvm-ev 10:2.12.0-44.1.el7_8.1: name ends in -ev (prior: enabled)"
+        ),
         Rules.headerMA.id: Detail(
             eras: .switched,
             reads: "A package's name.",
             concludes: "A -ma name suggests disabled: a prior, never a vote. \(priorScope)",
-            example: "qemu-kvm-ma-2.12.0-44.el7_8.src.rpm: qemu-kvm-ma 10:2.12.0-44.el7_8: name ends in -ma (prior: disabled)"),
+            example:
+                "qemu-kvm-ma-2.12.0-44.el7_8.src.rpm: qemu-kvm-ma 10:2.12.0-44.el7_8: name ends in -ma (prior: disabled)"
+        ),
         Rules.versionFact.id: Detail(
             eras: EraScope([.el6, .el7, .ev23, .el8, .upstream]),
             reads: "The name, epoch, version and release of a package (binary, source, or installed).",
@@ -408,7 +433,8 @@ public enum RuleBook: Sendable {
             example: "qemu-kvm-2.0.0-1.el7.x86_64.rpm: qemu-kvm 2.0.0-1.el7: no known era"),
         Rules.nameContradicts.id: Detail(
             eras: .switched,
-            reads: "The priors of a build's packages (header-stock-name, header-rhev-name, header-ma-name) and the verdict its evidence decided.",
+            reads:
+                "The priors of a build's packages (header-stock-name, header-rhev-name, header-ma-name) and the verdict its evidence decided.",
             concludes: """
                 A name that suggests another verdict than the deciding evidence shows (enabled or disabled) → one \
                 warning per build, naming the first such package and how many more, in every report. It never votes \
@@ -441,7 +467,8 @@ public enum RuleBook: Sendable {
                 \(emulatorFiles), scanned for the HMP names snapshot_blkdev, drive_mirror, drive_backup and \
                 block_job_cancel (and QMP blockdev-snapshot-sync, recorded).
                 """,
-            concludes: "The QMP names stay in disabled 2.9+ builds; HMP snapshot_blkdev present → enabled, missing → disabled.",
+            concludes:
+                "The QMP names stay in disabled 2.9+ builds; HMP snapshot_blkdev present → enabled, missing → disabled.",
             example: """
                 qemu-kvm-ma-2.12.0-44.el7_8.x86_64.rpm:/usr/libexec/qemu-kvm: HMP names: missing snapshot_blkdev, \
                 drive_mirror, drive_backup, block_job_cancel (QMP blockdev-snapshot-sync present, as in every 2.9+ \
@@ -465,15 +492,18 @@ public enum RuleBook: Sendable {
             example: "qemu-kvm-7.2.0-1.fc38.x86_64.rpm:/usr/bin/qemu-kvm: /usr/bin/qemu-kvm is not an ELF executable"),
         Rules.exeMissing.id: Detail(
             eras: .every,
-            reads: "An emulator path the header lists, and the payload's content for it (a hard link gets its set's content; a symbolic link is followed inside the package).",
-            concludes: "The payload holds no bytes for it (a %ghost, a link to a file outside the package): a note → no vote.",
+            reads:
+                "An emulator path the header lists, and the payload's content for it (a hard link gets its set's content; a symbolic link is followed inside the package).",
+            concludes:
+                "The payload holds no bytes for it (a %ghost, a link to a file outside the package): a note → no vote.",
             example: """
                 qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm:/usr/libexec/qemu-kvm: /usr/libexec/qemu-kvm is listed in the \
                 header but the payload holds no content for it
                 """),
         Rules.exeNoPackage.id: Detail(
             eras: .noEra,
-            reads: "An ELF file given as an input (snapcheck /usr/libexec/qemu-kvm), scanned like an emulator in a payload and never run.",
+            reads:
+                "An ELF file given as an input (snapcheck /usr/libexec/qemu-kvm), scanned like an emulator in a payload and never run.",
             concludes: """
                 It has no package, so no era, and only what holds in every era decides: blockdev-snapshot-sync and HMP \
                 snapshot_blkdev both NUL-delimited → enabled (no disabled build of any era has both); anything else → no \
@@ -490,7 +520,8 @@ public enum RuleBook: Sendable {
                 A note. Its package string (--with-pkgversion) is free text (EL7 1.5.3 rhev builds say \
                 qemu-kvm-1.5.3-...), so it never joins the executable to a package's build.
                 """,
-            example: "/usr/libexec/qemu-kvm: version string: QEMU emulator version 2.12.0 (qemu-kvm-ev-2.12.0-44.1.el7_8.1)"),
+            example:
+                "/usr/libexec/qemu-kvm: version string: QEMU emulator version 2.12.0 (qemu-kvm-ev-2.12.0-44.1.el7_8.1)"),
 
         // Runtime layer
         Rules.qmpQueryCommands.id: Detail(
@@ -557,7 +588,9 @@ public enum RuleBook: Sendable {
                 A note. The capture joins only builds of the matching RPM arches (ppc64: ppc64 and ppc64le; i386: i686, \
                 i586 and i386); without the answer, or with sessions that differ, every arch of its build.
                 """,
-            example: "capture.jsonl: no query-target answer: the emulator's arch is not known; the capture joins every arch of its build"),
+            example:
+                "capture.jsonl: no query-target answer: the emulator's arch is not known; the capture joins every arch of its build"
+        ),
         Rules.qmpSessions.id: Detail(
             eras: .every,
             reads: """
@@ -568,18 +601,23 @@ public enum RuleBook: Sendable {
                 Each session gives its own evidence; a session that decides nothing, and sessions that disagree (which \
                 makes the build inconsistent), get a note.
                 """,
-            example: "caps.replies:1: the sessions disagree: session 1 (line 1) enabled, session 2 (line 4012) disabled"),
+            example: "caps.replies:1: the sessions disagree: session 1 (line 1) enabled, session 2 (line 4012) disabled"
+        ),
         Rules.qmpUnpairedReply.id: Detail(
             eras: .every,
-            reads: "In a capture with requests, the replies that pair with no request of their session (same id, in order).",
+            reads:
+                "In a capture with requests, the replies that pair with no request of their session (same id, in order).",
             concludes: "They decide nothing; counted in a note.",
-            example: "capture.jsonl:12: 1 reply pairs with no request of the session (first at line 12); it decides nothing"),
+            example:
+                "capture.jsonl:12: 1 reply pairs with no request of the session (first at line 12); it decides nothing"),
 
         // Only in SARIF reports
         SARIFRenderer.inputErrorRule.id: Detail(
             eras: .every,
-            reads: "An input that could not be audited: missing, unreadable, corrupt, or named on the command line but not a QEMU build.",
-            concludes: "A SARIF result of level error at the input; every format also says so in one line on stderr, and the exit status is 2.",
+            reads:
+                "An input that could not be audited: missing, unreadable, corrupt, or named on the command line but not a QEMU build.",
+            concludes:
+                "A SARIF result of level error at the input; every format also says so in one line on stderr, and the exit status is 2.",
             example: """
                 corrupt/truncated-payload.rpm: payload ended after 8916 of 16192 bytes of /usr/libexec/qemu-kvm (the file \
                 is shorter than its signature header declares)
@@ -591,7 +629,8 @@ public enum RuleBook: Sendable {
             example: "qemu-kvm-ev-2.12.0-44.1.el7_8.1 x86_64: unknown: no evidence decides, expected enabled."),
         SARIFRenderer.vanishedRule.id: Detail(
             eras: .every,
-            reads: "The baseline given with --baseline: each of its builds, by name and arch, against the builds of this run.",
+            reads:
+                "The baseline given with --baseline: each of its builds, by name and arch, against the builds of this run.",
             concludes: """
                 A build of the baseline with no build of its name and arch in this run (an arch that stopped being \
                 built): a SARIF result of level error, and the run fails unless the policy's vanished switch is off.

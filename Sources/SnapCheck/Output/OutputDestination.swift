@@ -87,7 +87,10 @@ public struct OutputDestination: Sendable, Hashable {
             try Self.refuseIfPlanted(found, at: path, what: "symbolic link")
             guard stat(path, &target) == 0 else {
                 let code = errno
-                if code == ENOENT { throw OutputError(path, "is a symbolic link to nothing; refused (snapcheck creates no file through a link)") }
+                if code == ENOENT {
+                    throw OutputError(
+                        path, "is a symbolic link to nothing; refused (snapcheck creates no file through a link)")
+                }
                 throw OutputError(path, errno: code, call: "stat")
             }
             if target.st_mode & S_IFMT == S_IFREG {
@@ -103,7 +106,8 @@ public struct OutputDestination: Sendable, Hashable {
         case S_IFREG:
             let (directory, name) = Self.split(resolved)
             _ = try Self.writableDirectory(directory, for: path)
-            kind = .file(directory: directory, name: name, mode: target.st_uid == geteuid() ? target.st_mode & 0o777 : nil)
+            kind = .file(
+                directory: directory, name: name, mode: target.st_uid == geteuid() ? target.st_mode & 0o777 : nil)
         case S_IFIFO: kind = .fifo
         case S_IFCHR: kind = .device
         case S_IFDIR: throw OutputError(path, "is a directory")
@@ -150,7 +154,8 @@ public struct OutputDestination: Sendable, Hashable {
         guard stat(split(path).directory, &directory) == 0 else { return }
         let shared = directory.st_mode & S_ISVTX != 0 && directory.st_mode & S_IWOTH != 0
         if shared, info.st_uid != geteuid(), info.st_uid != directory.st_uid {
-            throw OutputError(path, "is a \(what) owned by another user in a shared directory (sticky and world-writable); refused")
+            throw OutputError(
+                path, "is a \(what) owned by another user in a shared directory (sticky and world-writable); refused")
         }
     }
 

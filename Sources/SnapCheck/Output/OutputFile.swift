@@ -49,15 +49,16 @@ public final class OutputFile {
             guard fd >= 0 else {
                 let code = errno
                 if code == ENXIO, destination.kind == .fifo {
-                    throw OutputError(path, "no process is reading this FIFO (snapcheck does not wait for one to start)")
+                    throw OutputError(
+                        path, "no process is reading this FIFO (snapcheck does not wait for one to start)")
                 }
                 throw OutputError(path, errno: code, call: "open")
             }
             var info = stat()
             let type = fstat(fd, &info) == 0 ? info.st_mode & S_IFMT : 0
             guard type == (destination.kind == .fifo ? S_IFIFO : S_IFCHR),
-                  destination.identity == .node(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)),
-                  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0
+                destination.identity == .node(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)),
+                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0
             else {
                 close(fd)
                 throw OutputError(path, "changed while it was being opened")
@@ -136,7 +137,9 @@ public final class OutputFile {
     }
 
     /// A new temp file in this output's directory (open as `descriptor`), named for `target`.
-    private func createTemporary(in directory: String, for target: String, mode: mode_t?) throws(OutputError) -> TemporaryFile {
+    private func createTemporary(in directory: String, for target: String, mode: mode_t?) throws(OutputError)
+        -> TemporaryFile
+    {
         for _ in 0..<100 {
             let temporary = TemporaryFile(owner: self, name: Self.temporaryName(for: target), target: target)
             // Registered before it exists: a signal between creating and registering would leave it behind.

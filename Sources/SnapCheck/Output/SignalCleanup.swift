@@ -48,7 +48,8 @@ public enum SignalCleanup: Sendable {
         for signal in signals {
             var current = sigaction()
             guard sigaction(signal, nil, &current) == 0,
-                  unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self)
+                unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+                    != unsafeBitCast(SIG_IGN, to: Int.self)
             else { continue }
             sigaction(signal, &action, nil)
             var unblock = sigset_t()
@@ -101,7 +102,8 @@ public enum SignalCleanup: Sendable {
         let pointer = UnsafeMutablePointer<Action>.allocate(capacity: 1)
         pointer.initialize(to: action)
         for slot in 0..<capacity
-        where slots[slot].compareExchange(expected: nil, desired: pointer, ordering: .sequentiallyConsistent).exchanged {
+        where slots[slot].compareExchange(expected: nil, desired: pointer, ordering: .sequentiallyConsistent).exchanged
+        {
             return Registration(slot: slot)
         }
         free(action.name)

@@ -13,7 +13,11 @@ extension AuditResult {
         self.baseline = baseline?.compare(with: builds)
         var used = Set<Int>()
         func waiver(name: String, arch: String?, version: String, release: String) -> AppliedWaiver? {
-            guard let index = policy.waivers.firstIndex(where: { $0.matches(name: name, arch: arch, version: version, release: release) }) else {
+            guard
+                let index = policy.waivers.firstIndex(where: {
+                    $0.matches(name: name, arch: arch, version: version, release: release)
+                })
+            else {
                 return nil
             }
             used.insert(index)
@@ -22,12 +26,14 @@ extension AuditResult {
         for index in builds.indices {
             let build = builds[index]
             guard !build.meetsExpectation || self.baseline?.regression(of: build) != nil else { continue }
-            builds[index].waiver = waiver(name: build.name, arch: build.arch, version: build.version, release: build.release)
+            builds[index].waiver = waiver(
+                name: build.name, arch: build.arch, version: build.version, release: build.release)
         }
         if policy.switches.vanished, var comparison = self.baseline {
             for index in comparison.vanished.indices {
                 let gone = comparison.vanished[index].baseline
-                comparison.vanished[index].waiver = waiver(name: gone.name, arch: gone.arch, version: gone.version, release: gone.release)
+                comparison.vanished[index].waiver = waiver(
+                    name: gone.name, arch: gone.arch, version: gone.version, release: gone.release)
             }
             self.baseline = comparison
         }
@@ -44,7 +50,9 @@ extension AuditResult {
     /// The error of an audit that found no build (`fail-on: no-builds`), naming `inputs`.
     static func noBuildsError(inputs: [String], skipped: Int, skippedFiles: Int) -> InputError {
         let label = inputs.isEmpty ? "inputs" : inputs.joined(separator: ", ")
-        let why = skipped + skippedFiles == 0 ? "no package, spec or capture in the inputs"
+        let why =
+            skipped + skippedFiles == 0
+            ? "no package, spec or capture in the inputs"
             : "\(skipped) other package\(skipped == 1 ? "" : "s") and \(skippedFiles) other file\(skippedFiles == 1 ? "" : "s") skipped"
         return InputError(.noBuilds, input: label, message: "no QEMU build found (\(why))")
     }

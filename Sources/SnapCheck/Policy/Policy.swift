@@ -67,7 +67,10 @@ public struct Waiver: Sendable, Hashable, Codable {
     /// Where it was written: `snapcheck.yaml:12`.
     public var location: String?
 
-    public init(package: String, arch: String? = nil, version: String? = nil, reason: String, expires: CalendarDay, location: String? = nil) {
+    public init(
+        package: String, arch: String? = nil, version: String? = nil, reason: String, expires: CalendarDay,
+        location: String? = nil
+    ) {
         self.package = package
         self.arch = arch
         self.version = version
@@ -135,8 +138,9 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year) else { return nil }
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
+        else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -147,18 +151,22 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
-        return CalendarDay(String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday)))!
+        return CalendarDay(
+            String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday)))!
     }
 
     public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
 
-    public static func < (a: CalendarDay, b: CalendarDay) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+    public static func < (a: CalendarDay, b: CalendarDay) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
 
     /// Coded as its `YYYY-MM-DD` text.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let day = CalendarDay(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date: \(text)"))
         }
         self = day
     }

@@ -40,7 +40,9 @@ public enum PolicyFile: Sendable {
         guard stat(path, &info) == 0 else {
             throw PolicyFileError(path: path, line: nil, message: String(cString: strerror(errno)).lowercased())
         }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw PolicyFileError(path: path, line: nil, message: "not a regular file") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw PolicyFileError(path: path, line: nil, message: "not a regular file")
+        }
         guard Int(info.st_size) <= sizeLimit else {
             throw PolicyFileError(path: path, line: nil, message: "larger than \(sizeLimit >> 20) MiB")
         }
@@ -57,7 +59,8 @@ public enum PolicyFile: Sendable {
     public static func parse(_ text: String, path: String) throws(PolicyFileError) -> Policy {
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw PolicyFileError(path: path, line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")
+            throw PolicyFileError(
+                path: path, line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")
         }
         var policy = Policy()
         policy.source = path
@@ -70,12 +73,16 @@ public enum PolicyFile: Sendable {
             case "arch":
                 for (arch, entries) in try reader.mapping(value, what: "arch", keys: nil) {
                     guard RPMArch.isKnown(arch.string) else {
-                        throw reader.error(arch.node, "arch '\(arch.string)' is not an arch rpm knows (x86_64, ppc64le, aarch64, s390x, ...)")
+                        throw reader.error(
+                            arch.node,
+                            "arch '\(arch.string)' is not an arch rpm knows (x86_64, ppc64le, aarch64, s390x, ...)")
                     }
                     policy.archExpectations[arch.string] = try reader.expectations(entries)
                 }
             case "waivers":
-                guard case .sequence(let list) = value else { throw reader.error(value, "waivers is a list of waivers (- package: ...)") }
+                guard case .sequence(let list) = value else {
+                    throw reader.error(value, "waivers is a list of waivers (- package: ...)")
+                }
                 policy.waivers = try list.map(reader.waiver)
             default:  // "fail-on"
                 for (name, flag) in try reader.mapping(value, what: "fail-on", keys: switchKeys) {
@@ -115,16 +122,21 @@ public enum PolicyFile: Sendable {
             for (key, value) in mapping {
                 guard case .scalar(let scalar) = key else { throw error(key, "a key in \(what) is not a plain name") }
                 if let keys, !keys.contains(scalar.string) {
-                    throw error(key, "unknown key '\(scalar.string)' in \(what) (known: \(keys.joined(separator: ", ")))")
+                    throw error(
+                        key, "unknown key '\(scalar.string)' in \(what) (known: \(keys.joined(separator: ", ")))")
                 }
-                guard seen.insert(scalar.string).inserted else { throw error(key, "'\(scalar.string)' is given twice in \(what)") }
+                guard seen.insert(scalar.string).inserted else {
+                    throw error(key, "'\(scalar.string)' is given twice in \(what)")
+                }
                 pairs.append((Key(string: scalar.string, node: key), value))
             }
             return pairs
         }
 
         func scalar(_ node: Node, key: String) throws(PolicyFileError) -> String {
-            guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { throw error(node, "\(key) needs a value") }
+            guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+                throw error(node, "\(key) needs a value")
+            }
             return scalar.string
         }
 
@@ -157,8 +169,9 @@ public enum PolicyFile: Sendable {
             guard let day = CalendarDay(expires.text) else {
                 throw error(expires.node, "expires: '\(expires.text)' is not a date (YYYY-MM-DD)")
             }
-            return Waiver(package: fields["package"]!.text, arch: fields["arch"]?.text, version: fields["version"]?.text,
-                          reason: fields["reason"]!.text, expires: day, location: location(node))
+            return Waiver(
+                package: fields["package"]!.text, arch: fields["arch"]?.text, version: fields["version"]?.text,
+                reason: fields["reason"]!.text, expires: day, location: location(node))
         }
 
         func location(_ node: Node) -> String {
@@ -180,8 +193,10 @@ public enum PolicyFile: Sendable {
         guard let error = error as? YamlError else { return "\(error)" }
         if "\(error)".contains("nesting level") { return "nested too deeply" }
         switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
-        case .duplicatedKeysInMapping(let duplicates, _): return "the mapping starting here has \(duplicates.joined(separator: ", ")) twice"
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "the mapping starting here has \(duplicates.joined(separator: ", ")) twice"
         default: return "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
         }
     }

@@ -52,10 +52,12 @@ extension Observation {
     static func runtime(_ capture: QMPCapture, input: AuditedInput, arch: String? = nil) -> Observation {
         let package = capture.version?.package.trimmingWhitespace ?? ""
         if let nvr = SourceNVR(sourceRPM: package), Era.isQEMUSourceName(nvr.name) {
-            return Observation(input: input, sourceNVR: nvr.nvr, name: nvr.name, epoch: nil, version: nvr.version,
-                               release: nvr.release, arch: arch, evidence: [], pending: .capture(capture))
+            return Observation(
+                input: input, sourceNVR: nvr.nvr, name: nvr.name, epoch: nil, version: nvr.version,
+                release: nvr.release, arch: arch, evidence: [], pending: .capture(capture))
         }
-        return Observation(input: input, sourceNVR: nil, name: "qemu", epoch: nil, version: capture.version?.string ?? "unknown",
-                           release: "", arch: arch, evidence: [], pending: .capture(capture))
+        return Observation(
+            input: input, sourceNVR: nil, name: "qemu", epoch: nil, version: capture.version?.string ?? "unknown",
+            release: "", arch: arch, evidence: [], pending: .capture(capture))
     }
 }

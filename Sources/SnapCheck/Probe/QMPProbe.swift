@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Asks a QEMU executable what it is: starts it with QMP on stdio and no
@@ -13,7 +14,9 @@ import Glibc
 /// read back from the stdout transcript, so a saved transcript audits the same.
 public struct QMPProbe: Sendable {
     /// The arguments after the executable, exactly.
-    public static let arguments = ["-machine", "none", "-nodefaults", "-nographic", "-display", "none", "-qmp", "stdio"]
+    public static let arguments = [
+        "-machine", "none", "-nodefaults", "-nographic", "-display", "none", "-qmp", "stdio",
+    ]
     /// The whole environment the emulator gets.
     public static let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
     /// The requests, in order; each waits for its reply.
@@ -41,7 +44,8 @@ public struct QMPProbe: Sendable {
 
     /// Runs the probe. Throws `QMPProbeError`; the child is gone either way.
     public func run() throws(QMPProbeError) -> QMPProbeResult {
-        let path = executable.hasPrefix("/")
+        let path =
+            executable.hasPrefix("/")
             ? executable : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(executable)
         var info = stat()
         guard stat(path, &info) == 0 else { throw QMPProbeError(.spawn, executable, "no such file") }
@@ -52,7 +56,8 @@ public struct QMPProbe: Sendable {
         let process: ChildProcess
         do {
             process = try ChildProcess(
-                executable: path, arguments: [path] + Self.arguments, environment: Self.environment, workingDirectory: "/",
+                executable: path, arguments: [path] + Self.arguments, environment: Self.environment,
+                workingDirectory: "/",
                 streams: [
                     ChildProcess.Stream([0], limit: 0, overflow: .keepFirst),
                     ChildProcess.Stream([1], limit: Self.transcriptLimit, overflow: .fail),
@@ -160,7 +165,8 @@ private struct Session {
                 throw QMPProbeError(.exitedEarly, executable, "exited before answering \(request.name)")
             }
             if request.name == "qmp_capabilities", let error = reply["error"] as? [String: Any] {
-                throw QMPProbeError(.refused, executable, "refused qmp_capabilities: \(error["desc"] as? String ?? "no reason")")
+                throw QMPProbeError(
+                    .refused, executable, "refused qmp_capabilities: \(error["desc"] as? String ?? "no reason")")
             }
         }
         // quit: the reply may or may not arrive before stdout closes; both are fine.
@@ -171,7 +177,11 @@ private struct Session {
         }
         // Anything after the last newline is a partial line: keep the transcript whole lines only.
         transcript = process.output(Self.stdout)
-        if let lastNewline = transcript.lastIndex(of: 0x0A) { transcript.removeSubrange((lastNewline + 1)...) } else { transcript = [] }
+        if let lastNewline = transcript.lastIndex(of: 0x0A) {
+            transcript.removeSubrange((lastNewline + 1)...)
+        } else {
+            transcript = []
+        }
         if process.wait(until: min(deadline, ContinuousClock.now + .milliseconds(500))) == nil { process.terminate() }
     }
 
@@ -180,7 +190,8 @@ private struct Session {
     mutating func endAfterFailure(waitForStderr: Bool) {
         process.closeInput(Self.stdin)
         if waitForStderr {
-            _ = process.exchange(until: min(deadline, ContinuousClock.now + .milliseconds(200)), or: { $0.isOutputClosed(Self.stderr) })
+            _ = process.exchange(
+                until: min(deadline, ContinuousClock.now + .milliseconds(200)), or: { $0.isOutputClosed(Self.stderr) })
         }
         process.terminate()
     }
@@ -207,14 +218,19 @@ private struct Session {
                 else {
                     let shown = String(decoding: trimmed.prefix(60), as: UTF8.self)
                         .trimmingCharacters(in: .whitespacesAndNewlines)
-                    throw QMPProbeError(.notQMP, executable, "answered something that is not QMP while waiting for \(what): '\(shown)'")
+                    throw QMPProbeError(
+                        .notQMP, executable, "answered something that is not QMP while waiting for \(what): '\(shown)'")
                 }
                 return object
             }
             if process.isOutputClosed(Self.stdout) { return nil }
             let start = lineStart
-            switch process.exchange(until: deadline, or: { $0.isOutputClosed(Self.stdout) || $0.output(Self.stdout)[start...].contains(0x0A) }) {
-            case .deadline: throw QMPProbeError(.timeout, executable, "no answer within the timeout while waiting for \(what)")
+            switch process.exchange(
+                until: deadline,
+                or: { $0.isOutputClosed(Self.stdout) || $0.output(Self.stdout)[start...].contains(0x0A) })
+            {
+            case .deadline:
+                throw QMPProbeError(.timeout, executable, "no answer within the timeout while waiting for \(what)")
             case .limitExceeded: throw tooLarge
             case .satisfied, .outputsClosed: continue
             }
@@ -224,7 +240,8 @@ private struct Session {
     /// Writes one request line, within the deadline.
     mutating func send(_ line: String, name: String) throws(QMPProbeError) {
         process.send(Array((line + "\n").utf8), to: Self.stdin)
-        let end = process.exchange(until: deadline, or: { $0.unsentCount(Self.stdin) == 0 || $0.writeError(Self.stdin) != nil })
+        let end = process.exchange(
+            until: deadline, or: { $0.unsentCount(Self.stdin) == 0 || $0.writeError(Self.stdin) != nil })
         if process.writeError(Self.stdin) != nil {
             throw QMPProbeError(.exitedEarly, executable, "closed its input before \(name)")
         }

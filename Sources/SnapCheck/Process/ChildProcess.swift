@@ -96,9 +96,12 @@ final class ChildProcess {
     /// Starts `executable` with `arguments` (the whole argv, argv[0] included)
     /// and exactly `environment` (`NAME=value`), in `workingDirectory` (nil:
     /// this process's), with one socket per stream.
-    init(executable: String, arguments: [String], environment: [String], workingDirectory: String? = nil,
-         streams specs: [Stream]) throws(SpawnError) {
-        var parentEnds: [Int32] = [], childEnds: [Int32] = []
+    init(
+        executable: String, arguments: [String], environment: [String], workingDirectory: String? = nil,
+        streams specs: [Stream]
+    ) throws(SpawnError) {
+        var parentEnds: [Int32] = []
+        var childEnds: [Int32] = []
         defer { childEnds.forEach { close($0) } }
         // Child ends above every target descriptor, so installing one never closes another.
         let firstFree = (specs.flatMap(\.descriptors).max() ?? 2) + 1
@@ -190,8 +193,10 @@ final class ChildProcess {
     /// holds, every stream is closed, a `.fail` limit is passed, or `deadline`.
     /// When the child exits meanwhile, its tree is killed and it is reaped;
     /// reading goes on until the streams close.
-    func exchange(until deadline: ContinuousClock.Instant,
-                  or condition: (ChildProcess) -> Bool = { _ in false }) -> End {
+    func exchange(
+        until deadline: ContinuousClock.Instant,
+        or condition: (ChildProcess) -> Bool = { _ in false }
+    ) -> End {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             if condition(self) { return .satisfied }
@@ -215,7 +220,8 @@ final class ChildProcess {
                 let events = fds[index].revents
                 if events & Int16(POLLOUT | POLLERR | POLLHUP) != 0, streams[index].wantsToWrite { flush(index) }
                 if events & Int16(POLLIN | POLLHUP | POLLERR) != 0, streams[index].readable,
-                   !drain(index, into: &buffer) {
+                    !drain(index, into: &buffer)
+                {
                     return .limitExceeded(stream: index)
                 }
             }
@@ -293,7 +299,9 @@ final class ChildProcess {
         while streams[index].writeError == nil, streams[index].sent < streams[index].pending.count {
             let stream = streams[index]
             let n = stream.pending.withUnsafeBytes {
-                Glibc.send(stream.descriptor, $0.baseAddress! + stream.sent, $0.count - stream.sent, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                Glibc.send(
+                    stream.descriptor, $0.baseAddress! + stream.sent, $0.count - stream.sent,
+                    Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
             if n > 0 {
                 streams[index].sent += n
@@ -346,7 +354,8 @@ final class ChildProcess {
     /// True once the child has exited; it stays a zombie (its ids stay ours) until `terminate`.
     private func hasExited() -> Bool {
         var info = siginfo_t()
-        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid
+        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0
+            && info._sifields._sigchld.si_pid == pid
     }
 
     /// Milliseconds for `poll`: at least 1, rounded up.
@@ -363,9 +372,12 @@ final class ChildProcess {
     /// for a re-parented orphan.
     private static let treeLock = Mutex<Void>(())
 
-    private static func spawn(_ executable: String, _ arguments: [String], _ environment: [String], _ directory: String?,
-                              _ specs: [Stream], _ childEnds: [Int32], _ pid: inout pid_t) -> Int32 {
-        var sources: [Int32] = [], targets: [Int32] = []
+    private static func spawn(
+        _ executable: String, _ arguments: [String], _ environment: [String], _ directory: String?,
+        _ specs: [Stream], _ childEnds: [Int32], _ pid: inout pid_t
+    ) -> Int32 {
+        var sources: [Int32] = []
+        var targets: [Int32] = []
         for (end, spec) in zip(childEnds, specs) {
             for target in spec.descriptors {
                 sources.append(end)
@@ -376,7 +388,8 @@ final class ChildProcess {
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
-        return snapcheck_spawn(&pid, executable, argv, envp, sources, targets, Int32(sources.count), firstUnused, directory)
+        return snapcheck_spawn(
+            &pid, executable, argv, envp, sources, targets, Int32(sources.count), firstUnused, directory)
     }
 }
 

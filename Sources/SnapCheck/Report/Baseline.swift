@@ -43,16 +43,22 @@ public struct Baseline: Sendable, Hashable {
         }
 
         public init(_ build: Build) {
-            self.init(name: build.name, epoch: build.epoch, version: build.version, release: build.release, arch: build.arch, verdict: build.verdict)
+            self.init(
+                name: build.name, epoch: build.epoch, version: build.version, release: build.release, arch: build.arch,
+                verdict: build.verdict)
         }
 
         public var key: Key { Key(name: name, arch: arch) }
         /// `name-[epoch:]version-release`, as reports name builds.
-        public var displayName: String { "\(name)-\(PackageHeader.evr(epoch: epoch, version: version, release: release))" }
+        public var displayName: String {
+            "\(name)-\(PackageHeader.evr(epoch: epoch, version: version, release: release))"
+        }
 
         /// Same package, epoch, version, release and arch.
         func isSameBuild(as other: Entry) -> Bool {
-            (name, epoch ?? 0, version, release, arch) == (other.name, other.epoch ?? 0, other.version, other.release, other.arch)
+            (name, epoch ?? 0, version, release, arch) == (
+                other.name, other.epoch ?? 0, other.version, other.release, other.arch
+            )
         }
 
         /// rpm's version order (`compareRPMEVR`).
@@ -83,12 +89,15 @@ public struct Baseline: Sendable, Hashable {
         guard version == JSONRenderer.schemaVersion else { throw BaselineError("schema_version \(version) is not 1") }
         guard let builds = report["builds"] as? [[String: Any]] else { throw BaselineError("no builds array") }
         entries = try builds.enumerated().map { index, build in
-            guard let name = build["name"] as? String, let raw = build["verdict"] as? String, let verdict = Verdict(rawValue: raw) else {
+            guard let name = build["name"] as? String, let raw = build["verdict"] as? String,
+                let verdict = Verdict(rawValue: raw)
+            else {
                 throw BaselineError("build \(index + 1) has no name or no known verdict")
             }
-            return Entry(name: name, epoch: (build["epoch"] as? NSNumber).map { $0.uint32Value },
-                         version: build["version"] as? String ?? "", release: build["release"] as? String ?? "",
-                         arch: build["arch"] as? String, verdict: verdict)
+            return Entry(
+                name: name, epoch: (build["epoch"] as? NSNumber).map { $0.uint32Value },
+                version: build["version"] as? String ?? "", release: build["release"] as? String ?? "",
+                arch: build["arch"] as? String, verdict: verdict)
         }
     }
 
@@ -118,11 +127,17 @@ public struct Baseline: Sendable, Hashable {
                 comparison.unchanged.append(tonight)
             } else {
                 let change = BaselineComparison.Change(build: tonight, baseline: before)
-                if before.verdict == .enabled { comparison.regressions.append(change) } else { comparison.changed.append(change) }
+                if before.verdict == .enabled {
+                    comparison.regressions.append(change)
+                } else {
+                    comparison.changed.append(change)
+                }
             }
         }
         let gone = Set(entries.map(\.key)).subtracting(seen)
-        comparison.vanished = gone.sorted().compactMap { newest(of: $0) }.map { BaselineComparison.Vanished(baseline: $0) }
+        comparison.vanished = gone.sorted().compactMap { newest(of: $0) }.map {
+            BaselineComparison.Vanished(baseline: $0)
+        }
         comparison.sort()
         return comparison
     }

@@ -22,7 +22,9 @@ extension AuditResult {
         if !errors.isEmpty { return .inputError }
         let failing = builds.filter { $0.fails(against: baseline) }
         let definite: Set<Verdict> = [.enabled, .disabled, .absent]
-        if failing.contains(where: { definite.contains($0.verdict) && !$0.meetsExpectation }) { return .contradictsExpectation }
+        if failing.contains(where: { definite.contains($0.verdict) && !$0.meetsExpectation }) {
+            return .contradictsExpectation
+        }
         if failing.contains(where: { baseline?.regression(of: $0) != nil }) { return .contradictsExpectation }
         if !failingVanished.isEmpty { return .contradictsExpectation }
         if failing.contains(where: { $0.verdict == .inconsistent }) { return .inconsistent }

@@ -46,14 +46,19 @@ public struct HTMLRenderer: ReportRenderer {
     private func header(_ result: AuditResult) -> String {
         var out = "<header>\n"
         out += "<h1>Live snapshot support: \(verdictLabel(result.verdict))</h1>\n"
-        var facts = ["\(Tool.name) \(Tool.version)", "expected \(result.expectation.rawValue)", plural(result.builds.count, "build")]
+        var facts = [
+            "\(Tool.name) \(Tool.version)", "expected \(result.expectation.rawValue)",
+            plural(result.builds.count, "build"),
+        ]
         if result.skipped > 0 { facts.append("\(plural(result.skipped, "package")) skipped (not QEMU builds)") }
         if !result.errors.isEmpty { facts.append(plural(result.errors.count, "input error")) }
         facts.append("no timestamp: the same inputs give the same page")
         out += "<p class=\"facts\">\(facts.joined(separator: " · "))</p>\n"
 
         out += "<table class=\"counts\">\n<caption>Builds per verdict</caption>\n<tr>"
-        for verdict in Verdict.allCases { out += "<th scope=\"col\" class=\"v-\(verdict.rawValue)\">\(verdict.rawValue)</th>" }
+        for verdict in Verdict.allCases {
+            out += "<th scope=\"col\" class=\"v-\(verdict.rawValue)\">\(verdict.rawValue)</th>"
+        }
         out += "</tr>\n<tr>"
         for verdict in Verdict.allCases { out += "<td>\(result.builds.filter { $0.verdict == verdict }.count)</td>" }
         out += "</tr>\n</table>\n"
@@ -74,7 +79,8 @@ public struct HTMLRenderer: ReportRenderer {
         out += "<p>\(plural(b.regressions.count, "regression")), \(b.changed.count) changed, \(b.new.count) new, "
         out += "\(b.vanished.count) vanished, \(b.unchanged.count) unchanged</p>\n"
         let changes = b.regressions.map { ("regression", $0) } + b.changed.map { ("changed", $0) }
-        let others = b.new.map { ("new", "\($0.displayName) \($0.arch ?? "(any arch)")") }
+        let others =
+            b.new.map { ("new", "\($0.displayName) \($0.arch ?? "(any arch)")") }
             + b.vanished.map { ("vanished", "\($0.key)" + ($0.waiver.map { "; \($0)" } ?? "")) }
         if !changes.isEmpty || !others.isEmpty {
             out += "<ul>\n"
@@ -82,7 +88,9 @@ public struct HTMLRenderer: ReportRenderer {
                 out += "<li><span class=\"mark \(kind)\">\(kind)</span> \(shown(change.key.description)): "
                 out += "\(change.before.rawValue) → \(change.after.rawValue)</li>\n"
             }
-            for (kind, text) in others { out += "<li><span class=\"mark \(kind)\">\(kind)</span> \(shown(text))</li>\n" }
+            for (kind, text) in others {
+                out += "<li><span class=\"mark \(kind)\">\(kind)</span> \(shown(text))</li>\n"
+            }
             out += "</ul>\n"
         }
         return out + "</section>\n"
@@ -95,10 +103,12 @@ public struct HTMLRenderer: ReportRenderer {
         let inputs = result.builds.flatMap(\.inputs).filter { seen.insert($0).inserted }
             .sorted { ($0.path, $0.kind.rawValue, $0.sha256) < ($1.path, $1.kind.rawValue, $1.sha256) }
         var out = "<section class=\"inputs\">\n<h2>\(plural(inputs.count, "input")) and their SHA-256</h2>\n"
-        out += "<div class=\"scroll\">\n<table>\n<tr><th scope=\"col\">input</th><th scope=\"col\">kind</th><th scope=\"col\">SHA-256</th></tr>\n"
+        out +=
+            "<div class=\"scroll\">\n<table>\n<tr><th scope=\"col\">input</th><th scope=\"col\">kind</th><th scope=\"col\">SHA-256</th></tr>\n"
         for input in inputs {
             let digest = input.sha256.isEmpty ? "none (read from the rpmdb)" : "<code>\(shown(input.sha256))</code>"
-            out += "<tr><td><code>\(shown(input.path))</code></td><td>\(input.kind.rawValue)</td><td>\(digest)</td></tr>\n"
+            out +=
+                "<tr><td><code>\(shown(input.path))</code></td><td>\(input.kind.rawValue)</td><td>\(digest)</td></tr>\n"
         }
         return out + "</table>\n</div>\n</section>\n"
     }
@@ -160,7 +170,9 @@ public struct HTMLRenderer: ReportRenderer {
     }
 
     static func marks(of build: Build, in result: AuditResult) -> [Mark] {
-        var marks: [Mark] = [build.meetsExpectation ? .meetsExpectation(build.expectation) : .contradictsExpectation(build.expectation)]
+        var marks: [Mark] = [
+            build.meetsExpectation ? .meetsExpectation(build.expectation) : .contradictsExpectation(build.expectation)
+        ]
         if let applied = build.waiver { marks.append(.waiver(applied)) }
         guard let baseline = result.baseline else { return marks }
         let entry = Baseline.Entry(build)
@@ -190,13 +202,17 @@ public struct HTMLRenderer: ReportRenderer {
     /// evidence behind a `<details>` whose summary says how it was decided.
     private func cell(_ build: Build, id: Int, in result: AuditResult) -> String {
         var out = "<td id=\"build-\(id)\" class=\"cell v-\(build.verdict.rawValue)\">\n<p class=\"outcome\">"
-        out += verdictLabel(build.verdict) + Self.marks(of: build, in: result).map { " " + markHTML($0) }.joined() + "</p>\n"
+        out +=
+            verdictLabel(build.verdict) + Self.marks(of: build, in: result).map { " " + markHTML($0) }.joined()
+            + "</p>\n"
         let warnings = build.evidence.filter { $0.role == .warning }
         if !warnings.isEmpty { out += "<div class=\"warnings\">\n" + list(warnings) + "</div>\n" }
         out += "<details>\n<summary>\(why(build))</summary>\n"
         let chain = build.evidence.filter { [.deciding, .contradicting, .supporting].contains($0.role) }
         if !chain.isEmpty {
-            out += "<p class=\"label\">\(build.verdict == .inconsistent ? "Evidence that disagrees" : "Deciding chain")</p>\n" + list(chain)
+            out +=
+                "<p class=\"label\">\(build.verdict == .inconsistent ? "Evidence that disagrees" : "Deciding chain")</p>\n"
+                + list(chain)
         }
         if let remedy = build.remedy {
             out += "<p class=\"label\">Remedy (gives \(remedy.target.rawValue))</p>\n<p class=\"remedy\">"
@@ -211,7 +227,9 @@ public struct HTMLRenderer: ReportRenderer {
     /// One line on how the verdict came about.
     private func why(_ build: Build) -> String {
         if build.verdict == .inconsistent {
-            let trusted = build.trustedLayer.map { "trusting \($0.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")" } ?? "no layer trusted"
+            let trusted =
+                build.trustedLayer.map { "trusting \($0.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")" }
+                ?? "no layer trusted"
             return "Evidence layers disagree; \(trusted)."
         }
         guard let deciding = build.evidence.first(where: { $0.role == .deciding }) else {
@@ -225,7 +243,8 @@ public struct HTMLRenderer: ReportRenderer {
         for e in evidence {
             let place = e.line.map { "\(e.source):\($0)" } ?? e.source
             out += "<li class=\"\(e.role.rawValue)\"><span class=\"role\">\(e.role.rawValue)</span> "
-            out += "<span class=\"layer\">\(e.layer.rawValue)</span> <code class=\"rule\">\(shown(e.rule.id))</code><br>"
+            out +=
+                "<span class=\"layer\">\(e.layer.rawValue)</span> <code class=\"rule\">\(shown(e.rule.id))</code><br>"
             out += "<code class=\"place\">\(shown(place))</code><br>"
             out += "<span class=\"observed\">\(shown(e.observed))</span></li>\n"
         }

@@ -34,7 +34,9 @@ public struct JUnitRenderer: ReportRenderer {
         var reasons: [String] = []
         var type: String?
         if let change = result.baseline?.regression(of: build) {
-            reasons.append("regression: \(change.before.rawValue) → \(change.after.rawValue) since baseline (\(change.baseline.displayName))")
+            reasons.append(
+                "regression: \(change.before.rawValue) → \(change.after.rawValue) since baseline (\(change.baseline.displayName))"
+            )
             type = "regression"
         }
         switch build.verdict {
@@ -42,13 +44,17 @@ public struct JUnitRenderer: ReportRenderer {
             reasons.append("unknown: no evidence decides, expected \(expected)")
             type = type ?? "unknown"
         case .inconsistent:
-            let trusted = build.trustedLayer.map { "; trusting \($0.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")" } ?? ""
+            let trusted =
+                build.trustedLayer.map { "; trusting \($0.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")" }
+                ?? ""
             reasons.append("inconsistent: evidence layers disagree\(trusted), expected \(expected)")
             type = type ?? "inconsistent"
         case .enabled, .disabled, .absent:
             if build.meetsExpectation { break }
             if build.expectation.isMet(by: build.verdict) {
-                reasons.append("\(build.verdict.rawValue), expected \(expected), but decided by package headers alone (fail-on: header-only)")
+                reasons.append(
+                    "\(build.verdict.rawValue), expected \(expected), but decided by package headers alone (fail-on: header-only)"
+                )
                 type = type ?? "header-only"
             } else {
                 reasons.append("\(build.verdict.rawValue), expected \(expected)")
@@ -68,7 +74,8 @@ public struct JUnitRenderer: ReportRenderer {
     /// What a vanished build's testcase reports, when it has one.
     static func outcome(of vanished: BaselineComparison.Vanished) -> Outcome {
         let gone = vanished.baseline
-        let message = "vanished: no \(gone.key) build in this run; the baseline had \(gone.displayName), \(gone.verdict.rawValue)"
+        let message =
+            "vanished: no \(gone.key) build in this run; the baseline had \(gone.displayName), \(gone.verdict.rawValue)"
         if let applied = vanished.waiver {
             if applied.isActive { return .skipped(message: "\(applied); \(message)") }
             return .failure(type: "vanished", message: "\(message); \(applied)")
@@ -84,7 +91,9 @@ public struct JUnitRenderer: ReportRenderer {
         return entries.map { entry in
             let name = entry.key.description
             let newer = entries.contains { $0.key == entry.key && entry.isOlder(than: $0) }
-            return newer ? "\(name) \(PackageHeader.evr(epoch: entry.epoch, version: entry.version, release: entry.release))" : name
+            return newer
+                ? "\(name) \(PackageHeader.evr(epoch: entry.epoch, version: entry.version, release: entry.release))"
+                : name
         }
     }
 
@@ -116,13 +125,15 @@ public struct JUnitRenderer: ReportRenderer {
             out += testcase(build, name: name, outcome)
         }
         for (gone, outcome) in zip(vanished, vanishedOutcomes) {
-            out += "    <testcase\(attributes([("classname", gone.baseline.name), ("name", gone.key.description), ("time", "0")]))>\n"
+            out +=
+                "    <testcase\(attributes([("classname", gone.baseline.name), ("name", gone.key.description), ("time", "0")]))>\n"
             out += entryProperties(gone.baseline, verdict: nil, expectation: nil)
             out += resultElement(outcome, evidence: [])
             out += "    </testcase>\n"
         }
         for error in result.errors {
-            out += "    <testcase\(attributes([("classname", "snapcheck.input"), ("name", error.input), ("time", "0")]))>\n"
+            out +=
+                "    <testcase\(attributes([("classname", "snapcheck.input"), ("name", error.input), ("time", "0")]))>\n"
             out += "      <error\(attributes([("message", error.message), ("type", "input-error")]))>"
             out += Self.escape("\(error.input): \(error.message)") + "</error>\n"
             out += "    </testcase>\n"
@@ -164,12 +175,14 @@ public struct JUnitRenderer: ReportRenderer {
         var out = "    <testcase\(attributes([("classname", build.name), ("name", name), ("time", "0")]))>\n"
         out += entryProperties(Baseline.Entry(build), verdict: build.verdict, expectation: build.expectation)
         // Deciding and contradicting evidence first, then the rest, each group in report order.
-        let evidence = build.evidence.filter { $0.role == .deciding || $0.role == .contradicting }
+        let evidence =
+            build.evidence.filter { $0.role == .deciding || $0.role == .contradicting }
             + build.evidence.filter { $0.role != .deciding && $0.role != .contradicting }
         out += resultElement(outcome, evidence: evidence.filter { $0.role == .deciding || $0.role == .contradicting })
         var lines = ["verdict: \(build.verdict.rawValue)"]
         if let layer = build.trustedLayer {
-            lines.append("layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")")
+            lines.append(
+                "layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")")
         }
         lines += build.inputs.map { "input: \($0.kind.rawValue) \($0.path) sha256:\($0.sha256)" }
         lines += evidence.map(Self.line)

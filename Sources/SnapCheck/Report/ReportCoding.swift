@@ -12,7 +12,8 @@ import Foundation
 
 extension AuditResult: Codable {
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", skippedFiles = "skipped_files"
+        case schemaVersion = "schema_version"
+        case skippedFiles = "skipped_files"
         case tool, expectation, verdict, builds, skipped, errors, baseline, policy
     }
 
@@ -24,7 +25,10 @@ extension AuditResult: Codable {
         try c.encode(JSONRenderer.ToolObject(name: Tool.name, version: Tool.version), forKey: .tool)
         try c.encode(expectation, forKey: .expectation)
         try c.encode(verdict, forKey: .verdict)
-        try c.encode(builds.map { build in ReportBuild(build: build, regression: baseline.map { $0.regression(of: build) != nil }) }, forKey: .builds)
+        try c.encode(
+            builds.map { build in
+                ReportBuild(build: build, regression: baseline.map { $0.regression(of: build) != nil })
+            }, forKey: .builds)
         try c.encode(skipped, forKey: .skipped)
         try c.encode(skippedFiles, forKey: .skippedFiles)
         try c.encode(errors, forKey: .errors)
@@ -43,8 +47,9 @@ extension AuditResult: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let version = try c.decode(Int.self, forKey: .schemaVersion)
         guard version == JSONRenderer.schemaVersion else {
-            throw DecodingError.dataCorruptedError(forKey: .schemaVersion, in: c,
-                                                   debugDescription: "schema_version \(version) is not \(JSONRenderer.schemaVersion)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .schemaVersion, in: c,
+                debugDescription: "schema_version \(version) is not \(JSONRenderer.schemaVersion)")
         }
         expectation = try c.decode(Expectation.self, forKey: .expectation)
         var list = try c.nestedUnkeyedContainer(forKey: .builds)
@@ -88,12 +93,16 @@ extension AuditResult: Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case source, failOn = "fail_on", unusedWaivers = "unused_waivers"
+            case source
+            case failOn = "fail_on"
+            case unusedWaivers = "unused_waivers"
         }
 
         /// The switches as the policy file spells them.
         enum SwitchKeys: String, CodingKey {
-            case noBuilds = "no-builds", vanished, headerOnly = "header-only"
+            case noBuilds = "no-builds"
+            case vanished
+            case headerOnly = "header-only"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -143,14 +152,22 @@ extension AuditResult: Codable {
             func own(_ object: EntryObject) throws -> Baseline.Entry {
                 var entry = object.entry
                 guard let build = builds.first(where: { Baseline.Entry($0).isSameBuild(as: entry) }) else {
-                    throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "baseline entry \(entry.displayName) \(entry.arch ?? "") is no build of the report"))
+                    throw DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: [],
+                            debugDescription:
+                                "baseline entry \(entry.displayName) \(entry.arch ?? "") is no build of the report"))
                 }
                 entry.verdict = build.verdict
                 return entry
             }
             func change(_ object: EntryObject) throws -> BaselineComparison.Change {
                 guard let baseline = object.baseline else {
-                    throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "baseline change \(object.entry.displayName) has no before or baseline_nevr"))
+                    throw DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: [],
+                            debugDescription:
+                                "baseline change \(object.entry.displayName) has no before or baseline_nevr"))
                 }
                 return BaselineComparison.Change(build: object.entry, baseline: baseline)
             }
@@ -174,7 +191,10 @@ extension AuditResult: Codable {
         var waiver: AppliedWaiver?
         var withVerdict = false
 
-        init(entry: Baseline.Entry, baseline: Baseline.Entry? = nil, waiver: AppliedWaiver? = nil, withVerdict: Bool = false) {
+        init(
+            entry: Baseline.Entry, baseline: Baseline.Entry? = nil, waiver: AppliedWaiver? = nil,
+            withVerdict: Bool = false
+        ) {
             self.entry = entry
             self.baseline = baseline
             self.waiver = waiver
@@ -208,18 +228,21 @@ extension AuditResult: Codable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let name = try c.decode(String.self, forKey: .name)
             let arch = try c.decodeIfPresent(String.self, forKey: .arch)
-            let verdict = try c.decodeIfPresent(Verdict.self, forKey: .after) ?? c.decodeIfPresent(Verdict.self, forKey: .verdict)
-            entry = Baseline.Entry(name: name, epoch: try c.decodeIfPresent(UInt32.self, forKey: .epoch),
-                                   version: try c.decodeIfPresent(String.self, forKey: .version) ?? "",
-                                   release: try c.decodeIfPresent(String.self, forKey: .release) ?? "",
-                                   arch: arch, verdict: verdict ?? .unknown)
+            let verdict =
+                try c.decodeIfPresent(Verdict.self, forKey: .after) ?? c.decodeIfPresent(Verdict.self, forKey: .verdict)
+            entry = Baseline.Entry(
+                name: name, epoch: try c.decodeIfPresent(UInt32.self, forKey: .epoch),
+                version: try c.decodeIfPresent(String.self, forKey: .version) ?? "",
+                release: try c.decodeIfPresent(String.self, forKey: .release) ?? "",
+                arch: arch, verdict: verdict ?? .unknown)
             withVerdict = c.contains(.verdict)
             waiver = try c.decodeIfPresent(AppliedWaiver.self, forKey: .waiver)
             if let before = try c.decodeIfPresent(Verdict.self, forKey: .before) {
                 // `baseline_nevr` is `name-[epoch:]version-release` of the same name and arch.
                 let nevr = try c.decodeIfPresent(String.self, forKey: .baselineNEVR) ?? entry.displayName
                 guard nevr.hasPrefix(name + "-") else {
-                    throw DecodingError.dataCorruptedError(forKey: .baselineNEVR, in: c, debugDescription: "\(nevr) is not a build of \(name)")
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .baselineNEVR, in: c, debugDescription: "\(nevr) is not a build of \(name)")
                 }
                 var evr = nevr.dropFirst(name.count + 1)
                 var epoch: UInt32?
@@ -228,8 +251,9 @@ extension AuditResult: Codable {
                     evr = evr[evr.index(after: colon)...]
                 }
                 let dash = evr.lastIndex(of: "-")
-                baseline = Baseline.Entry(name: name, epoch: epoch, version: String(dash.map { evr[..<$0] } ?? evr),
-                                          release: dash.map { String(evr[evr.index(after: $0)...]) } ?? "", arch: arch, verdict: before)
+                baseline = Baseline.Entry(
+                    name: name, epoch: epoch, version: String(dash.map { evr[..<$0] } ?? evr),
+                    release: dash.map { String(evr[evr.index(after: $0)...]) } ?? "", arch: arch, verdict: before)
             }
         }
     }
@@ -237,8 +261,11 @@ extension AuditResult: Codable {
 
 extension Build: Codable {
     enum CodingKeys: String, CodingKey {
-        case name, epoch, version, release, arch, era, verdict, expectation, waiver, inputs, evidence, regression, remedy
-        case trustedLayer = "trusted_layer", trustedVerdict = "trusted_verdict", meetsExpectation = "meets_expectation"
+        case name, epoch, version, release, arch, era, verdict, expectation, waiver, inputs, evidence, regression,
+            remedy
+        case trustedLayer = "trusted_layer"
+        case trustedVerdict = "trusted_verdict"
+        case meetsExpectation = "meets_expectation"
     }
 
     /// A build as the report's `builds` have it (without `regression`, which
@@ -311,9 +338,13 @@ extension Evidence: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let layer = try c.decode(Layer.self, forKey: .layer)
         let id = try c.decode(String.self, forKey: .rule)
-        self.init(layer: layer, source: try c.decode(String.self, forKey: .source), line: try c.decodeIfPresent(Int.self, forKey: .line),
-                  observed: try c.decode(String.self, forKey: .observed), rule: Rules.rule(id: id) ?? Rule(id: id, layer: layer, summary: ""),
-                  supports: try c.decodeIfPresent(Verdict.self, forKey: .supports), prior: try c.decodeIfPresent(Verdict.self, forKey: .prior))
+        self.init(
+            layer: layer, source: try c.decode(String.self, forKey: .source),
+            line: try c.decodeIfPresent(Int.self, forKey: .line),
+            observed: try c.decode(String.self, forKey: .observed),
+            rule: Rules.rule(id: id) ?? Rule(id: id, layer: layer, summary: ""),
+            supports: try c.decodeIfPresent(Verdict.self, forKey: .supports),
+            prior: try c.decodeIfPresent(Verdict.self, forKey: .prior))
         role = try c.decode(Role.self, forKey: .role)
     }
 }
@@ -342,11 +373,15 @@ extension Remedy: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         var edit: Edit?
         if let file = try c.decodeIfPresent(String.self, forKey: .file) {
-            edit = Edit(file: file, line: try c.decode(Int.self, forKey: .line), column: try c.decode(Int.self, forKey: .column),
-                        replace: try c.decode(String.self, forKey: .replace), with: try c.decode(String.self, forKey: .with))
+            edit = Edit(
+                file: file, line: try c.decode(Int.self, forKey: .line),
+                column: try c.decode(Int.self, forKey: .column),
+                replace: try c.decode(String.self, forKey: .replace), with: try c.decode(String.self, forKey: .with))
         }
-        self.init(target: try c.decode(Verdict.self, forKey: .target), edit: edit,
-                  option: try c.decodeIfPresent(String.self, forKey: .orOption), reason: try c.decode(String.self, forKey: .reason))
+        self.init(
+            target: try c.decode(Verdict.self, forKey: .target), edit: edit,
+            option: try c.decodeIfPresent(String.self, forKey: .orOption),
+            reason: try c.decode(String.self, forKey: .reason))
     }
 }
 

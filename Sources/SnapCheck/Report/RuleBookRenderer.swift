@@ -39,16 +39,20 @@ public enum RuleBookRenderer: Sendable {
         guard let id else {
             return format == .json ? json(RuleBook.entries) : list(RuleBook.entries)
         }
-        guard let entry = RuleBook.entry(id: id) else { throw UnknownRule(id: id, suggestions: RuleBook.suggestions(for: id)) }
+        guard let entry = RuleBook.entry(id: id) else {
+            throw UnknownRule(id: id, suggestions: RuleBook.suggestions(for: id))
+        }
         return format == .json ? json([entry]) : explain(entry)
     }
 
     /// One line per rule: id, layer and its one-line summary.
     public static func list(_ entries: [RuleEntry]) -> [UInt8] {
-        Array(entries.map { e in
-            e.rule.id.padding(toLength: 32, withPad: " ", startingAt: 0) + e.rule.layer.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
-                + e.rule.summary + "\n"
-        }.joined().utf8)
+        Array(
+            entries.map { e in
+                e.rule.id.padding(toLength: 32, withPad: " ", startingAt: 0)
+                    + e.rule.layer.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + e.rule.summary + "\n"
+            }.joined().utf8)
     }
 
     /// One rule in full: the id and layer, its meaning, then its eras, what it
@@ -89,8 +93,10 @@ public enum RuleBookRenderer: Sendable {
         let catalogue = Catalogue(
             schemaVersion: schemaVersion, tool: .init(name: Tool.name, version: Tool.version),
             rules: entries.sorted { $0.rule.id < $1.rule.id }.map { e in
-                .init(id: e.rule.id, layer: e.rule.layer, summary: e.rule.summary, eras: e.eras.eras, withoutEra: e.eras.withoutEra,
-                      reads: e.reads, concludes: e.concludes, example: e.example)
+                .init(
+                    id: e.rule.id, layer: e.rule.layer, summary: e.rule.summary, eras: e.eras.eras,
+                    withoutEra: e.eras.withoutEra,
+                    reads: e.reads, concludes: e.concludes, example: e.example)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

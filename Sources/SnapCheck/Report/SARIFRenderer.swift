@@ -14,11 +14,17 @@ import Foundation
 public struct SARIFRenderer: ReportRenderer {
     public static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
     /// Rule of results for inputs that could not be audited (SARIF output only).
-    public static let inputErrorRule = Rule(id: "input-error", layer: .header, summary: "An input could not be audited: unreadable, corrupt, or named but not a QEMU build.")
+    public static let inputErrorRule = Rule(
+        id: "input-error", layer: .header,
+        summary: "An input could not be audited: unreadable, corrupt, or named but not a QEMU build.")
     /// Rule of results for builds in the baseline with none of their name and arch in this run (SARIF output only).
-    public static let vanishedRule = Rule(id: "baseline-vanished", layer: .header, summary: "A build of the baseline has no build of its name and arch in this run (an arch that stopped being built).")
+    public static let vanishedRule = Rule(
+        id: "baseline-vanished", layer: .header,
+        summary:
+            "A build of the baseline has no build of its name and arch in this run (an arch that stopped being built).")
     /// Rule of results for builds without any evidence (SARIF output only).
-    public static let noEvidenceRule = Rule(id: "no-evidence", layer: .header, summary: "No evidence was recorded for the build; nothing is concluded.")
+    public static let noEvidenceRule = Rule(
+        id: "no-evidence", layer: .header, summary: "No evidence was recorded for the build; nothing is concluded.")
 
     /// Whether builds meeting the expectation get a `pass` result; without
     /// them the log holds only what needs attention.
@@ -33,7 +39,9 @@ public struct SARIFRenderer: ReportRenderer {
         let known = Set(rules.map(\.id))
         // Rule ids in evidence but not in Rules.all still get a descriptor, so every ruleIndex resolves.
         let strays = Set(result.builds.flatMap { $0.evidence.map(\.rule.id) }).subtracting(known).sorted()
-        rules += strays.map { Rule(id: $0, layer: .header, summary: "A rule this version of snapcheck does not describe.") }
+        rules += strays.map {
+            Rule(id: $0, layer: .header, summary: "A rule this version of snapcheck does not describe.")
+        }
         let index = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($0.element.id, $0.offset) })
 
         var results: [ResultObject] = []
@@ -43,12 +51,16 @@ public struct SARIFRenderer: ReportRenderer {
         for error in result.errors {
             // Located at its input, unless none is known (or the name is empty: no URI).
             var locations: [Location] = []
-            if let input = error.inputName, !input.isEmpty { locations = [Location(physical: .init(uri: Self.uri(input)))] }
-            results.append(ResultObject(
-                ruleId: Self.inputErrorRule.id, ruleIndex: index[Self.inputErrorRule.id], kind: "fail", level: "error",
-                message: .init(text: "\(error.input): \(error.message)"),
-                locations: locations,
-                relatedLocations: nil, baselineState: nil, fixes: nil, suppressions: nil, properties: nil))
+            if let input = error.inputName, !input.isEmpty {
+                locations = [Location(physical: .init(uri: Self.uri(input)))]
+            }
+            results.append(
+                ResultObject(
+                    ruleId: Self.inputErrorRule.id, ruleIndex: index[Self.inputErrorRule.id], kind: "fail",
+                    level: "error",
+                    message: .init(text: "\(error.input): \(error.message)"),
+                    locations: locations,
+                    relatedLocations: nil, baselineState: nil, fixes: nil, suppressions: nil, properties: nil))
         }
         // Vanished builds that fail the run, or that a waiver holds for: results with no location.
         if result.policy.switches.vanished {
@@ -58,24 +70,35 @@ public struct SARIFRenderer: ReportRenderer {
                 case .failure(_, let text), .skipped(let text): message = text
                 case .passed: continue
                 }
-                results.append(ResultObject(
-                    ruleId: Self.vanishedRule.id, ruleIndex: index[Self.vanishedRule.id], kind: "fail", level: "error",
-                    message: .init(text: "\(gone.key): \(message)."), locations: [], relatedLocations: nil,
-                    baselineState: "absent", fixes: nil, suppressions: gone.waiver.flatMap(Self.suppressions), properties: nil))
+                results.append(
+                    ResultObject(
+                        ruleId: Self.vanishedRule.id, ruleIndex: index[Self.vanishedRule.id], kind: "fail",
+                        level: "error",
+                        message: .init(text: "\(gone.key): \(message)."), locations: [], relatedLocations: nil,
+                        baselineState: "absent", fixes: nil, suppressions: gone.waiver.flatMap(Self.suppressions),
+                        properties: nil))
             }
         }
 
         let log = Log(
             schema: Self.schemaURI, version: "2.1.0",
-            runs: [Run(
-                tool: .init(driver: .init(
-                    name: Tool.name, version: Tool.version,
-                    rules: rules.map { .init(id: $0.id, shortDescription: .init(text: $0.summary), properties: .init(layer: $0.layer.rawValue)) })),
-                results: results,
-                properties: RunProperties(
-                    expectation: result.expectation.rawValue, verdict: result.verdict.rawValue,
-                    skippedPackages: result.skipped, skippedFiles: result.skippedFiles, policy: result.policy.source,
-                    baseline: result.baseline.map(BaselineProperties.init)))])
+            runs: [
+                Run(
+                    tool: .init(
+                        driver: .init(
+                            name: Tool.name, version: Tool.version,
+                            rules: rules.map {
+                                .init(
+                                    id: $0.id, shortDescription: .init(text: $0.summary),
+                                    properties: .init(layer: $0.layer.rawValue))
+                            })),
+                    results: results,
+                    properties: RunProperties(
+                        expectation: result.expectation.rawValue, verdict: result.verdict.rawValue,
+                        skippedPackages: result.skipped, skippedFiles: result.skippedFiles,
+                        policy: result.policy.source,
+                        baseline: result.baseline.map(BaselineProperties.init)))
+            ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         // Encoding plain strings, numbers and arrays cannot fail.
@@ -85,7 +108,9 @@ public struct SARIFRenderer: ReportRenderer {
 
     func buildResult(_ build: Build, in result: AuditResult, ruleIndex index: [String: Int]) -> ResultObject? {
         let outcome = JUnitRenderer.outcome(of: build, in: result)
-        let kind: String, level: String, summary: String
+        let kind: String
+        let level: String
+        let summary: String
         switch outcome {
         case .passed:
             guard includePassing else { return nil }
@@ -95,27 +120,36 @@ public struct SARIFRenderer: ReportRenderer {
         case .failure(let type, let message):
             (kind, level, summary) = ("fail", type == "inconsistent" ? "warning" : "error", message)
         }
-        let decisive = build.evidence.filter { $0.role == .deciding } + build.evidence.filter { $0.role == .contradicting }
+        let decisive =
+            build.evidence.filter { $0.role == .deciding } + build.evidence.filter { $0.role == .contradicting }
         let primary = decisive.first ?? build.evidence.first
         let ruleId = primary?.rule.id ?? Self.noEvidenceRule.id
         let title = build.displayName + " " + (build.arch ?? "(any arch)")
         var text = "\(title): \(summary)."
         if let primary {
-            text += " \(primary.role.rawValue.capitalized) evidence (\(primary.rule)) at \(Self.place(primary)): \(primary.observed)"
+            text +=
+                " \(primary.role.rawValue.capitalized) evidence (\(primary.rule)) at \(Self.place(primary)): \(primary.observed)"
         }
         if let remedy = build.remedy {
-            text += "\(text.hasSuffix(".") ? "" : ".") Remedy\(remedy.place.map { " at \($0)" } ?? ""): \(remedy.sentence)"
+            text +=
+                "\(text.hasSuffix(".") ? "" : ".") Remedy\(remedy.place.map { " at \($0)" } ?? ""): \(remedy.sentence)"
         }
         // Related: the other deciding and contradicting evidence, then supporting evidence with a line (where in the spec).
         let supportingLines = build.evidence.filter { $0.role == .supporting && $0.line != nil }
         let related = (Array(decisive.dropFirst()) + supportingLines).enumerated().map { offset, e in
-            location(e, in: build, id: offset + 1, message: "\(e.role.rawValue) \(e.layer.rawValue) \(e.rule): \(e.observed)")
+            location(
+                e, in: build, id: offset + 1, message: "\(e.role.rawValue) \(e.layer.rawValue) \(e.rule): \(e.observed)"
+            )
         }
         var baselineState: String?
         if let baseline = result.baseline {
-            if baseline.isNew(build) { baselineState = "new" }
-            else if baseline.isUnchanged(build) { baselineState = "unchanged" }
-            else { baselineState = "updated" }
+            if baseline.isNew(build) {
+                baselineState = "new"
+            } else if baseline.isUnchanged(build) {
+                baselineState = "unchanged"
+            } else {
+                baselineState = "updated"
+            }
         }
         return ResultObject(
             ruleId: ruleId, ruleIndex: index[ruleId], kind: kind, level: level, message: .init(text: text),
@@ -127,7 +161,9 @@ public struct SARIFRenderer: ReportRenderer {
             properties: .init(
                 name: build.name, nevr: build.displayName, arch: build.arch, verdict: build.verdict.rawValue,
                 expectation: build.expectation.rawValue, meetsExpectation: build.meetsExpectation,
-                regression: result.baseline?.regression(of: build).map { "\($0.before.rawValue) → \($0.after.rawValue)" }))
+                regression: result.baseline?.regression(of: build).map {
+                    "\($0.before.rawValue) → \($0.after.rawValue)"
+                }))
     }
 
     /// A remedy's edit as a SARIF fix, so code scanning offers it: only for a
@@ -135,10 +171,12 @@ public struct SARIFRenderer: ReportRenderer {
     func fix(_ remedy: Remedy, in build: Build) -> Fix? {
         guard let edit = remedy.edit, Self.split(edit.file, inputs: build.inputs).inner == nil else { return nil }
         let replacement = Replacement(
-            deletedRegion: Region(startLine: edit.line, startColumn: edit.column, endColumn: edit.column + edit.replace.utf16.count),
+            deletedRegion: Region(
+                startLine: edit.line, startColumn: edit.column, endColumn: edit.column + edit.replace.utf16.count),
             insertedContent: .init(text: edit.with))
-        return Fix(description: .init(text: remedy.sentence),
-                   artifactChanges: [.init(artifactLocation: .init(uri: Self.uri(edit.file)), replacements: [replacement])])
+        return Fix(
+            description: .init(text: remedy.sentence),
+            artifactChanges: [.init(artifactLocation: .init(uri: Self.uri(edit.file)), replacements: [replacement])])
     }
 
     /// A waiver that holds, as SARIF's suppression (§3.35): accepted, with its reason.
@@ -187,11 +225,13 @@ public struct SARIFRenderer: ReportRenderer {
         var out = path.hasPrefix("/") ? "file://" : ""
         for byte in path.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+                out +=
+                    "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
             }
         }
         return out
@@ -203,7 +243,10 @@ public struct SARIFRenderer: ReportRenderer {
         var schema: String
         var version: String
         var runs: [Run]
-        enum CodingKeys: String, CodingKey { case schema = "$schema", version, runs }
+        enum CodingKeys: String, CodingKey {
+            case schema = "$schema"
+            case version, runs
+        }
     }
 
     struct Run: Encodable {

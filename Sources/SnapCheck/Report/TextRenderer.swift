@@ -24,7 +24,8 @@ public struct TextRenderer: ReportRenderer {
             if let change = result.baseline?.regression(of: build) {
                 out += "  " + paint("REGRESSION", .disabled) + " (was \(change.before.rawValue))"
             } else if !build.meetsExpectation {
-                let headersAlone = build.expectation.isMet(by: build.verdict) ? ": decided by package headers alone" : ""
+                let headersAlone =
+                    build.expectation.isMet(by: build.verdict) ? ": decided by package headers alone" : ""
                 out += "  [expected \(build.expectation.rawValue)\(headersAlone)]"
             }
             if let applied = build.waiver {
@@ -33,12 +34,15 @@ public struct TextRenderer: ReportRenderer {
             out += "\n"
             if let applied = build.waiver { out += "  \(shown("\(applied)"))\n" }
             if let layer = build.trustedLayer {
-                out += "  layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")\n"
+                out +=
+                    "  layers disagree; trusting \(layer.rawValue): \(build.trustedVerdict?.rawValue ?? "undecided")\n"
             }
             // An unknown build shows what kept it from a verdict: the notes of the evidence layers.
             let explains = build.verdict == .unknown
-            for e in build.evidence where verbose || e.role == .deciding || e.role == .contradicting || e.role == .warning
-                || (explains && e.layer != .header && e.rule != Rules.specEvaluationMode) {
+            for e in build.evidence
+            where verbose || e.role == .deciding || e.role == .contradicting || e.role == .warning
+                || (explains && e.layer != .header && e.rule != Rules.specEvaluationMode)
+            {
                 let place = e.line.map { "\(e.source):\($0)" } ?? e.source
                 out += "  \(e.role.rawValue.padding(13))\(e.layer.rawValue.padding(11))\(shown(e.rule.id))\n"
                 out += "      \(shown(place))\n      \(shown(e.observed))\n"
@@ -68,18 +72,22 @@ public struct TextRenderer: ReportRenderer {
         if result.skippedFiles > 0 { s += "; \(plural(result.skippedFiles, "other file")) skipped" }
         if !result.errors.isEmpty { s += "; \(plural(result.errors.count, "error"))" }
         if let b = result.baseline {
-            s += "; baseline: \(plural(b.regressions.count, "regression")), \(b.changed.count) changed, \(b.new.count) new, "
+            s +=
+                "; baseline: \(plural(b.regressions.count, "regression")), \(b.changed.count) changed, \(b.new.count) new, "
             s += "\(b.vanished.count) vanished, \(b.unchanged.count) unchanged"
             for entry in b.new { s += "\n  new       \(shown("\(entry.displayName) \(entry.arch ?? "(any arch)")"))" }
             let failing = result.failingVanished
             for gone in b.vanished {
-                var line = "\(gone.baseline.displayName) \(gone.baseline.arch ?? "(any arch)") (was \(gone.baseline.verdict.rawValue))"
+                var line =
+                    "\(gone.baseline.displayName) \(gone.baseline.arch ?? "(any arch)") (was \(gone.baseline.verdict.rawValue))"
                 if let applied = gone.waiver { line += "; \(applied)" }
-                s += "\n  " + (failing.contains(gone) ? paint("VANISHED", .disabled) + "  " : "vanished  ") + shown(line)
+                s +=
+                    "\n  " + (failing.contains(gone) ? paint("VANISHED", .disabled) + "  " : "vanished  ") + shown(line)
             }
         }
         for waiver in result.unusedWaivers {
-            s += "\n  unused waiver \(shown("\(waiver.location ?? "") \(waiver.subject)")): it matched no failing build; remove it"
+            s +=
+                "\n  unused waiver \(shown("\(waiver.location ?? "") \(waiver.subject)")): it matched no failing build; remove it"
         }
         return s
     }
@@ -90,12 +98,13 @@ public struct TextRenderer: ReportRenderer {
 
     private func paint(_ text: String, _ verdict: Verdict) -> String {
         guard color else { return text }
-        let code = switch verdict {
-        case .enabled: "32"
-        case .disabled: "31"
-        case .absent, .unknown: "33"
-        case .inconsistent: "35"
-        }
+        let code =
+            switch verdict {
+            case .enabled: "32"
+            case .disabled: "31"
+            case .absent, .unknown: "33"
+            case .inconsistent: "35"
+            }
         return "\u{1B}[1;\(code)m\(text)\u{1B}[0m"
     }
 }

@@ -1,3 +1,5 @@
+internal import RPM
+
 /// Reads the command names found in a built emulator (facts: "Binary").
 enum ExecutableRules {
     /// The first bytes of every ELF file.
@@ -11,7 +13,10 @@ enum ExecutableRules {
     ]
 
     /// Gated QMP names that exist only in enabled EL6 / EL7 1.5.3 executables.
-    static let gatedQMPNames = ["blockdev-snapshot-sync", "transaction", "drive-mirror", "__com.redhat_drive-mirror", "block-commit", "__com.redhat_block-commit"]
+    static let gatedQMPNames = [
+        "blockdev-snapshot-sync", "transaction", "drive-mirror", "__com.redhat_drive-mirror", "block-commit",
+        "__com.redhat_block-commit",
+    ]
     /// HMP names compiled out of disabled 2.10-2.12 executables.
     static let gatedHMPNames = ["snapshot_blkdev", "drive_mirror", "drive_backup", "block_job_cancel"]
 
@@ -29,20 +34,27 @@ enum ExecutableRules {
         case .el6?, .el7?:
             let has = found.contains("blockdev-snapshot-sync")
             var supports: Verdict = has ? .enabled : .disabled
-            if !has, let release, era?.versionFact(version: "", release: release) == .predatesFeature { supports = .absent }
-            return Evidence(Rules.exeQMPNames, source: source,
-                            observed: "NUL-delimited QMP names: \(list(gatedQMPNames)); HMP snapshot_blkdev \(found.contains("snapshot_blkdev") ? "found" : "missing")",
-                            supports: supports)
+            if !has, let release, era?.versionFact(version: "", release: release) == .predatesFeature {
+                supports = .absent
+            }
+            return Evidence(
+                Rules.exeQMPNames, source: source,
+                observed:
+                    "NUL-delimited QMP names: \(list(gatedQMPNames)); HMP snapshot_blkdev \(found.contains("snapshot_blkdev") ? "found" : "missing")",
+                supports: supports)
         case .ev210?:
             let has = found.contains("snapshot_blkdev")
-            return Evidence(Rules.exeHMPNames, source: source,
-                            observed: "HMP names: \(list(gatedHMPNames)) (QMP blockdev-snapshot-sync \(found.contains("blockdev-snapshot-sync") ? "present, as in every 2.9+ build" : "missing"))",
-                            supports: has ? .enabled : .disabled)
+            return Evidence(
+                Rules.exeHMPNames, source: source,
+                observed:
+                    "HMP names: \(list(gatedHMPNames)) (QMP blockdev-snapshot-sync \(found.contains("blockdev-snapshot-sync") ? "present, as in every 2.9+ build" : "missing"))",
+                supports: has ? .enabled : .disabled)
         default:
             // No switch (2.3-2.9, EL8+, upstream), or no known signature of one (rhev 2.1.2, no era).
-            return Evidence(Rules.exeNotGated, source: source,
-                            observed: "command names: \(list(["blockdev-snapshot-sync", "transaction", "snapshot_blkdev"]))",
-                            supports: nil)
+            return Evidence(
+                Rules.exeNotGated, source: source,
+                observed: "command names: \(list(["blockdev-snapshot-sync", "transaction", "snapshot_blkdev"]))",
+                supports: nil)
         }
     }
 
@@ -57,19 +69,25 @@ enum ExecutableRules {
     static func evaluateWithoutPackage(found: Set<String>, isQEMU: Bool, source: String) -> Evidence {
         let qmp = found.contains("blockdev-snapshot-sync")
         let hmp = found.contains("snapshot_blkdev")
-        let seen = "QMP blockdev-snapshot-sync \(qmp ? "found" : "missing"), HMP snapshot_blkdev \(hmp ? "found" : "missing")"
+        let seen =
+            "QMP blockdev-snapshot-sync \(qmp ? "found" : "missing"), HMP snapshot_blkdev \(hmp ? "found" : "missing")"
         let reading: String
         switch (qmp, hmp) {
         case (true, true) where !isQEMU:
             reading = "but the file has no QEMU version banner: names alone do not make a program an emulator"
         case (true, true):
-            return Evidence(Rules.exeNoPackage, source: source, observed: "\(seen): no disabled build of any era has both", supports: .enabled)
+            return Evidence(
+                Rules.exeNoPackage, source: source, observed: "\(seen): no disabled build of any era has both",
+                supports: .enabled)
         case (true, false):
-            reading = "as in a disabled 2.9-2.12 build, or an enabled one storing the HMP name inside a longer string; without a package the era is unknown"
+            reading =
+                "as in a disabled 2.9-2.12 build, or an enabled one storing the HMP name inside a longer string; without a package the era is unknown"
         case (false, true):
-            reading = "the QMP command may not exist yet (EL6 before 2.173) or be stored inside a longer string; without a package the era is unknown"
+            reading =
+                "the QMP command may not exist yet (EL6 before 2.173) or be stored inside a longer string; without a package the era is unknown"
         case (false, false):
-            reading = "a disabled build, a QEMU older than 0.14, or not a QEMU emulator; without a package this cannot be told"
+            reading =
+                "a disabled build, a QEMU older than 0.14, or not a QEMU emulator; without a package this cannot be told"
         }
         return Evidence(Rules.exeNoPackage, source: source, observed: "\(seen) (\(reading))", supports: nil)
     }
@@ -80,5 +98,3 @@ enum ExecutableRules {
         Evidence(Rules.exeVersionString, source: source, observed: "version string: \(banner.text)", supports: nil)
     }
 }
-
-internal import RPM

@@ -19,15 +19,22 @@ enum RuntimeRules {
         }
         guard count > 1 else { return evidence }
         for (session, verdicts) in votes where verdicts.isEmpty {
-            evidence.append(Evidence(Rules.qmpSessions, source: source, line: session.line,
-                                     observed: "session \(session.number) of \(count) has no query-commands list, decisive schema or CommandNotFound answer: it decides nothing",
-                                     supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.qmpSessions, source: source, line: session.line,
+                    observed:
+                        "session \(session.number) of \(count) has no query-commands list, decisive schema or CommandNotFound answer: it decides nothing",
+                    supports: nil))
         }
         let voting = votes.filter { !$0.verdicts.isEmpty }
         if Set(voting.flatMap(\.verdicts)).count > 1 {
-            let each = voting.map { "session \($0.session.number) (line \($0.session.line)) \($0.verdicts.map(\.rawValue).sorted().joined(separator: " and "))" }
-            evidence.append(Evidence(Rules.qmpSessions, source: source, line: voting[0].session.line,
-                                     observed: "the sessions disagree: \(each.joined(separator: ", "))", supports: nil))
+            let each = voting.map {
+                "session \($0.session.number) (line \($0.session.line)) \($0.verdicts.map(\.rawValue).sorted().joined(separator: " and "))"
+            }
+            evidence.append(
+                Evidence(
+                    Rules.qmpSessions, source: source, line: voting[0].session.line,
+                    observed: "the sessions disagree: \(each.joined(separator: ", "))", supports: nil))
         }
         return evidence
     }
@@ -38,84 +45,127 @@ enum RuntimeRules {
         let versions = capture.sessions.compactMap(\.version)
         if let version = capture.version, let first = versions.first {
             let package = version.package.isEmpty ? "no package string" : "package \(version.package)"
-            evidence.append(Evidence(Rules.qmpVersion, source: source, line: first.line, observed: "QEMU \(version.string), \(package)", supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.qmpVersion, source: source, line: first.line, observed: "QEMU \(version.string), \(package)",
+                    supports: nil))
         } else if let first = versions.first {
-            let each = capture.sessions.compactMap { s in s.version.map { "session \(s.number) QEMU \($0.value.string) (package '\($0.value.package)')" } }
-            evidence.append(Evidence(Rules.qmpVersion, source: source, line: first.line,
-                                     observed: "the sessions report different versions: \(each.joined(separator: ", ")); the build is not identified",
-                                     supports: nil))
+            let each = capture.sessions.compactMap { s in
+                s.version.map { "session \(s.number) QEMU \($0.value.string) (package '\($0.value.package)')" }
+            }
+            evidence.append(
+                Evidence(
+                    Rules.qmpVersion, source: source, line: first.line,
+                    observed:
+                        "the sessions report different versions: \(each.joined(separator: ", ")); the build is not identified",
+                    supports: nil))
         }
         let targets = capture.sessions.compactMap(\.targetArch)
         if let target = capture.targetArch, let first = targets.first {
-            evidence.append(Evidence(Rules.qmpTarget, source: source, line: first.line,
-                                     observed: "query-target: arch \(target); the capture joins \(QEMUTarget.joinedBuilds(target)) only",
-                                     supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.qmpTarget, source: source, line: first.line,
+                    observed: "query-target: arch \(target); the capture joins \(QEMUTarget.joinedBuilds(target)) only",
+                    supports: nil))
         } else if let first = targets.first {
             let each = capture.sessions.compactMap { s in s.targetArch.map { "session \(s.number) \($0.value)" } }
-            evidence.append(Evidence(Rules.qmpTarget, source: source, line: first.line,
-                                     observed: "the sessions report different target arches (\(each.joined(separator: ", "))); the capture joins every arch of its build",
-                                     supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.qmpTarget, source: source, line: first.line,
+                    observed:
+                        "the sessions report different target arches (\(each.joined(separator: ", "))); the capture joins every arch of its build",
+                    supports: nil))
         } else {
-            evidence.append(Evidence(Rules.qmpTarget, source: source,
-                                     observed: "no query-target answer: the emulator's arch is not known; the capture joins every arch of its build",
-                                     supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.qmpTarget, source: source,
+                    observed:
+                        "no query-target answer: the emulator's arch is not known; the capture joins every arch of its build",
+                    supports: nil))
         }
         return evidence
     }
 
     /// One session's evidence; `label` names the session when the capture has several.
-    private static func session(_ session: QMPSession, label: String, build: RunningBuild, source: String) -> [Evidence] {
+    private static func session(_ session: QMPSession, label: String, build: RunningBuild, source: String) -> [Evidence]
+    {
         var evidence: [Evidence] = []
         // Every different list answered votes: two that disagree make the build inconsistent, whatever their order.
         let lists = (session.commands.map { [$0] } ?? []) + session.otherCommands
         for commands in lists {
             let names = Set(commands.value)
             let has = names.contains(command)
-            evidence.append(Evidence(Rules.qmpQueryCommands, source: source, line: commands.line,
-                                     observed: label + "query-commands lists \(commands.value.count) commands; \(command) \(has ? "listed" : "not listed")",
-                                     supports: has ? .enabled : .disabled))
+            evidence.append(
+                Evidence(
+                    Rules.qmpQueryCommands, source: source, line: commands.line,
+                    observed: label
+                        + "query-commands lists \(commands.value.count) commands; \(command) \(has ? "listed" : "not listed")",
+                    supports: has ? .enabled : .disabled))
             if !has, names.contains("transaction") {
-                evidence.append(Evidence(Rules.qmpTransactionAlone, source: source, line: commands.line,
-                                         observed: label + "transaction is listed without \(command)", supports: nil))
+                evidence.append(
+                    Evidence(
+                        Rules.qmpTransactionAlone, source: source, line: commands.line,
+                        observed: label + "transaction is listed without \(command)", supports: nil))
             }
         }
         if lists.count > 1 {
-            evidence.append(Evidence(Rules.qmpSessions, source: source, line: lists[0].line,
-                                     observed: label + "query-commands answered \(lists.count) different lists in one session (lines \(lists.map { String($0.line) }.joined(separator: ", "))): a running emulator registers its commands once, so these are not the answers of one emulator",
-                                     supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.qmpSessions, source: source, line: lists[0].line,
+                    observed: label
+                        + "query-commands answered \(lists.count) different lists in one session (lines \(lists.map { String($0.line) }.joined(separator: ", "))): a running emulator registers its commands once, so these are not the answers of one emulator",
+                    supports: nil))
         }
         if let notFound = session.commandNotFound.first(where: { $0.value == command }) {
-            evidence.append(Evidence(Rules.qmpCommandNotFound, source: source, line: notFound.line,
-                                     observed: label + "\(command) answered CommandNotFound", supports: .disabled))
+            evidence.append(
+                Evidence(
+                    Rules.qmpCommandNotFound, source: source, line: notFound.line,
+                    observed: label + "\(command) answered CommandNotFound", supports: .disabled))
         }
         if session.commands == nil, let schema = session.schemaCommands {
             let has = schema.value.contains(command)
             switch build {
             case .neverGated(let who) where has:
-                evidence.append(Evidence(Rules.qmpNeverGatedBuild, source: source, line: schema.line,
-                                         observed: label + "\(who): never gated, \(command) exists from QEMU 0.14; query-qmp-schema lists it",
-                                         supports: .enabled))
+                evidence.append(
+                    Evidence(
+                        Rules.qmpNeverGatedBuild, source: source, line: schema.line,
+                        observed: label
+                            + "\(who): never gated, \(command) exists from QEMU 0.14; query-qmp-schema lists it",
+                        supports: .enabled))
             case .neverGated:
-                evidence.append(Evidence(Rules.qmpSchemaOnly, source: source, line: schema.line,
-                                         observed: label + "only query-qmp-schema: \(command) not in the schema of a never-gated build; nothing is decided",
-                                         supports: nil))
+                evidence.append(
+                    Evidence(
+                        Rules.qmpSchemaOnly, source: source, line: schema.line,
+                        observed: label
+                            + "only query-qmp-schema: \(command) not in the schema of a never-gated build; nothing is decided",
+                        supports: nil))
             case .unidentified(let why):
-                evidence.append(Evidence(Rules.qmpSchemaOnly, source: source, line: schema.line,
-                                         observed: label + "only query-qmp-schema, which lists unregistered commands too: \(command) \(has ? "in" : "not in") the schema; nothing is decided: \(why)",
-                                         supports: nil))
+                evidence.append(
+                    Evidence(
+                        Rules.qmpSchemaOnly, source: source, line: schema.line,
+                        observed: label
+                            + "only query-qmp-schema, which lists unregistered commands too: \(command) \(has ? "in" : "not in") the schema; nothing is decided: \(why)",
+                        supports: nil))
             }
         }
         if let help = session.hmpHelp {
-            let has = help.value.split(whereSeparator: { $0.isNewline }).contains { $0.split(separator: " ").first == "snapshot_blkdev" }
-            evidence.append(Evidence(Rules.qmpHMPHelp, source: source, line: help.line,
-                                     observed: label + "HMP help \(has ? "lists" : "does not list") snapshot_blkdev", supports: nil))
+            let has = help.value.split(whereSeparator: { $0.isNewline }).contains {
+                $0.split(separator: " ").first == "snapshot_blkdev"
+            }
+            evidence.append(
+                Evidence(
+                    Rules.qmpHMPHelp, source: source, line: help.line,
+                    observed: label + "HMP help \(has ? "lists" : "does not list") snapshot_blkdev", supports: nil))
         }
         if let unpaired = session.unpairedReplies {
             let replies = unpaired.value == 1 ? "1 reply pairs" : "\(unpaired.value) replies pair"
             let they = unpaired.value == 1 ? "it decides" : "they decide"
-            evidence.append(Evidence(Rules.qmpUnpairedReply, source: source, line: unpaired.line,
-                                     observed: label + "\(replies) with no request of the session (first at line \(unpaired.line)); \(they) nothing",
-                                     supports: nil))
+            evidence.append(
+                Evidence(
+                    Rules.qmpUnpairedReply, source: source, line: unpaired.line,
+                    observed: label
+                        + "\(replies) with no request of the session (first at line \(unpaired.line)); \(they) nothing",
+                    supports: nil))
         }
         return evidence
     }
@@ -134,7 +184,8 @@ enum RunningBuild: Equatable {
     init(_ capture: QMPCapture) {
         guard let version = capture.version else {
             let reported = Set(capture.sessions.compactMap { $0.version?.value })
-            self = .unidentified(reported.isEmpty ? "no version answer identifies the build" : "the sessions report different versions")
+            self = .unidentified(
+                reported.isEmpty ? "no version answer identifies the build" : "the sessions report different versions")
             return
         }
         self = Self.identify(version)
@@ -162,12 +213,16 @@ enum RunningBuild: Equatable {
             case let era? where era == .el8 || era == .upstream:
                 return .neverGated("\(package) (\(era.rawValue))")
             case let era?:
-                return .unidentified("\(package) is a downstream \(era.rawValue) build, whose gate unregisters commands the schema still lists")
+                return .unidentified(
+                    "\(package) is a downstream \(era.rawValue) build, whose gate unregisters commands the schema still lists"
+                )
             case nil:
                 return .unidentified("\(package) is a build of no era snapcheck knows")
             }
         }
-        return .unidentified("package '\(package)' is neither an upstream release tag nor an EL8+/Fedora NVR (a distribution's build may patch anything)")
+        return .unidentified(
+            "package '\(package)' is neither an upstream release tag nor an EL8+/Fedora NVR (a distribution's build may patch anything)"
+        )
     }
 }
 

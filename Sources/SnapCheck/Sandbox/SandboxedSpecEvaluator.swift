@@ -29,8 +29,10 @@ public struct SandboxedSpecEvaluator: Sendable {
     /// Largest reply read from the worker.
     public var replyLimit: Int
 
-    public init(workerPath: String? = nil, timeout: Duration = .seconds(10), cpuSeconds: Int = 10,
-                memoryBytes: Int = 1 << 30, replyLimit: Int = 64 << 20) {
+    public init(
+        workerPath: String? = nil, timeout: Duration = .seconds(10), cpuSeconds: Int = 10,
+        memoryBytes: Int = 1 << 30, replyLimit: Int = 64 << 20
+    ) {
         self.workerPath = workerPath
         self.timeout = timeout
         self.cpuSeconds = cpuSeconds
@@ -54,27 +56,37 @@ public struct SandboxedSpecEvaluator: Sendable {
     /// take. When that worker fails as a whole (crash, timeout, a limit), each
     /// parse runs again in a worker of its own, so one arch's failure is never
     /// another's (Docs/security.md, "One worker, one spec").
-    package func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<ParsedSpec, RPMError>] {
+    package func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<
+        ParsedSpec, RPMError
+    >] {
         do {
             return try parse(contents: contents, displayName: displayName, all: options)
         } catch {
             guard options.count > 1 else { return [.failure(error)] }
-            return options.map { options in Result { () throws(RPMError) in try parse(contents: contents, displayName: displayName, all: [options])[0].get() } }
+            return options.map { options in
+                Result { () throws(RPMError) in
+                    try parse(contents: contents, displayName: displayName, all: [options])[0].get()
+                }
+            }
         }
     }
 
-    private func parse(contents: [UInt8], displayName: String, all options: [SpecOptions]) throws(RPMError) -> [Result<ParsedSpec, RPMError>] {
+    private func parse(contents: [UInt8], displayName: String, all options: [SpecOptions]) throws(RPMError) -> [Result<
+        ParsedSpec, RPMError
+    >] {
         guard contents.count <= Self.specLimit else {
-            throw RPMError(.limitExceeded, operation: "spec worker", path: displayName,
-                           message: "larger than the \(Self.specLimit >> 20) MiB the spec worker reads")
+            throw RPMError(
+                .limitExceeded, operation: "spec worker", path: displayName,
+                message: "larger than the \(Self.specLimit >> 20) MiB the spec worker reads")
         }
         return try run(request(displayName: displayName, path: nil, parses: options), spec: contents)
     }
 
     /// A request for `parses`: the limits of one parse, times their number.
     private func request(displayName: String, path: String?, parses: [SpecOptions]) -> SpecWorkerRequest {
-        SpecWorkerRequest(displayName: displayName, path: path, parses: parses,
-                          limits: SpecWorkerLimits(cpuSeconds: cpuSeconds * max(parses.count, 1), memoryBytes: memoryBytes))
+        SpecWorkerRequest(
+            displayName: displayName, path: path, parses: parses,
+            limits: SpecWorkerLimits(cpuSeconds: cpuSeconds * max(parses.count, 1), memoryBytes: memoryBytes))
     }
 
     // MARK: Finding the worker
@@ -87,8 +99,10 @@ public struct SandboxedSpecEvaluator: Sendable {
 
     /// The program this evaluator would start as its worker, or nil when there is none.
     public func resolvedWorkerPath() -> String? {
-        if case .program(let path) = Self.locateWorker(explicitPath: workerPath, environment: ProcessInfo.processInfo.environment,
-                                                         selfServes: SpecWorker.isInstalled) {
+        if case .program(let path) = Self.locateWorker(
+            explicitPath: workerPath, environment: ProcessInfo.processInfo.environment,
+            selfServes: SpecWorker.isInstalled)
+        {
             return path
         }
         return nil
@@ -96,11 +110,15 @@ public struct SandboxedSpecEvaluator: Sendable {
 
     /// `explicitPath`, else `$SNAPCHECK_SPEC_WORKER`, else this program when it serves as its own worker.
     static func locateWorker(explicitPath: String?, environment: [String: String], selfServes: Bool) -> Worker {
-        if let named = explicitPath ?? environment[SpecWorkerChannel.environmentVariable].flatMap({ $0.isEmpty ? nil : $0 }) {
-            return isExecutableFile(named) ? .program(named) : .missing("spec worker \(named) is not an executable file")
+        if let named = explicitPath
+            ?? environment[SpecWorkerChannel.environmentVariable].flatMap({ $0.isEmpty ? nil : $0 })
+        {
+            return isExecutableFile(named)
+                ? .program(named) : .missing("spec worker \(named) is not an executable file")
         }
         if selfServes { return .program("/proc/self/exe") }
-        return .missing("""
+        return .missing(
+            """
             this program cannot start its spec worker: call `SpecWorker.serveIfRequested()` as the first line of its main \
             (or set \(SpecWorkerChannel.environmentVariable) to a snapcheck executable)
             """)
@@ -113,7 +131,9 @@ public struct SandboxedSpecEvaluator: Sendable {
 
     // MARK: Running the worker
 
-    private func fail(_ request: SpecWorkerRequest, _ operation: String, _ message: String, code: Int32? = nil) -> RPMError {
+    private func fail(_ request: SpecWorkerRequest, _ operation: String, _ message: String, code: Int32? = nil)
+        -> RPMError
+    {
         RPMError(.specWorker, operation: operation, path: request.displayName, code: code, message: message)
     }
 
@@ -121,8 +141,10 @@ public struct SandboxedSpecEvaluator: Sendable {
     private func run(_ request: SpecWorkerRequest, spec: [UInt8]) throws(RPMError) -> [Result<ParsedSpec, RPMError>] {
         let timeout = timeout * max(request.parses.count, 1)
         let worker: String
-        switch Self.locateWorker(explicitPath: workerPath, environment: ProcessInfo.processInfo.environment,
-                                 selfServes: SpecWorker.isInstalled) {
+        switch Self.locateWorker(
+            explicitPath: workerPath, environment: ProcessInfo.processInfo.environment,
+            selfServes: SpecWorker.isInstalled)
+        {
         case .program(let path): worker = path
         case .missing(let why): throw fail(request, "spec worker", why)
         }
@@ -141,12 +163,14 @@ public struct SandboxedSpecEvaluator: Sendable {
                 environment: Self.environment,
                 streams: [
                     // The request in, the reply out: one socket on fds 0 and 3.
-                    ChildProcess.Stream([SpecWorkerChannel.requestFD, SpecWorkerChannel.replyFD], limit: replyLimit, overflow: .fail),
+                    ChildProcess.Stream(
+                        [SpecWorkerChannel.requestFD, SpecWorkerChannel.replyFD], limit: replyLimit, overflow: .fail),
                     // stdout and stderr: kept for error messages, the rest drained.
                     ChildProcess.Stream([1, 2], limit: Self.diagnosticsLimit, overflow: .keepFirst),
                 ])
         } catch {
-            throw fail(request, error.call, "cannot start the spec worker \(worker): \(error.message)", code: error.code)
+            throw fail(
+                request, error.call, "cannot start the spec worker \(worker): \(error.message)", code: error.code)
         }
         defer { process.terminate() }
         process.send(Array(message), to: Self.channel)
@@ -156,7 +180,8 @@ public struct SandboxedSpecEvaluator: Sendable {
         case .deadline:
             throw fail(request, "spec worker", "the spec worker did not finish within \(timeout) and was killed")
         case .limitExceeded:
-            throw fail(request, "spec worker", "the spec worker's reply exceeded \(replyLimit >> 20) MiB; it was killed")
+            throw fail(
+                request, "spec worker", "the spec worker's reply exceeded \(replyLimit >> 20) MiB; it was killed")
         case .satisfied, .outputsClosed:
             break
         }
@@ -167,7 +192,9 @@ public struct SandboxedSpecEvaluator: Sendable {
         let diagnostics = process.output(Self.diagnostics)
         switch status {
         case .signalled(let signal):
-            throw fail(request, "spec worker", "the spec worker was killed by \(Self.describe(signal: signal))\(Self.tail(diagnostics))")
+            throw fail(
+                request, "spec worker",
+                "the spec worker was killed by \(Self.describe(signal: signal))\(Self.tail(diagnostics))")
         case .exited(let code) where code != 0:
             throw fail(request, "spec worker", "the spec worker exited with status \(code)\(Self.tail(diagnostics))")
         case .exited:
@@ -188,7 +215,8 @@ public struct SandboxedSpecEvaluator: Sendable {
         }
         // One failure for the whole request: it could not be read, or the worker could not confine itself.
         if decoded.count == 1, case .failed(let error) = decoded[0] { throw error }
-        throw fail(request, "spec worker", "the spec worker answered \(decoded.count) parses of \(request.parses.count)")
+        throw fail(
+            request, "spec worker", "the spec worker answered \(decoded.count) parses of \(request.parses.count)")
     }
 
     /// The worker's whole environment: no `~/.rpmmacros`, no locale surprises.

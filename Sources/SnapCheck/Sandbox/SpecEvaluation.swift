@@ -51,8 +51,10 @@ public struct SpecEvaluation: Sendable {
     /// How the report describes the mode (`spec-evaluation-mode` note evidence).
     var description: String {
         switch mode {
-        case .sandboxed: "parsed in a sandboxed worker process (seccomp: no programs, sockets or file writes; rpm Lua locked down)"
-        case .inProcess: "parsed in-process with full rpm semantics (--trust-spec): shell and Lua expansions ran with snapcheck's rights"
+        case .sandboxed:
+            "parsed in a sandboxed worker process (seccomp: no programs, sockets or file writes; rpm Lua locked down)"
+        case .inProcess:
+            "parsed in-process with full rpm semantics (--trust-spec): shell and Lua expansions ran with snapcheck's rights"
         case .custom(let evaluator): "parsed by a custom evaluator (\(String(describing: type(of: evaluator))))"
         }
     }
@@ -69,7 +71,9 @@ public struct SpecEvaluation: Sendable {
             try sandbox.parse(path: path, options: options)
         }
 
-        func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<ParsedSpec, any Error>] {
+        func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<
+            ParsedSpec, any Error
+        >] {
             sandbox.parse(contents: contents, displayName: displayName, each: options).map { $0.mapError { $0 } }
         }
     }

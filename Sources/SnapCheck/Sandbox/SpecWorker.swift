@@ -69,10 +69,13 @@ public enum SpecWorker: Sendable {
             }
             if n == 0 { break }
             input += chunk[..<n]
-            if input.count > inputLimit { failure("read", nil, "the request exceeds \(inputLimit >> 20) MiB", kind: .limitExceeded) }
+            if input.count > inputLimit {
+                failure("read", nil, "the request exceeds \(inputLimit >> 20) MiB", kind: .limitExceeded)
+            }
         }
         guard let newline = input.firstIndex(of: 0x0A),
-              let request = try? JSONDecoder().decode(SpecWorkerRequest.self, from: Data(input[..<newline])) else {
+            let request = try? JSONDecoder().decode(SpecWorkerRequest.self, from: Data(input[..<newline]))
+        else {
             failure("read", nil, "the request is not a SpecWorkerRequest line")
         }
 
@@ -97,7 +100,8 @@ public enum SpecWorker: Sendable {
         input = []
 
         do {
-            try Confinement.apply(cpuSeconds: request.limits.cpuSeconds, memoryBytes: request.limits.memoryBytes, parent: parent)
+            try Confinement.apply(
+                cpuSeconds: request.limits.cpuSeconds, memoryBytes: request.limits.memoryBytes, parent: parent)
         } catch {
             failure("confine", request.displayName, "\(error)")
         }
@@ -118,7 +122,8 @@ public enum SpecWorker: Sendable {
                 }
                 return .failed(error)
             } catch {
-                return .failed(RPMError(.specWorker, operation: "rpmSpecParse", path: request.displayName, message: "\(error)"))
+                return .failed(
+                    RPMError(.specWorker, operation: "rpmSpecParse", path: request.displayName, message: "\(error)"))
             }
         }
         reply(replies)
@@ -141,7 +146,9 @@ public enum SpecWorker: Sendable {
         exit(0)
     }
 
-    private static func failure(_ operation: String, _ path: String?, _ message: String, kind: RPMError.Kind = .specWorker) -> Never {
+    private static func failure(
+        _ operation: String, _ path: String?, _ message: String, kind: RPMError.Kind = .specWorker
+    ) -> Never {
         reply([.failed(RPMError(kind, operation: operation, path: path, message: message))])
     }
 }

@@ -39,7 +39,10 @@
     /// `--disable-system`.
     public var mayBuildSystemEmulator: Bool
 
-    public init(program: String, arguments: [ShellArgument], lineInSection: Int, conditions: [String] = [], functions: [String] = []) {
+    public init(
+        program: String, arguments: [ShellArgument], lineInSection: Int, conditions: [String] = [],
+        functions: [String] = []
+    ) {
         self.program = program
         self.arguments = arguments
         self.lineInSection = lineInSection
@@ -48,15 +51,17 @@
         self.isHelperScript = ShellLexer.basename(program) != "configure"
         let targetArgument = arguments.last { $0.knownPrefix.hasPrefix("--target-list=") }
         let targets = targetArgument.flatMap { argument in
-            argument.isKnown ? argument.text.dropFirst("--target-list=".count)
-                .split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" })
-                .map(String.init) : nil
+            argument.isKnown
+                ? argument.text.dropFirst("--target-list=".count)
+                    .split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" })
+                    .map(String.init) : nil
         }
         self.targetList = targets ?? []
         let softmmu = self.targetList.contains { $0.hasSuffix("-softmmu") }
         self.buildsSystemEmulator = isHelperScript || softmmu
         let disablesSystem = arguments.contains { $0.isKnown && $0.text == "--disable-system" }
-        self.mayBuildSystemEmulator = isHelperScript || softmmu
+        self.mayBuildSystemEmulator =
+            isHelperScript || softmmu
             || (!disablesSystem && (targetArgument == nil || targets == nil))
     }
 
@@ -65,7 +70,6 @@
 
     /// The program's file name (`build_configure.sh`).
     public var programName: String { String(ShellLexer.basename(program)) }
-
 
     /// True when some argument is exactly `flag` (so `--disable-live-block-ops` never
     /// matches `--disable-live-block-migration`).

@@ -49,14 +49,20 @@ import Foundation
         guard arguments.count >= assigned else { return "a word the script reads is missing" }
         for extra in arguments[assigned...] {
             guard extra.isKnown else {
-                return "the extra word `\(extra.text)` reaches configure through \"$@\" and the spec does not show its value"
+                return
+                    "the extra word `\(extra.text)` reaches configure through \"$@\" and the spec does not show its value"
             }
             let text = extra.text
             let mentionsSwitch = ConfigureSwitch.allFlags.contains { flag in
-                text.contains(flag.replacingOccurrences(of: "--enable-", with: "").replacingOccurrences(of: "--disable-", with: ""))
+                text.contains(
+                    flag.replacingOccurrences(of: "--enable-", with: "").replacingOccurrences(
+                        of: "--disable-", with: ""))
             }
-            if !text.hasPrefix("--") || text.contains(where: \.isWhitespace) || (mentionsSwitch && !ConfigureSwitch.allFlags.contains(text)) {
-                return "the extra word `\(text)` reaches configure through \"$@\", which does not take it as an option it reads"
+            if !text.hasPrefix("--") || text.contains(where: \.isWhitespace)
+                || (mentionsSwitch && !ConfigureSwitch.allFlags.contains(text))
+            {
+                return
+                    "the extra word `\(text)` reaches configure through \"$@\", which does not take it as an option it reads"
             }
         }
         return nil
@@ -174,7 +180,8 @@ import Foundation
         guard let eq = s.firstIndex(of: "=") else { return nil }
         let name = s[..<eq]
         guard let first = name.unicodeScalars.first, ShellLexer.isIdentifierStart(first),
-              name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar) else { return nil }
+            name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar)
+        else { return nil }
         var value = s[s.index(after: eq)...]
         if value.count >= 2, value.first == "\"", value.last == "\"" {
             value = value.dropFirst().dropLast()

@@ -21,7 +21,8 @@ struct PreparedSpec: Sendable {
     init(text: String, trusted: Bool, hostMacros: [String]) {
         let source = SpecSource(text: text)
         let (neutral, refused) = trusted ? (text, []) : source.neutralized()
-        let recorded = SpecSource.recordingConditions(trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros)
+        let recorded = SpecSource.recordingConditions(
+            trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros)
         self.source = source
         self.refused = refused
         self.bytes = SpecBytes.bytes(of: recorded)
@@ -48,7 +49,9 @@ final class SpecPreparations: Sendable {
 
     /// The preparation of `text` with these settings: the one kept when it matches, else a new one.
     func prepared(text: String, trusted: Bool, hostMacros: [String]) -> PreparedSpec {
-        if let entry = first.withLock({ $0 }), entry.trusted == trusted, entry.hostMacros == hostMacros, entry.text == text {
+        if let entry = first.withLock({ $0 }), entry.trusted == trusted, entry.hostMacros == hostMacros,
+            entry.text == text
+        {
             return entry.prepared
         }
         let prepared = PreparedSpec(text: text, trusted: trusted, hostMacros: hostMacros)

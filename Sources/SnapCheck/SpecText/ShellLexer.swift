@@ -48,15 +48,20 @@ struct ShellWord: Sendable, Hashable {
     var assignment: ShellAssignment? {
         if let name = elementAssignmentName {
             // `NAME[i]=v` sets an element of the array `$NAME` reads: not followed.
-            return ShellAssignment(name: name, value: ShellWord(parts: [.opaque(text, quoted: true, canBeSplit: true, line: line)], line: line), appends: false)
+            return ShellAssignment(
+                name: name,
+                value: ShellWord(parts: [.opaque(text, quoted: true, canBeSplit: true, line: line)], line: line),
+                appends: false)
         }
         guard case .literal(let first, quoted: false)? = parts.first,
-              let eq = first.firstIndex(of: "=") else { return nil }
+            let eq = first.firstIndex(of: "=")
+        else { return nil }
         var name = first[..<eq]
         let appends = name.hasSuffix("+")
         if appends { name = name.dropLast() }
         guard let head = name.unicodeScalars.first, ShellLexer.isIdentifierStart(head),
-              name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar) else { return nil }
+            name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar)
+        else { return nil }
         var rest = parts.dropFirst().map { $0 }
         let after = String(first[first.index(after: eq)...])
         if !after.isEmpty { rest.insert(.literal(after, quoted: false), at: 0) }
@@ -68,10 +73,12 @@ extension ShellWord {
     /// NAME in `NAME[subscript]=value` (or `+=`), the subscript unquoted or not.
     var elementAssignmentName: String? {
         guard case .literal(let first, quoted: false)? = parts.first, let open = first.firstIndex(of: "["),
-              !first[..<open].contains("=") else { return nil }
+            !first[..<open].contains("=")
+        else { return nil }
         let name = first[..<open]
         guard let head = name.unicodeScalars.first, ShellLexer.isIdentifierStart(head),
-              name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar) else { return nil }
+            name.unicodeScalars.allSatisfy(ShellLexer.isIdentifierChar)
+        else { return nil }
         let written = text
         guard let close = written.range(of: "]=") ?? written.range(of: "]+=") else { return nil }
         return close.lowerBound > written.index(written.startIndex, offsetBy: name.count) ? String(name) : nil
@@ -117,7 +124,8 @@ struct ShellLexer {
     }
 
     static let operators: [String] = [
-        "<<-", "<<<", ";;&", "&&", "||", ";;", ";&", "<<", ">>", ">&", "<&", "&>", ">|", "<>", ";", "&", "|", "(", ")", "<", ">",
+        "<<-", "<<<", ";;&", "&&", "||", ";;", ";&", "<<", ">>", ">&", "<&", "&>", ">|", "<>", ";", "&", "|", "(", ")",
+        "<", ">",
     ]
 
     private mutating func run() {
@@ -157,7 +165,8 @@ struct ShellLexer {
                 } else {
                     let word = readWord()
                     // `2>&1`: a number right before a redirection is its descriptor, not a word.
-                    let isDescriptor = i < n && (s[i] == "<" || s[i] == ">")
+                    let isDescriptor =
+                        i < n && (s[i] == "<" || s[i] == ">")
                         && word.plainText.map { !$0.isEmpty && $0.allSatisfy(\.isNumber) } == true
                     if !isDescriptor { tokens.append(.word(word)) }
                 }
@@ -300,7 +309,11 @@ struct ShellLexer {
             let c = s[i]
             // Blanks and operators end a word (`2>&1`: the digit is a word of its own).
             if c == " " || c == "\t" || c == "\r" || c == "\n" { break }
-            if operatorAt(i) != nil, !(c == "(" && parts.isEmpty && !literalQuoted && Self.isArrayAssignmentPrefix(String(literal))) { break }
+            if operatorAt(i) != nil,
+                !(c == "(" && parts.isEmpty && !literalQuoted && Self.isArrayAssignmentPrefix(String(literal)))
+            {
+                break
+            }
             switch c {
             case "\\":
                 if i + 1 < n, s[i + 1] == "\n" {
@@ -339,7 +352,10 @@ struct ShellLexer {
                     i += 1
                 }
                 i = min(i + 1, n)
-                parts.append(.opaque(String(String.UnicodeScalarView(s[start..<i])), quoted: true, canBeSplit: false, line: startLine))
+                parts.append(
+                    .opaque(
+                        String(String.UnicodeScalarView(s[start..<i])), quoted: true, canBeSplit: false, line: startLine
+                    ))
             case "$":
                 if let part = readDollar(quoted: false) {
                     flush()
@@ -358,7 +374,10 @@ struct ShellLexer {
                 let startLine = line
                 let open = i
                 skipBalanced(open: "(", close: ")")
-                parts.append(.opaque(String(String.UnicodeScalarView(s[open..<i])), quoted: false, canBeSplit: true, line: startLine))
+                parts.append(
+                    .opaque(
+                        String(String.UnicodeScalarView(s[open..<i])), quoted: false, canBeSplit: true, line: startLine)
+                )
             default:
                 appendLiteral(c, quoted: false)
                 i += 1
@@ -445,10 +464,13 @@ struct ShellLexer {
             let text = String(String.UnicodeScalarView(s[start..<i]))
             let inner = text.dropFirst(2).dropLast(text.hasSuffix("}") ? 1 : 0)
             if let first = inner.unicodeScalars.first, Self.isIdentifierStart(first),
-               inner.unicodeScalars.allSatisfy(Self.isIdentifierChar), text.hasSuffix("}") {
+                inner.unicodeScalars.allSatisfy(Self.isIdentifierChar), text.hasSuffix("}")
+            {
                 return .parameter(String(inner), quoted: quoted, braced: true)
             }
-            if !inner.isEmpty, text.hasSuffix("}"), inner.allSatisfy({ $0.isASCII && $0.isNumber }) || ["@", "*", "#"].contains(inner) {
+            if !inner.isEmpty, text.hasSuffix("}"),
+                inner.allSatisfy({ $0.isASCII && $0.isNumber }) || ["@", "*", "#"].contains(inner)
+            {
                 return .parameter(String(inner), quoted: quoted, braced: true)
             }
             return .opaque(text, quoted: quoted, canBeSplit: !quoted, line: startLine)

@@ -136,14 +136,17 @@ struct ShellEffect: Sendable {
             return false
         case .file:
             guard let target else { return true }
-            guard names.contains(String(ShellLexer.basename(target))) || ShellRun.expandsAsPattern(target) else { return false }
+            guard names.contains(String(ShellLexer.basename(target))) || ShellRun.expandsAsPattern(target) else {
+                return false
+            }
             guard let own = location, let directory else { return true }
             return own.starts(with: directory)
         case .tree:
             // The outputs are in `directory` and its target directories (`x86_64-softmmu/`).
             guard let root = location, let directory else { return true }
             return directory.starts(with: root)
-                || (root.count == directory.count + 1 && root.starts(with: directory) && root.last?.hasSuffix("-softmmu") == true)
+                || (root.count == directory.count + 1 && root.starts(with: directory)
+                    && root.last?.hasSuffix("-softmmu") == true)
         }
     }
 
@@ -179,9 +182,12 @@ extension ShellAnalysis {
     /// `call` that may rewrite the script `call` runs once `%prep`/`%build`
     /// copied it from the Source `source` (or at all, when nothing copies it):
     /// the script that runs is then not the Source read.
-    static func scriptEdit(before call: ConfigureCall, copiedFrom source: String, prep: ShellAnalysis, build: ShellAnalysis) -> ShellEffect? {
+    static func scriptEdit(
+        before call: ConfigureCall, copiedFrom source: String, prep: ShellAnalysis, build: ShellAnalysis
+    ) -> ShellEffect? {
         let name = call.programName
-        let writes = prep.writes(of: name, at: nil, before: nil) + build.writes(of: name, at: call.location, before: call)
+        let writes =
+            prep.writes(of: name, at: nil, before: nil) + build.writes(of: name, at: call.location, before: call)
         let copy = writes.lastIndex { $0.kind == .file && $0.copiedFrom.contains(source) }
         return copy.map { writes[(writes.index(after: $0))...].first } ?? writes.first
     }
@@ -190,7 +196,8 @@ extension ShellAnalysis {
     /// QEMU's configure script by name (`sed -i … configure`, `> configure`);
     /// patches and archives, which make the tree, are not counted.
     static func configureEdit(before call: ConfigureCall, prep: ShellAnalysis, build: ShellAnalysis) -> ShellEffect? {
-        (prep.writes(of: call.programName, at: nil, before: nil) + build.writes(of: call.programName, at: call.location, before: call))
+        (prep.writes(of: call.programName, at: nil, before: nil)
+            + build.writes(of: call.programName, at: call.location, before: call))
             .first { $0.kind == .file }
     }
 }
@@ -310,7 +317,10 @@ struct ShellRun {
                     run(body)
                 }
             } else {
-                assign(variable, ShellArgument(text: "$\(variable)", unresolved: ["$\(variable)"], knownPrefix: "", mayBeSplit: false))
+                assign(
+                    variable,
+                    ShellArgument(
+                        text: "$\(variable)", unresolved: ["$\(variable)"], knownPrefix: "", mayBeSplit: false))
                 conditionally("in a loop over \(variable)") { $0.run(body) }
             }
         case .caseClause(let subject, let items, let fallsThrough):
@@ -326,7 +336,9 @@ struct ShellRun {
                     return
                 }
                 if matches.contains(true) || matches.contains(where: { $0 == nil }) || fallsThrough {
-                    conditionally("in `case \(subject.text)` branch \(patterns.map(\.text).joined(separator: "|"))") { $0.run(body) }
+                    conditionally("in `case \(subject.text)` branch \(patterns.map(\.text).joined(separator: "|"))") {
+                        $0.run(body)
+                    }
                 }
             }
         case .group(let body):
@@ -372,14 +384,17 @@ struct ShellRun {
         conditions = saved
         guard !added.isEmpty else { return }
         if directory != beforeDirectory { directory = nil }
-        for name in Set(before.keys).union(variables.keys) where before[name] != variables[name] || beforeUnset.contains(name) != unset.contains(name) {
-            variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (set only if \(added.joined(separator: ", ")))"],
-                                            knownPrefix: "", mayBeSplit: true)
+        for name in Set(before.keys).union(variables.keys)
+        where before[name] != variables[name] || beforeUnset.contains(name) != unset.contains(name) {
+            variables[name] = ShellArgument(
+                text: "$\(name)", unresolved: ["$\(name) (set only if \(added.joined(separator: ", ")))"],
+                knownPrefix: "", mayBeSplit: true)
             unset.remove(name)
         }
         for name in beforeUnset.symmetricDifference(unset) {
-            variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (unset only if \(added.joined(separator: ", ")))"],
-                                            knownPrefix: "", mayBeSplit: true)
+            variables[name] = ShellArgument(
+                text: "$\(name)", unresolved: ["$\(name) (unset only if \(added.joined(separator: ", ")))"],
+                knownPrefix: "", mayBeSplit: true)
             unset.remove(name)
         }
     }
@@ -402,12 +417,18 @@ struct ShellRun {
         }
         var value = value
         if appending {
-            var joined = variables[name] ?? (unset.contains(name) ? ShellArgument("") : ShellArgument(text: "$\(name)", unresolved: ["$\(name)"], knownPrefix: "", mayBeSplit: false))
+            var joined =
+                variables[name]
+                ?? (unset.contains(name)
+                    ? ShellArgument("")
+                    : ShellArgument(text: "$\(name)", unresolved: ["$\(name)"], knownPrefix: "", mayBeSplit: false))
             joined.append(value)
             value = joined
         }
         if value.text.utf8.count > Self.maximumValueLength {
-            value = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (longer than \(Self.maximumValueLength >> 10) KiB)"], knownPrefix: "", mayBeSplit: true)
+            value = ShellArgument(
+                text: "$\(name)", unresolved: ["$\(name) (longer than \(Self.maximumValueLength >> 10) KiB)"],
+                knownPrefix: "", mayBeSplit: true)
         }
         if name == "IFS" { fieldSeparatorChanged = true }
         variables[name] = value
@@ -429,7 +450,8 @@ struct ShellRun {
             return
         }
         if name == "IFS" { fieldSeparatorChanged = true }
-        variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (\(why))"], knownPrefix: "", mayBeSplit: true)
+        variables[name] = ShellArgument(
+            text: "$\(name)", unresolved: ["$\(name) (\(why))"], knownPrefix: "", mayBeSplit: true)
         unset.remove(name)
     }
 
@@ -437,7 +459,8 @@ struct ShellRun {
     private mutating func forgetAll(_ why: String) {
         for name in Set(variables.keys).union(unset) {
             if name == "IFS" { fieldSeparatorChanged = true }
-            variables[name] = ShellArgument(text: "$\(name)", unresolved: ["$\(name) (\(why))"], knownPrefix: "", mayBeSplit: true)
+            variables[name] = ShellArgument(
+                text: "$\(name)", unresolved: ["$\(name) (\(why))"], knownPrefix: "", mayBeSplit: true)
         }
         unset.removeAll()
     }
@@ -456,7 +479,9 @@ struct ShellRun {
 
     private mutating func embeddedEffects(_ text: String, line: Int) {
         guard embeddingDepth < Self.maximumEmbeddingDepth else {
-            stop("command substitutions nest deeper than \(Self.maximumEmbeddingDepth) levels at line \(line + lineOffset)")
+            stop(
+                "command substitutions nest deeper than \(Self.maximumEmbeddingDepth) levels at line \(line + lineOffset)"
+            )
             return
         }
         embeddingDepth += 1
@@ -471,7 +496,10 @@ struct ShellRun {
             var escaped = false
             for c in text.dropFirst().dropLast(text.count > 1 && text.hasSuffix("`") ? 1 : 0) {
                 if escaped, c != "$", c != "`", c != "\\" { inner.append("\\") }
-                if !escaped, c == "\\" { escaped = true; continue }
+                if !escaped, c == "\\" {
+                    escaped = true
+                    continue
+                }
                 escaped = false
                 inner.append(c)
             }
@@ -483,7 +511,9 @@ struct ShellRun {
             if !name.isEmpty, name.first?.isNumber == false, rest.hasPrefix("=") || rest.hasPrefix(":=") {
                 makeUnknown(String(name), "assigned by `\(text)` when unset")
             }
-            if rest.hasPrefix("[") { arithmetic(String(rest.dropFirst().prefix { $0 != "]" }), line: line, runsEmbedded: false) }
+            if rest.hasPrefix("[") {
+                arithmetic(String(rest.dropFirst().prefix { $0 != "]" }), line: line, runsEmbedded: false)
+            }
             for part in ShellLexer.expansions(in: Array(inner.unicodeScalars), firstLine: line) {
                 if case .opaque(let nested, _, _, let nestedLine) = part { embeddedEffects(nested, line: nestedLine) }
             }
@@ -516,7 +546,8 @@ struct ShellRun {
         for name in names {
             guard let value = variables[name] else { continue }
             if !value.isKnown {
-                forgetAll("arithmetic on line \(line + lineOffset) reads $\(name), whose value is not known and may assign")
+                forgetAll(
+                    "arithmetic on line \(line + lineOffset) reads $\(name), whose value is not known and may assign")
                 return
             }
             if Self.arithmeticNames(value.text).assigns, embeddingDepth < Self.maximumEmbeddingDepth {
@@ -549,11 +580,12 @@ struct ShellRun {
             if ch == "=" {
                 let before = k > 0 ? c[k - 1] : " "
                 let after = k + 1 < c.count ? c[k + 1] : " "
-                let comparison = after == "=" || before == "=" || before == "!"
+                let comparison =
+                    after == "=" || before == "=" || before == "!"
                     || ((before == "<" || before == ">") && !(k > 1 && c[k - 2] == before))
                 if !comparison { assigns = true }
             }
-            if (ch == "+" || ch == "-"), k + 1 < c.count, c[k + 1] == ch { assigns = true }
+            if ch == "+" || ch == "-", k + 1 < c.count, c[k + 1] == ch { assigns = true }
             k += 1
         }
         return (names, assigns)
@@ -587,8 +619,9 @@ struct ShellRun {
         let text = command.words.map(\.text).joined(separator: " ")
         for redirection in command.redirections where redirection.writes {
             let target = expandJoined(redirection.target)
-            recordWrite(.file, target.isKnown ? target.text : nil, line: line,
-                        command: (text.isEmpty ? "" : text + " ") + redirection.op + " " + redirection.target.text)
+            recordWrite(
+                .file, target.isKnown ? target.text : nil, line: line,
+                command: (text.isEmpty ? "" : text + " ") + redirection.op + " " + redirection.target.text)
         }
         if let first = command.words.first?.plainText, Self.declarations.contains(first) {
             declare(first, Array(command.words.dropFirst()), line: line)
@@ -596,13 +629,17 @@ struct ShellRun {
         }
         let arguments = command.words.flatMap(expand)
         guard !arguments.isEmpty else {
-            for assignment in command.assignments { assign(assignment.name, expandJoined(assignment.value), appending: assignment.appends) }
+            for assignment in command.assignments {
+                assign(assignment.name, expandJoined(assignment.value), appending: assignment.appends)
+            }
             return
         }
         guard let p = Self.programIndex(in: arguments.map { $0.isKnown ? $0.text : nil }) else {
             // A shell with only options (`sh`, `bash -s`) reads its commands from
             // its input, a here-document: not followed.
-            if let shell = arguments.first(where: { $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text))) }) {
+            if let shell = arguments.first(where: {
+                $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text)))
+            }) {
                 record(opaque: line, text, "runs \(shell.text) on commands the text does not show")
             }
             return
@@ -610,13 +647,21 @@ struct ShellRun {
         let program = arguments[p]
         let rest = Array(arguments[(p + 1)...])
         if program.isKnown {
-            if p > 0, arguments[..<p].contains(where: { $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text))) }),
-               arguments[..<p].contains(where: { $0.isKnown && $0.text.hasPrefix("-") && $0.text.contains("c") && !$0.text.hasPrefix("--") }) {
+            if p > 0,
+                arguments[..<p].contains(where: {
+                    $0.isKnown && Self.shells.contains(String(ShellLexer.basename($0.text)))
+                }),
+                arguments[..<p].contains(where: {
+                    $0.isKnown && $0.text.hasPrefix("-") && $0.text.contains("c") && !$0.text.hasPrefix("--")
+                })
+            {
                 record(opaque: line, text, "runs a command string the text does not follow")
                 return
             }
             // A function of the name runs, not the builtin, unless `builtin`/`command` said so.
-            let bypassesFunctions = arguments[..<p].contains { $0.isKnown && ($0.text == "builtin" || $0.text == "command") }
+            let bypassesFunctions = arguments[..<p].contains {
+                $0.isKnown && ($0.text == "builtin" || $0.text == "command")
+            }
             if !bypassesFunctions, let body = functions[program.text] {
                 invoke(program.text, body, arguments: rest)
                 return
@@ -655,7 +700,11 @@ struct ShellRun {
                 } else if rest.contains(where: { $0.text == "-f" }) {
                     for name in names { functions[name] = nil }
                 } else if rest.contains(where: { $0.text == "-n" }) {
-                    for name in names { namerefs.remove(name); variables[name] = nil; unset.insert(name) }
+                    for name in names {
+                        namerefs.remove(name)
+                        variables[name] = nil
+                        unset.insert(name)
+                    }
                 } else {
                     for name in names {
                         if namerefs.contains(name) {
@@ -669,8 +718,11 @@ struct ShellRun {
                 return
             case "trap":
                 // `trap`, `trap -p`, `trap -l`, `trap - SIG`, `trap '' SIG` run nothing later.
-                guard let handler = rest.first, !(handler.isKnown && (handler.text == "-p" || handler.text == "-l" || handler.text == "-" || handler.text.isEmpty)),
-                      rest.count > 1 || !handler.isKnown else { return }
+                guard let handler = rest.first,
+                    !(handler.isKnown
+                        && (handler.text == "-p" || handler.text == "-l" || handler.text == "-" || handler.text.isEmpty)),
+                    rest.count > 1 || !handler.isKnown
+                else { return }
                 record(opaque: line, text, "runs its text as shell commands when the shell exits or gets a signal")
                 return
             case "hash" where rest.contains(where: { $0.text.hasPrefix("-") && $0.text.contains("p") }):
@@ -680,7 +732,9 @@ struct ShellRun {
                 record(opaque: line, text, "runs commands for the files it finds")
                 return
             case let make where (make == "make" || make == "gmake") && Self.makefileFromInput(rest):
-                record(opaque: line, text, "runs the recipes of a makefile it reads from its input, which the text does not follow")
+                record(
+                    opaque: line, text,
+                    "runs the recipes of a makefile it reads from its input, which the text does not follow")
                 return
             case let word where Self.opaquePrograms[word].map({ !$0.isEmpty }) == true:
                 record(opaque: line, text, Self.opaquePrograms[word]!)
@@ -690,19 +744,23 @@ struct ShellRun {
             }
         }
         if ConfigureCall.isConfigureProgram(program.text) {
-            var call = ConfigureCall(program: program.text, arguments: rest, lineInSection: line + lineOffset,
-                                     conditions: conditions, functions: functionStack)
+            var call = ConfigureCall(
+                program: program.text, arguments: rest, lineInSection: line + lineOffset,
+                conditions: conditions, functions: functionStack)
             call.location = program.isKnown ? Self.resolve(program.text, in: directory) : nil
             analysis.calls.append(call)
         } else if !program.isKnown, program.knownPrefix.isEmpty || program.text.contains("configure") {
             record(opaque: line, text, "runs a program the text does not name (\(program.text))")
         } else if program.isKnown, !Self.readOnlyPrograms.contains(String(ShellLexer.basename(program.text))),
-                  !Self.fileTools(String(ShellLexer.basename(program.text)), rest),
-                  rest.contains(where: { argument in
-                      let text = argument.isKnown ? argument.text : argument.knownPrefix
-                      return text.split(whereSeparator: { $0 == " " || $0 == "'" || $0 == "\"" || $0 == ";" || $0 == "(" || $0 == ")" })
-                          .contains { ConfigureCall.isConfigureProgram(String($0)) && !$0.hasSuffix(".ac") }
-                  }) {
+            !Self.fileTools(String(ShellLexer.basename(program.text)), rest),
+            rest.contains(where: { argument in
+                let text = argument.isKnown ? argument.text : argument.knownPrefix
+                return text.split(whereSeparator: {
+                    $0 == " " || $0 == "'" || $0 == "\"" || $0 == ";" || $0 == "(" || $0 == ")"
+                })
+                .contains { ConfigureCall.isConfigureProgram(String($0)) && !$0.hasSuffix(".ac") }
+            })
+        {
             // A program handed a configure script may run it (`scl enable X -- ./configure`, `su -c`,
             // `python3 -c "os.system('./configure ...')"`): a call the text does not show as one.
             record(opaque: line, text, "hands a configure script to \(program.text), which may run it")
@@ -727,7 +785,8 @@ struct ShellRun {
                 // A word that expands to `NAME=value` assigns too; one not known may assign anything.
                 let fields = expand(word)
                 guard fields.allSatisfy(\.isKnown) else {
-                    forgetAll("`\(builtin) \(word.text)` on line \(line + lineOffset) declares names the text does not show")
+                    forgetAll(
+                        "`\(builtin) \(word.text)` on line \(line + lineOffset) declares names the text does not show")
                     continue
                 }
                 for field in fields where field.text.contains("=") {
@@ -747,7 +806,8 @@ struct ShellRun {
                 continue
             }
             if attributes.contains("i") { integerVariables.insert(name) }
-            for (flag, what) in [("l", "lowercases"), ("u", "uppercases"), ("c", "capitalises")] where attributes.contains(Character(flag)) {
+            for (flag, what) in [("l", "lowercases"), ("u", "uppercases"), ("c", "capitalises")]
+            where attributes.contains(Character(flag)) {
                 transformed[name] = "declared -\(flag): the shell \(what) what is assigned"
             }
             if let assignment {
@@ -779,7 +839,9 @@ struct ShellRun {
             return ""
         }
         /// Operands after the options, and the values of the options in `named` (which take one).
-        func split(_ valued: Set<Character>, named: Set<Character>) -> (operands: [ShellArgument], named: [ShellArgument]) {
+        func split(_ valued: Set<Character>, named: Set<Character>) -> (
+            operands: [ShellArgument], named: [ShellArgument]
+        ) {
             var operands: [ShellArgument] = []
             var namedValues: [ShellArgument] = []
             var k = 0
@@ -791,7 +853,10 @@ struct ShellRun {
                     operands.append(word)
                     continue
                 }
-                if word.text == "--" { optionsDone = true; continue }
+                if word.text == "--" {
+                    optionsDone = true
+                    continue
+                }
                 let flags = Array(word.text.dropFirst())
                 for (index, flag) in flags.enumerated() where valued.contains(flag) {
                     let attached = String(flags[(index + 1)...])
@@ -855,19 +920,25 @@ struct ShellRun {
 
     // MARK: Files written
 
-    private mutating func recordWrite(_ kind: ShellEffect.Kind, _ target: String?, line: Int, command: String, copiedFrom: [String] = []) {
+    private mutating func recordWrite(
+        _ kind: ShellEffect.Kind, _ target: String?, line: Int, command: String, copiedFrom: [String] = []
+    ) {
         let location: [String]?
         switch kind {
         case .makeVariable: location = nil
         case .file, .tree: location = target.flatMap { Self.resolve($0, in: directory) }
         }
-        analysis.effects.append(ShellEffect(kind: kind, line: line + lineOffset, command: command, target: target, location: location,
-                                            copiedFrom: copiedFrom, afterCalls: analysis.calls.count))
+        analysis.effects.append(
+            ShellEffect(
+                kind: kind, line: line + lineOffset, command: command, target: target, location: location,
+                copiedFrom: copiedFrom, afterCalls: analysis.calls.count))
     }
 
     /// Programs that edit files in place: the option that says so.
     private static func editsInPlace(_ program: String, _ rest: [ShellArgument]) -> Bool? {
-        let shortOption = { (word: ShellArgument) in !word.text.hasPrefix("--") && word.text.hasPrefix("-") && word.text.contains("i") }
+        let shortOption = { (word: ShellArgument) in
+            !word.text.hasPrefix("--") && word.text.hasPrefix("-") && word.text.contains("i")
+        }
         switch program {
         case "sed": return rest.contains { !$0.isKnown || $0.text.hasPrefix("--in-place") || shortOption($0) }
         case "perl": return rest.contains { !$0.isKnown || shortOption($0) }
@@ -878,10 +949,13 @@ struct ShellRun {
     /// Programs that write the files their operands name.
     private static let fileWriters: Set<String> = ["tee", "truncate", "shred", "sponge", "ed", "ex"]
     /// Programs that copy into their last operand (or `-t DIR`), with the short options that take a value.
-    private static let copiers: [String: Set<Character>] = ["cp": ["t", "S"], "mv": ["t", "S"], "install": ["m", "o", "g", "t", "S"], "ln": ["t", "S"], "rsync": []]
+    private static let copiers: [String: Set<Character>] = [
+        "cp": ["t", "S"], "mv": ["t", "S"], "install": ["m", "o", "g", "t", "S"], "ln": ["t", "S"], "rsync": [],
+    ]
     /// Subcommands of `git` and `quilt` that rewrite files of the tree.
     private static let treeSubcommands: Set<String> = [
-        "apply", "am", "checkout", "reset", "cherry-pick", "merge", "pull", "restore", "stash", "revert", "rebase", "switch", "push", "pop", "import", "fold",
+        "apply", "am", "checkout", "reset", "cherry-pick", "merge", "pull", "restore", "stash", "revert", "rebase",
+        "switch", "push", "pop", "import", "fold",
     ]
 
     /// The files a known program writes (`sed -i`, `cp`, `patch`, `tar -x` …) and the make variables it overrides.
@@ -889,7 +963,9 @@ struct ShellRun {
         let name = String(ShellLexer.basename(program))
         let operands = rest.filter { !($0.isKnown && $0.text.hasPrefix("-")) }
         func write(_ kind: ShellEffect.Kind, _ argument: ShellArgument?, copiedFrom: [String] = []) {
-            recordWrite(kind, argument.flatMap { $0.isKnown ? $0.text : nil }, line: line, command: command, copiedFrom: copiedFrom)
+            recordWrite(
+                kind, argument.flatMap { $0.isKnown ? $0.text : nil }, line: line, command: command,
+                copiedFrom: copiedFrom)
         }
         if let inPlace = Self.editsInPlace(name, rest) {
             guard inPlace else { return }
@@ -930,8 +1006,11 @@ struct ShellRun {
             let names = sources.map { $0.isKnown ? String(ShellLexer.basename($0.text)) : "" }
             write(.file, destination, copiedFrom: names)
             for source in sources {
-                write(.file, destination.isKnown && source.isKnown ? ShellArgument(destination.text + "/" + ShellLexer.basename(source.text)) : nil,
-                      copiedFrom: names)
+                write(
+                    .file,
+                    destination.isKnown && source.isKnown
+                        ? ShellArgument(destination.text + "/" + ShellLexer.basename(source.text)) : nil,
+                    copiedFrom: names)
             }
             if recursive { write(.tree, destination) }
         } else if name == "patch" {
@@ -948,7 +1027,9 @@ struct ShellRun {
                     files.append(ShellArgument(String(word.text.dropFirst("--output=".count))))
                 } else if word.isKnown, word.text.hasPrefix("-"), word.text.count > 1 {
                     let flags = Array(word.text.dropFirst())
-                    if let index = flags.firstIndex(where: { "pFiodrzBYVDg".contains($0) }), index == flags.count - 1, !word.text.hasPrefix("--") {
+                    if let index = flags.firstIndex(where: { "pFiodrzBYVDg".contains($0) }), index == flags.count - 1,
+                        !word.text.hasPrefix("--")
+                    {
                         let value = k < rest.count ? rest[k] : nil
                         k += 1
                         if flags[index] == "d" { directory = value }
@@ -958,14 +1039,25 @@ struct ShellRun {
                     files.append(word)
                 }
             }
-            if files.isEmpty { write(.tree, directory ?? ShellArgument(".")) } else { for file in files { write(.file, file) } }
+            if files.isEmpty {
+                write(.tree, directory ?? ShellArgument("."))
+            } else {
+                for file in files { write(.file, file) }
+            }
         } else if name == "git" || name == "quilt" {
-            if rest.contains(where: { !$0.isKnown || Self.treeSubcommands.contains($0.text) }) { write(.tree, ShellArgument(".")) }
+            if rest.contains(where: { !$0.isKnown || Self.treeSubcommands.contains($0.text) }) {
+                write(.tree, ShellArgument("."))
+            }
         } else if ["tar", "bsdtar", "unzip", "cpio", "7z", "7za", "rpmuncompress"].contains(name) {
-            let extracts = name == "unzip"
-                || rest.contains { !$0.isKnown || $0.text == "--extract" || $0.text == "--get"
-                    || (!$0.text.hasPrefix("--") && $0.text.contains("x") && ($0.text.hasPrefix("-") || $0 == rest.first))
-                    || (name == "cpio" && $0.text.hasPrefix("-") && !$0.text.hasPrefix("--") && $0.text.contains("i")) }
+            let extracts =
+                name == "unzip"
+                || rest.contains {
+                    !$0.isKnown || $0.text == "--extract" || $0.text == "--get"
+                        || (!$0.text.hasPrefix("--") && $0.text.contains("x")
+                            && ($0.text.hasPrefix("-") || $0 == rest.first))
+                        || (name == "cpio" && $0.text.hasPrefix("-") && !$0.text.hasPrefix("--")
+                            && $0.text.contains("i"))
+                }
             guard extracts else { return }
             let index = rest.firstIndex { $0.text == "-C" || $0.text == "--directory" || $0.text == "-d" }
             write(.tree, index.flatMap { $0 + 1 < rest.count ? rest[$0 + 1] : nil } ?? ShellArgument("."))
@@ -973,8 +1065,12 @@ struct ShellRun {
             for argument in rest {
                 if argument.isKnown {
                     let variable = argument.text.prefix { $0 != "=" && $0 != ":" && $0 != "+" && $0 != "?" }
-                    if argument.text.contains("="), ConfigureCall.gateVariables.contains(String(variable)) { write(.makeVariable, argument) }
-                } else if argument.knownPrefix.hasPrefix("CONFIG_") || (argument.knownPrefix.isEmpty && argument.mayBeSplit && variablesSetInText(argument)) {
+                    if argument.text.contains("="), ConfigureCall.gateVariables.contains(String(variable)) {
+                        write(.makeVariable, argument)
+                    }
+                } else if argument.knownPrefix.hasPrefix("CONFIG_")
+                    || (argument.knownPrefix.isEmpty && argument.mayBeSplit && variablesSetInText(argument))
+                {
                     write(.makeVariable, nil)
                 }
             }
@@ -982,7 +1078,9 @@ struct ShellRun {
             // Any other program may write a file its arguments name (`cmake -E copy`, `busybox cp`, an
             // interpreter's code string: `python3 -c "open('build_configure.sh','w')"`).
             for argument in rest {
-                for token in Self.fileNames(in: argument.isKnown ? argument.text : argument.knownPrefix) { write(.file, ShellArgument(token)) }
+                for token in Self.fileNames(in: argument.isKnown ? argument.text : argument.knownPrefix) {
+                    write(.file, ShellArgument(token))
+                }
             }
         }
     }
@@ -993,7 +1091,8 @@ struct ShellRun {
         "cat", "tac", "grep", "egrep", "fgrep", "zgrep", "head", "tail", "less", "more", "ls", "stat", "file", "wc",
         "md5sum", "sha1sum", "sha256sum", "sha512sum", "cksum", "cmp", "diff", "echo", "printf", "test", "[", "[[",
         "true", "false", ":", "chmod", "chown", "chgrp", "touch", "readlink", "realpath", "basename", "dirname",
-        "mkdir", "rmdir", "rm", "pwd", "exit", "return", "wait", "sleep", "which", "type", "nproc", "uname", "date", "id",
+        "mkdir", "rmdir", "rm", "pwd", "exit", "return", "wait", "sleep", "which", "type", "nproc", "uname", "date",
+        "id",
         "rpm", "pkg-config", "getconf",
     ]
 
@@ -1001,7 +1100,10 @@ struct ShellRun {
     /// patches, archives, make): given a configure script, they change it, they do not run it.
     static func fileTools(_ name: String, _ rest: [ShellArgument]) -> Bool {
         fileWriters.contains(name) || copiers[name] != nil || editsInPlace(name, rest) == true
-            || ["patch", "git", "quilt", "tar", "bsdtar", "unzip", "cpio", "7z", "7za", "rpmuncompress", "make", "gmake", "dd"].contains(name)
+            || [
+                "patch", "git", "quilt", "tar", "bsdtar", "unzip", "cpio", "7z", "7za", "rpmuncompress", "make",
+                "gmake", "dd",
+            ].contains(name)
     }
 
     /// Whether `make`'s arguments name its makefile as its input or a descriptor
@@ -1009,12 +1111,15 @@ struct ShellRun {
     static func makefileFromInput(_ rest: [ShellArgument]) -> Bool {
         func fromInput(_ value: ShellArgument?) -> Bool {
             guard let value else { return false }
-            return !value.isKnown || value.text == "-" || value.text.hasPrefix("/dev/") || value.text.hasPrefix("/proc/")
+            return !value.isKnown || value.text == "-" || value.text.hasPrefix("/dev/")
+                || value.text.hasPrefix("/proc/")
         }
         for (k, word) in rest.enumerated() where word.isKnown {
             if word.text == "-f" || word.text == "--file" || word.text == "--makefile" {
                 if fromInput(k + 1 < rest.count ? rest[k + 1] : nil) { return true }
-            } else if let value = ["--file=", "--makefile=", "-f"].first(where: { word.text.hasPrefix($0) && word.text.count > $0.count }) {
+            } else if let value = ["--file=", "--makefile=", "-f"].first(where: {
+                word.text.hasPrefix($0) && word.text.count > $0.count
+            }) {
                 if fromInput(ShellArgument(String(word.text.dropFirst(value.count)))) { return true }
             }
         }
@@ -1032,7 +1137,8 @@ struct ShellRun {
     /// (to something not followed), not the environment's.
     private func variablesSetInText(_ argument: ShellArgument) -> Bool {
         argument.unresolved.contains { piece in
-            let name = piece.dropFirst().prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "{") }.filter { $0 != "{" }
+            let name = piece.dropFirst().prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "{") }
+                .filter { $0 != "{" }
             return piece.hasPrefix("$") && variables[String(name)] != nil
         }
     }
@@ -1121,7 +1227,9 @@ struct ShellRun {
         case .command(let command):
             guard command.assignments.isEmpty || !command.words.isEmpty else { return true }
             let words = command.words.flatMap(expand)
-            guard let first = words.first, first.isKnown, words.allSatisfy({ $0.isKnown && !$0.mayBeSplit }) else { return nil }
+            guard let first = words.first, first.isKnown, words.allSatisfy({ $0.isKnown && !$0.mayBeSplit }) else {
+                return nil
+            }
             var args = words.dropFirst().map(\.text)
             switch first.text {
             case "true", ":": return true
@@ -1211,7 +1319,8 @@ struct ShellRun {
                 started = true
                 return
             }
-            let pieces = value.text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            let pieces = value.text.split(
+                omittingEmptySubsequences: false, whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { startNew() }
                 if !piece.isEmpty {
@@ -1243,7 +1352,11 @@ struct ShellRun {
                     }
                     for (index, argument) in positional.enumerated() {
                         if index > 0 {
-                            if fieldSeparatorChanged { current.appendUnknown("${IFS:0:1}", mayBeSplit: false) } else { current.append(" ") }
+                            if fieldSeparatorChanged {
+                                current.appendUnknown("${IFS:0:1}", mayBeSplit: false)
+                            } else {
+                                current.append(" ")
+                            }
                         }
                         current.append(argument)
                     }
@@ -1260,7 +1373,11 @@ struct ShellRun {
                         if quoted { started = true }
                     }
                 case "#":
-                    if let positional { current.append(String(positional.count)) } else { current.appendUnknown("$#", mayBeSplit: false) }
+                    if let positional {
+                        current.append(String(positional.count))
+                    } else {
+                        current.appendUnknown("$#", mayBeSplit: false)
+                    }
                     started = true
                 default:
                     if let n = Int(name) {
@@ -1363,7 +1480,10 @@ struct ShellRun {
                 while end < s.count, s[end] >= "0", s[end] <= "9" { end += 1 }
                 if end < s.count, s[end] == "Z", end > i + prefix.count {
                     end += 1
-                    if !known.isEmpty { argument.append(String(known)); known = String.UnicodeScalarView() }
+                    if !known.isEmpty {
+                        argument.append(String(known))
+                        known = String.UnicodeScalarView()
+                    }
                     argument.appendUnknown(String(String.UnicodeScalarView(s[i..<end])), mayBeSplit: !quoted)
                     i = end
                     continue
@@ -1375,14 +1495,24 @@ struct ShellRun {
                     var depth = 0
                     while end < s.count {
                         if s[end] == "{" { depth += 1 }
-                        if s[end] == "}" { depth -= 1; if depth == 0 { end += 1; break } }
+                        if s[end] == "}" {
+                            depth -= 1
+                            if depth == 0 {
+                                end += 1
+                                break
+                            }
+                        }
                         end += 1
                     }
                 } else {
                     while end < s.count, ShellLexer.isIdentifierChar(s[end]) { end += 1 }
                 }
-                if !known.isEmpty { argument.append(String(known)); known = String.UnicodeScalarView() }
-                argument.appendUnknown(String(String.UnicodeScalarView(s[i..<end])), mayBeSplit: !quoted && argument.text.isEmpty)
+                if !known.isEmpty {
+                    argument.append(String(known))
+                    known = String.UnicodeScalarView()
+                }
+                argument.appendUnknown(
+                    String(String.UnicodeScalarView(s[i..<end])), mayBeSplit: !quoted && argument.text.isEmpty)
                 i = end
                 continue
             }

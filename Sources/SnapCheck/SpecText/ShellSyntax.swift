@@ -200,7 +200,9 @@ struct ShellParser {
             break
         }
         // `NAME ( ) BODY`
-        if let name = currentWord, k + 2 < tokens.count, case .op("(", _) = tokens[k + 1], case .op(")", _) = tokens[k + 2] {
+        if let name = currentWord, k + 2 < tokens.count, case .op("(", _) = tokens[k + 1],
+            case .op(")", _) = tokens[k + 2]
+        {
             k += 3
             skipNewlines()
             return .function(name: name, body: command())
@@ -263,15 +265,23 @@ struct ShellParser {
     }
 
     private static func arithmeticCommand(_ text: String, line: Int) -> ShellCommand {
-        ShellCommand(assignments: [], words: [plain("((", line: line), ShellWord(parts: [.opaque(text, quoted: true, canBeSplit: false, line: line)], line: line)],
-                     line: line)
+        ShellCommand(
+            assignments: [],
+            words: [
+                plain("((", line: line),
+                ShellWord(parts: [.opaque(text, quoted: true, canBeSplit: false, line: line)], line: line),
+            ],
+            line: line)
     }
 
     /// A compound command with the redirections after it: they are opened first.
     private mutating func redirected(_ node: ShellNode) -> ShellNode {
         let redirections = readRedirections()
         guard let first = redirections.first else { return node }
-        return .list([.command(ShellCommand(assignments: [], words: [], line: first.target.line, redirections: redirections)), node])
+        return .list([
+            .command(ShellCommand(assignments: [], words: [], line: first.target.line, redirections: redirections)),
+            node,
+        ])
     }
 
     private mutating func forLoop() -> ShellNode {
@@ -403,7 +413,8 @@ extension ShellNode {
             case .command(let command): result.append(command)
             case .list(let items), .pipeline(let items): pending += items.reversed()
             case .and(let a, let b), .or(let a, let b), .loop(let a, let b): pending += [b, a]
-            case .not(let inner), .group(let inner), .subshell(let inner), .function(_, let inner), .forLoop(_, _, let inner):
+            case .not(let inner), .group(let inner), .subshell(let inner), .function(_, let inner),
+                .forLoop(_, _, let inner):
                 pending.append(inner)
             case .unparsed: break
             case .ifClause(let branches, let otherwise):

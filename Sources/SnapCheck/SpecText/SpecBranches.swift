@@ -29,7 +29,8 @@
     }
 
     /// The macros a host's rpm configuration sets (`SpecRules`), and `getenv`.
-    private static let configuredHostMacros = Set(SpecRules.hostDistributionMacros + SpecRules.hostConfigurationMacros + ["getenv"])
+    private static let configuredHostMacros = Set(
+        SpecRules.hostDistributionMacros + SpecRules.hostConfigurationMacros + ["getenv"])
 
     private static func query(_ condition: SpecCondition) -> String {
         condition.isArchCondition ? condition.expression : "%[\(condition.expression)]"
@@ -44,7 +45,9 @@
     public init(source: SpecSource, expansions: [String: String]) {
         let records = SpecSource.conditionRecords(expansions[SpecSource.conditionRecordQuery])
         var laterDefinitions: [String: Int] = [:]
-        for site in source.allDefinitions() { laterDefinitions[site.name] = max(laterDefinitions[site.name] ?? 0, site.line) }
+        for site in source.allDefinitions() {
+            laterDefinitions[site.name] = max(laterDefinitions[site.name] ?? 0, site.line)
+        }
         var values: [Int: Bool] = [:]
         let cpu = expansions["%{_target_cpu}"]?.trimmingWhitespace
         let os = expansions["%{_target_os}"]?.trimmingWhitespace
@@ -55,7 +58,9 @@
                 if !record.refusedMarkers.isEmpty { refusedMarkers[condition.line] = record.refusedMarkers }
                 // A name tested while undefined that the spec itself defines somewhere (a switch of its own,
                 // set in another branch) is the spec's, not a builder's; the hosts' macros always count.
-                let read = record.hostMacros.filter { Self.configuredHostMacros.contains($0) || laterDefinitions[$0] == nil }
+                let read = record.hostMacros.filter {
+                    Self.configuredHostMacros.contains($0) || laterDefinitions[$0] == nil
+                }
                 if !read.isEmpty { hostMacros[condition.line] = read }
                 if let value = record.value { values[condition.line] = Self.truth(value) }
                 continue
@@ -66,7 +71,9 @@
             if condition.isArchCondition {
                 let target = keyword.hasSuffix("arch") ? cpu : os
                 guard let target, !target.isEmpty else { continue }
-                let listed = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).contains { $0 == target }
+                let listed = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).contains {
+                    $0 == target
+                }
                 values[condition.line] = keyword.hasPrefix("ifn") ? !listed : listed
             } else {
                 values[condition.line] = Self.truth(expanded)

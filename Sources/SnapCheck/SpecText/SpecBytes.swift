@@ -30,7 +30,9 @@
                 if standIn(scalar) != nil {
                     // A real scalar of the stand-in range: its own bytes as stand-ins, so it turns back
                     // into those bytes and never into the one byte it would stand for.
-                    for byte in bytes[offset..<offset + encoded.count] { scalars.append(Unicode.Scalar(base + UInt32(byte))!) }
+                    for byte in bytes[offset..<offset + encoded.count] {
+                        scalars.append(Unicode.Scalar(base + UInt32(byte))!)
+                    }
                 } else {
                     scalars.append(scalar)
                 }
@@ -76,6 +78,8 @@
     }
 }
 
-private extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

@@ -23,7 +23,10 @@ extension SpecSource {
         var depth = 0
         for byte in line.utf8 {
             if byte == UInt8(ascii: "{") { depth += 1 }
-            if byte == UInt8(ascii: "}") { depth -= 1; if depth < 0 { return false } }
+            if byte == UInt8(ascii: "}") {
+                depth -= 1
+                if depth < 0 { return false }
+            }
         }
         return depth == 0
     }
@@ -62,7 +65,9 @@ extension SpecSource {
             }
             let indent = line.prefix { $0 == " " || $0 == "\t" }
             let expression = line.dropFirst(indent.count + 1 + keyword.count)
-            out += "\(indent)%\(keyword) %{lua:\(recorderDefinition(hostMacros)) SNAPCHECK_IF(\(index + 1),\(luaLongString(expression)))}".utf8
+            out +=
+                "\(indent)%\(keyword) %{lua:\(recorderDefinition(hostMacros)) SNAPCHECK_IF(\(index + 1),\(luaLongString(expression)))}"
+                .utf8
             if cr { out.append(0x0D) }
         }
         return String(decoding: out, as: UTF8.self)
@@ -80,13 +85,15 @@ extension SpecSource {
             let fields = row.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 4, let line = Int(fields[0]) else { continue }
             let value = fields[1].trimmingWhitespace
-            let record = ConditionRecord(value: value == "?" ? nil : value,
-                                         refusedMarkers: fields[2].split(separator: ",").compactMap { Int($0) },
-                                         hostMacros: fields[3].split(separator: ",").map(String.init))
+            let record = ConditionRecord(
+                value: value == "?" ? nil : value,
+                refusedMarkers: fields[2].split(separator: ",").compactMap { Int($0) },
+                hostMacros: fields[3].split(separator: ",").map(String.init))
             // A line evaluated twice with different outcomes (an %include) is not known.
             if let earlier = records[line], earlier != record {
-                records[line] = ConditionRecord(value: nil, refusedMarkers: earlier.refusedMarkers + record.refusedMarkers,
-                                                hostMacros: earlier.hostMacros + record.hostMacros)
+                records[line] = ConditionRecord(
+                    value: nil, refusedMarkers: earlier.refusedMarkers + record.refusedMarkers,
+                    hostMacros: earlier.hostMacros + record.hostMacros)
             } else {
                 records[line] = record
             }

@@ -24,7 +24,8 @@ extension SpecSource {
 
     /// Builds the condition tree: for each line (and one past the last), the innermost
     /// condition node open before it; nodes link to their enclosing node.
-    static func conditionTree(_ lines: [Substring]) -> (nodes: [(condition: SpecCondition, parent: Int)], atLine: [Int]) {
+    static func conditionTree(_ lines: [Substring]) -> (nodes: [(condition: SpecCondition, parent: Int)], atLine: [Int])
+    {
         var nodes: [(condition: SpecCondition, parent: Int)] = []
         var atLine: [Int] = []
         atLine.reserveCapacity(lines.count + 1)
@@ -70,9 +71,12 @@ extension SpecSource {
             if !names.contains(reference.name) { names.append(reference.name) }
             if reference.isBcond, !bconds.contains(reference.name) { bconds.append(reference.name) }
         }
-        return SpecCondition(line: line, text: text, inElseBranch: false, macroNames: names, bcondNames: bconds,
-                             keyword: keyword, expression: expression.trimmingWhitespace)
+        return SpecCondition(
+            line: line, text: text, inElseBranch: false, macroNames: names, bcondNames: bconds,
+            keyword: keyword, expression: expression.trimmingWhitespace)
     }
 
-    static let builtinMacros: Set<String> = ["expand", "nil", "lua", "quote", "shrink", "verbose", "getenv", "echo", "warn", "error"]
+    static let builtinMacros: Set<String> = [
+        "expand", "nil", "lua", "quote", "shrink", "verbose", "getenv", "echo", "warn", "error",
+    ]
 }

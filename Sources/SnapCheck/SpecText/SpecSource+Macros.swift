@@ -21,7 +21,8 @@ extension SpecSource {
     /// every macro whose definition uses one of those, transitively.
     @_spi(Fuzzing) public func macros(dependingOnLines lines: Set<Int>) -> Set<String> {
         guard !lines.isEmpty else { return [] }
-        let defined = allDefinitions().filter { site in (site.line...site.lastLine).contains(where: lines.contains) }.map(\.name)
+        let defined = allDefinitions().filter { site in (site.line...site.lastLine).contains(where: lines.contains) }
+            .map(\.name)
         return defined.isEmpty ? [] : macros(dependingOnNames: Set(defined))
     }
 
@@ -98,7 +99,9 @@ extension SpecSource {
         }
     }
 
-    private func defineSite(_ line: Substring, at found: Range<Substring.Index>, index: Int, name wanted: String?) -> MacroDefinitionSite? {
+    private func defineSite(_ line: Substring, at found: Range<Substring.Index>, index: Int, name wanted: String?)
+        -> MacroDefinitionSite?
+    {
         let prefix = line[..<found.lowerBound]
         var rest = line[found.upperBound...].drop(while: { $0 == " " || $0 == "\t" })
         let macroName = rest.prefix(while: HelperScriptMap.isIdentifierChar)
@@ -122,7 +125,8 @@ extension SpecSource {
         var value = parts.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         let embedded = !prefix.allSatisfy { $0 == " " || $0 == "\t" }
         if embedded, value.hasSuffix("}"),
-           value.filter({ $0 == "}" }).count > value.filter({ $0 == "{" }).count {
+            value.filter({ $0 == "}" }).count > value.filter({ $0 == "{" }).count
+        {
             value = String(value.dropLast()).trimmingCharacters(in: .whitespaces)
         }
         let kind: MacroDefinitionSite.Kind = line[found] == "%global" ? .global : .define
@@ -176,7 +180,9 @@ extension SpecSource {
                 continue
             }
             i = after
-            if braced, ["with", "without", "defined", "undefined"].contains(id), after < n, s[after] == " " || s[after] == "\t" {
+            if braced, ["with", "without", "defined", "undefined"].contains(id), after < n,
+                s[after] == " " || s[after] == "\t"
+            {
                 var m = after
                 while m < n, s[m] == " " || s[m] == "\t" { m += 1 }
                 if let (target, end) = identifier(at: m) {

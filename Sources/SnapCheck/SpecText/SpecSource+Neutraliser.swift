@@ -45,9 +45,11 @@ extension SpecSource {
             }
             if !span.closed, span.end > span.start, s[span.end - 1] == "\\" { out.append(0x5C) }
             let original = String(String.UnicodeScalarView(s[span.start..<min(span.end, span.start + 320)]))
-            var expansion = RefusedExpansion(line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker,
-                                             mayDefineMacros: span.mayDefineMacros)
-            expansion.standsAlone = span.startsLine && !(span.line >= 2 && Self.endsWithContinuation(lines[span.line - 2]))
+            var expansion = RefusedExpansion(
+                line: span.line, text: String(original.prefix(80)), kind: span.kind, marker: marker,
+                mayDefineMacros: span.mayDefineMacros)
+            expansion.standsAlone =
+                span.startsLine && !(span.line >= 2 && Self.endsWithContinuation(lines[span.line - 2]))
             refused.append(expansion)
             i = span.end
         }
@@ -110,7 +112,9 @@ extension SpecSource {
                 i = j
                 continue
             }
-            let matched = kind == .shell ? closingParen(s, from: j, budget: &budget) : closingLuaBrace(s, from: j, budget: &budget)
+            let matched =
+                kind == .shell
+                ? closingParen(s, from: j, budget: &budget) : closingLuaBrace(s, from: j, budget: &budget)
             var end: Int
             if let matched {
                 end = matched
@@ -121,9 +125,12 @@ extension SpecSource {
             }
             let before = String(String.UnicodeScalarView(s[lineStart..<i]))
             let body = kind == .lua ? String(String.UnicodeScalarView(s[i..<min(end, i + 64 << 10)])) : ""
-            let defines = before.contains("%{expand") || ["define", "macros", "expand", "load"].contains { body.contains($0) }
-            spans.append(ExpansionSpan(start: i, end: end, line: line, kind: kind, closed: matched != nil, startsLine: startsLine,
-                                       mayDefineMacros: defines))
+            let defines =
+                before.contains("%{expand") || ["define", "macros", "expand", "load"].contains { body.contains($0) }
+            spans.append(
+                ExpansionSpan(
+                    start: i, end: end, line: line, kind: kind, closed: matched != nil, startsLine: startsLine,
+                    mayDefineMacros: defines))
             for k in i..<end where s[k] == "\n" {
                 line += 1
                 lineStart = k + 1
@@ -245,7 +252,10 @@ extension SpecSource {
         guard from < n, s[from] == "[" else { return nil }
         var k = from + 1
         var level = 0
-        while k < n, s[k] == "=" { level += 1; k += 1 }
+        while k < n, s[k] == "=" {
+            level += 1
+            k += 1
+        }
         guard k < n, s[k] == "[" else { return nil }
         k += 1
         while k < n {
@@ -254,7 +264,10 @@ extension SpecSource {
             if s[k] == "]" {
                 var m = k + 1
                 var closing = 0
-                while m < n, s[m] == "=", closing < level { closing += 1; m += 1 }
+                while m < n, s[m] == "=", closing < level {
+                    closing += 1
+                    m += 1
+                }
                 if closing == level, m < n, s[m] == "]" { return m + 1 }
             }
             k += 1

@@ -19,7 +19,9 @@ extension SpecSource {
         var changelogLines = [Bool](repeating: false, count: lines.count)
         var bodies: [(lines: [Int], keep: Bool)] = []
         for (index, line) in lines.enumerated() {
-            if startsWithPercent(line), case let trimmed = line.drop(while: { $0 == " " || $0 == "\t" }), trimmed.hasPrefix("%") {
+            if startsWithPercent(line), case let trimmed = line.drop(while: { $0 == " " || $0 == "\t" }),
+                trimmed.hasPrefix("%")
+            {
                 let word = trimmed.prefix { !$0.isWhitespace }
                 if word == "%changelog" {
                     inChangelog = true
@@ -43,10 +45,13 @@ extension SpecSource {
         // so neither may the text it gets.
         forEachLine(of: text) { index, raw in
             if index > 0 { out.append(0x0A) }
-            let blank = changelogLines[index] || (startsWithPercent(lines[index]) && {
-                let trimmed = lines[index].drop(while: { $0 == " " || $0 == "\t" })
-                return isPatchApplication(trimmed) && !trimmed.dropFirst().contains("%")
-            }())
+            let blank =
+                changelogLines[index]
+                || (startsWithPercent(lines[index])
+                    && {
+                        let trimmed = lines[index].drop(while: { $0 == " " || $0 == "\t" })
+                        return isPatchApplication(trimmed) && !trimmed.dropFirst().contains("%")
+                    }())
             if !blank { out.append(contentsOf: raw) }
         }
         return String(decoding: out, as: UTF8.self)
@@ -62,7 +67,13 @@ extension SpecSource {
     /// `%patch`, `%patch0`, `%patch -P 1`, `%{patch1}`: an application, not a `Patch:` tag.
     static func isPatchApplication(_ line: Substring) -> Bool {
         var rest = line
-        if rest.hasPrefix("%{") { rest = rest.dropFirst(2) } else if rest.hasPrefix("%") { rest = rest.dropFirst() } else { return false }
+        if rest.hasPrefix("%{") {
+            rest = rest.dropFirst(2)
+        } else if rest.hasPrefix("%") {
+            rest = rest.dropFirst()
+        } else {
+            return false
+        }
         guard rest.hasPrefix("patch") else { return false }
         let after = rest.dropFirst(5).drop { $0.isASCII && $0.isNumber }
         return after.isEmpty || after.first == " " || after.first == "\t" || after.first == "}"

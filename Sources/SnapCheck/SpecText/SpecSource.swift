@@ -176,7 +176,9 @@ import Foundation
         return false
     }
 
-    static let directives: Set<Substring> = ["if", "ifarch", "ifnarch", "ifos", "ifnos", "elif", "elifarch", "elifos", "else", "endif"]
+    static let directives: Set<Substring> = [
+        "if", "ifarch", "ifnarch", "ifos", "ifnos", "elif", "elifarch", "elifos", "else", "endif",
+    ]
 
     /// The keyword of a conditional directive line (`if`, `ifarch`, `else`, `endif`, …), or nil.
     static func directive(of line: Substring) -> String? {

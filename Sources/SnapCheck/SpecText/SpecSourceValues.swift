@@ -101,8 +101,10 @@ internal import RPM
     /// What follows the keyword: an expression, or a list of arches or systems.
     public var expression: String
 
-    public init(line: Int, text: String, inElseBranch: Bool, macroNames: [String], bcondNames: [String] = [],
-                keyword: String = "if", expression: String = "") {
+    public init(
+        line: Int, text: String, inElseBranch: Bool, macroNames: [String], bcondNames: [String] = [],
+        keyword: String = "if", expression: String = ""
+    ) {
         self.line = line
         self.text = text
         self.inElseBranch = inElseBranch

@@ -68,7 +68,8 @@ enum RPMQuery {
 
     /// CHANGELOGTEXT entries, split on a separator line.
     static func changelogTexts(_ path: String) throws -> [String] {
-        let out = try Command.run("/usr/bin/env", ["rpm", "-qp", "--nosignature", "--queryformat", "[%{CHANGELOGTEXT}\\n@@@\\n]", path])
+        let out = try Command.run(
+            "/usr/bin/env", ["rpm", "-qp", "--nosignature", "--queryformat", "[%{CHANGELOGTEXT}\\n@@@\\n]", path])
         var parts = out.output.components(separatedBy: "\n@@@\n")
         if parts.last == "" { parts.removeLast() }
         return parts

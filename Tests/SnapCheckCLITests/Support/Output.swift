@@ -1,7 +1,7 @@
 // Helpers of the output-safety tests: file-system state, devices, background runs, a waiting emulator. Not API.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// What `lstat` says is at `path`: "regular", "directory", "link", "fifo", "char 1,3", ..., or "missing".
 func nodeType(_ path: String) -> String {
@@ -31,7 +31,8 @@ func contents(_ path: String) -> [UInt8] {
 
 /// A character device node like /dev/null (1,3) or /dev/full (1,7), made here so no test touches /dev.
 func makeDevice(_ path: String, major: UInt32, minor: UInt32) throws {
-    let device = UInt64(minor & 0xFF) | UInt64(major & 0xFFF) << 8 | UInt64(minor & ~0xFF) << 12 | UInt64(major & ~0xFFF) << 32
+    let device =
+        UInt64(minor & 0xFF) | UInt64(major & 0xFFF) << 8 | UInt64(minor & ~0xFF) << 12 | UInt64(major & ~0xFFF) << 32
     guard mknod(path, S_IFCHR | 0o666, dev_t(device)) == 0 else {
         throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM)
     }
@@ -57,14 +58,16 @@ struct WaitingEmulator {
 
     init() throws {
         directory = try Scratch("emulator")
-        try TestFiles.writeExecutable(Array("""
-            #!/bin/sh
-            dir=$(dirname "$0")
-            echo $$ > "$dir/started"
-            while [ -d "$dir" ] && [ ! -e "$dir/go" ]; do sleep 0.02; done
-            exit 1
+        try TestFiles.writeExecutable(
+            Array(
+                """
+                #!/bin/sh
+                dir=$(dirname "$0")
+                echo $$ > "$dir/started"
+                while [ -d "$dir" ] && [ ! -e "$dir/go" ]; do sleep 0.02; done
+                exit 1
 
-            """.utf8), to: path)
+                """.utf8), to: path)
     }
 
     var hasStarted: Bool { FileManager.default.fileExists(atPath: started) }
@@ -112,7 +115,9 @@ struct BackgroundRun {
 
 /// Runs snapcheck with its stdout and stderr given as open descriptors (a
 /// device, a pipe whose reader is gone, ...) and collects nothing else.
-func runWithStreams(_ arguments: [String], stdout: FileHandle, stderr: FileHandle) throws -> (status: Int32, exited: Bool) {
+func runWithStreams(_ arguments: [String], stdout: FileHandle, stderr: FileHandle) throws -> (
+    status: Int32, exited: Bool
+) {
     let process = Process()
     process.executableURL = SnapCheckBinary.url
     process.arguments = arguments

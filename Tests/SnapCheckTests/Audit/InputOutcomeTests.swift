@@ -1,7 +1,8 @@
 import Foundation
-@testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@testable import SnapCheck
 
 /// Reading one input gives what it contributes (`observed`), why it
 /// contributes nothing (`skipped`, counted), or an `InputError`: a skip is an
@@ -16,7 +17,9 @@ struct InputOutcomeTests {
 
     /// A fresh directory, removed when `body` returns.
     private func inTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-outcome-\(getpid())-\(UUID().uuidString)").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "snapcheck-outcome-\(getpid())-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         return try body(root)
@@ -25,7 +28,8 @@ struct InputOutcomeTests {
     @Test("A walked package that is not a QEMU build is skipped as a package, naming it; named, it is a not-qemu error")
     func nonQEMUPackage() throws {
         let directory = try fixtureDirectory("nonqemu", "x86_64")
-        let rpm = directory + "/" + (try #require(FileManager.default.contentsOfDirectory(atPath: directory).sorted().first))
+        let rpm =
+            directory + "/" + (try #require(FileManager.default.contentsOfDirectory(atPath: directory).sorted().first))
 
         guard case .skipped(let skip) = try reader.read(path: rpm, named: false) else {
             Issue.record("a walked non-QEMU package was not skipped")

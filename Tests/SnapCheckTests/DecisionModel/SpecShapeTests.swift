@@ -1,13 +1,16 @@
 import Foundation
-import Testing
-@_spi(Fuzzing) @testable import SnapCheck
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("The configure call as the shell runs it")
 struct ConfigureSemanticsTests {
     @Test("The last of --enable and --disable wins, as configure takes it")
     func lastFlagWins() throws {
-        let spec = ShapeSpec(build: "./configure --target-list=x86_64-softmmu \\\n  --enable-live-block-ops \\\n  --disable-live-block-ops")
+        let spec = ShapeSpec(
+            build:
+                "./configure --target-list=x86_64-softmmu \\\n  --enable-live-block-ops \\\n  --disable-live-block-ops")
         let (build, _) = try spec.audit()
         #expect(build.verdict == .disabled)
         #expect(build.deciding == ["el7-live-block-ops@\(spec.buildLine + 2)"])
@@ -15,12 +18,13 @@ struct ConfigureSemanticsTests {
 
     @Test("A configure call inside a here-document is text, not a call")
     func heredocIsNoCall() throws {
-        let spec = ShapeSpec(build: """
-            cat > NOTES <<'EOF'
-            ./configure --target-list=x86_64-softmmu --enable-live-block-ops
-            EOF
-            ./configure --target-list=x86_64-softmmu --disable-live-block-ops
-            """)
+        let spec = ShapeSpec(
+            build: """
+                cat > NOTES <<'EOF'
+                ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+                EOF
+                ./configure --target-list=x86_64-softmmu --disable-live-block-ops
+                """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .disabled)
         #expect(build.deciding == ["el7-live-block-ops@\(spec.buildLine + 3)"])
@@ -28,16 +32,17 @@ struct ConfigureSemanticsTests {
 
     @Test("A function that is never called and a branch that cannot run do not count")
     func deadCodeDoesNotCount() throws {
-        let spec = ShapeSpec(build: """
-            unused() {
-                ./configure --target-list=x86_64-softmmu --enable-live-block-ops
-            }
-            if [ "x86_64" = "ppc64" ]; then
-                ./configure --target-list=x86_64-softmmu --enable-live-block-ops
-            fi
-            false && ./configure --target-list=x86_64-softmmu --enable-live-block-ops
-            ./configure --target-list=x86_64-softmmu --disable-live-block-ops
-            """)
+        let spec = ShapeSpec(
+            build: """
+                unused() {
+                    ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+                }
+                if [ "x86_64" = "ppc64" ]; then
+                    ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+                fi
+                false && ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+                ./configure --target-list=x86_64-softmmu --disable-live-block-ops
+                """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .disabled)
         #expect(build.deciding == ["el7-live-block-ops@\(spec.buildLine + 7)"])
@@ -45,31 +50,36 @@ struct ConfigureSemanticsTests {
 
     @Test("dobuild() { ./configure … \"$@\"; } is followed to its call, beside a guest-agent configure")
     func dobuildFunction() throws {
-        let spec = ShapeSpec(build: """
-            buildarch="x86_64-softmmu"
-            dobuild() {
-                ./configure --prefix=/usr \\
-                    --disable-live-block-ops \\
-                    "$@"
-                make V=1
-            }
-            dobuild --target-list="$buildarch"
-            cd qga && ./configure --disable-system --enable-guest-agent && cd ..
-            """)
+        let spec = ShapeSpec(
+            build: """
+                buildarch="x86_64-softmmu"
+                dobuild() {
+                    ./configure --prefix=/usr \\
+                        --disable-live-block-ops \\
+                        "$@"
+                    make V=1
+                }
+                dobuild --target-list="$buildarch"
+                cd qga && ./configure --disable-system --enable-guest-agent && cd ..
+                """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .disabled)
         #expect(build.deciding == ["el7-live-block-ops@\(spec.buildLine + 3)"])
-        #expect(build.observed("el7-live-block-ops") == ["--disable-live-block-ops in the x86_64-softmmu configure call (through dobuild)"])
+        #expect(
+            build.observed("el7-live-block-ops") == [
+                "--disable-live-block-ops in the x86_64-softmmu configure call (through dobuild)"
+            ])
     }
 
     @Test("An argument the function's caller passes after the flag, unknown to the spec, leaves the flag undecided")
     func unresolvedAfterTheFlag() throws {
-        let spec = ShapeSpec(build: """
-            dobuild() {
-                ./configure --disable-live-block-ops "$@"
-            }
-            dobuild --target-list=x86_64-softmmu $EXTRA_CONFIGURE_FLAGS
-            """)
+        let spec = ShapeSpec(
+            build: """
+                dobuild() {
+                    ./configure --disable-live-block-ops "$@"
+                }
+                dobuild --target-list=x86_64-softmmu $EXTRA_CONFIGURE_FLAGS
+                """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .unknown)
         let note = try #require(build.observed("spec-unresolved-argument").first)
@@ -79,16 +89,21 @@ struct ConfigureSemanticsTests {
 
     @Test("Several emulator configure calls that disagree decide nothing")
     func ambiguousCalls() throws {
-        let spec = ShapeSpec(build: """
-            if [ -f .rhev ]; then
-                ./configure --target-list=x86_64-softmmu --enable-live-block-ops
-            else
-                ./configure --target-list=x86_64-softmmu --disable-live-block-ops
-            fi
-            """)
+        let spec = ShapeSpec(
+            build: """
+                if [ -f .rhev ]; then
+                    ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+                else
+                    ./configure --target-list=x86_64-softmmu --disable-live-block-ops
+                fi
+                """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule.id == "spec-ambiguous-calls" && $0.observed.hasPrefix("2 configure calls build the emulator and disagree") })
+        #expect(
+            build.evidence.contains {
+                $0.rule.id == "spec-ambiguous-calls"
+                    && $0.observed.hasPrefix("2 configure calls build the emulator and disagree")
+            })
     }
 }
 
@@ -100,19 +115,22 @@ struct AbsenceNeedsResolutionTests {
 
     @Test("EL6 from 2.222 with every argument resolved defaults to on")
     func resolvedDefaultsOn() throws {
-        let spec = Self.el6("../configure --target-list=x86_64-softmmu --extra-cflags=\"$RPM_OPT_FLAGS\" --prefix=%{_prefix}")
+        let spec = Self.el6(
+            "../configure --target-list=x86_64-softmmu --extra-cflags=\"$RPM_OPT_FLAGS\" --prefix=%{_prefix}")
         let (build, _) = try spec.audit()
         #expect(build.verdict == .enabled)
         #expect(build.deciding == ["el6-default-on@\(spec.buildLine)"])
     }
 
-    @Test("EL6 from 2.222 with an unresolved argument is unknown, naming it", arguments: [
-        ("%{undefined_configure_args}", "%{undefined_configure_args}, a macro rpm left undefined"),
-        ("$(cat extra-flags)", "$(cat extra-flags), a command's output"),
-        ("$EXTRA", "$EXTRA, not set in %build"),
-        ("\"$@\"", "\"$@\", arguments the spec does not show"),
-        ("\"$UNSET_FLAG\"", "$UNSET_FLAG, not set in %build"),
-    ])
+    @Test(
+        "EL6 from 2.222 with an unresolved argument is unknown, naming it",
+        arguments: [
+            ("%{undefined_configure_args}", "%{undefined_configure_args}, a macro rpm left undefined"),
+            ("$(cat extra-flags)", "$(cat extra-flags), a command's output"),
+            ("$EXTRA", "$EXTRA, not set in %build"),
+            ("\"$@\"", "\"$@\", arguments the spec does not show"),
+            ("\"$UNSET_FLAG\"", "$UNSET_FLAG, not set in %build"),
+        ])
     func unresolvedIsUnknown(_ argument: String, _ named: String) throws {
         let (build, _) = try Self.el6("../configure --target-list=x86_64-softmmu \(argument)").audit()
         #expect(build.verdict == .unknown)
@@ -123,7 +141,8 @@ struct AbsenceNeedsResolutionTests {
 
     @Test("A split variable known in %build is followed into its words")
     func knownSplitVariable() throws {
-        let spec = Self.el6("flags=\"--prefix=/usr --disable-live-snapshots\"\n../configure --target-list=x86_64-softmmu $flags")
+        let spec = Self.el6(
+            "flags=\"--prefix=/usr --disable-live-snapshots\"\n../configure --target-list=x86_64-softmmu $flags")
         let (build, _) = try spec.audit()
         #expect(build.verdict == .disabled)
         #expect(build.deciding.first?.hasPrefix("el6-disable-flag@") == true)
@@ -134,8 +153,9 @@ struct AbsenceNeedsResolutionTests {
 struct RefusedExpansionTaintTests {
     @Test("A %(...) value that reaches the configure call after the flag, unquoted, makes it unknown")
     func markerAfterTheFlag() throws {
-        let spec = ShapeSpec(preamble: "%global extra_flags %(cat /etc/qemu-extra-flags)",
-                             build: "./configure --target-list=x86_64-softmmu --enable-live-block-ops %{extra_flags}")
+        let spec = ShapeSpec(
+            preamble: "%global extra_flags %(cat /etc/qemu-extra-flags)",
+            build: "./configure --target-list=x86_64-softmmu --enable-live-block-ops %{extra_flags}")
         let (build, _) = try spec.audit()
         #expect(build.verdict == .unknown)
         let note = try #require(build.observed("spec-unresolved-argument").first)
@@ -144,8 +164,11 @@ struct RefusedExpansionTaintTests {
 
     @Test("A %(...) value inside an option's quoted value cannot be the flag")
     func markerInsideAValue() throws {
-        let spec = ShapeSpec(preamble: "%global qemuoptflags %(echo %{optflags} | sed 's/-g//')",
-                             build: "./configure --target-list=x86_64-softmmu --extra-cflags=\"%{qemuoptflags} -fPIE\" --enable-live-block-ops")
+        let spec = ShapeSpec(
+            preamble: "%global qemuoptflags %(echo %{optflags} | sed 's/-g//')",
+            build:
+                "./configure --target-list=x86_64-softmmu --extra-cflags=\"%{qemuoptflags} -fPIE\" --enable-live-block-ops"
+        )
         let (build, _) = try spec.audit()
         #expect(build.verdict == .enabled)
         #expect(build.deciding == ["el7-live-block-ops@\(spec.buildLine)"])
@@ -153,44 +176,55 @@ struct RefusedExpansionTaintTests {
 
     @Test("A %(...) behind the macro a deciding condition reads makes the verdict unknown")
     func conditionOnAnEmptiedMacro() throws {
-        let spec = ShapeSpec(preamble: "%global rhev %(test -e /etc/rhev && echo 1 || echo 0)", build: """
-            ./configure --target-list=x86_64-softmmu \\
-            %if 0%{rhev}
-                --enable-live-block-ops
-            %else
-                --disable-live-block-ops
-            %endif
-            """)
+        let spec = ShapeSpec(
+            preamble: "%global rhev %(test -e /etc/rhev && echo 1 || echo 0)",
+            build: """
+                ./configure --target-list=x86_64-softmmu \\
+                %if 0%{rhev}
+                    --enable-live-block-ops
+                %else
+                    --disable-live-block-ops
+                %endif
+                """)
         let (build, _) = try spec.audit()
         #expect(build.verdict == .unknown)
-        let flag = try #require(build.evidence.first { $0.rule.id == "el7-live-block-ops" && $0.line == spec.buildLine + 4 })
+        let flag = try #require(
+            build.evidence.first { $0.rule.id == "el7-live-block-ops" && $0.line == spec.buildLine + 4 })
         #expect(flag.supports == nil)
         // Named where rpm evaluated the condition: the value it read came from line 7's expansion.
-        #expect(flag.observed.hasSuffix("at line \(spec.buildLine + 1) reads the value of %(test -e /etc/rhev && echo 1 || echo 0) (line 7), which was not run)"))
+        #expect(
+            flag.observed.hasSuffix(
+                "at line \(spec.buildLine + 1) reads the value of %(test -e /etc/rhev && echo 1 || echo 0) (line 7), which was not run)"
+            ))
     }
 }
 
 @Suite("The release string never overrides evidence")
 struct ExplicitSwitchTests {
-    @Test("An explicit --disable-live-block-ops decides in an EL8+ or Fedora-looking build", arguments: [
-        ("qemu-kvm", "15", "6.2.0", "31.module+el8.8.0"),
-        ("qemu", "2", "2.12.0", "1.fc30"),
-        ("qemu-kvm-ev", "10", "2.6.0", "28.el7"),
-    ])
+    @Test(
+        "An explicit --disable-live-block-ops decides in an EL8+ or Fedora-looking build",
+        arguments: [
+            ("qemu-kvm", "15", "6.2.0", "31.module+el8.8.0"),
+            ("qemu", "2", "2.12.0", "1.fc30"),
+            ("qemu-kvm-ev", "10", "2.6.0", "28.el7"),
+        ])
     func explicitFlag(_ name: String, _ epoch: String, _ version: String, _ release: String) throws {
-        let spec = ShapeSpec(name: name, version: version, release: release, epoch: epoch,
-                             build: "./configure --target-list=x86_64-softmmu --disable-live-block-ops")
+        let spec = ShapeSpec(
+            name: name, version: version, release: release, epoch: epoch,
+            build: "./configure --target-list=x86_64-softmmu --disable-live-block-ops")
         let (build, _) = try spec.audit()
         #expect(build.verdict == .disabled)
         #expect(build.deciding == ["explicit-switch@\(spec.buildLine)"])
         // The version fact that the build breaks is shown, and outvotes nothing.
-        #expect(build.evidence.contains { $0.rule.id == "version-fact" && $0.supports == .enabled && $0.role == .warning })
+        #expect(
+            build.evidence.contains { $0.rule.id == "version-fact" && $0.supports == .enabled && $0.role == .warning })
     }
 
     @Test("Without a flag the era fact decides: 2.9 has no option")
     func ev29HasNoOption() throws {
-        let spec = ShapeSpec(name: "qemu-kvm-ev", version: "2.9.0", release: "16.el7_4.14.1",
-                             build: "./build_configure.sh /usr /usr/lib64 --target-list=x86_64-softmmu")
+        let spec = ShapeSpec(
+            name: "qemu-kvm-ev", version: "2.9.0", release: "16.el7_4.14.1",
+            build: "./build_configure.sh /usr /usr/lib64 --target-list=x86_64-softmmu")
         let (build, _) = try spec.audit()
         #expect(build.era == .ev23)
         #expect(build.verdict == .enabled)
@@ -210,10 +244,11 @@ struct PositionalWordTests {
         """
 
     static func spec(word: String, macro: String = "1", arguments: String? = nil, distGit: Bool = false) -> ShapeSpec {
-        ShapeSpec(name: "qemu-kvm-ev", version: "2.12.0", release: "44.1.el7",
-                  preamble: "Source24: build_configure.sh\n%global have_live_block_ops \(macro)",
-                  build: "./build_configure.sh \(arguments ?? "/usr enable \(word)") --target-list=x86_64-softmmu",
-                  files: ["build_configure.sh": helper], distGit: distGit)
+        ShapeSpec(
+            name: "qemu-kvm-ev", version: "2.12.0", release: "44.1.el7",
+            preamble: "Source24: build_configure.sh\n%global have_live_block_ops \(macro)",
+            build: "./build_configure.sh \(arguments ?? "/usr enable \(word)") --target-list=x86_64-softmmu",
+            files: ["build_configure.sh": helper], distGit: distGit)
     }
 
     @Test("Found in the dist-git layout (SPECS/ beside SOURCES/) without flags")
@@ -221,7 +256,9 @@ struct PositionalWordTests {
         let spec = Self.spec(word: "disable", macro: "0", distGit: true)
         let (build, path) = try spec.audit()
         #expect(build.verdict == .disabled)
-        let helperPath = ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/SOURCES/build_configure.sh"
+        let helperPath =
+            ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            + "/SOURCES/build_configure.sh"
         #expect(build.evidence.contains { $0.role == .deciding && $0.source == helperPath && $0.line == 4 })
     }
 
@@ -229,7 +266,10 @@ struct PositionalWordTests {
     func countMismatch() throws {
         let (build, _) = try Self.spec(word: "", arguments: "/usr enable").audit()
         #expect(build.verdict == .unknown)
-        #expect(build.observed("el7-positional-live-block-ops") == ["build_configure.sh, run with the call's arguments, gives configure no live-block-ops flag"])
+        #expect(
+            build.observed("el7-positional-live-block-ops") == [
+                "build_configure.sh, run with the call's arguments, gives configure no live-block-ops flag"
+            ])
     }
 
     @Test("The word and %have_live_block_ops disagreeing is inconsistent")
@@ -263,21 +303,24 @@ struct PositionalWordTests {
 @Suite("Evidence chains are what rpm did")
 struct EvidenceChainTests {
     /// The helper script is a Source but not at hand: `%have_live_block_ops` decides the word it chooses.
-    static let spec = ShapeSpec(name: "qemu-kvm-ev", version: "2.12.0", release: "44.1.el7", preamble: """
-        %global have_live_block_ops 1
-        %ifnarch x86_64
-        %global have_live_block_ops 0
-        %endif
-        Source24: build_configure.sh
-        """, build: """
-        ./build_configure.sh /usr \\
-        %if 0%{have_live_block_ops}
-          enable \\
-        %else
-          disable \\
-        %endif
-          --target-list=x86_64-softmmu
-        """)
+    static let spec = ShapeSpec(
+        name: "qemu-kvm-ev", version: "2.12.0", release: "44.1.el7",
+        preamble: """
+            %global have_live_block_ops 1
+            %ifnarch x86_64
+            %global have_live_block_ops 0
+            %endif
+            Source24: build_configure.sh
+            """,
+        build: """
+            ./build_configure.sh /usr \\
+            %if 0%{have_live_block_ops}
+              enable \\
+            %else
+              disable \\
+            %endif
+              --target-list=x86_64-softmmu
+            """)
 
     @Test("On x86_64 the definition in force is cited, not the one in the %ifnarch branch rpm skipped")
     func hostArch() throws {
@@ -292,7 +335,9 @@ struct EvidenceChainTests {
         let (build, _) = try Self.spec.audit { $0.targetArch = "ppc64le" }
         #expect(build.verdict == .disabled)
         #expect(build.deciding == ["el7-have-live-block-ops-macro@8", "el7-have-live-block-ops-macro@9"])
-        #expect(build.observed("el7-have-live-block-ops-macro").contains("target ppc64le selects the %if branch of `%ifnarch x86_64`"))
+        #expect(
+            build.observed("el7-have-live-block-ops-macro").contains(
+                "target ppc64le selects the %if branch of `%ifnarch x86_64`"))
     }
 }
 
@@ -303,23 +348,30 @@ struct NamePriorTests {
         let directory = try temporaryDirectory("lone")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let source = try fixtureDirectory("ev-212", "x86_64")
-        let img = try #require(try FileManager.default.contentsOfDirectory(atPath: source).first { $0.hasPrefix("qemu-img-ev") })
+        let img = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: source).first { $0.hasPrefix("qemu-img-ev") })
         try FileManager.default.copyItem(atPath: source + "/" + img, toPath: directory + "/" + img)
         let build = try #require(audit([directory]).builds.first)
         #expect(build.verdict == .unknown)
-        #expect(build.evidence.contains { $0.rule.id == "header-rhev-name" && $0.prior == .enabled && $0.role == .note })
+        #expect(
+            build.evidence.contains { $0.rule.id == "header-rhev-name" && $0.prior == .enabled && $0.role == .note })
         #expect(!build.meetsExpectation)
     }
 }
 
 @Suite("Specs are recognised wherever their tags are")
 struct SpecDetectionTests {
-    @Test("A spec whose Name: sits past 10,000 bytes of comments and macros is a spec", arguments: [4_000, 12_000, 200_000])
+    @Test(
+        "A spec whose Name: sits past 10,000 bytes of comments and macros is a spec",
+        arguments: [4_000, 12_000, 200_000])
     func longPreamble(_ bytes: Int) throws {
         var preamble = "# The packaging notes of a long-lived spec.\n"
-        while preamble.utf8.count < bytes { preamble += "# \(String(repeating: "x", count: 70))\n%global have_opt_\(preamble.utf8.count) 1\n" }
-        let spec = ShapeSpec(name: "qemu-kvm", version: "7.0.0", release: "13.el9", epoch: "17",
-                             build: "./configure --target-list=x86_64-softmmu")
+        while preamble.utf8.count < bytes {
+            preamble += "# \(String(repeating: "x", count: 70))\n%global have_opt_\(preamble.utf8.count) 1\n"
+        }
+        let spec = ShapeSpec(
+            name: "qemu-kvm", version: "7.0.0", release: "13.el9", epoch: "17",
+            build: "./configure --target-list=x86_64-softmmu")
         let directory = try temporaryDirectory("long-\(bytes)")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/qemu-kvm.spec"
@@ -334,9 +386,13 @@ struct SpecDetectionTests {
     func notASpec() throws {
         let directory = try temporaryDirectory("nospec")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Data("# notes\n\0\nName: qemu-kvm\nVersion: 1\n".utf8).write(to: URL(fileURLWithPath: directory + "/a.spec"))
-        try Data(String(repeating: "# only comments\n", count: 3000).utf8).write(to: URL(fileURLWithPath: directory + "/b.spec"))
+        try Data("# notes\n\0\nName: qemu-kvm\nVersion: 1\n".utf8).write(
+            to: URL(fileURLWithPath: directory + "/a.spec"))
+        try Data(String(repeating: "# only comments\n", count: 3000).utf8).write(
+            to: URL(fileURLWithPath: directory + "/b.spec"))
         let result = audit([directory + "/a.spec", directory + "/b.spec"])
-        #expect(result.errors.map(\.message) == Array(repeating: "not a spec file, RPM package, QMP capture or ELF executable", count: 2))
+        #expect(
+            result.errors.map(\.message)
+                == Array(repeating: "not a spec file, RPM package, QMP capture or ELF executable", count: 2))
     }
 }

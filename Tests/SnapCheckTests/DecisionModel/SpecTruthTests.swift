@@ -1,8 +1,9 @@
 import Foundation
 import RPM
-import Testing
-@_spi(Fuzzing) @testable import SnapCheck
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 // The value snapcheck reasons with must be the value rpm used at that point:
 // what the sandbox refused, left undefined or took from the auditing host, on
@@ -11,15 +12,17 @@ import TestSupport
 
 /// An EL7 1.5.3-175 rhev spec whose %build picks the flag by `%if %{rhev}`; `head` sets rhev.
 private func gated(_ head: String, release: String = "175.el7") -> ShapeSpec {
-    ShapeSpec(name: "qemu-kvm-rhev", release: release, preamble: head, build: """
-        ./configure --target-list=x86_64-softmmu \\
-        %if %{rhev}
-            --enable-live-block-ops \\
-        %else
-            --disable-live-block-ops \\
-        %endif
-            --disable-werror
-        """)
+    ShapeSpec(
+        name: "qemu-kvm-rhev", release: release, preamble: head,
+        build: """
+            ./configure --target-list=x86_64-softmmu \\
+            %if %{rhev}
+                --enable-live-block-ops \\
+            %else
+                --disable-live-block-ops \\
+            %endif
+                --disable-werror
+            """)
 }
 
 /// rhev is 0 when `condition` holds, else 1: a real build of the stock flavour is disabled.
@@ -29,14 +32,20 @@ private func chosenBy(_ condition: String, before: String = "") -> ShapeSpec {
 
 @Suite("A refused expansion that reaches a condition, by any route, decides nothing")
 struct RefusedExpansionRouteTests {
-    @Test("Through a parametric macro or %{expand:%%global}: unknown, not the other branch", arguments: [
-        "%global a %(echo 0)\n%define setb() %global b x%1\n%setb %{a}",
-        "%global a %(echo 0)\n%{expand:%%global b x%{a}}",
-    ])
+    @Test(
+        "Through a parametric macro or %{expand:%%global}: unknown, not the other branch",
+        arguments: [
+            "%global a %(echo 0)\n%define setb() %global b x%1\n%setb %{a}",
+            "%global a %(echo 0)\n%{expand:%%global b x%{a}}",
+        ])
     func indirect(_ before: String) throws {
         let (build, _) = try chosenBy("\"%{b}\" == \"x0\"", before: before).audit()
         #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
-        #expect(build.evidence.contains { $0.observed.contains("%(echo 0)") && $0.observed.contains("which was not run") && $0.rule.id == "el7-live-block-ops" })
+        #expect(
+            build.evidence.contains {
+                $0.observed.contains("%(echo 0)") && $0.observed.contains("which was not run")
+                    && $0.rule.id == "el7-live-block-ops"
+            })
     }
 
     @Test("A numeric %if on a refused expansion is unknown naming it, not a parse error")
@@ -48,7 +57,9 @@ struct RefusedExpansionRouteTests {
 
     @Test("A release computed by a refused expansion supports no version fact and is never shown as a marker")
     func release() throws {
-        let spec = ShapeSpec(name: "qemu-kvm-rhev", release: "%(echo 175).el7", build: "./configure --target-list=x86_64-softmmu --disable-werror")
+        let spec = ShapeSpec(
+            name: "qemu-kvm-rhev", release: "%(echo 175).el7",
+            build: "./configure --target-list=x86_64-softmmu --disable-werror")
         let (build, _) = try spec.audit()
         #expect(build.verdict == .unknown)
         #expect(build.release == "%(echo 175).el7")
@@ -65,14 +76,17 @@ struct RefusedExpansionRouteTests {
 
 @Suite("Conditions on the auditing host decide nothing")
 struct HostMacroConditionTests {
-    @Test("A condition on a host macro is unknown, naming it", arguments: [
-        ("0%{?rhel} >= 7", "rhel"), ("\"%{_vendor}\" == \"redhat\"", "_vendor"), ("0%{?el7}", "el7"),
-        ("\"%{?dist}\" == \".el7\"", "dist"), ("\"%{getenv:HOME}\" == \"/root\"", "getenv"), ("\"%{_host_os}\" == \"linux\"", "_host_os"),
-        // Read without their text reaching the result: definedness tests.
-        ("%{defined:rhel}", "rhel"), ("%{undefined:rhel}", "rhel"),
-        // Macros no list names that nothing defined here: a builder's configuration may.
-        ("0%{?_unitdir:1}", "_unitdir"), ("0%{?amzn} || 0%{?rhel_version}", "amzn"),
-    ])
+    @Test(
+        "A condition on a host macro is unknown, naming it",
+        arguments: [
+            ("0%{?rhel} >= 7", "rhel"), ("\"%{_vendor}\" == \"redhat\"", "_vendor"), ("0%{?el7}", "el7"),
+            ("\"%{?dist}\" == \".el7\"", "dist"), ("\"%{getenv:HOME}\" == \"/root\"", "getenv"),
+            ("\"%{_host_os}\" == \"linux\"", "_host_os"),
+            // Read without their text reaching the result: definedness tests.
+            ("%{defined:rhel}", "rhel"), ("%{undefined:rhel}", "rhel"),
+            // Macros no list names that nothing defined here: a builder's configuration may.
+            ("0%{?_unitdir:1}", "_unitdir"), ("0%{?amzn} || 0%{?rhel_version}", "amzn"),
+        ])
     func hostCondition(_ condition: String, _ macro: String) throws {
         let (build, _) = try chosenBy(condition).audit()
         #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
@@ -87,16 +101,20 @@ struct HostMacroConditionTests {
 
     @Test("--define gives the builder's value: then it decides, as on that builder")
     func givenByTheUser() throws {
-        let (build, _) = try chosenBy("0%{?rhel} >= 7").audit { $0.defines = [MacroDefinition(name: "rhel", value: "7")] }
+        let (build, _) = try chosenBy("0%{?rhel} >= 7").audit {
+            $0.defines = [MacroDefinition(name: "rhel", value: "7")]
+        }
         #expect(build.verdict == .disabled)
     }
 }
 
 @Suite("Conditions rpm accepts stay accepted")
 struct ConditionRecorderSyntaxTests {
-    @Test("Braces that do not nest in a condition keep rpm's own evaluation: the spec still parses, as rpm decides", arguments: [
-        "\"}\" == \"{\"", "\"{\" == \"x\"",
-    ])
+    @Test(
+        "Braces that do not nest in a condition keep rpm's own evaluation: the spec still parses, as rpm decides",
+        arguments: [
+            "\"}\" == \"{\"", "\"{\" == \"x\"",
+        ])
     func unnestedBraces(_ condition: String) throws {
         let (build, _) = try chosenBy(condition).audit()
         #expect(build.verdict == .enabled, "\(build.evidence.map(\.observed))")
@@ -107,8 +125,12 @@ struct ConditionRecorderSyntaxTests {
 struct ValueAtUseTests {
     @Test("%have_live_block_ops redefined after %build: the word %build got decides")
     func haveLiveBlockOpsRedefinedLater() throws {
-        var spec = ShapeSpec(name: "qemu-kvm-ma", version: "2.12.0", release: "44.el7", preamble: "%global have_live_block_ops 0\nSource10: build_configure.sh",
-                             build: "./build_configure.sh /usr \\\n%if 0%{have_live_block_ops}\n  enable \\\n%else\n  disable \\\n%endif\n  --target-list=x86_64-softmmu")
+        var spec = ShapeSpec(
+            name: "qemu-kvm-ma", version: "2.12.0", release: "44.el7",
+            preamble: "%global have_live_block_ops 0\nSource10: build_configure.sh",
+            build:
+                "./build_configure.sh /usr \\\n%if 0%{have_live_block_ops}\n  enable \\\n%else\n  disable \\\n%endif\n  --target-list=x86_64-softmmu"
+        )
         spec.build += "\n\n%install\n%global have_live_block_ops 1"
         let (build, _) = try spec.audit()
         #expect(build.verdict == .disabled, "\(build.evidence.map(\.observed))")
@@ -161,7 +183,8 @@ struct SpecBytesTests {
     @Test("CRLF line ends reach rpm: a \\ before \\r is no continuation, and rpm refuses the spec")
     func crlf() throws {
         let directory = URL(fileURLWithPath: try temporaryDirectory("crlf"))
-        let text = gated("%define rhev 1\n%global deps \\\nRequires: x").text.replacingOccurrences(of: "\n", with: "\r\n")
+        let text = gated("%define rhev 1\n%global deps \\\nRequires: x").text.replacingOccurrences(
+            of: "\n", with: "\r\n")
         let path = directory.appendingPathComponent("crlf.spec").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let result = audit([path])

@@ -1,31 +1,33 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 /// An ELF given as an input: scanned like an emulator in a payload, never run,
 /// and read only by what holds in every era (`exe-no-package`).
 @Suite("Executables given as inputs")
 struct ExecutableInputTests {
-    @Test("The era-free reading of each fixture emulator: enabled only with both names, never where its package's executable evidence says otherwise", arguments: [
-        ("builds/el6-stock/x86_64/qemu-kvm-0.12.1.2-2.415.el6.x86_64.rpm", Verdict.unknown),
-        ("builds/el6-rhev/x86_64/qemu-kvm-rhev-0.12.1.2-2.415.el6.x86_64.rpm", .enabled),
-        ("builds/el6-stock-with-rhev-features/x86_64/qemu-kvm-0.12.1.2-2.415.el6.x86_64.rpm", .enabled),
-        ("builds/el6-gap/x86_64/qemu-kvm-0.12.1.2-2.210.el6.x86_64.rpm", .unknown),
-        ("builds/el7-old/x86_64/qemu-kvm-1.5.3-10.el7.x86_64.rpm", .enabled),
-        ("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm", .unknown),
-        ("builds/el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm", .enabled),
-        ("builds/rhev-disabled/x86_64/qemu-kvm-rhev-1.5.3-183.el7.x86_64.rpm", .unknown),
-        ("builds/rhev-212/x86_64/qemu-kvm-rhev-2.1.2-23.el7.x86_64.rpm", .enabled),
-        ("builds/ev-26/x86_64/qemu-kvm-ev-2.6.0-28.el7.10.1.x86_64.rpm", .enabled),
-        ("builds/ev-210/x86_64/qemu-kvm-ev-2.10.0-21.el7_5.7.1.x86_64.rpm", .enabled),
-        ("builds/ma-210/x86_64/qemu-kvm-ma-2.10.0-21.el7_5.7.x86_64.rpm", .unknown),
-        ("builds/ev-212/x86_64/qemu-kvm-ev-2.12.0-44.1.el7_8.1.x86_64.rpm", .enabled),
-        ("builds/ma-212/x86_64/qemu-kvm-ma-2.12.0-44.el7_8.x86_64.rpm", .unknown),
-        ("builds/el8/x86_64/qemu-kvm-core-4.2.0-29.el8.x86_64.rpm", .enabled),
-        ("builds/fedora/x86_64/qemu-system-x86-core-7.2.0-1.fc38.x86_64.rpm", .enabled),
-        ("builds/fedora-013/x86_64/qemu-system-x86-0.13.0-1.fc14.x86_64.rpm", .unknown),
-    ])
+    @Test(
+        "The era-free reading of each fixture emulator: enabled only with both names, never where its package's executable evidence says otherwise",
+        arguments: [
+            ("builds/el6-stock/x86_64/qemu-kvm-0.12.1.2-2.415.el6.x86_64.rpm", Verdict.unknown),
+            ("builds/el6-rhev/x86_64/qemu-kvm-rhev-0.12.1.2-2.415.el6.x86_64.rpm", .enabled),
+            ("builds/el6-stock-with-rhev-features/x86_64/qemu-kvm-0.12.1.2-2.415.el6.x86_64.rpm", .enabled),
+            ("builds/el6-gap/x86_64/qemu-kvm-0.12.1.2-2.210.el6.x86_64.rpm", .unknown),
+            ("builds/el7-old/x86_64/qemu-kvm-1.5.3-10.el7.x86_64.rpm", .enabled),
+            ("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm", .unknown),
+            ("builds/el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm", .enabled),
+            ("builds/rhev-disabled/x86_64/qemu-kvm-rhev-1.5.3-183.el7.x86_64.rpm", .unknown),
+            ("builds/rhev-212/x86_64/qemu-kvm-rhev-2.1.2-23.el7.x86_64.rpm", .enabled),
+            ("builds/ev-26/x86_64/qemu-kvm-ev-2.6.0-28.el7.10.1.x86_64.rpm", .enabled),
+            ("builds/ev-210/x86_64/qemu-kvm-ev-2.10.0-21.el7_5.7.1.x86_64.rpm", .enabled),
+            ("builds/ma-210/x86_64/qemu-kvm-ma-2.10.0-21.el7_5.7.x86_64.rpm", .unknown),
+            ("builds/ev-212/x86_64/qemu-kvm-ev-2.12.0-44.1.el7_8.1.x86_64.rpm", .enabled),
+            ("builds/ma-212/x86_64/qemu-kvm-ma-2.12.0-44.el7_8.x86_64.rpm", .unknown),
+            ("builds/el8/x86_64/qemu-kvm-core-4.2.0-29.el8.x86_64.rpm", .enabled),
+            ("builds/fedora/x86_64/qemu-system-x86-core-7.2.0-1.fc38.x86_64.rpm", .enabled),
+            ("builds/fedora-013/x86_64/qemu-system-x86-0.13.0-1.fc14.x86_64.rpm", .unknown),
+        ])
     func fixtureEmulators(_ package: String, _ expected: Verdict) throws {
         let dir = try temporaryDirectory("bare")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -41,7 +43,8 @@ struct ExecutableInputTests {
         // The same file inside its package, read with its era: the bare reading never says
         // enabled where the era's own executable rule says disabled or absent.
         let packaged = Auditor().audit([try Fixtures.path(package)])
-        let eraVotes = Set(packaged.builds.flatMap(\.evidence).filter { $0.layer == .executable }.compactMap(\.supports))
+        let eraVotes = Set(
+            packaged.builds.flatMap(\.evidence).filter { $0.layer == .executable }.compactMap(\.supports))
         if eraVotes.contains(.disabled) || eraVotes.contains(.absent) {
             #expect(build.verdict != .enabled)
         }
@@ -50,7 +53,9 @@ struct ExecutableInputTests {
         }
     }
 
-    @Test("Debian's QEMU named as an input is enabled from its names, with its version banner as a note, and nothing runs")
+    @Test(
+        "Debian's QEMU named as an input is enabled from its names, with its version banner as a note, and nothing runs"
+    )
     func debiansQEMU() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
         let result = Auditor().audit([debianQEMU])
@@ -77,7 +82,9 @@ struct ExecutableInputTests {
         #expect(bare.verdict == .unknown)
         #expect(bare.era == nil)
         #expect(bare.version == "2.12.0")
-        #expect(bare.evidence.first { $0.rule.id == "exe-version-string" }?.observed == "version string: 2.12.0 (qemu-kvm-ma-2.12.0-44.el7_8)")
+        #expect(
+            bare.evidence.first { $0.rule.id == "exe-version-string" }?.observed
+                == "version string: 2.12.0 (qemu-kvm-ma-2.12.0-44.el7_8)")
         let reading = try #require(bare.evidence.first { $0.rule.id == "exe-no-package" })
         #expect(reading.supports == nil)
         #expect(reading.observed.hasPrefix("QMP blockdev-snapshot-sync found, HMP snapshot_blkdev missing"))
@@ -123,7 +130,9 @@ struct QEMUVersionBannerTests {
 
     @Test("The banner is found whatever the chunk boundaries", arguments: [1, 2, 7, 23, 64, 4096])
     func chunked(_ chunk: Int) {
-        let text = Array("\0QEMU emulator version %s\0junk\0QEMU emulator version 2.12.0 (qemu-kvm-ev-2.12.0-44.1.el7_8.1)\nCopyright\0".utf8)
+        let text = Array(
+            "\0QEMU emulator version %s\0junk\0QEMU emulator version 2.12.0 (qemu-kvm-ev-2.12.0-44.1.el7_8.1)\nCopyright\0"
+                .utf8)
         let banner = find(text, chunk: chunk)
         #expect(banner?.version == "2.12.0", "a %s format is not a version")
         #expect(banner?.package == "qemu-kvm-ev-2.12.0-44.1.el7_8.1")
@@ -131,9 +140,13 @@ struct QEMUVersionBannerTests {
 
     @Test("EL6's banner, one without a package string, and none at all")
     func shapes() {
-        #expect(find(Array("QEMU PC emulator version 0.12.1 (qemu-kvm-0.12.1.2-2.415.el6), Copyright (c)\0".utf8), chunk: 5)?.text
+        #expect(
+            find(
+                Array("QEMU PC emulator version 0.12.1 (qemu-kvm-0.12.1.2-2.415.el6), Copyright (c)\0".utf8), chunk: 5)?
+                .text
                 == "0.12.1 (qemu-kvm-0.12.1.2-2.415.el6)")
-        #expect(find(Array("\0QEMU emulator version 2.10.0\nCopyright (c) 2003-2017\0".utf8), chunk: 9)?.text == "2.10.0")
+        #expect(
+            find(Array("\0QEMU emulator version 2.10.0\nCopyright (c) 2003-2017\0".utf8), chunk: 9)?.text == "2.10.0")
         #expect(find(Array("\0QEMU emulator version \u{1}\u{2}\0".utf8), chunk: 3) == nil)
         #expect(find(Array(repeating: 0, count: 10_000), chunk: 1000) == nil)
     }

@@ -1,15 +1,19 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 /// A root with a real rpmdb holding the stock (disabled) EL7 build `--justdb`,
 /// and no emulator file yet.
 private func stockRoot() throws -> String {
     let root = try temporaryDirectory("in-root")
     try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
-    try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root,
-                                 try Fixtures.path("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm")])
+    try Command.output(
+        "/usr/bin/rpm",
+        [
+            "-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root,
+            try Fixtures.path("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm"),
+        ])
     return root
 }
 
@@ -18,12 +22,14 @@ private func placeStockEmulator(at path: String, in root: String) throws {
     let scratch = try temporaryDirectory("emulator")
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     let emulator = try extractedEmulator("builds/el7-stock/x86_64/qemu-kvm-1.5.3-175.el7.x86_64.rpm", into: scratch)
-    try FileManager.default.createDirectory(atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: emulator, toPath: root + path)
 }
 
 private func link(_ path: String, to target: String, in root: String) throws {
-    try FileManager.default.createDirectory(atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try FileManager.default.createSymbolicLink(atPath: root + path, withDestinationPath: target)
 }
 
@@ -33,9 +39,12 @@ private func link(_ path: String, to target: String, in root: String) throws {
 /// so following a link on the host would show up as enabled evidence.
 @Suite("Installed roots: links resolve inside the root")
 struct InstalledRootTests {
-    @Test("An absolute link at the emulator path, or one climbing with .., resolves inside the root", arguments: [
-        "/usr/bin/qemu-system-x86_64", "../../../../../../../../../usr/bin/qemu-system-x86_64", "../bin/./qemu-system-x86_64",
-    ])
+    @Test(
+        "An absolute link at the emulator path, or one climbing with .., resolves inside the root",
+        arguments: [
+            "/usr/bin/qemu-system-x86_64", "../../../../../../../../../usr/bin/qemu-system-x86_64",
+            "../bin/./qemu-system-x86_64",
+        ])
     func linkedEmulator(_ target: String) throws {
         let root = try stockRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -1,7 +1,7 @@
 import Foundation
 import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Policy file")
 struct PolicyFileTests {
@@ -32,7 +32,10 @@ struct PolicyFileTests {
         #expect(policy.source == "snapcheck.yaml")
         #expect(policy.expectations.map(\.pattern) == ["qemu-kvm-ev", "qemu-kvm", "qemu-kvm-ma", "qemu-kvm-*"])
         #expect(policy.expectations.map(\.expectation) == [.enabled, .disabled, .disabled, .disabled])
-        #expect(policy.expectations.map(\.location) == ["snapcheck.yaml:3", "snapcheck.yaml:4", "snapcheck.yaml:5", "snapcheck.yaml:6"])
+        #expect(
+            policy.expectations.map(\.location) == [
+                "snapcheck.yaml:3", "snapcheck.yaml:4", "snapcheck.yaml:5", "snapcheck.yaml:6",
+            ])
         #expect(policy.archExpectations["ppc64le"]?.map(\.pattern) == ["qemu-kvm-ev"])
         let waiver = try #require(policy.waivers.first)
         #expect(policy.waivers.count == 1)
@@ -51,20 +54,43 @@ struct PolicyFileTests {
         #expect(policy.switches == Policy.Switches())
     }
 
-    @Test("Mistakes are errors naming file and line; nothing unknown is ignored", arguments: [
-        ("expect:\n  qemu-kvm-ev: enabled\nexpcet:\n  qemu-kvm: disabled\n", 3, "unknown key 'expcet' in the policy (known: expect, arch, waivers, fail-on)"),
-        ("expect:\n  qemu-kvm-ev: enable\n", 2, "qemu-kvm-ev: 'enable' is not an expectation (enabled or disabled)"),
-        ("waivers:\n  - package: qemu-kvm-ma\n    reason: r\n    expires: 2027-02-30\n", 4, "expires: '2027-02-30' is not a date (YYYY-MM-DD)"),
-        ("waivers:\n  - package: qemu-kvm-ma\n    expires: 2027-01-01\n", 2, "a waiver needs reason"),
-        ("waivers:\n  - package: qemu-kvm-ma\n    reason: r\n    expires: 2027-01-01\n    until: 2027-02-01\n", 5, "unknown key 'until' in a waiver (known: package, arch, version, reason, expires)"),
-        ("arch:\n  ppc64el:\n    qemu-kvm-ev: enabled\n", 2, "arch 'ppc64el' is not an arch rpm knows (x86_64, ppc64le, aarch64, s390x, ...)"),
-        ("fail-on:\n  no-builds: no\n", 2, "no-builds: 'no' is not true or false"),
-        ("fail-on:\n  empty: true\n", 2, "unknown key 'empty' in fail-on (known: no-builds, vanished, header-only)"),
-        ("expect:\n  qemu-kvm: enabled\n  qemu-kvm: disabled\n", 2, "not valid YAML: the mapping starting here has qemu-kvm twice"),
-        ("expect: [qemu-kvm\n", 2, "not valid YAML: did not find expected ',' or ']'"),
-        ("- qemu-kvm\n", 1, "the policy is a mapping of expect, arch, waivers, fail-on"),
-        ("waivers:\n  package: qemu-kvm\n", 2, "waivers is a list of waivers (- package: ...)"),
-    ])
+    @Test(
+        "Mistakes are errors naming file and line; nothing unknown is ignored",
+        arguments: [
+            (
+                "expect:\n  qemu-kvm-ev: enabled\nexpcet:\n  qemu-kvm: disabled\n", 3,
+                "unknown key 'expcet' in the policy (known: expect, arch, waivers, fail-on)"
+            ),
+            (
+                "expect:\n  qemu-kvm-ev: enable\n", 2,
+                "qemu-kvm-ev: 'enable' is not an expectation (enabled or disabled)"
+            ),
+            (
+                "waivers:\n  - package: qemu-kvm-ma\n    reason: r\n    expires: 2027-02-30\n", 4,
+                "expires: '2027-02-30' is not a date (YYYY-MM-DD)"
+            ),
+            ("waivers:\n  - package: qemu-kvm-ma\n    expires: 2027-01-01\n", 2, "a waiver needs reason"),
+            (
+                "waivers:\n  - package: qemu-kvm-ma\n    reason: r\n    expires: 2027-01-01\n    until: 2027-02-01\n",
+                5, "unknown key 'until' in a waiver (known: package, arch, version, reason, expires)"
+            ),
+            (
+                "arch:\n  ppc64el:\n    qemu-kvm-ev: enabled\n", 2,
+                "arch 'ppc64el' is not an arch rpm knows (x86_64, ppc64le, aarch64, s390x, ...)"
+            ),
+            ("fail-on:\n  no-builds: no\n", 2, "no-builds: 'no' is not true or false"),
+            (
+                "fail-on:\n  empty: true\n", 2,
+                "unknown key 'empty' in fail-on (known: no-builds, vanished, header-only)"
+            ),
+            (
+                "expect:\n  qemu-kvm: enabled\n  qemu-kvm: disabled\n", 2,
+                "not valid YAML: the mapping starting here has qemu-kvm twice"
+            ),
+            ("expect: [qemu-kvm\n", 2, "not valid YAML: did not find expected ',' or ']'"),
+            ("- qemu-kvm\n", 1, "the policy is a mapping of expect, arch, waivers, fail-on"),
+            ("waivers:\n  package: qemu-kvm\n", 2, "waivers is a list of waivers (- package: ...)"),
+        ])
     func mistakes(text: String, line: Int, message: String) {
         #expect {
             try PolicyFile.parse(text, path: "p.yaml")
@@ -85,20 +111,27 @@ struct PolicyFileTests {
     func unreadable() throws {
         let directory = try temporaryDirectory("policy")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(throws: PolicyFileError(path: directory + "/none.yaml", line: nil, message: "no such file or directory")) {
+        #expect(
+            throws: PolicyFileError(path: directory + "/none.yaml", line: nil, message: "no such file or directory")
+        ) {
             try PolicyFile.read(directory + "/none.yaml")
         }
-        #expect(throws: PolicyFileError(path: directory, line: nil, message: "not a regular file")) { try PolicyFile.read(directory) }
+        #expect(throws: PolicyFileError(path: directory, line: nil, message: "not a regular file")) {
+            try PolicyFile.read(directory)
+        }
         try Data([0x65, 0x78, 0xFF, 0x0A]).write(to: URL(fileURLWithPath: directory + "/latin1.yaml"))
         #expect(throws: PolicyFileError(path: directory + "/latin1.yaml", line: nil, message: "not UTF-8 text")) {
             try PolicyFile.read(directory + "/latin1.yaml")
         }
     }
 
-    @Test("Dates: YYYY-MM-DD only, days the calendar has, ordered; leap years", arguments: [
-        ("2027-01-31", true), ("2028-02-29", true), ("2027-02-29", false), ("2100-02-29", false), ("2000-02-29", true),
-        ("2027-13-01", false), ("2027-1-31", false), ("27-01-31", false), ("2027-01-31T00:00", false), ("", false),
-    ])
+    @Test(
+        "Dates: YYYY-MM-DD only, days the calendar has, ordered; leap years",
+        arguments: [
+            ("2027-01-31", true), ("2028-02-29", true), ("2027-02-29", false), ("2100-02-29", false),
+            ("2000-02-29", true),
+            ("2027-13-01", false), ("2027-1-31", false), ("27-01-31", false), ("2027-01-31T00:00", false), ("", false),
+        ])
     func dates(text: String, valid: Bool) {
         #expect((CalendarDay(text) != nil) == valid)
         if valid { #expect(CalendarDay(text)?.description == text) }

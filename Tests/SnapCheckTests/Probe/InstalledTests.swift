@@ -1,7 +1,7 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 /// A root with a real rpmdb: `rpm --initdb`, the fixture build's binary RPMs
 /// installed `--justdb`, and the emulator file extracted from its package.
@@ -9,10 +9,15 @@ private func installedRoot(_ build: String, emulatorPackage: String) throws -> S
     let root = try temporaryDirectory("root-\(build)")
     try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
     let dir = try Fixtures.path("builds/\(build)/x86_64")
-    let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map { dir + "/" + $0 }
-    try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root] + rpms)
+    let rpms = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".rpm") }.sorted().map {
+        dir + "/" + $0
+    }
+    try Command.output(
+        "/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--notriggers", "--root", root] + rpms)
     let package = dir + "/" + emulatorPackage
-    try Command.output("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm", "sh", root, package])
+    try Command.output(
+        "/bin/sh",
+        ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet ./usr/libexec/qemu-kvm", "sh", root, package])
     return root
 }
 
@@ -48,7 +53,9 @@ struct InstalledTests {
         #expect(result.builds.first?.evidence.contains { $0.layer == .executable && $0.supports == .enabled } == true)
     }
 
-    @Test("Probing the installed emulator adds runtime evidence that decides over the package name, which becomes a warning")
+    @Test(
+        "Probing the installed emulator adds runtime evidence that decides over the package name, which becomes a warning"
+    )
     func probingTheInstalledEmulatorAddsRuntimeEvidenceThatOutranksTheName() throws {
         try #require(FileManager.default.isExecutableFile(atPath: debianQEMU))
         let root = try installedRoot("el7-stock", emulatorPackage: "qemu-kvm-1.5.3-175.el7.x86_64.rpm")
@@ -62,7 +69,10 @@ struct InstalledTests {
         let build = try #require(result.builds.first)
         // The name (stock, a prior) never votes: the running emulator decides, and the name is a warning.
         #expect(build.verdict == .enabled)
-        #expect(build.evidence.contains { $0.layer == .runtime && $0.role == .deciding && $0.source == root + "/usr/libexec/qemu-kvm" })
+        #expect(
+            build.evidence.contains {
+                $0.layer == .runtime && $0.role == .deciding && $0.source == root + "/usr/libexec/qemu-kvm"
+            })
         #expect(build.evidence.contains { $0.rule.id == "name-contradicts-evidence" && $0.role == .warning })
     }
 
@@ -94,9 +104,12 @@ struct InstalledTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Command.output("/usr/bin/rpm", ["--initdb", "--root", root])
         let nonqemu = try Fixtures.path("builds/nonqemu")
-        let rpms = try Command.output("/usr/bin/find", [nonqemu, "-name", "*.rpm", "!", "-name", "*.src.rpm"]).split(separator: "\n").map(String.init)
+        let rpms = try Command.output("/usr/bin/find", [nonqemu, "-name", "*.rpm", "!", "-name", "*.src.rpm"]).split(
+            separator: "\n"
+        ).map(String.init)
         if !rpms.isEmpty {
-            try Command.output("/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--root", root] + rpms)
+            try Command.output(
+                "/usr/bin/rpm", ["-i", "--justdb", "--nodeps", "--noscripts", "--ignorearch", "--root", root] + rpms)
         }
         let error = #expect(throws: InstalledAuditError.self) { try Auditor().auditInstalled(root: root) }
         #expect(error?.message.contains("no QEMU package installed") == true, "\(String(describing: error))")

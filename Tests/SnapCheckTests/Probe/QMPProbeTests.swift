@@ -1,9 +1,10 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("QMP probe")
@@ -12,7 +13,8 @@ struct QMPProbeTests {
 
     @Test("Probing Debian's QEMU finds the live snapshot commands and reads back its version and package")
     func probingDebiansQEMUFindsLiveSnapshotsAndReadsBackItsVersionAndPackage() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: debianQEMU), "install qemu-system-x86 (.ci/install-deps)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: debianQEMU), "install qemu-system-x86 (.ci/install-deps)")
         let dpkgVersion = try Command.output("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "qemu-system-x86"])
 
         let result = try QMPProbe(executable: debianQEMU).run()
@@ -25,7 +27,9 @@ struct QMPProbeTests {
         #expect(capture.sessions.first?.commands?.value.contains("query-commands") == true)
         let version = try #require(capture.version)
         #expect((version.major, version.minor) == (7, 2))
-        #expect(version.package.contains(dpkgVersion), "package string '\(version.package)' names the Debian version \(dpkgVersion)")
+        #expect(
+            version.package.contains(dpkgVersion),
+            "package string '\(version.package)' names the Debian version \(dpkgVersion)")
         #expect(capture.sessions.first?.hmpHelp?.value.contains("snapshot_blkdev") == true)
         #expect(result.exitStatus == "exited with status 0", "quit ends QEMU by itself")
     }
@@ -66,7 +70,9 @@ struct QMPProbeTests {
         #expect(replayed.builds.map(\.verdict) == probed.builds.map(\.verdict))
         #expect(replayed.builds.map(\.displayName) == probed.builds.map(\.displayName))
         #expect(replayed.builds.first?.inputs.map(\.kind) == [.qmp])
-        let ruleIDs = { (r: AuditResult) in r.builds.flatMap(\.evidence).map { "\($0.rule) \($0.supports?.rawValue ?? "-") \($0.observed)" } }
+        let ruleIDs = { (r: AuditResult) in
+            r.builds.flatMap(\.evidence).map { "\($0.rule) \($0.supports?.rawValue ?? "-") \($0.observed)" }
+        }
         #expect(ruleIDs(replayed) == ruleIDs(probed))
     }
 
@@ -102,8 +108,10 @@ struct QMPProbeTests {
         #expect(error?.kind == .timeout)
         #expect(error?.message.contains("QMP greeting") == true, "\(String(describing: error))")
 
-        let leader = try #require(pid_t(try String(contentsOfFile: fakes + "/silent.pid", encoding: .utf8).trimmingWhitespaceForTest))
-        let child = try #require(pid_t(try String(contentsOfFile: fakes + "/silent-child.pid", encoding: .utf8).trimmingWhitespaceForTest))
+        let leader = try #require(
+            pid_t(try String(contentsOfFile: fakes + "/silent.pid", encoding: .utf8).trimmingWhitespaceForTest))
+        let child = try #require(
+            pid_t(try String(contentsOfFile: fakes + "/silent-child.pid", encoding: .utf8).trimmingWhitespaceForTest))
         // The leader was our child: killed and reaped.
         errno = 0
         #expect(kill(leader, 0) == -1 && errno == ESRCH, "the fake emulator \(leader) is still there")
@@ -117,9 +125,12 @@ struct QMPProbeTests {
     /// The pids the `escapes` fake wrote: its own, then its descendants that left its group or session.
     static func escapedPids(in fakes: String) throws -> (emulator: pid_t, descendants: [pid_t]) {
         func read(_ name: String) throws -> pid_t {
-            try #require(pid_t(try String(contentsOfFile: fakes + "/" + name, encoding: .utf8).trimmingWhitespaceForTest))
+            try #require(
+                pid_t(try String(contentsOfFile: fakes + "/" + name, encoding: .utf8).trimmingWhitespaceForTest))
         }
-        return (try read("escapes.pid"), try ["escapes-session.pid", "escapes-orphan.pid", "escapes-child.pid"].map(read))
+        return (
+            try read("escapes.pid"), try ["escapes-session.pid", "escapes-orphan.pid", "escapes-child.pid"].map(read)
+        )
     }
 
     @Test("An emulator whose descendants left its session leaves nothing behind at the deadline")
@@ -134,13 +145,16 @@ struct QMPProbeTests {
                 try QMPProbe(executable: fakes + "/escapes", timeout: .seconds(3)).run()
                 message = "the probe succeeded"
             } catch let error as QMPProbeError {
-                if error.kind != .timeout || !error.message.contains("the reply to qmp_capabilities") { message = "\(error)" }
+                if error.kind != .timeout || !error.message.contains("the reply to qmp_capabilities") {
+                    message = "\(error)"
+                }
             } catch {
                 message = "\(error)"
             }
             if let (emulator, descendants) = try? QMPProbeTests.escapedPids(in: fakes) {
                 // Killed and reaped before run() returned: not running, not even a zombie of ours.
-                let left = [leftover(emulator, running: "/bin/sh \(fakes)/escapes")].compactMap { $0 }
+                let left =
+                    [leftover(emulator, running: "/bin/sh \(fakes)/escapes")].compactMap { $0 }
                     + descendants.compactMap { leftover($0, running: "sleep 300") }
                 descendants.forEach { killIfLeft($0, running: "sleep 300") }
                 if !left.isEmpty { message += " left: \(left)" }
@@ -166,7 +180,7 @@ struct QMPProbeTests {
                 FileManager.default.fileExists(atPath: fakes + "/escapes.pid")
             }
             guard started, let (emulator, descendants) = try? QMPProbeTests.escapedPids(in: fakes),
-                  eventually(within: .seconds(60), { descendants.allSatisfy { commandLine(of: $0) == "sleep 300" } })
+                eventually(within: .seconds(60), { descendants.allSatisfy { commandLine(of: $0) == "sleep 300" } })
             else { _exit(1) }
             let line = ([emulator] + descendants).map(String.init).joined(separator: " ") + " \(fakes)\n"
             _ = line.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
@@ -202,7 +216,9 @@ struct QMPProbeTests {
         #expect(error?.kind == .exitedEarly)
         #expect(error?.message.contains("qmp_capabilities") == true)
         #expect(error?.message.contains("exited with status 1") == true, "\(String(describing: error))")
-        #expect(error?.message.contains("stderr: exits-early: cannot set up the machine") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("stderr: exits-early: cannot set up the machine") == true,
+            "\(String(describing: error))")
         #expect(error.map { !$0.description.contains("\n") } == true)
     }
 
@@ -216,7 +232,8 @@ struct QMPProbeTests {
         }
         print("garbage fake: refused after \(ContinuousClock.now - start)")
         #expect(error?.kind == .notQMP)
-        #expect(error?.message.contains("'Welcome to the emulator! Type help.'") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("'Welcome to the emulator! Type help.'") == true, "\(String(describing: error))")
     }
 
     @Test("An emulator listing no snapshot command is disabled, and its package string names the build")
@@ -231,7 +248,9 @@ struct QMPProbeTests {
         options.probes = [fakes + "/no-snapshot"]
         let result = Auditor(options: options).audit([])
         let build = try #require(result.builds.first)
-        #expect(build.displayName == "qemu-kvm-1.5.3-175.el7", "the package string is a QEMU NVR: the probe joins that build")
+        #expect(
+            build.displayName == "qemu-kvm-1.5.3-175.el7",
+            "the package string is a QEMU NVR: the probe joins that build")
         #expect(build.verdict == .disabled)
         #expect(build.evidence.first { $0.role == .deciding }?.rule.id == "qmp-query-commands")
     }
@@ -258,7 +277,9 @@ struct QMPProbeTests {
         let result = Auditor(options: options).audit([])
         #expect(result.builds.isEmpty)
         #expect(result.errors.map(\.input) == [fakes + "/exits-early", fakes + "/qmp-lib.sh"])
-        #expect(result.errors.last?.message == "probe failed: not an executable file" || result.errors.last?.message.hasPrefix("probe failed:") == true)
+        #expect(
+            result.errors.last?.message == "probe failed: not an executable file"
+                || result.errors.last?.message.hasPrefix("probe failed:") == true)
     }
 
     @Test("Probes run concurrently without holding each other's pipes")

@@ -1,26 +1,34 @@
 import Foundation
-@_spi(Fuzzing) @testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Child processes: spawn, streams, deadline, the whole tree killed and reaped")
 struct ChildProcessTests {
     /// `/bin/sh -c SCRIPT` with streams: 0 = a socket on the child's fds 0 and 3, 1 = stdout and stderr.
-    func shell(_ script: String, environment: [String] = ["PATH=/usr/bin:/bin"], limit: Int = 1 << 20,
-               overflow: ChildProcess.Stream.Overflow = .fail) throws -> ChildProcess {
-        try ChildProcess(executable: "/bin/sh", arguments: ["snapcheck-test-child", "-c", script], environment: environment,
-                         streams: [ChildProcess.Stream([0, 3], limit: limit, overflow: overflow),
-                                   ChildProcess.Stream([1, 2], limit: 1 << 16, overflow: .keepFirst)])
+    func shell(
+        _ script: String, environment: [String] = ["PATH=/usr/bin:/bin"], limit: Int = 1 << 20,
+        overflow: ChildProcess.Stream.Overflow = .fail
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            executable: "/bin/sh", arguments: ["snapcheck-test-child", "-c", script], environment: environment,
+            streams: [
+                ChildProcess.Stream([0, 3], limit: limit, overflow: overflow),
+                ChildProcess.Stream([1, 2], limit: 1 << 16, overflow: .keepFirst),
+            ])
     }
 
     func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
     @Test("The child gets exactly its arguments, environment and streams, and leads a session of its own")
     func startsAsGiven() throws {
-        let process = try shell(#"""
+        let process = try shell(
+            #"""
             printf '%s|' "$0" >&3; cat /proc/$$/environ >&3; printf '|' >&3
             for fd in 3 4 5 6 7 8 9; do [ -e /proc/$$/fd/$fd ] && printf '%s ' $fd >&3; done
             echo to-stdout; echo to-stderr >&2
@@ -41,7 +49,8 @@ struct ChildProcessTests {
         process.closeInput(0)
         #expect(process.exchange(until: .now + .seconds(60)) == .outputsClosed)
         // Compared outside #expect: its difference of two 4 MiB arrays takes minutes.
-        let echoed = process.output(0), same = echoed == input
+        let echoed = process.output(0)
+        let same = echoed == input
         #expect(echoed.count == input.count)
         #expect(same)
         #expect(text(process.output(1)) == "done\n")
@@ -66,15 +75,21 @@ struct ChildProcessTests {
 
     /// A descendant that leaves the session *and* loses its parent is found only by a
     /// process that adopts orphans: QMPProbeTests checks that case in a process of its own.
-    @Test("At the deadline, terminate kills and reaps the whole tree, descendants that left the group or session included")
+    @Test(
+        "At the deadline, terminate kills and reaps the whole tree, descendants that left the group or session included"
+    )
     func terminateKillsTheTree() throws {
-        let process = try shell("""
+        let process = try shell(
+            """
             setsid sleep 300 & echo $! >&3
             perl -e '$| = 1; setpgrp(0, 0); print "$$\\n"; sleep 300' >&3 &
             sleep 300 & echo $! >&3
             exec sleep 300
             """)
-        #expect(process.exchange(until: .now + .seconds(30)) { pids(in: String(decoding: $0.output(0), as: UTF8.self)).count == 3 } == .satisfied)
+        #expect(
+            process.exchange(until: .now + .seconds(30)) {
+                pids(in: String(decoding: $0.output(0), as: UTF8.self)).count == 3
+            } == .satisfied)
         let descendants = pids(in: text(process.output(0)))
         #expect(process.exchange(until: .now + .milliseconds(100)) == .deadline)
         let root = process.pid

@@ -1,7 +1,7 @@
 import Foundation
 import RPM
-import Testing
 import TestSupport
+import Testing
 
 /// `Fixtures/corrupt-corpus.py`'s output, generated once per test process.
 enum RegressionCorpus {
@@ -15,7 +15,9 @@ enum RegressionCorpus {
         let out = try Fixtures.built()
         let script = Fixtures.sourceDirectory.appendingPathComponent("corrupt-corpus.py").path
         let result = try Command.run("/usr/bin/env", ["python3", script, out.path])
-        guard result.status == 0 else { throw FixtureError.buildFailed(status: result.status, output: result.errorOutput) }
+        guard result.status == 0 else {
+            throw FixtureError.buildFailed(status: result.status, output: result.errorOutput)
+        }
         return out.appendingPathComponent("corrupt-corpus")
     }
 }
@@ -33,11 +35,13 @@ struct PayloadArchiveRegressionTests {
         #expect(error.kind == .truncatedPayload)
     }
 
-    @Test("Intact packages still stream whole: the size check rejects nothing good", arguments: [
-        "compressors/gzip/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm",
-        "compressors/gzip/src/qemu-kvm-rhev-1.5.3-175.el7.src.rpm",
-        "builds/fedora/x86_64/qemu-system-x86-core-7.2.0-1.fc38.x86_64.rpm",
-    ])
+    @Test(
+        "Intact packages still stream whole: the size check rejects nothing good",
+        arguments: [
+            "compressors/gzip/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm",
+            "compressors/gzip/src/qemu-kvm-rhev-1.5.3-175.el7.src.rpm",
+            "builds/fedora/x86_64/qemu-system-x86-core-7.2.0-1.fc38.x86_64.rpm",
+        ])
     func intactPackagesStream(_ relative: String) throws {
         let package = try PackageFile(path: Fixtures.path(relative))
         var ended = 0

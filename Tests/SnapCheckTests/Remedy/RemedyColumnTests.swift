@@ -1,7 +1,7 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 /// The column of a remedy counts UTF-16 code units of the line decoded as
 /// UTF-8 (Docs/rules.md, "Where"), so a byte that is not UTF-8 counts as the
@@ -14,7 +14,8 @@ struct RemedyColumnTests {
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: spec)))
         let marker = Array("@CONFIGURE@".utf8)
         let at = try #require(bytes.indices.first { bytes[$0...].starts(with: marker) })
-        let line = Array("./configure --target-list=x86_64-softmmu --with-pkgversion=".utf8) + before
+        let line =
+            Array("./configure --target-list=x86_64-softmmu --with-pkgversion=".utf8) + before
             + Array(" --disable-live-block-ops".utf8)
         bytes.replaceSubrange(at..<(at + marker.count), with: line)
         try Data(bytes).write(to: URL(fileURLWithPath: spec))

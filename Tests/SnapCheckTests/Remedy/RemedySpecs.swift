@@ -1,7 +1,7 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 /// Small EL7 1.5.3 specs written for the remedy tests, and the file
 /// operations the tests apply to them. Not API.
@@ -28,23 +28,24 @@ enum RemedySpecs {
             "%prep",
             "",
             "%build",
-        ] + (build ?? [
-            "./configure --target-list=x86_64-softmmu \\",
-            "%if %{rhev}",
-            "    --enable-live-block-ops",
-            "%else",
-            "    --disable-live-block-ops",
-            "%endif",
-        ]) + [
-            "",
-            "%install",
-            "",
-            "%files",
-            "",
-            "%changelog",
-            "* Tue Nov 14 2023 Snapcheck Tests <tests@example.invalid> - 1.5.3-175.el7",
-            "- remedy test",
         ]
+            + (build ?? [
+                "./configure --target-list=x86_64-softmmu \\",
+                "%if %{rhev}",
+                "    --enable-live-block-ops",
+                "%else",
+                "    --disable-live-block-ops",
+                "%endif",
+            ]) + [
+                "",
+                "%install",
+                "",
+                "%files",
+                "",
+                "%changelog",
+                "* Tue Nov 14 2023 Snapcheck Tests <tests@example.invalid> - 1.5.3-175.el7",
+                "- remedy test",
+            ]
     }
 
     /// Writes `lines` joined by `ending` to a fresh directory; returns the spec's path.
@@ -71,8 +72,10 @@ enum RemedySpecs {
         let before = String(decoding: Array(line.utf16.prefix(edit.column - 1)), as: UTF16.self)
         let offset = start + before.utf8.count
         let replace = Array(edit.replace.utf8)
-        try #require(bytes[offset...].starts(with: replace),
-                     "line \(edit.line) column \(edit.column) is `\(String(decoding: bytes[offset..<end], as: UTF8.self))`, not `\(edit.replace)`")
+        try #require(
+            bytes[offset...].starts(with: replace),
+            "line \(edit.line) column \(edit.column) is `\(String(decoding: bytes[offset..<end], as: UTF8.self))`, not `\(edit.replace)`"
+        )
         bytes.replaceSubrange(offset..<(offset + replace.count), with: Array(edit.with.utf8))
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }

@@ -1,8 +1,8 @@
 import Foundation
 import RPM
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Remedies: the change that gives the expected verdict")
 struct RemedyTests {
@@ -12,8 +12,9 @@ struct RemedyTests {
         let spec = (directory as NSString).appendingPathComponent("\(id).spec")
         try FileManager.default.copyItem(atPath: Fixtures.source("specs/\(id).spec"), toPath: spec)
         if let helpers = try helperScriptDirectory(for: id) {
-            try FileManager.default.copyItem(atPath: (helpers as NSString).appendingPathComponent("build_configure.sh"),
-                                             toPath: (directory as NSString).appendingPathComponent("build_configure.sh"))
+            try FileManager.default.copyItem(
+                atPath: (helpers as NSString).appendingPathComponent("build_configure.sh"),
+                toPath: (directory as NSString).appendingPathComponent("build_configure.sh"))
         }
         return (spec, directory)
     }
@@ -25,16 +26,19 @@ struct RemedyTests {
         let utf16 = Array(line.utf16)
         let before = String(decoding: utf16[..<(edit.column - 1)], as: UTF16.self)
         let rest = String(decoding: utf16[(edit.column - 1)...], as: UTF16.self)
-        #expect(rest.hasPrefix(edit.replace), "line \(edit.line) column \(edit.column) is `\(rest)`, not `\(edit.replace)`")
+        #expect(
+            rest.hasPrefix(edit.replace), "line \(edit.line) column \(edit.column) is `\(rest)`, not `\(edit.replace)`")
         lines[edit.line - 1] = before + edit.with + rest.dropFirst(edit.replace.count)
         try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// `--with NAME`, `--without NAME` or `--define 'NAME VALUE'` as audit options.
     private func applyOption(_ option: String, to options: inout AuditOptions) throws {
-        if option.hasPrefix("--with ") { options.with.append(String(option.dropFirst("--with ".count))) }
-        else if option.hasPrefix("--without ") { options.without.append(String(option.dropFirst("--without ".count))) }
-        else if option.hasPrefix("--define '"), option.hasSuffix("'") {
+        if option.hasPrefix("--with ") {
+            options.with.append(String(option.dropFirst("--with ".count)))
+        } else if option.hasPrefix("--without ") {
+            options.without.append(String(option.dropFirst("--without ".count)))
+        } else if option.hasPrefix("--define '"), option.hasSuffix("'") {
             let words = option.dropFirst("--define '".count).dropLast().split(separator: " ", maxSplits: 1)
             options.defines.append(MacroDefinition(name: String(words[0]), value: String(words[1])))
         } else {
@@ -42,8 +46,9 @@ struct RemedyTests {
         }
     }
 
-    @Test("Applied to a copy of the spec, every remedy's edit gives its target verdict, and so does its option alone",
-          arguments: FixtureExpectation.all.map(\.id), [SnapCheck.Expectation.enabled, .disabled])
+    @Test(
+        "Applied to a copy of the spec, every remedy's edit gives its target verdict, and so does its option alone",
+        arguments: FixtureExpectation.all.map(\.id), [SnapCheck.Expectation.enabled, .disabled])
     func remedyFlipsTheVerdict(_ id: String, _ expectation: SnapCheck.Expectation) throws {
         _ = try Fixtures.built()
         let (spec, directory) = try copyOfSpec(id)
@@ -62,10 +67,11 @@ struct RemedyTests {
         }
         #expect(edit.file == spec)
         if let option = remedy.option {
-            let withOption = try #require(audit([spec]) { options in
-                options.expectation = expectation
-                try? applyOption(option, to: &options)
-            }.builds.only)
+            let withOption = try #require(
+                audit([spec]) { options in
+                    options.expectation = expectation
+                    try? applyOption(option, to: &options)
+                }.builds.only)
             #expect(withOption.verdict == remedy.target, "\(option) gives \(withOption.verdict)")
         }
         try apply(edit, to: spec)
@@ -75,13 +81,16 @@ struct RemedyTests {
         #expect(after.remedy == nil)
     }
 
-    @Test("The switch a maintainer flips: %define rhev, with the option that needs no edit where rpm honours it",
-          arguments: [
-              ("el7-stock", 7, 1, "%define rhev 0", "%define rhev 1", nil as String?),
-              ("el6-stock", 10, 1, "%define rhev 0", "%define rhev 1", "--with rhev_features" as String?),
-              ("rhev-disabled", 89, 5, "--disable-live-block-ops", "--enable-live-block-ops", nil),
-          ])
-    func maintainersSwitch(_ id: String, _ line: Int, _ column: Int, _ replace: String, _ with: String, _ option: String?) throws {
+    @Test(
+        "The switch a maintainer flips: %define rhev, with the option that needs no edit where rpm honours it",
+        arguments: [
+            ("el7-stock", 7, 1, "%define rhev 0", "%define rhev 1", nil as String?),
+            ("el6-stock", 10, 1, "%define rhev 0", "%define rhev 1", "--with rhev_features" as String?),
+            ("rhev-disabled", 89, 5, "--disable-live-block-ops", "--enable-live-block-ops", nil),
+        ])
+    func maintainersSwitch(
+        _ id: String, _ line: Int, _ column: Int, _ replace: String, _ with: String, _ option: String?
+    ) throws {
         _ = try Fixtures.built()
         let spec = Fixtures.source("specs/\(id).spec")
         let remedy = try #require(audit([spec]).builds.only?.remedy)
@@ -120,6 +129,7 @@ struct RemedyTests {
     func nothingToRemedy() throws {
         _ = try Fixtures.built()
         #expect(audit([Fixtures.source("specs/el7-rhev.spec")]).builds.only?.remedy == nil)
-        #expect(audit([Fixtures.source("specs/el7-stock.spec")]) { $0.expectation = .disabled }.builds.only?.remedy == nil)
+        #expect(
+            audit([Fixtures.source("specs/el7-stock.spec")]) { $0.expectation = .disabled }.builds.only?.remedy == nil)
     }
 }

@@ -1,55 +1,56 @@
 import Foundation
-@_spi(Fuzzing) @testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 /// Validates a SARIF file against sarif-pydantic's SARIF 2.1.0 object model.
 /// Its models accept unknown keys, so the script also fails on any key the
 /// model does not know (a misspelt `startline` would otherwise pass), and
 /// prints what a consumer sees.
 private let sarifConsumer = #"""
-import json, sys
-try:
-    import sarif_pydantic
-    from pydantic import BaseModel
-except ImportError:
-    sys.exit("sarif-pydantic is not importable: pip install sarif-pydantic")
-log = sarif_pydantic.Sarif.model_validate_json(open(sys.argv[1], "rb").read())
-# SARIF 2.1.0 properties sarif-pydantic does not model, with the values §3.27.24 allows.
-MISSING = {"Result": {"baselineState": {"new", "unchanged", "updated", "absent"}}}
-def unknown_keys(model, path):
-    found = []
-    for k, v in (model.model_extra or {}).items():
-        allowed = MISSING.get(type(model).__name__, {}).get(k)
-        if allowed is None or v not in allowed:
-            found.append(f"{path}.{k}={v!r}")
-    for name, value in model:
-        if name == "properties":
-            continue  # property bags hold anything
-        for i, item in enumerate(value if isinstance(value, list) else [value]):
-            if isinstance(item, BaseModel):
-                found += unknown_keys(item, f"{path}.{name}[{i}]")
-    return found
-extra = unknown_keys(log, "log")
-if extra:
-    sys.exit("keys outside the SARIF object model: " + ", ".join(extra))
-run = log.runs[0]
-def loc(l):
-    p = l.physical_location
-    return {"uri": p.artifact_location.uri if p else None,
-            "startLine": p.region.start_line if p and p.region else None,
-            "logical": [x.name for x in (l.logical_locations or [])],
-            "message": l.message.text if l.message else None}
-print(json.dumps({
-    "version": log.version, "schema": log.schema_uri, "runs": len(log.runs),
-    "driver": run.tool.driver.name, "driverVersion": run.tool.driver.version,
-    "rules": [[r.id, r.short_description.text] for r in run.tool.driver.rules],
-    "results": [{"ruleId": r.rule_id, "ruleIndex": r.rule_index, "level": r.level.value if r.level else None,
-                 "kind": r.kind, "message": r.message.text, "baselineState": (r.model_extra or {}).get("baselineState"),
-                 "locations": [loc(l) for l in (r.locations or [])],
-                 "related": [loc(l) for l in (r.related_locations or [])]} for r in run.results],
-}))
-"""#
+    import json, sys
+    try:
+        import sarif_pydantic
+        from pydantic import BaseModel
+    except ImportError:
+        sys.exit("sarif-pydantic is not importable: pip install sarif-pydantic")
+    log = sarif_pydantic.Sarif.model_validate_json(open(sys.argv[1], "rb").read())
+    # SARIF 2.1.0 properties sarif-pydantic does not model, with the values §3.27.24 allows.
+    MISSING = {"Result": {"baselineState": {"new", "unchanged", "updated", "absent"}}}
+    def unknown_keys(model, path):
+        found = []
+        for k, v in (model.model_extra or {}).items():
+            allowed = MISSING.get(type(model).__name__, {}).get(k)
+            if allowed is None or v not in allowed:
+                found.append(f"{path}.{k}={v!r}")
+        for name, value in model:
+            if name == "properties":
+                continue  # property bags hold anything
+            for i, item in enumerate(value if isinstance(value, list) else [value]):
+                if isinstance(item, BaseModel):
+                    found += unknown_keys(item, f"{path}.{name}[{i}]")
+        return found
+    extra = unknown_keys(log, "log")
+    if extra:
+        sys.exit("keys outside the SARIF object model: " + ", ".join(extra))
+    run = log.runs[0]
+    def loc(l):
+        p = l.physical_location
+        return {"uri": p.artifact_location.uri if p else None,
+                "startLine": p.region.start_line if p and p.region else None,
+                "logical": [x.name for x in (l.logical_locations or [])],
+                "message": l.message.text if l.message else None}
+    print(json.dumps({
+        "version": log.version, "schema": log.schema_uri, "runs": len(log.runs),
+        "driver": run.tool.driver.name, "driverVersion": run.tool.driver.version,
+        "rules": [[r.id, r.short_description.text] for r in run.tool.driver.rules],
+        "results": [{"ruleId": r.rule_id, "ruleIndex": r.rule_index, "level": r.level.value if r.level else None,
+                     "kind": r.kind, "message": r.message.text, "baselineState": (r.model_extra or {}).get("baselineState"),
+                     "locations": [loc(l) for l in (r.locations or [])],
+                     "related": [loc(l) for l in (r.related_locations or [])]} for r in run.results],
+    }))
+    """#
 
 func sarif(_ bytes: [UInt8]) throws -> [String: Any] {
     try ReportConsumer.run(sarifConsumer, on: bytes, suffix: "sarif")
@@ -70,7 +71,10 @@ private func isURIReference(_ s: String) -> Bool {
 struct SARIFRendererTests {
     @Test("A fixture audit validates against the SARIF 2.1.0 model, with every rule and a result per build and error")
     func fixtureReport() throws {
-        let result = audit([try fixtureDirectory("ma-212"), try fixtureDirectory("el7-rhev"), try Fixtures.path("corrupt/truncated-header.rpm")])
+        let result = audit([
+            try fixtureDirectory("ma-212"), try fixtureDirectory("el7-rhev"),
+            try Fixtures.path("corrupt/truncated-header.rpm"),
+        ])
         let report = try sarif(SARIFRenderer().render(result))
         #expect(report["version"] as? String == "2.1.0")
         #expect(report["schema"] as? String == "https://json.schemastore.org/sarif-2.1.0.json")
@@ -128,27 +132,34 @@ struct SARIFRendererTests {
         #expect(r["level"] as? String == "error")  // el7-stock is disabled, expected enabled
     }
 
-    @Test("Levels: contradiction and regression error, inconsistent and unknown warning, met passes; line 0 gets no region")
+    @Test(
+        "Levels: contradiction and regression error, inconsistent and unknown warning, met passes; line 0 gets no region"
+    )
     func levels() throws {
-        var result = AuditResult(expectation: .disabled, builds: [
-            handBuild(name: "a-unknown", verdict: .unknown, expectation: .disabled),
-            handBuild(name: "b-inconsistent", verdict: .inconsistent, expectation: .disabled),
-            handBuild(name: "c-enabled", verdict: .enabled, expectation: .disabled),
-            handBuild(name: "d-disabled", verdict: .disabled, expectation: .disabled),
-            handBuild(name: "e-disabled", verdict: .disabled, expectation: .disabled, line: 0),
-        ], skipped: 0, errors: [], baseline: nil)
+        var result = AuditResult(
+            expectation: .disabled,
+            builds: [
+                handBuild(name: "a-unknown", verdict: .unknown, expectation: .disabled),
+                handBuild(name: "b-inconsistent", verdict: .inconsistent, expectation: .disabled),
+                handBuild(name: "c-enabled", verdict: .enabled, expectation: .disabled),
+                handBuild(name: "d-disabled", verdict: .disabled, expectation: .disabled),
+                handBuild(name: "e-disabled", verdict: .disabled, expectation: .disabled, line: 0),
+            ], skipped: 0, errors: [], baseline: nil)
         result.baseline = Baseline(entries: [lastNight("d-disabled", .enabled), lastNight("e-disabled", .disabled)])
             .compare(with: result.builds)
         let report = try sarif(SARIFRenderer().render(result))
-        let byName = Dictionary(uniqueKeysWithValues: results(report).map { r in
-            ((r["message"] as? String ?? "").components(separatedBy: "-2.12.0").first ?? "", r)
-        })
+        let byName = Dictionary(
+            uniqueKeysWithValues: results(report).map { r in
+                ((r["message"] as? String ?? "").components(separatedBy: "-2.12.0").first ?? "", r)
+            })
         func level(_ key: String) -> String? { byName[key]?["level"] as? String }
         #expect(level("a-unknown") == "warning")
         #expect(level("b-inconsistent") == "warning")
         #expect(level("c-enabled") == "error")
         #expect(level("d-disabled") == "error")
-        #expect((byName["d-disabled"]?["message"] as? String)?.contains("regression: enabled → disabled since baseline") == true)
+        #expect(
+            (byName["d-disabled"]?["message"] as? String)?.contains("regression: enabled → disabled since baseline")
+                == true)
         #expect(byName["d-disabled"]?["baselineState"] as? String == "updated")
         #expect(level("e-disabled") == "none")
         #expect(byName["e-disabled"]?["kind"] as? String == "pass")
@@ -192,10 +203,13 @@ struct SARIFRendererTests {
 
     @Test("Hostile strings and U+FFFD in names, paths and messages give valid JSON that validates")
     func hostileStrings() throws {
-        let build = handBuild(name: "pkg" + hostileText, release: "1" + hostileText, verdict: .disabled,
-                              source: "dir " + hostileText + "/x.spec", observed: "observed " + hostileText)
-        let result = AuditResult(expectation: .enabled, builds: [build], skipped: 0,
-                                 errors: [InputError(.corrupt, input: "in" + hostileText + ".rpm", message: "bad " + hostileText)], baseline: nil)
+        let build = handBuild(
+            name: "pkg" + hostileText, release: "1" + hostileText, verdict: .disabled,
+            source: "dir " + hostileText + "/x.spec", observed: "observed " + hostileText)
+        let result = AuditResult(
+            expectation: .enabled, builds: [build], skipped: 0,
+            errors: [InputError(.corrupt, input: "in" + hostileText + ".rpm", message: "bad " + hostileText)],
+            baseline: nil)
         let report = try sarif(SARIFRenderer().render(result))
         let all = results(report)
         #expect(all.count == 2)
@@ -209,7 +223,8 @@ struct SARIFRendererTests {
 
     @Test("Paths with markup, control characters and a non-UTF-8 byte flow through an audit into valid SARIF")
     func nonUTF8FileName() throws {
-        let (top, inputs) = try hostileDirectory(copying: try Fixtures.path("builds/el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm"))
+        let (top, inputs) = try hostileDirectory(
+            copying: try Fixtures.path("builds/el7-rhev/x86_64/qemu-kvm-rhev-1.5.3-175.el7.x86_64.rpm"))
         defer { try? FileManager.default.removeItem(atPath: top) }
         let result = audit(inputs)
         let report = try sarif(SARIFRenderer().render(result))

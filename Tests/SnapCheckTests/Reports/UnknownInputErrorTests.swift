@@ -1,8 +1,9 @@
 import Foundation
 import RPM
-@testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@testable import SnapCheck
 
 /// An evaluator that breaks `SpecEvaluator`'s contract: it throws an error of
 /// its own, not an `RPMError` naming the spec.
@@ -23,12 +24,15 @@ private struct ContractBreakingEvaluator: SpecEvaluator {
 struct UnknownInputErrorTests {
     /// One error on a path, one on no known input (errors sort by input as shown: `/…` before `?`).
     private func twoErrors() throws -> AuditResult {
-        let result = Auditor().conclude([], skipped: 0, errors: [
-            InputError(.other, input: nil, message: "the evaluator gave up"),
-            InputError(.missing, input: "/nonexistent/qemu-kvm.rpm", message: "no such file"),
-        ])
+        let result = Auditor().conclude(
+            [], skipped: 0,
+            errors: [
+                InputError(.other, input: nil, message: "the evaluator gave up"),
+                InputError(.missing, input: "/nonexistent/qemu-kvm.rpm", message: "no such file"),
+            ])
         #expect(result.errors.map(\.inputName) == ["/nonexistent/qemu-kvm.rpm", nil])
-        #expect(result.errors.map(\.description) == ["/nonexistent/qemu-kvm.rpm: no such file", "?: the evaluator gave up"])
+        #expect(
+            result.errors.map(\.description) == ["/nonexistent/qemu-kvm.rpm: no such file", "?: the evaluator gave up"])
         return result
     }
 
@@ -59,14 +63,18 @@ struct UnknownInputErrorTests {
         let bytes = SARIFRenderer().render(try twoErrors())
         let log = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         let run = try #require((log["runs"] as? [[String: Any]])?.first)
-        let errors = (run["results"] as? [[String: Any]] ?? []).filter { $0["ruleId"] as? String == SARIFRenderer.inputErrorRule.id }
+        let errors = (run["results"] as? [[String: Any]] ?? []).filter {
+            $0["ruleId"] as? String == SARIFRenderer.inputErrorRule.id
+        }
         let uris = errors.map { result in
             ((result["locations"] as? [[String: Any]]) ?? []).map { location in
-                ((location["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any])?["uri"] as? String
+                ((location["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any])?["uri"]
+                    as? String
             }
         }
-        #expect(errors.map { ($0["message"] as? [String: Any])?["text"] as? String }
-            == ["/nonexistent/qemu-kvm.rpm: no such file", "?: the evaluator gave up"])
+        #expect(
+            errors.map { ($0["message"] as? [String: Any])?["text"] as? String }
+                == ["/nonexistent/qemu-kvm.rpm: no such file", "?: the evaluator gave up"])
         #expect(uris == [["file:///nonexistent/qemu-kvm.rpm"], []])
     }
 
@@ -80,6 +88,8 @@ struct UnknownInputErrorTests {
         let decoded = try JSONDecoder().decode(AuditResult.self, from: Data(bytes))
         #expect(decoded.errors.map(\.inputName) == ["/nonexistent/qemu-kvm.rpm", nil])
         #expect(decoded.errors.map(\.description) == result.errors.map(\.description))
-        #expect(SARIFRenderer().render(decoded) == SARIFRenderer().render(result), "a decoded report renders the same SARIF")
+        #expect(
+            SARIFRenderer().render(decoded) == SARIFRenderer().render(result), "a decoded report renders the same SARIF"
+        )
     }
 }

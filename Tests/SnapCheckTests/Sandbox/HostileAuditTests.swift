@@ -1,8 +1,8 @@
 import Foundation
 import RPM
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Sandboxed spec evaluation: auditing hostile specs")
 struct HostileAuditTests {
@@ -18,14 +18,18 @@ struct HostileAuditTests {
         }
         for build in result.builds {
             #expect(build.name == "qemu-kvm-rhev")
-            #expect(build.evidence.contains { $0.rule == Rules.specEvaluationMode && $0.observed.contains("sandboxed") })
+            #expect(
+                build.evidence.contains { $0.rule == Rules.specEvaluationMode && $0.observed.contains("sandboxed") })
         }
         #expect(!copy.markerExists)
         #expect(processesMentioning(copy.marker).isEmpty)
     }
 
-    @Test("Shell expansions the neutraliser sees are reported as not run, and the verdict still comes",
-          arguments: ["shell-preamble", "shell-description", "shell-build", "shell-changelog", "lua-os-execute", "lua-io-popen"])
+    @Test(
+        "Shell expansions the neutraliser sees are reported as not run, and the verdict still comes",
+        arguments: [
+            "shell-preamble", "shell-description", "shell-build", "shell-changelog", "lua-os-execute", "lua-io-popen",
+        ])
     func refusedExpansionsAreEvidence(_ name: String) throws {
         let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
         defer { copy.remove() }
@@ -37,7 +41,9 @@ struct HostileAuditTests {
         #expect(!copy.markerExists)
     }
 
-    @Test("The hostile spec does act when trusted: snapcheck --trust-spec creates the marker", arguments: HostileSpec.acting)
+    @Test(
+        "The hostile spec does act when trusted: snapcheck --trust-spec creates the marker",
+        arguments: HostileSpec.acting)
     func trustedParseActs(_ spec: HostileSpec) throws {
         let copy = try spec.materialise()
         defer { copy.remove() }
@@ -77,14 +83,18 @@ struct HostileAuditTests {
     func missingWorkerIsAnInputError() throws {
         let copy = try HostileSpec(name: "shell-build", actsWhenTrusted: true).materialise()
         defer { copy.remove() }
-        let result = audit([copy.specPath]) { $0.specEvaluation = .sandboxed(SandboxedSpecEvaluator(workerPath: "/nonexistent/worker")) }
+        let result = audit([copy.specPath]) {
+            $0.specEvaluation = .sandboxed(SandboxedSpecEvaluator(workerPath: "/nonexistent/worker"))
+        }
         #expect(result.builds.isEmpty)
-        #expect(result.errors.first?.message.contains("spec worker /nonexistent/worker is not an executable file") == true)
+        #expect(
+            result.errors.first?.message.contains("spec worker /nonexistent/worker is not an executable file") == true)
         #expect(!copy.markerExists)
     }
 
-    @Test("Audit verdicts in the worker match in-process parsing on every benign fixture spec",
-          arguments: ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.source("specs"))) ?? [])
+    @Test(
+        "Audit verdicts in the worker match in-process parsing on every benign fixture spec",
+        arguments: ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.source("specs"))) ?? [])
             .filter { $0.hasSuffix(".spec") }.sorted())
     func sameVerdicts(_ name: String) throws {
         let spec = Fixtures.source("specs/\(name)")
@@ -104,7 +114,9 @@ struct HostileAuditTests {
 
 /// Measures the worker's cost per spec. Not a timed test: run it by hand with
 /// `SNAPCHECK_BENCHMARK=1 swift test --filter SpecWorkerBenchmark`.
-@Suite("Sandboxed spec evaluation: benchmark", .enabled(if: ProcessInfo.processInfo.environment["SNAPCHECK_BENCHMARK"] == "1"))
+@Suite(
+    "Sandboxed spec evaluation: benchmark",
+    .enabled(if: ProcessInfo.processInfo.environment["SNAPCHECK_BENCHMARK"] == "1"))
 struct SpecWorkerBenchmark {
     @Test("Time per parse, sandboxed and in-process")
     func measure() throws {
@@ -115,11 +127,15 @@ struct SpecWorkerBenchmark {
         func time(_ evaluator: any SpecEvaluator) throws -> Duration {
             _ = try evaluator.parse(contents: bytes, displayName: path, options: comparisonOptions)
             let start = ContinuousClock.now
-            for _ in 0..<rounds { _ = try evaluator.parse(contents: bytes, displayName: path, options: comparisonOptions) }
+            for _ in 0..<rounds {
+                _ = try evaluator.parse(contents: bytes, displayName: path, options: comparisonOptions)
+            }
             return (ContinuousClock.now - start) / rounds
         }
         let sandboxed = try time(SpecEvaluation.sandboxed(.forTests()).evaluator)
         let inProcess = try time(InProcessSpecEvaluator())
-        print("spec worker benchmark (ev-212.spec, \(rounds) rounds): sandboxed \(sandboxed) per parse, in-process \(inProcess)")
+        print(
+            "spec worker benchmark (ev-212.spec, \(rounds) rounds): sandboxed \(sandboxed) per parse, in-process \(inProcess)"
+        )
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A spec from `Fixtures/hostile/`, written to a fresh directory with its
 /// `@MARKER@` replaced by a path in that directory that must never appear.
@@ -17,8 +17,12 @@ struct HostileSpec: CustomTestStringConvertible, Sendable {
         "lua-expanded", "lua-posix-standin", "lua-debug-upvalue", "lua-binary-chunk", "lua-rpm-open-write",
     ].map { HostileSpec(name: $0, actsWhenTrusted: true) }
 
-    static let exhausting: [HostileSpec] = ["recursion-bomb", "exponential"].map { HostileSpec(name: $0, actsWhenTrusted: false) }
-    static let reading: [HostileSpec] = ["include-shadow", "load-shadow"].map { HostileSpec(name: $0, actsWhenTrusted: false) }
+    static let exhausting: [HostileSpec] = ["recursion-bomb", "exponential"].map {
+        HostileSpec(name: $0, actsWhenTrusted: false)
+    }
+    static let reading: [HostileSpec] = ["include-shadow", "load-shadow"].map {
+        HostileSpec(name: $0, actsWhenTrusted: false)
+    }
     static let all = acting + exhausting + reading
 
     /// A materialised copy: the spec file and the marker it targets.

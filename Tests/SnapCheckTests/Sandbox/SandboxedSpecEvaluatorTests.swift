@@ -1,8 +1,9 @@
 import Foundation
 import RPM
-@_spi(Fuzzing) @testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 /// Options that read back what the verdict rules read, plus the macros the
 /// worker redefines without a shell. `_topdir` is fixed because it comes from
@@ -27,12 +28,15 @@ func processesMentioning(_ text: String) -> [String] {
 struct SandboxedSpecEvaluatorTests {
     let sandbox = SandboxedSpecEvaluator.forTests(timeout: .seconds(5), cpuSeconds: 4)
 
-    @Test("A hostile spec, with no neutralising in front, creates no file and leaves no process", arguments: HostileSpec.all)
+    @Test(
+        "A hostile spec, with no neutralising in front, creates no file and leaves no process",
+        arguments: HostileSpec.all)
     func hostileSpecActsOnNothing(_ spec: HostileSpec) throws {
         let copy = try spec.materialise()
         defer { copy.remove() }
         do {
-            let parsed = try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: comparisonOptions)
+            let parsed = try sandbox.parse(
+                contents: Array(copy.text.utf8), displayName: copy.specPath, options: comparisonOptions)
             #expect(parsed.sourcePackage.name == "qemu-kvm-rhev")
         } catch let error as RPMError {
             #expect([RPMError.Kind.specParse, .specWorker].contains(error.kind), "\(error)")
@@ -42,10 +46,13 @@ struct SandboxedSpecEvaluatorTests {
         #expect(processesMentioning(copy.marker).isEmpty)
     }
 
-    @Test("Shell and Lua that rpm would run fail inside the worker with rpm's own error", arguments: [
-        "shell-preamble", "shell-build", "shell-assembled", "lua-os-execute", "lua-io-popen", "lua-rpm-execute", "lua-posix",
-        "lua-posix-standin", "lua-debug-upvalue", "lua-binary-chunk",
-    ])
+    @Test(
+        "Shell and Lua that rpm would run fail inside the worker with rpm's own error",
+        arguments: [
+            "shell-preamble", "shell-build", "shell-assembled", "lua-os-execute", "lua-io-popen", "lua-rpm-execute",
+            "lua-posix",
+            "lua-posix-standin", "lua-debug-upvalue", "lua-binary-chunk",
+        ])
     func refusedCodeFailsTheRawParse(_ name: String) throws {
         let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
         defer { copy.remove() }
@@ -53,25 +60,33 @@ struct SandboxedSpecEvaluatorTests {
             try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: SpecOptions())
         }
         #expect(error?.kind == .specParse)
-        #expect(error?.message.contains("shell expansion pipe") == true || error?.message.contains("lua script failed") == true,
-                "\(error.map(String.init(describing:)) ?? "")")
+        #expect(
+            error?.message.contains("shell expansion pipe") == true
+                || error?.message.contains("lua script failed") == true,
+            "\(error.map(String.init(describing:)) ?? "")")
     }
 
-    @Test("Lua io.open and rpm.open still read but cannot open for writing", arguments: ["lua-io-open-write", "lua-rpm-open-write"])
+    @Test(
+        "Lua io.open and rpm.open still read but cannot open for writing",
+        arguments: ["lua-io-open-write", "lua-rpm-open-write"])
     func luaOpenIsReadOnly(_ name: String) throws {
         let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
         defer { copy.remove() }
-        let parsed = try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: SpecOptions())
+        let parsed = try sandbox.parse(
+            contents: Array(copy.text.utf8), displayName: copy.specPath, options: SpecOptions())
         #expect(parsed.sourcePackage.version == "1.5.3")
         #expect(!copy.markerExists)
         let open = name == "lua-rpm-open-write" ? "rpm.open" : "io.open"
-        let reading = "Name: qemu-kvm\nVersion: %{lua: local f = \(open)(\"/etc/os-release\", \"r\") print(f and \"1\" or \"0\") if f then f:close() end}\n"
+        let reading =
+            "Name: qemu-kvm\nVersion: %{lua: local f = \(open)(\"/etc/os-release\", \"r\") print(f and \"1\" or \"0\") if f then f:close() end}\n"
             + "Release: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n"
         let read = try sandbox.parse(contents: Array(reading.utf8), displayName: "reading.spec", options: SpecOptions())
         #expect(read.sourcePackage.version == "1")
     }
 
-    @Test("A macro recursion bomb and an exponential expansion end in an error, not a hang", arguments: HostileSpec.exhausting)
+    @Test(
+        "A macro recursion bomb and an exponential expansion end in an error, not a hang",
+        arguments: HostileSpec.exhausting)
     func exhaustionEndsCleanly(_ spec: HostileSpec) throws {
         let copy = try spec.materialise()
         defer { copy.remove() }
@@ -90,7 +105,8 @@ struct SandboxedSpecEvaluatorTests {
         let shadowLines = ((try? String(contentsOfFile: "/etc/shadow", encoding: .utf8)) ?? "")
             .split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
         do {
-            let parsed = try sandbox.parse(contents: Array(copy.text.utf8), displayName: copy.specPath, options: comparisonOptions)
+            let parsed = try sandbox.parse(
+                contents: Array(copy.text.utf8), displayName: copy.specPath, options: comparisonOptions)
             let dump = "\(parsed)"
             #expect(!shadowLines.contains { dump.contains($0) })
         } catch let error as RPMError {
@@ -100,15 +116,21 @@ struct SandboxedSpecEvaluatorTests {
         }
     }
 
-    @Test("Every benign fixture spec parses to the same value in the worker as in-process",
-          arguments: ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.source("specs"))) ?? [])
+    @Test(
+        "Every benign fixture spec parses to the same value in the worker as in-process",
+        arguments: ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.source("specs"))) ?? [])
             .filter { $0.hasSuffix(".spec") }.sorted())
     func sameParseAsInProcess(_ name: String) throws {
         let path = Fixtures.source("specs/\(name)")
         // The text rpm sees in an audit: shell and Lua expansions neutralised.
         let text = SpecSource(text: try String(contentsOfFile: path, encoding: .utf8)).neutralized().text
-        let inProcess = Result { try InProcessSpecEvaluator().parse(contents: Array(text.utf8), displayName: path, options: comparisonOptions) }
-        let sandboxed = Result { try sandbox.parse(contents: Array(text.utf8), displayName: path, options: comparisonOptions) }
+        let inProcess = Result {
+            try InProcessSpecEvaluator().parse(
+                contents: Array(text.utf8), displayName: path, options: comparisonOptions)
+        }
+        let sandboxed = Result {
+            try sandbox.parse(contents: Array(text.utf8), displayName: path, options: comparisonOptions)
+        }
         switch (inProcess, sandboxed) {
         case (.success(let a), .success(let b)):
             #expect(a == b, "differs in: \(Self.differences(a, b))")
@@ -121,16 +143,19 @@ struct SandboxedSpecEvaluatorTests {
 
     /// The fields of two parses that differ, with both values, for failure messages.
     static func differences(_ a: ParsedSpec, _ b: ParsedSpec) -> [String] {
-        let left = Mirror(reflecting: a).children, right = Mirror(reflecting: b).children
+        let left = Mirror(reflecting: a).children
+        let right = Mirror(reflecting: b).children
         return zip(left, right).compactMap { l, r in
-            let x = String(describing: l.value), y = String(describing: r.value)
+            let x = String(describing: l.value)
+            let y = String(describing: r.value)
             return x == y ? nil : "\(l.label ?? "?"): \(x.suffix(400)) vs \(y.suffix(400))"
         }
     }
 
     @Test("parse(path:) in the worker matches in-process, and a % in the path is never expanded")
     func parseByPath() throws {
-        let copy = try HostileSpec(name: "percent-in-name", actsWhenTrusted: false).materialise(fileName: "qemu-%(touch MARKER).spec")
+        let copy = try HostileSpec(name: "percent-in-name", actsWhenTrusted: false).materialise(
+            fileName: "qemu-%(touch MARKER).spec")
         defer { copy.remove() }
         let sandboxed = try sandbox.parse(path: copy.specPath, options: comparisonOptions)
         let inProcess = try InProcessSpecEvaluator().parse(path: copy.specPath, options: comparisonOptions)
@@ -168,10 +193,12 @@ struct SpecWorkerFailureTests {
         #expect(error?.kind == .specWorker)
         #expect(error?.path == "some.spec")
         #expect(error?.message.contains("did not finish") == true)
-        let child = try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let child = try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         // Killed (SIGKILL lands asynchronously): gone, or a zombie nobody reaped; never still sleeping.
         func state() -> Substring? {
-            (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first
+            (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2)
+                .first
         }
         for _ in 0..<100 where state() != nil && state() != "Z" { usleep(10_000) }
         #expect(state() == nil || state() == "Z", "\(state() ?? "")")
@@ -183,19 +210,26 @@ struct SpecWorkerFailureTests {
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
         let error = parse(with: worker.path, timeout: .seconds(2))
         #expect(error?.message.contains("did not finish") == true)
-        let child = try #require(pid_t(try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try #require(
+            pid_t(
+                try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         defer { killIfLeft(child, running: "sleep 300") }
         #expect(leftover(child, running: "sleep 300") == nil)
     }
 
-    @Test("A worker that exits while its background child holds its streams is reported at once, and the child is killed")
+    @Test(
+        "A worker that exits while its background child holds its streams is reported at once, and the child is killed")
     func exitEndsTheWorkersTree() throws {
         let worker = try fakeWorker("sleep 300 &\necho $! > @DIR@/child\nexit 7")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
         // Long enough that waiting for the streams to close would show as a timeout instead.
         let error = parse(with: worker.path, timeout: .seconds(120))
         #expect(error?.message == "the spec worker exited with status 7")
-        let child = try #require(pid_t(try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try #require(
+            pid_t(
+                try String(contentsOfFile: worker.directory + "/child", encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         defer { killIfLeft(child, running: "sleep 300") }
         #expect(leftover(child, running: "sleep 300") == nil)
     }
@@ -233,7 +267,9 @@ struct SpecWorkerFailureTests {
         let worker = try fakeWorker("exit 0")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
         func located(_ explicit: String?, _ environment: [String: String], serves: Bool) -> String {
-            switch SandboxedSpecEvaluator.locateWorker(explicitPath: explicit, environment: environment, selfServes: serves) {
+            switch SandboxedSpecEvaluator.locateWorker(
+                explicitPath: explicit, environment: environment, selfServes: serves)
+            {
             case .program(let path): "program \(path)"
             case .missing(let why): "missing: \(why)"
             }
@@ -243,21 +279,24 @@ struct SpecWorkerFailureTests {
         #expect(located(nil, environment, serves: true) == "program \(worker.path)")
         #expect(located(nil, ["SNAPCHECK_SPEC_WORKER": ""], serves: true) == "program /proc/self/exe")
         #expect(located(nil, [:], serves: true) == "program /proc/self/exe")
-        #expect(located(nil, ["SNAPCHECK_SPEC_WORKER": "/nonexistent"], serves: true)
-            == "missing: spec worker /nonexistent is not an executable file")
-        #expect(located(nil, [:], serves: false) == """
-            missing: this program cannot start its spec worker: call `SpecWorker.serveIfRequested()` as the first line \
-            of its main (or set SNAPCHECK_SPEC_WORKER to a snapcheck executable)
-            """)
+        #expect(
+            located(nil, ["SNAPCHECK_SPEC_WORKER": "/nonexistent"], serves: true)
+                == "missing: spec worker /nonexistent is not an executable file")
+        #expect(
+            located(nil, [:], serves: false) == """
+                missing: this program cannot start its spec worker: call `SpecWorker.serveIfRequested()` as the first line \
+                of its main (or set SNAPCHECK_SPEC_WORKER to a snapcheck executable)
+                """)
     }
 
     @Test("A worker named in the environment is used when no path is given")
     func environmentNamesTheWorker() throws {
         let worker = try fakeWorker("exit 0")
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
-        let result = try Command.run(SnapCheckBinary.url.path, ["Fixtures/specs/el7-rhev.spec", "--format", "json"],
-                                     environment: ["SNAPCHECK_SPEC_WORKER": worker.path, "PATH": "/usr/bin:/bin"],
-                                     directory: Fixtures.repositoryRoot.path)
+        let result = try Command.run(
+            SnapCheckBinary.url.path, ["Fixtures/specs/el7-rhev.spec", "--format", "json"],
+            environment: ["SNAPCHECK_SPEC_WORKER": worker.path, "PATH": "/usr/bin:/bin"],
+            directory: Fixtures.repositoryRoot.path)
         // The fake worker answers nothing: the spec is an input error that names the worker's failure.
         #expect(result.status == 2)
         #expect(result.output.contains("the spec worker's reply is not readable"), "\(result.output)")

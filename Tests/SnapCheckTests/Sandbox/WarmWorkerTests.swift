@@ -1,8 +1,9 @@
 import Foundation
 import RPM
-@_spi(Fuzzing) @testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 /// A spec that sets, for x86_64 only, a macro and a Lua global a later parse
 /// would see if rpm's state carried over; its ppc64le and s390x builds differ
@@ -67,7 +68,8 @@ struct WarmWorkerTests {
 
     @Test("an arch whose parse fails fails alone; the others are parsed")
     func oneArchFailing() throws {
-        let spec = perArchSpec.replacingOccurrences(of: "%description", with: "%ifarch ppc64le\n%{error:no ppc64le build}\n%endif\n%description")
+        let spec = perArchSpec.replacingOccurrences(
+            of: "%description", with: "%ifarch ppc64le\n%{error:no ppc64le build}\n%endif\n%description")
         let warm = sandbox.parse(contents: Array(spec.utf8), displayName: "failing.spec", each: arches.map(options))
         #expect(try warm[0].get().sourcePackage.name == "qemu-kvm-rhev")
         #expect(throws: RPMError.self) { try warm[1].get() }
@@ -77,7 +79,8 @@ struct WarmWorkerTests {
     @Test("a worker killed while parsing one arch costs the others nothing: each arch is parsed again on its own")
     func workerKilledOnOneArch() throws {
         // Endless Lua on ppc64le only: the shared worker hits its CPU limit (SIGXCPU).
-        let spec = perArchSpec.replacingOccurrences(of: "%description", with: "%ifarch ppc64le\n%{lua: while true do end}\n%endif\n%description")
+        let spec = perArchSpec.replacingOccurrences(
+            of: "%description", with: "%ifarch ppc64le\n%{lua: while true do end}\n%endif\n%description")
         let sandbox = SandboxedSpecEvaluator.forTests(timeout: .seconds(20), cpuSeconds: 1)
         let warm = sandbox.parse(contents: Array(spec.utf8), displayName: "endless.spec", each: arches.map(options))
         #expect(try warm[0].get().build?.contains("--enable-live-block-ops") == true)

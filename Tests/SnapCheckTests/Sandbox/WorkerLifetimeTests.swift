@@ -1,10 +1,12 @@
 import Foundation
 import RPM
-@_spi(Fuzzing) @testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `include-fifo` hostile spec, with `@MARKER@` a FIFO nobody writes:
@@ -13,7 +15,9 @@ import Glibc
 func fifoSpec() throws -> HostileSpec.Copy {
     let copy = try HostileSpec(name: "include-fifo", actsWhenTrusted: false).materialise()
     // Readable by the worker, which runs as nobody when the tests run as root.
-    guard mkfifo(copy.marker, 0o644) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: copy.marker]) }
+    guard mkfifo(copy.marker, 0o644) == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: copy.marker])
+    }
     chmod(copy.marker, 0o644)
     return copy
 }
@@ -25,7 +29,8 @@ func workerBlockedOnFIFO(childOf parent: pid_t) -> pid_t? {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     for name in entries {
         guard let pid = pid_t(name), let stat = ProcStat(pid), stat.parent == parent, stat.state == "S",
-              commandLine(of: pid)?.hasPrefix(SpecWorkerChannel.processName) == true else { continue }
+            commandLine(of: pid)?.hasPrefix(SpecWorkerChannel.processName) == true
+        else { continue }
         let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? "0"
         if wchan == "wait_for_partner" || wchan == "0" { return pid }
     }
@@ -56,7 +61,8 @@ struct WorkerLifetimeTests {
         let error = #expect(throws: RPMError.self) { try result?.get() }
         #expect(error?.kind == .specWorker)
         #expect(error?.path == copy.specPath)
-        #expect(error?.message.hasPrefix("the spec worker did not finish within 3") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.hasPrefix("the spec worker did not finish within 3") == true, "\(String(describing: error))")
         let found = try #require(worker, "the worker was never seen blocked on the FIFO")
         defer { killIfLeft(found, running: SpecWorkerChannel.processName) }
         #expect(leftover(found, running: SpecWorkerChannel.processName) == nil)

@@ -1,11 +1,13 @@
 import Foundation
 import RPM
-@_spi(Fuzzing) @testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
 import WorkerConfinement
+
+@_spi(Fuzzing) @testable import SnapCheck
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Sandboxed spec evaluation: rpm's own Lua macros work, the spec's Lua stays locked down")
@@ -20,26 +22,33 @@ struct WorkerLuaTests {
         Array("Name: x\nVersion: \(version)\nRelease: 1\nSummary: s\nLicense: MIT\n%description\nd\n".utf8)
     }
 
-    @Test("A spec applying its patches with %autosetup or %autopatch parses in the worker to what in-process gives",
-          arguments: autopatchSpecs, [true, false])
+    @Test(
+        "A spec applying its patches with %autosetup or %autopatch parses in the worker to what in-process gives",
+        arguments: autopatchSpecs, [true, false])
     func autopatchParsesAsInProcess(_ name: String, patchesFound: Bool) throws {
         let path = Fixtures.source("autopatch/\(name).spec")
         // The text rpm sees in an audit.
-        let text = SpecSource.trimmedForParse(SpecSource(text: try String(contentsOfFile: path, encoding: .utf8)).neutralized().text)
+        let text = SpecSource.trimmedForParse(
+            SpecSource(text: try String(contentsOfFile: path, encoding: .utf8)).neutralized().text)
         var options = comparisonOptions
         options.sourceDirectory = patchesFound ? Fixtures.source("autopatch") : "/nonexistent/snapcheck-sources"
-        let inProcess = try InProcessSpecEvaluator().parse(contents: Array(text.utf8), displayName: path, options: options)
+        let inProcess = try InProcessSpecEvaluator().parse(
+            contents: Array(text.utf8), displayName: path, options: options)
         let sandboxed = try sandbox.parse(contents: Array(text.utf8), displayName: path, options: options)
         #expect(sandboxed == inProcess, "differs in: \(SandboxedSpecEvaluatorTests.differences(inProcess, sandboxed))")
         // %__apply_patch's posix.access found the patches, or did not.
         let prep = try #require(sandboxed.prep)
         for patch in ["0001-fixture-change-1.patch", "0002-fixture-change-2.patch", "0003-fixture-change-3.patch"] {
-            #expect(prep.contains(patchesFound ? "\(options.sourceDirectory!)/\(patch)" : "Cannot read \(options.sourceDirectory!)/\(patch)"))
+            #expect(
+                prep.contains(
+                    patchesFound
+                        ? "\(options.sourceDirectory!)/\(patch)" : "Cannot read \(options.sourceDirectory!)/\(patch)"))
         }
     }
 
-    @Test("Auditing a spec that uses %autosetup or %autopatch gives the in-process verdict",
-          arguments: ["el8-autopatch", "fedora-autosetup-ranges"])
+    @Test(
+        "Auditing a spec that uses %autosetup or %autopatch gives the in-process verdict",
+        arguments: ["el8-autopatch", "fedora-autosetup-ranges"])
     func autopatchAudits(_ name: String) throws {
         let spec = Fixtures.source("autopatch/\(name).spec")
         let sandboxed = audit([spec])
@@ -51,21 +60,26 @@ struct WorkerLuaTests {
 
     @Test("The worker's Lua has no debug library and no binary chunks, and posix is only a read-only access")
     func luaEnvironment() throws {
-        let probe = #"%{lua: local _, e = load("\27Lua", "chunk", "b") local keys = {} for k in pairs(posix) do keys[#keys + 1] = k end table.sort(keys) print(type(debug) .. "/" .. type(string.dump) .. "/" .. type(package.loaded.debug) .. "/" .. table.concat(keys, ",") .. "/" .. tostring(e))}"#
-        let access = #"%{lua: print(tostring(posix.access("/etc/os-release", "r")) .. "/" .. tostring(posix.access("/etc/os-release")) .. "/" .. tostring(posix.access("/nonexistent", "r")) .. "/" .. tostring(posix.access("/etc/os-release", "w")))}"#
+        let probe =
+            #"%{lua: local _, e = load("\27Lua", "chunk", "b") local keys = {} for k in pairs(posix) do keys[#keys + 1] = k end table.sort(keys) print(type(debug) .. "/" .. type(string.dump) .. "/" .. type(package.loaded.debug) .. "/" .. table.concat(keys, ",") .. "/" .. tostring(e))}"#
+        let access =
+            #"%{lua: print(tostring(posix.access("/etc/os-release", "r")) .. "/" .. tostring(posix.access("/etc/os-release")) .. "/" .. tostring(posix.access("/nonexistent", "r")) .. "/" .. tostring(posix.access("/etc/os-release", "w")))}"#
         let options = SpecOptions(expressions: [probe, access])
-        let parsed = try sandbox.parse(contents: Self.minimalSpec(version: "1"), displayName: "lua.spec", options: options)
+        let parsed = try sandbox.parse(
+            contents: Self.minimalSpec(version: "1"), displayName: "lua.spec", options: options)
         #expect(parsed.expansions[probe] == "nil/nil/nil/access/attempt to load a binary chunk (mode is 't')")
         #expect(parsed.expansions[access] == "0/0/nil/nil")
         // In-process rpm has them all: the probe tells the two apart.
-        let trusted = try InProcessSpecEvaluator().parse(contents: Self.minimalSpec(version: "1"), displayName: "lua.spec", options: options)
+        let trusted = try InProcessSpecEvaluator().parse(
+            contents: Self.minimalSpec(version: "1"), displayName: "lua.spec", options: options)
         #expect(trusted.expansions[probe]?.hasPrefix("table/function/table/") == true)
     }
 
     @Test("Text chunks still load in the worker, and the environment argument of load still works")
     func textChunksLoad() throws {
         let version = #"%{lua: print(load("return 6 * 7")() .. "." .. load("return x", "c", "b", {x = 5})())}"#
-        let parsed = try sandbox.parse(contents: Self.minimalSpec(version: version), displayName: "load.spec", options: SpecOptions())
+        let parsed = try sandbox.parse(
+            contents: Self.minimalSpec(version: version), displayName: "load.spec", options: SpecOptions())
         #expect(parsed.sourcePackage.version == "42.5")
     }
 
@@ -87,7 +101,9 @@ struct WorkerLuaTests {
             address.sin_port = in_port_t(9).bigEndian
             address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(inherited, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(inherited, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             var pair: [Int32] = [-1, -1]
             var character: CChar = 0x41
@@ -97,9 +113,9 @@ struct WorkerLuaTests {
                 denied(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)),
                 denied(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair)),
                 denied(connected),
-                denied(ioctl(null, UInt(0x5412), &character)),               // TIOCSTI
-                denied(ioctl(null, UInt(0xFFFF_FFFF_0000_5412), &character)), // TIOCSTI with high bits set
-                denied(ioctl(null, UInt(0x541C), &character)),               // TIOCLINUX
+                denied(ioctl(null, UInt(0x5412), &character)),  // TIOCSTI
+                denied(ioctl(null, UInt(0xFFFF_FFFF_0000_5412), &character)),  // TIOCSTI with high bits set
+                denied(ioctl(null, UInt(0x541C), &character)),  // TIOCLINUX
             ]
             // Each failed check is one bit of the exit status.
             _exit(Int32(checks.enumerated().reduce(0) { $0 | ($1.element ? 0 : 1 << $1.offset) }))

@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("ConfigureCalls")
@@ -28,10 +29,11 @@ struct ConfigureCallTests {
     @Test("A call's words join continuations and drop quotes and redirections")
     func joinsContinuationsAndDropsQuotesAndRedirections() throws {
         let call = try #require(ConfigureCalls.find(in: Self.el6Build).last)
-        #expect(call.words == [
-            "--prefix=/usr", "--target-list=x86_64-softmmu", "--disable-live-block-migration",
-            "--sysconfdir=/etc", "--disable-rhev-features",
-        ])
+        #expect(
+            call.words == [
+                "--prefix=/usr", "--target-list=x86_64-softmmu", "--disable-live-block-migration",
+                "--sysconfdir=/etc", "--disable-rhev-features",
+            ])
         #expect(call.targetList == ["x86_64-softmmu"])
         #expect(call.buildsSystemEmulator)
         #expect(!call.isHelperScript)
@@ -154,12 +156,14 @@ struct ConfigureCallTests {
 
     @Test("A command substitution stays one word, and a configure inside it is no call")
     func commandSubstitutionStaysOneWordAndConfigureInsideItIsNoCall() {
-        let text = #"./configure --extra-ldflags="$(pkg-config --libs 'x y' | sed 's/)//')" --cc=`which gcc` --enable-kvm"#
+        let text =
+            #"./configure --extra-ldflags="$(pkg-config --libs 'x y' | sed 's/)//')" --cc=`which gcc` --enable-kvm"#
         let calls = ConfigureCalls.find(in: text)
         #expect(calls.count == 1)
-        #expect(calls.first?.words == [
-            "--extra-ldflags=$(pkg-config --libs 'x y' | sed 's/)//')", "--cc=`which gcc`", "--enable-kvm",
-        ])
+        #expect(
+            calls.first?.words == [
+                "--extra-ldflags=$(pkg-config --libs 'x y' | sed 's/)//')", "--cc=`which gcc`", "--enable-kvm",
+            ])
     }
 
     @Test("Words that only mention configure are no calls; a quoted program is one")

@@ -1,5 +1,6 @@
-@_spi(Fuzzing) @testable import SnapCheck
 import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("Shell variables in configure calls")
 struct ConfigureCallVariableTests {
@@ -19,12 +20,14 @@ struct ConfigureCallVariableTests {
         #expect(main.hasFlag("--enable-live-block-ops"))
     }
 
-    @Test("Braced, unknown and later-assigned variables", arguments: [
-        ("t=a-softmmu\n./configure --target-list=${t},b", "--target-list=a-softmmu,b"),
-        ("./configure --target-list=$later\nlater=x", "--target-list=$later"),
-        ("t=x\n./configure --x=${t", "--x=${t"),
-        ("t=x\n./configure --x=$tt", "--x=$tt"),
-    ])
+    @Test(
+        "Braced, unknown and later-assigned variables",
+        arguments: [
+            ("t=a-softmmu\n./configure --target-list=${t},b", "--target-list=a-softmmu,b"),
+            ("./configure --target-list=$later\nlater=x", "--target-list=$later"),
+            ("t=x\n./configure --x=${t", "--x=${t"),
+            ("t=x\n./configure --x=$tt", "--x=$tt"),
+        ])
     func substitution(_ text: String, _ expected: String) throws {
         let call = try #require(ConfigureCalls.find(in: text).first)
         #expect(call.words == [expected])
@@ -33,17 +36,20 @@ struct ConfigureCallVariableTests {
 
 @Suite("The one configure call that is not the emulator's")
 struct SingleToolsCallTests {
-    @Test("A lone --disable-system or tools-only call is not taken as the emulator's", arguments: [
-        "./configure --prefix=/usr --disable-system --enable-tools --disable-live-block-ops",
-        "./configure --target-list=x86_64-linux-user --disable-live-block-ops",
-    ])
+    @Test(
+        "A lone --disable-system or tools-only call is not taken as the emulator's",
+        arguments: [
+            "./configure --prefix=/usr --disable-system --enable-tools --disable-live-block-ops",
+            "./configure --target-list=x86_64-linux-user --disable-live-block-ops",
+        ])
     func toolsOnly(_ text: String) {
         #expect(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: text)).isEmpty)
     }
 
     @Test("A lone call without a target list is still taken")
     func plainCall() throws {
-        let main = try #require(ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: "./configure --enable-live-block-ops")).only)
+        let main = try #require(
+            ConfigureCalls.emulatorCalls(in: ConfigureCalls.find(in: "./configure --enable-live-block-ops")).only)
         #expect(main.hasFlag("--enable-live-block-ops"))
     }
 }

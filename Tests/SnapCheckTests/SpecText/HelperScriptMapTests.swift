@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("HelperScriptMap")
@@ -56,20 +57,24 @@ struct HelperScriptMapTests {
         #expect(map.assignmentLine(of: "have_live_block_ops") == 3 + 24)
     }
 
-    @Test("Every style of positional assignment and shift is counted", arguments: [
-        "name=$1\nshift", "name=\"$1\"\nshift", "name=${1}\nshift", "name=\"${1}\"; shift",
-        "name=$1; shift 1", "local name=$1 && shift", "  name=$1 ;shift   # trailing comment",
-    ])
+    @Test(
+        "Every style of positional assignment and shift is counted",
+        arguments: [
+            "name=$1\nshift", "name=\"$1\"\nshift", "name=${1}\nshift", "name=\"${1}\"; shift",
+            "name=$1; shift 1", "local name=$1 && shift", "  name=$1 ;shift   # trailing comment",
+        ])
     func assignmentStylesAreCounted(style: String) {
         let text = "first=$1\nshift\n" + style.replacingOccurrences(of: "name", with: "second") + "\nthird=$1\nshift\n"
         let map = HelperScriptMap(script: text)
         #expect(map.parameterNames == ["first", "second", "third"])
     }
 
-    @Test("Every spelling of the parameter in --${flag}-live-block-ops is found", arguments: [
-        "--${flag}-live-block-ops", "--$flag-live-block-ops", "--\"$flag\"-live-block-ops",
-        "--\"${flag}\"-live-block-ops", "  \"--${flag}-live-block-ops\" \\",
-    ])
+    @Test(
+        "Every spelling of the parameter in --${flag}-live-block-ops is found",
+        arguments: [
+            "--${flag}-live-block-ops", "--$flag-live-block-ops", "--\"$flag\"-live-block-ops",
+            "--\"${flag}\"-live-block-ops", "  \"--${flag}-live-block-ops\" \\",
+        ])
     func liveBlockOpsUseStylesAreFound(use: String) {
         let map = HelperScriptMap(script: "a=$1\nshift\nflag=$1\nshift\n./configure \\\n\(use)\n")
         #expect(map.liveBlockOpsParameter == "flag")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("SpecSource.neutralized")
@@ -135,7 +136,10 @@ struct SpecSourceNeutralizeTests {
         #expect(lines[9] == "%{nil}")
         // A continued %if is not recorded: a marker there would break the expression, so it is empty.
         #expect(lines[10] == "%if %{nil} && \\")
-        #expect(refused.map(\.marker) == ["SNAPCHECKREFUSED1Z", "SNAPCHECKREFUSED2Z", "SNAPCHECKREFUSED3Z", "SNAPCHECKREFUSED4Z", nil, nil])
+        #expect(
+            refused.map(\.marker) == [
+                "SNAPCHECKREFUSED1Z", "SNAPCHECKREFUSED2Z", "SNAPCHECKREFUSED3Z", "SNAPCHECKREFUSED4Z", nil, nil,
+            ])
         #expect(refused.map(\.standsAlone) == [false, false, false, false, true, false])
         #expect(SpecSource(text: spec).macros(dependingOnLines: [1]) == ["direct", "indirect"])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Fuzzing) @testable import SnapCheck
 
 @Suite("SpecSource structure")
@@ -51,14 +52,17 @@ struct SpecSourceStructureTests {
     @Test("Definitions of a macro are found in %define, %global and %bcond lines")
     func definitionsFindDefinesAndBconds() {
         let source = SpecSource(text: Self.el6)
-        #expect(source.definitions(of: "rhev") == [
-            MacroDefinitionSite(line: 1, kind: .define, name: "rhev", value: "0"),
-        ])
-        #expect(source.definitions(of: "rhev_features") == [
-            MacroDefinitionSite(line: 4, kind: .bcondWithout, name: "rhev_features", value: ""),
-            MacroDefinitionSite(line: 6, kind: .bcondWith, name: "rhev_features", value: ""),
-        ])
-        #expect(source.definitions(of: "disable_rhev_features_arg").map(\.value) == ["%{nil}", "--disable-rhev-features"])
+        #expect(
+            source.definitions(of: "rhev") == [
+                MacroDefinitionSite(line: 1, kind: .define, name: "rhev", value: "0")
+            ])
+        #expect(
+            source.definitions(of: "rhev_features") == [
+                MacroDefinitionSite(line: 4, kind: .bcondWithout, name: "rhev_features", value: ""),
+                MacroDefinitionSite(line: 6, kind: .bcondWith, name: "rhev_features", value: ""),
+            ])
+        #expect(
+            source.definitions(of: "disable_rhev_features_arg").map(\.value) == ["%{nil}", "--disable-rhev-features"])
         #expect(source.definitions(of: "disable_rhev_features").isEmpty)
     }
 
@@ -68,7 +72,8 @@ struct SpecSourceStructureTests {
         #expect(source.lines(referencing: "rhev") == [3])
         #expect(source.lines(referencing: "rhev_features") == [9])
         #expect(source.lines(referencing: "disable_rhev_features_arg") == [20])
-        let other = SpecSource(text: "%rhev x\n%{!?rhev:%define rhev 0}\n%{?with_rhev_features:y}\n%rhevx\n%{without rhev_features}\n")
+        let other = SpecSource(
+            text: "%rhev x\n%{!?rhev:%define rhev 0}\n%{?with_rhev_features:y}\n%rhevx\n%{without rhev_features}\n")
         #expect(other.lines(referencing: "rhev") == [1, 2])
         #expect(other.lines(referencing: "rhev_features") == [3, 5])
         #expect(other.lines(referencing: "with_rhev_features") == [3])
@@ -78,9 +83,12 @@ struct SpecSourceStructureTests {
     func conditionsOfTheEL6Chain() {
         let source = SpecSource(text: Self.el6)
         let bcondWith = source.enclosingConditions(ofLine: 6)
-        #expect(bcondWith == [
-            SpecCondition(line: 3, text: "%if 0%{?rhev}", inElseBranch: true, macroNames: ["rhev"], keyword: "if", expression: "0%{?rhev}"),
-        ])
+        #expect(
+            bcondWith == [
+                SpecCondition(
+                    line: 3, text: "%if 0%{?rhev}", inElseBranch: true, macroNames: ["rhev"], keyword: "if",
+                    expression: "0%{?rhev}")
+            ])
         let argDefault = source.enclosingConditions(ofLine: 12)
         #expect(argDefault.map(\.line) == [9])
         #expect(argDefault.first?.inElseBranch == true)
@@ -111,7 +119,10 @@ struct SpecSourceStructureTests {
     func configureRegionsMapBackToOriginalLines() {
         let el7 = SpecSource(text: Self.el7).configureRegions()
         #expect(el7.map(\.lines) == [4...12, 14...14])
-        #expect(el7.first?.text == "./configure --prefix=%{_prefix} --target-list=x86_64-softmmu --enable-live-block-ops --disable-live-block-ops --disable-live-block-ops-docs --enable-kvm")
+        #expect(
+            el7.first?.text
+                == "./configure --prefix=%{_prefix} --target-list=x86_64-softmmu --enable-live-block-ops --disable-live-block-ops --disable-live-block-ops-docs --enable-kvm"
+        )
         let el6 = SpecSource(text: Self.el6).configureRegions()
         #expect(el6.map(\.lines) == [16...16, 18...20])
         #expect(el6.last?.text.hasSuffix("%{disable_rhev_features_arg}") == true)
@@ -138,14 +149,19 @@ struct SpecSourceStructureTests {
             """
         let source = SpecSource(text: spec)
         #expect(source.configureRegions().map(\.lines) == [2...4, 6...12, 13...13])
-        #expect(source.definitions(of: "qemu_configure").first?.value == "../configure --prefix=%{_prefix} \n    --target-list=%{1}")
+        #expect(
+            source.definitions(of: "qemu_configure").first?.value
+                == "../configure --prefix=%{_prefix} \n    --target-list=%{1}")
         #expect(source.definitions(of: "have_live_block_ops").first?.kind == .global)
         #expect(source.lines(referencing: "have_live_block_ops") == [7])
     }
 
     @Test("Lines containing a word respect word boundaries")
     func linesContainingWordRespectsBoundaries() {
-        let source = SpecSource(text: "--disable-live-block-migration\nx --disable-live-block-ops-y\n--disable-live-block-ops\n\"--disable-live-block-ops\"\n")
+        let source = SpecSource(
+            text:
+                "--disable-live-block-migration\nx --disable-live-block-ops-y\n--disable-live-block-ops\n\"--disable-live-block-ops\"\n"
+        )
         #expect(source.lines(containingWord: "--disable-live-block-ops") == [3, 4])
         #expect(source.lines(containingWord: "--disable-live-block") == [])
         #expect(source.lines(containingWord: "%{nil}") == [])
@@ -162,7 +178,8 @@ struct SpecSourceStructureTests {
             %define rhevx 1
             """
         let source = SpecSource(text: spec)
-        #expect(source.definitions(of: "rhev") == [MacroDefinitionSite(line: 1, kind: .global, name: "rhev", value: "0")])
+        #expect(
+            source.definitions(of: "rhev") == [MacroDefinitionSite(line: 1, kind: .global, name: "rhev", value: "0")])
         #expect(source.definitions(of: "pkgsuffix").map(\.line) == [2])
         #expect(source.definitions(of: "pkgsuffix_x").first?.value == "-ev")
     }

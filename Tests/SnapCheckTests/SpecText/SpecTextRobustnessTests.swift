@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@_spi(Fuzzing) @testable import SnapCheck
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 /// Hostile and random inputs: the text tools must never crash or hang, and neutralising
 /// must leave nothing rpm could run. No timing asserts: quadratic behaviour on the large
@@ -28,7 +29,9 @@ struct SpecTextRobustnessTests {
             texts.append(text)
         }
         for _ in 0..<50 {
-            let bytes = (0..<Int.random(in: 0...2048, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let bytes = (0..<Int.random(in: 0...2048, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
             texts.append(String(decoding: bytes, as: UTF8.self))
         }
         return texts
@@ -87,7 +90,9 @@ struct SpecTextRobustnessTests {
         for text in Self.randomTexts() { Self.exercise(text) }
     }
 
-    @Test("Large adversarial inputs finish, and neutralising leaves nothing rpm could run", arguments: 0..<largeTexts.count)
+    @Test(
+        "Large adversarial inputs finish, and neutralising leaves nothing rpm could run",
+        arguments: 0..<largeTexts.count)
     func largeAdversarialInputsFinish(index: Int) {
         Self.exercise(Self.largeTexts[index])
     }

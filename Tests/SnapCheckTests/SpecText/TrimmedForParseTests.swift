@@ -29,7 +29,8 @@ struct TrimmedForParseTests {
         #expect(lines.count == original.count)
         let expected = [
             "Name: qemu-kvm", "Patch1: a.patch", "Patch0002: b.patch", "%prep", "%setup -q",
-            "", "", "", "%patchlist", "%build", "./configure --enable-live-block-ops", "%changelog", "", "", "%files", "/usr/bin/x",
+            "", "", "", "%patchlist", "%build", "./configure --enable-live-block-ops", "%changelog", "", "", "%files",
+            "/usr/bin/x",
         ]
         #expect(lines.map(String.init) == expected)
     }
@@ -46,12 +47,14 @@ struct TrimmedForParseTests {
             %build
             ./configure %{?lbo}
             """
-        let lines = SpecSource.trimmedForParse(spec).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines == [
-            "%prep", "%patch1 -p1 %{expand:%%global lbo --disable-live-block-ops}", "", "%changelog",
-            "* Mon Jan 06 2014 someone <a@example.invalid> - 1.0-1", "- %global lbo --disable-live-block-ops",
-            "%build", "./configure %{?lbo}",
-        ])
+        let lines = SpecSource.trimmedForParse(spec).split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
+        #expect(
+            lines == [
+                "%prep", "%patch1 -p1 %{expand:%%global lbo --disable-live-block-ops}", "", "%changelog",
+                "* Mon Jan 06 2014 someone <a@example.invalid> - 1.0-1", "- %global lbo --disable-live-block-ops",
+                "%build", "./configure %{?lbo}",
+            ])
     }
 
     @Test("Non-ASCII text passes through unchanged")

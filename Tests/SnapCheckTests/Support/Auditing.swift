@@ -2,8 +2,8 @@
 import Foundation
 @_spi(Fuzzing) import SnapCheck
 import SnapCheckRepository
-import Testing
 import TestSupport
+import Testing
 
 /// The auditor of the tests: default options (expect enabled, host arch) with
 /// specs evaluated in the sandbox (`SandboxedSpecEvaluator.forTests()`), then `configure`.
@@ -20,7 +20,9 @@ func audit(_ paths: [String], configure: (inout AuditOptions) -> Void = { _ in }
 }
 
 /// Audits yum repositories (`--repo`), and paths with them, as the tests' `auditor` does.
-func audit(_ paths: [String] = [], repositories: [String], configure: (inout AuditOptions) -> Void = { _ in }) -> AuditResult {
+func audit(_ paths: [String] = [], repositories: [String], configure: (inout AuditOptions) -> Void = { _ in })
+    -> AuditResult
+{
     auditor(configure).audit(paths, repositories: repositories)
 }
 
@@ -41,11 +43,13 @@ extension Build {
 func helperScriptDirectory(for id: String) throws -> String? {
     let version = id.hasSuffix("-210") ? "2.10" : id.hasSuffix("-212") ? "2.12" : nil
     guard let version else { return nil }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapcheck-helper-\(version)-\(getpid())")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "snapcheck-helper-\(version)-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let target = directory.appendingPathComponent("build_configure.sh")
     if !FileManager.default.fileExists(atPath: target.path) {
-        try? FileManager.default.copyItem(atPath: Fixtures.source("specs/build_configure-\(version).sh"), toPath: target.path)
+        try? FileManager.default.copyItem(
+            atPath: Fixtures.source("specs/build_configure-\(version).sh"), toPath: target.path)
     }
     return directory.path
 }
@@ -60,6 +64,7 @@ func extractedEmulator(_ relativePackage: String, into dir: String) throws -> St
     let package = try Fixtures.path(relativePackage)
     let listed = try Command.output("/usr/bin/rpm", ["-qlp", package]).split(separator: "\n").map(String.init)
     let emulator = try #require(listed.first { $0 == "/usr/libexec/qemu-kvm" || $0.hasSuffix("/qemu-system-x86_64") })
-    try Command.output("/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet \".$3\"", "sh", dir, package, emulator])
+    try Command.output(
+        "/bin/sh", ["-c", "cd \"$1\" && rpm2cpio \"$2\" | cpio -idm --quiet \".$3\"", "sh", dir, package, emulator])
     return dir + emulator
 }

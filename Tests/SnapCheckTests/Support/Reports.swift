@@ -1,19 +1,28 @@
 // What the report renderer tests share: builds made by hand, hostile text, and the Python readers of reports.
 import Foundation
-@_spi(Fuzzing) @testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@_spi(Fuzzing) @testable import SnapCheck
 
 /// A build made by hand: for verdicts and strings no fixture has.
-func handBuild(name: String = "qemu-kvm-ev", version: String = "2.12.0", release: String = "44.1.el7_8.1", arch: String? = "x86_64",
-               verdict: Verdict, expectation: SnapCheck.Expectation = .enabled, source: String = "qemu-kvm-ev.spec", line: Int? = 42,
-               observed: String = "--enable-live-block-ops in the x86_64-softmmu configure call") -> Build {
-    var evidence = Evidence(layer: .spec, source: source, line: line, observed: observed, rule: Rules.el7LiveBlockOps, supports: verdict == .unknown ? nil : verdict)
+func handBuild(
+    name: String = "qemu-kvm-ev", version: String = "2.12.0", release: String = "44.1.el7_8.1",
+    arch: String? = "x86_64",
+    verdict: Verdict, expectation: SnapCheck.Expectation = .enabled, source: String = "qemu-kvm-ev.spec",
+    line: Int? = 42,
+    observed: String = "--enable-live-block-ops in the x86_64-softmmu configure call"
+) -> Build {
+    var evidence = Evidence(
+        layer: .spec, source: source, line: line, observed: observed, rule: Rules.el7LiveBlockOps,
+        supports: verdict == .unknown ? nil : verdict)
     evidence.role = verdict == .unknown ? .note : .deciding
-    return Build(name: name, epoch: nil, version: version, release: release, arch: arch, era: nil, verdict: verdict,
-                 trustedLayer: verdict == .inconsistent ? .spec : nil, trustedVerdict: nil,
-                 expectation: expectation, meetsExpectation: expectation.isMet(by: verdict),
-                 inputs: [AuditedInput(path: source, kind: .spec, sha256: String(repeating: "0", count: 64))], evidence: [evidence])
+    return Build(
+        name: name, epoch: nil, version: version, release: release, arch: arch, era: nil, verdict: verdict,
+        trustedLayer: verdict == .inconsistent ? .spec : nil, trustedVerdict: nil,
+        expectation: expectation, meetsExpectation: expectation.isMet(by: verdict),
+        inputs: [AuditedInput(path: source, kind: .spec, sha256: String(repeating: "0", count: 64))],
+        evidence: [evidence])
 }
 
 /// A build of last night's report: the release before `handBuild`'s, on x86_64.

@@ -1,8 +1,8 @@
 // Specs of our own, made in tests for one decision-model shape each. Not API.
 import Foundation
 @_spi(Fuzzing) import SnapCheck
-import Testing
 import TestSupport
+import Testing
 
 /// A spec of our own with `build` as its `%build` section, audited in the sandbox.
 struct ShapeSpec {
@@ -45,7 +45,9 @@ struct ShapeSpec {
     var buildLine: Int { text.components(separatedBy: "\n").firstIndex(of: "%build")! + 2 }
 
     /// Audits the spec (written to a fresh directory) and returns the one build.
-    func audit(sourceLocation: SourceLocation = #_sourceLocation, _ configure: (inout AuditOptions) -> Void = { _ in }) throws -> (build: Build, path: String) {
+    func audit(sourceLocation: SourceLocation = #_sourceLocation, _ configure: (inout AuditOptions) -> Void = { _ in })
+        throws -> (build: Build, path: String)
+    {
         let directory = temporaryPath("shape")
         let specDirectory = distGit ? directory + "/SPECS" : directory
         let filesDirectory = distGit ? directory + "/SOURCES" : directory
@@ -53,7 +55,9 @@ struct ShapeSpec {
         try FileManager.default.createDirectory(atPath: filesDirectory, withIntermediateDirectories: true)
         let path = specDirectory + "/shape.spec"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        for (name, content) in files { try content.write(toFile: filesDirectory + "/" + name, atomically: true, encoding: .utf8) }
+        for (name, content) in files {
+            try content.write(toFile: filesDirectory + "/" + name, atomically: true, encoding: .utf8)
+        }
         let result = SnapCheckTests.audit([path], configure: configure)
         #expect(result.errors.isEmpty, "\(result.errors)", sourceLocation: sourceLocation)
         let build = try #require(result.builds.first, sourceLocation: sourceLocation)

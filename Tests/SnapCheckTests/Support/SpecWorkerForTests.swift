@@ -9,6 +9,7 @@ extension SandboxedSpecEvaluator {
     /// the worker's address-space limit cannot hold sanitizer shadow memory).
     static func forTests(timeout: Duration = .seconds(10), cpuSeconds: Int = 10) -> SandboxedSpecEvaluator {
         let named = ProcessInfo.processInfo.environment["SNAPCHECK_SPEC_WORKER"].flatMap { $0.isEmpty ? nil : $0 }
-        return SandboxedSpecEvaluator(workerPath: named ?? SnapCheckBinary.url.path, timeout: timeout, cpuSeconds: cpuSeconds)
+        return SandboxedSpecEvaluator(
+            workerPath: named ?? SnapCheckBinary.url.path, timeout: timeout, cpuSeconds: cpuSeconds)
     }
 }
