@@ -5,7 +5,7 @@ SWIFT ?= swift
 FIXTURES ?= Fixtures/.out
 SAMPLE ?= ev-212
 
-.PHONY: run build release test fixtures deps clean bench dist install uninstall docs lint
+.PHONY: run build release test fixtures deps clean bench dist install uninstall docs lint format
 
 # Where `make install` puts things (DESTDIR is prepended to each, for staging and packaging).
 PREFIX ?= /usr/local
@@ -42,6 +42,11 @@ test: fixtures
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Packaging/run.sh
+
+## Formats Sources and Tests as .swift-format says (the toolchain's swift-format).
+format:
+	swift-format format --in-place --recursive Sources Tests/SnapCheckTests Tests/SnapCheckCLITests \
+		Tests/RPMTests Tests/RepodataTests Tests/TestSupport
 
 ## Every public type of our modules says whether it is Sendable (as swift-log requires): a build with
 ## -require-explicit-sendable, which as an unsafeFlags setting in Package.swift would keep other packages
