@@ -128,8 +128,9 @@ extension Auditor {
             return .verdict(Build.decide(evidence).verdict)
         }
         let building = zip(arches, outcomes).filter { $0.1 != .noEmulator }.map(\.0)
-        // An arch whose evaluation decides nothing (unknown) contradicts no other: it is named in
-        // the note, and the arches that decide must agree. One that decides differently withdraws all.
+        // An arch whose evaluation decides nothing (unknown, or no evaluation at all) leaves the src
+        // build undecided: its binaries could be built either way, so the spec's votes are withdrawn
+        // and the note names it. One that decides differently withdraws them with a warning per arch.
         let deciding = zip(arches, outcomes).filter { $0.1 != .noEmulator && $0.1 != .verdict(.unknown) }.map(\.0)
         let candidates = !deciding.isEmpty ? deciding : building.isEmpty ? arches : building
         let reference = candidates.contains(Self.hostArch) ? Self.hostArch : candidates[0]
@@ -152,13 +153,14 @@ extension Auditor {
                 ? "" : "; \(idle.joined(separator: ", ")) build\(idle.count == 1 ? "s" : "") no emulator"
             if !undecided.isEmpty {
                 rest +=
-                    "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it)"
+                    "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it), so nothing for the src build"
             }
             let note = Evidence(
                 Rules.sourceArches, source: source,
                 observed: "src build evaluated for \(arches.joined(separator: ", ")) (\(why)): \(outcome)\(rest)",
                 supports: nil)
-            return (byArch[reference]! + [note], evaluated)
+            let kept = undecided.isEmpty ? byArch[reference]! : Self.withdrawingSpecVotes(byArch[reference]!)
+            return (kept + [note], evaluated)
         }
         let warnings = zip(arches, outcomes).map { arch, outcome -> Evidence in
             let evidence = byArch[arch]!
