@@ -109,7 +109,13 @@ public enum SpecWorker: Sendable {
         // One parse per requested options, the same spec each time: the evaluator resets rpm's macros,
         // its configuration and its Lua interpreter after every parse (Docs/security.md, "One worker, one spec").
         let evaluator = InProcessSpecEvaluator(preludeLua: Confinement.luaLockdown)
+        // Each parse gets the CPU a worker of its own would (the lane's RLIMIT_CPU is their sum). One
+        // that takes more ends the worker as that limit would, with SIGXCPU, and the parent parses each
+        // arch again alone: whether an arch's parse fits never depends on how arches share a lane.
+        let perParse = Double(request.limits.cpuSeconds) / Double(max(request.parses.count, 1))
         let replies = request.parses.map { requested -> SpecWorkerReply in
+            let started = Self.cpuSeconds()
+            defer { if Self.cpuSeconds() - started > perParse { raise(SIGXCPU) } }
             var options = requested
             options.defines = Confinement.shellFreeSystemMacros + options.defines
             do {
@@ -127,6 +133,14 @@ public enum SpecWorker: Sendable {
             }
         }
         reply(replies)
+    }
+
+    /// CPU seconds this process has used (user and system).
+    private static func cpuSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Writes the replies on the reply fd and exits 0.
