@@ -128,9 +128,10 @@ extension Auditor {
             return .verdict(Build.decide(evidence).verdict)
         }
         let building = zip(arches, outcomes).filter { $0.1 != .noEmulator }.map(\.0)
-        // An arch whose evaluation decides nothing (unknown, or no evaluation at all) leaves the src
-        // build undecided: its binaries could be built either way, so the spec's votes are withdrawn
-        // and the note names it. One that decides differently withdraws them with a warning per arch.
+        // An arch whose evaluation decides nothing (unknown) contradicts no other: it is named in the
+        // note, and the arches that decide must agree. An arch that could not be evaluated at all (a
+        // parse rpm refuses, a worker past its limits) could hide anything: the spec's votes are
+        // withdrawn. One that decides differently withdraws them too, with a warning per arch.
         let deciding = zip(arches, outcomes).filter { $0.1 != .noEmulator && $0.1 != .verdict(.unknown) }.map(\.0)
         let candidates = !deciding.isEmpty ? deciding : building.isEmpty ? arches : building
         let reference = candidates.contains(Self.hostArch) ? Self.hostArch : candidates[0]
@@ -151,15 +152,19 @@ extension Auditor {
             var rest =
                 idle.isEmpty || building.isEmpty
                 ? "" : "; \(idle.joined(separator: ", ")) build\(idle.count == 1 ? "s" : "") no emulator"
+            let failed = undecided.filter { arch in byArch[arch]!.contains { $0.rule == Rules.archesDisagree } }
             if !undecided.isEmpty {
                 rest +=
-                    "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it), so nothing for the src build"
+                    "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it)"
+            }
+            if !failed.isEmpty {
+                rest += "; \(failed.joined(separator: ", ")) cannot be evaluated, so nothing is decided for the src build"
             }
             let note = Evidence(
                 Rules.sourceArches, source: source,
                 observed: "src build evaluated for \(arches.joined(separator: ", ")) (\(why)): \(outcome)\(rest)",
                 supports: nil)
-            let kept = undecided.isEmpty ? byArch[reference]! : Self.withdrawingSpecVotes(byArch[reference]!)
+            let kept = failed.isEmpty ? byArch[reference]! : Self.withdrawingSpecVotes(byArch[reference]!)
             return (kept + [note], evaluated)
         }
         let warnings = zip(arches, outcomes).map { arch, outcome -> Evidence in

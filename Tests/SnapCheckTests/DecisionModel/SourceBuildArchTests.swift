@@ -115,7 +115,7 @@ struct SourceBuildArchTests {
                 ])
     }
 
-    @Test("An arch the spec decides nothing for leaves the src build unknown: its binaries could be built either way")
+    @Test("An arch the spec decides nothing for is named in the note; the arches that decide give the verdict")
     func unknownOnOneArch() throws {
         let (build, _) = try ShapeSpec(
             preamble: "ExclusiveArch: x86_64 aarch64",
@@ -127,14 +127,32 @@ struct SourceBuildArchTests {
                 %endif
                 """
         ).audit()
-        #expect(build.verdict == .unknown)
+        #expect(build.verdict == .enabled)
         #expect(build.evidence.filter { $0.rule.id == "spec-arches-disagree" }.isEmpty)
-        #expect(build.evidence.filter { $0.layer == .spec && $0.supports != nil }.isEmpty)
         #expect(
             build.observed("spec-source-arches")
                 == [
-                    "src build evaluated for aarch64, x86_64 (ExclusiveArch: x86_64 aarch64): enabled on x86_64; the spec decides nothing for aarch64 (their own evaluation says why; --target ARCH shows it), so nothing for the src build"
+                    "src build evaluated for aarch64, x86_64 (ExclusiveArch: x86_64 aarch64): enabled on x86_64; the spec decides nothing for aarch64 (their own evaluation says why; --target ARCH shows it)"
                 ])
+    }
+
+    @Test("An arch the spec cannot be evaluated for (a parse rpm refuses) leaves the src build unknown: it could hide a disabled build")
+    func failedArchWithdrawsTheSpecVotes() throws {
+        let (build, _) = try ShapeSpec(
+            preamble: "ExclusiveArch: x86_64 aarch64",
+            build: """
+                %ifarch aarch64
+                %{error:this arch does not parse}
+                ./configure --target-list=aarch64-softmmu --disable-live-block-ops
+                %else
+                ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+                %endif
+                """
+        ).audit()
+        #expect(build.verdict == .unknown)
+        #expect(build.evidence.filter { $0.layer == .spec && $0.supports != nil }.isEmpty)
+        let note = try #require(build.observed("spec-source-arches").first)
+        #expect(note.hasSuffix("; aarch64 cannot be evaluated, so nothing is decided for the src build"), "\(note)")
     }
 
     @Test("An arch that decides otherwise still withdraws the spec's vote, whatever the undecided arches say")
