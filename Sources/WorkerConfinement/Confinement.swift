@@ -158,7 +158,7 @@ public enum Confinement: Sendable {
     /// values the shell would give, computed without a program:
     /// `_smp_build_ncpus` is `%{getncpus}` capped by `%{?_smp_ncpus_max}`
     /// (`$RPM_BUILD_NCPUS` is never set in the worker's environment);
-    /// `_make_output_sync` is `-O` when `%{__make}` exists; `_dbpath` is
+    /// `_make_output_sync` is `-O` when `%{__make}` exists (the lockdown looks, before any spec Lua runs); `_dbpath` is
     /// `~/.rpmdb` of the worker's `HOME`.
     public static let shellFreeSystemMacros: [MacroDefinition] = [
         MacroDefinition(
@@ -169,7 +169,7 @@ public enum Confinement: Sendable {
         MacroDefinition(
             name: "_make_output_sync",
             value: """
-                %{lua: local f = io.open(rpm.expand("%{__make}"), "r") if f then f:close() print("-O") end}
+                %{lua: if snapcheck_make_found then print("-O") end}
                 """),
         MacroDefinition(name: "_dbpath", value: "%{getenv:HOME}/.rpmdb"),
     ]
@@ -181,7 +181,11 @@ public enum Confinement: Sendable {
     /// too; this makes them fail as Lua errors, not half-done system calls):
     /// `io.open` and `rpm.open` open for reading only; `posix` is replaced by a
     /// stand-in with only the read-only `posix.access` rpm's own `%__apply_patch`
-    /// (behind `%autopatch` and `%autosetup`) calls. Removes what could undo
+    /// (behind `%autopatch` and `%autosetup`) calls. Reading is for the spec's own
+    /// sources (`%_sourcedir`): a file elsewhere, the environment or the clock
+    /// is the auditing host's, which need not be the build host's, so asking for
+    /// them is a Lua error and the parse fails rather than answer for another
+    /// machine (a spec that enables the flag unless `/etc/redhat-release` exists). Removes what could undo
     /// that from inside Lua: the `debug` library (it reads a wrapper's upvalue,
     /// the original function), binary chunks (`string.dump`; `load`,
     /// `loadfile` and `dofile` take text only) and module loading. Then checks
@@ -189,17 +193,45 @@ public enum Confinement: Sendable {
     /// `%{lua:...}` macro.
     public static let luaLockdown = """
         local read_only_open, rpm_open, text_load, text_loadfile = io.open, rpm.open, load, loadfile
+        local io_lines, io_input = io.lines, io.input
+        local pct = string.char(37)
         local function writes(mode) return mode ~= nil and string.find(mode, "[wa+]") ~= nil end
+        local function inside_sources(name)
+          if type(name) ~= "string" or string.find(name, "..", 1, true) then return false end
+          local dir = rpm.expand(pct .. "{?_sourcedir}")
+          return dir ~= "" and string.sub(name, 1, string.len(dir) + 1) == dir .. "/"
+        end
+        do
+          local make = read_only_open(rpm.expand(pct .. "{__make}"), "r")
+          if make then make:close() snapcheck_make_found = true end
+        end
+        local function host_read(what, name)
+          error(what .. " " .. tostring(name) .. ": the spec sandbox lets a spec read its own sources only, nothing of the auditing host, which need not be the build host (--trust-spec reads it)", 2)
+        end
         io.open = function(name, mode)
           if writes(mode) then return nil, "writing files is denied" end
+          if not inside_sources(name) then host_read("io.open", name) end
           return read_only_open(name, mode)
         end
         if rpm_open then
           rpm.open = function(name, mode)
             if writes(mode) then return nil, "writing files is denied" end
+            if not inside_sources(name) then host_read("rpm.open", name) end
             return rpm_open(name, mode)
           end
         end
+        io.lines = function(name, ...)
+          if name ~= nil and not inside_sources(name) then host_read("io.lines", name) end
+          return io_lines(name, ...)
+        end
+        io.input = function(file)
+          if type(file) == "string" and not inside_sources(file) then host_read("io.input", file) end
+          return io_input(file)
+        end
+        os.getenv = function(name) host_read("os.getenv", name) end
+        os.time = function() host_read("os.time", "") end
+        os.date = function() host_read("os.date", "") end
+        os.clock = function() host_read("os.clock", "") end
         io.popen = nil io.output = nil io.tmpfile = nil
         os.execute = nil os.remove = nil os.rename = nil os.tmpname = nil os.exit = nil os.setlocale = nil
         rpm.execute = nil rpm.redirect2null = nil rpm.spawn = nil rpm.interactive = nil
@@ -207,6 +239,7 @@ public enum Confinement: Sendable {
         posix = {
           access = function(name, mode)
             if mode ~= nil and string.find(mode, "[^rf]") then return nil, "posix.access: only r and f checks in the spec sandbox" end
+            if not inside_sources(name) then host_read("posix.access", name) end
             local f = read_only_open(name, "r")
             if f then f:close() return 0 end
             return nil, tostring(name) .. ": cannot be read"
@@ -218,8 +251,14 @@ public enum Confinement: Sendable {
         debug = nil package.loaded.debug = nil
         string.dump = nil
         load = function(chunk, name, mode, ...) return text_load(chunk, name, "t", ...) end
-        loadfile = function(name, mode, ...) return text_loadfile(name, "t", ...) end
-        dofile = function(name) local chunk = assert(text_loadfile(name, "t")) return chunk() end
+        loadfile = function(name, mode, ...)
+          if not inside_sources(name) then host_read("loadfile", name) end
+          return text_loadfile(name, "t", ...)
+        end
+        dofile = function(name)
+          if not inside_sources(name) then host_read("dofile", name) end
+          local chunk = assert(text_loadfile(name, "t")) return chunk()
+        end
         if os.execute or io.popen or rpm.execute or require or debug or string.dump then error("rpm Lua lockdown failed") end
         for k in pairs(posix) do if k ~= "access" then error("rpm Lua lockdown failed") end end
         """

@@ -67,7 +67,7 @@ struct SandboxedSpecEvaluatorTests {
     }
 
     @Test(
-        "Lua io.open and rpm.open still read but cannot open for writing",
+        "Lua io.open and rpm.open read the spec's own sources only, and cannot open for writing",
         arguments: ["lua-io-open-write", "lua-rpm-open-write"])
     func luaOpenIsReadOnly(_ name: String) throws {
         let copy = try HostileSpec(name: name, actsWhenTrusted: true).materialise()
@@ -77,11 +77,38 @@ struct SandboxedSpecEvaluatorTests {
         #expect(parsed.sourcePackage.version == "1.5.3")
         #expect(!copy.markerExists)
         let open = name == "lua-rpm-open-write" ? "rpm.open" : "io.open"
-        let reading =
-            "Name: qemu-kvm\nVersion: %{lua: local f = \(open)(\"/etc/os-release\", \"r\") print(f and \"1\" or \"0\") if f then f:close() end}\n"
-            + "Release: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n"
-        let read = try sandbox.parse(contents: Array(reading.utf8), displayName: "reading.spec", options: SpecOptions())
-        #expect(read.sourcePackage.version == "1")
+        func reading(_ file: String) -> [UInt8] {
+            Array(
+                ("Name: qemu-kvm\nVersion: %{lua: local f = \(open)(\(file), \"r\") print(f and \"1\" or \"0\") if f then f:close() end}\n"
+                    + "Release: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n").utf8)
+        }
+        let sources = try Scratch("lua-sources")
+        try Data("own source\n".utf8).write(to: URL(fileURLWithPath: sources.file("patch.txt")))
+        let own = try sandbox.parse(
+            contents: reading(#"rpm.expand("%{_sourcedir}") .. "/patch.txt""#), displayName: "reading.spec",
+            options: SpecOptions(sourceDirectory: sources.path))
+        #expect(own.sourcePackage.version == "1")
+        // The auditing host's files are not the build host's: asking for one fails the parse.
+        let error = #expect(throws: RPMError.self) {
+            try sandbox.parse(
+                contents: reading(#""/etc/os-release""#), displayName: "reading.spec",
+                options: SpecOptions(sourceDirectory: sources.path))
+        }
+        #expect(error?.message.contains("the spec sandbox lets a spec read its own sources only") == true, "\(error.map(String.init(describing:)) ?? "")")
+    }
+
+    @Test("Lua that asks the auditing host (a file, the environment, the clock) through an indirect %{lua:} fails the parse")
+    func luaHostReadsFail() throws {
+        for probe in [#"io.open('/etc/os-release')"#, #"os.getenv('HOME')"#, "os.time()", #"posix.access('/etc/os-release')"#] {
+            let spec =
+                "Name: qemu-kvm\nVersion: 1\nRelease: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n%build\n"
+                + "%global L lua\n%{expand:%%{%{L}:if \(probe) then rpm.define('flag --disable-live-block-ops') end}}\n"
+                + "./configure --target-list=x86_64-softmmu %{?flag}\n"
+            let error = #expect(throws: RPMError.self, "\(probe)") {
+                try sandbox.parse(contents: Array(spec.utf8), displayName: "host.spec", options: SpecOptions())
+            }
+            #expect(error?.kind == .specParse, "\(probe)")
+        }
     }
 
     @Test(
