@@ -38,6 +38,8 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
     ///
     /// The corresponding C function is `cr_checksum_file`.
     public func computed(forFile path: String, name: String) throws(RepodataError) -> Checksum {
+        // First: without the library every type would read as unknown, and the error would say so.
+        let library = try Createrepo.library()
         guard algorithm != CR_CHECKSUM_UNKNOWN else {
             throw RepodataError(
                 .unknownChecksumType, operation: "cr_checksum_type", path: name,
@@ -50,7 +52,7 @@ public struct Checksum: Sendable, Hashable, CustomStringConvertible {
         guard let hex else {
             throw RepodataError(.unreadable, operation: "cr_checksum_file", path: name, message: "no checksum computed")
         }
-        defer { try? Createrepo.library().g_free(hex) }
+        defer { library.g_free(hex) }
         return Checksum(type: type, value: String(cString: hex))
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-internal import RPM
 
 extension InputReader {
     /// Runs a named executable as a QMP probe: runtime evidence, joined to a
