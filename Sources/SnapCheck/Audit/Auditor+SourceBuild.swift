@@ -158,7 +158,8 @@ extension Auditor {
                     "; the spec decides nothing for \(undecided.joined(separator: ", ")) (their own evaluation says why; --target ARCH shows it)"
             }
             if !failed.isEmpty {
-                rest += "; \(failed.joined(separator: ", ")) cannot be evaluated, so nothing is decided for the src build"
+                rest +=
+                    "; \(failed.joined(separator: ", ")) cannot be evaluated, so nothing is decided for the src build"
             }
             let note = Evidence(
                 Rules.sourceArches, source: source,

@@ -136,7 +136,9 @@ struct SourceBuildArchTests {
                 ])
     }
 
-    @Test("An arch the spec cannot be evaluated for (a parse rpm refuses) leaves the src build unknown: it could hide a disabled build")
+    @Test(
+        "An arch the spec cannot be evaluated for (a parse rpm refuses) leaves the src build unknown: it could hide a disabled build"
+    )
     func failedArchWithdrawsTheSpecVotes() throws {
         let (build, _) = try ShapeSpec(
             preamble: "ExclusiveArch: x86_64 aarch64",

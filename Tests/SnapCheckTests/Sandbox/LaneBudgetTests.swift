@@ -1,7 +1,8 @@
 import Foundation
-@testable import SnapCheck
-import Testing
 import TestSupport
+import Testing
+
+@testable import SnapCheck
 
 /// A warm worker parses one spec for several arches with their CPU summed
 /// (`RLIMIT_CPU`); each parse still gets only what a worker of its own would,
@@ -47,7 +48,9 @@ struct LaneBudgetTests {
         return path
     }
 
-    @Test("A parse over its CPU fails alone, with the same report whether its arch shares a worker (--jobs 1) or not (--jobs 4)")
+    @Test(
+        "A parse over its CPU fails alone, with the same report whether its arch shares a worker (--jobs 1) or not (--jobs 4)"
+    )
     func sameAnswerWithAnyJobs() throws {
         let path = try spec()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }

@@ -94,12 +94,18 @@ struct SandboxedSpecEvaluatorTests {
                 contents: reading(#""/etc/os-release""#), displayName: "reading.spec",
                 options: SpecOptions(sourceDirectory: sources.path))
         }
-        #expect(error?.message.contains("the spec sandbox lets a spec read its own sources only") == true, "\(error.map(String.init(describing:)) ?? "")")
+        #expect(
+            error?.message.contains("the spec sandbox lets a spec read its own sources only") == true,
+            "\(error.map(String.init(describing:)) ?? "")")
     }
 
-    @Test("Lua that asks the auditing host (a file, the environment, the clock) through an indirect %{lua:} fails the parse")
+    @Test(
+        "Lua that asks the auditing host (a file, the environment, the clock) through an indirect %{lua:} fails the parse"
+    )
     func luaHostReadsFail() throws {
-        for probe in [#"io.open('/etc/os-release')"#, #"os.getenv('HOME')"#, "os.time()", #"posix.access('/etc/os-release')"#] {
+        for probe in [
+            #"io.open('/etc/os-release')"#, #"os.getenv('HOME')"#, "os.time()", #"posix.access('/etc/os-release')"#,
+        ] {
             let spec =
                 "Name: qemu-kvm\nVersion: 1\nRelease: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n%build\n"
                 + "%global L lua\n%{expand:%%{%{L}:if \(probe) then rpm.define('flag --disable-live-block-ops') end}}\n"

@@ -58,7 +58,9 @@ struct WorkerLuaTests {
         #expect(sandboxed.builds.map(\.verdict) == inProcess.builds.map(\.verdict))
     }
 
-    @Test("The worker's Lua has no debug library and no binary chunks, and posix is only a read-only access to the spec's own sources")
+    @Test(
+        "The worker's Lua has no debug library and no binary chunks, and posix is only a read-only access to the spec's own sources"
+    )
     func luaEnvironment() throws {
         let sources = try Scratch("lua-access")
         try Data("patch\n".utf8).write(to: URL(fileURLWithPath: sources.file("a.patch")))
