@@ -76,7 +76,7 @@ private enum LargePackage {
             %files
             \((files.map(\.path) + [hardLink]).joined(separator: "\n"))
             """
-        try spec.write(toFile: dir + "/large.spec", atomically: true, encoding: .utf8)
+        try spec.write(toFile: dir + "/large.spec", atomically: false, encoding: .utf8)
         let build = try RPMBuild.binary(spec: dir + "/large.spec", in: dir)
         guard build.status == 0 else { throw FixtureError.missing("rpmbuild of large-payload failed") }
         let rpms = try FileManager.default.contentsOfDirectory(atPath: dir + "/top/RPMS/x86_64")

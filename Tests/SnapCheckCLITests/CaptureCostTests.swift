@@ -44,7 +44,7 @@ struct CaptureCostTests {
         let capture = directory + "/sessions.jsonl"
         let greeting =
             #"{"QMP": {"version": {"qemu": {"micro": 0, "minor": 12, "major": 2}, "package": ""}, "capabilities": []}}"#
-        try String(repeating: greeting + "\n", count: 65).write(toFile: capture, atomically: true, encoding: .utf8)
+        try String(repeating: greeting + "\n", count: 65).write(toFile: capture, atomically: false, encoding: .utf8)
         let run = try SnapCheckBinary.run([
             "--format", "json", capture, Fixtures.source("qmp/el7-2.12-enabled-session.jsonl"),
         ])

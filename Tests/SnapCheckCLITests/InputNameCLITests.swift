@@ -24,7 +24,7 @@ struct InputNameCLITests {
         #expect(truncated.errorOutput == "snapcheck: a: truncated package: the file ends inside its signature header\n")
 
         try "Name: s\nVersion: 1\nRelease: 1\nSummary: s\nLicense: none\n%description\nnot QEMU\n"
-            .write(toFile: dir.file("s"), atomically: true, encoding: .utf8)
+            .write(toFile: dir.file("s"), atomically: false, encoding: .utf8)
         let spec = try SnapCheckBinary.run(["--color", "never", "--no-config", "s"], directory: dir.path)
         #expect(spec.status == 2, "\(spec.errorOutput)")
         #expect(spec.errorOutput.hasPrefix("snapcheck: s: "), "\(spec.errorOutput)")

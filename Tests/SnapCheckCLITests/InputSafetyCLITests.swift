@@ -19,7 +19,7 @@ private func trapExecutable(in dir: String, marker: String) throws -> String {
         if (fd >= 0) close(fd);
         return 0;
     }
-    """.write(toFile: source, atomically: true, encoding: .utf8)
+    """.write(toFile: source, atomically: false, encoding: .utf8)
     let binary = dir + "/qemu-kvm"
     let build = try Command.run("/usr/bin/env", ["cc", "-O0", "-o", binary, source])
     try #require(build.status == 0, "cc: \(build.errorOutput)")

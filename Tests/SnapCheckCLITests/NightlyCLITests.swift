@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 private func write(_ text: String, to path: String) throws {
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
 }
 
 @Suite("Policy files on the command line")

@@ -24,7 +24,7 @@ private func write(_ messages: [[String: Any]], _ directory: String, _ name: Str
         String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self)
     }
     let path = directory + "/" + name
-    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
     return path
 }
 
@@ -295,7 +295,7 @@ struct CaptureVerdictTests {
         let text = try String(contentsOfFile: Fixtures.source("qmp/el7-1.5.3-disabled-session.jsonl"), encoding: .utf8)
             .replacingOccurrences(of: "qemu-kvm-1.5.3-175.el7", with: "qemu-kvm-rhev-1.5.3-175.el7")
         let capture = directory + "/probe.jsonl"
-        try text.write(toFile: capture, atomically: true, encoding: .utf8)
+        try text.write(toFile: capture, atomically: false, encoding: .utf8)
         let build = try #require(audit([try fixtureDirectory("el7-rhev"), capture]).builds.first)
         #expect(build.verdict == .inconsistent)
         #expect(build.trustedLayer == .runtime)
@@ -322,7 +322,7 @@ struct CaptureVerdictTests {
         let events = String(repeating: event, count: (16 << 20) / event.utf8.count)
         let greeting = try String(
             contentsOfFile: Fixtures.source("qmp/el7-2.12-disabled-session.jsonl"), encoding: .utf8)
-        try (greeting + events).write(toFile: flood, atomically: true, encoding: .utf8)
+        try (greeting + events).write(toFile: flood, atomically: false, encoding: .utf8)
         let result = audit([flood, Fixtures.source("qmp/el7-2.12-enabled-session.jsonl")])
         #expect(result.errors.isEmpty, "\(result.errors)")
         #expect(result.builds.map(\.displayName) == ["qemu-kvm-ev-2.12.0-44.1.el7_8.1", "qemu-kvm-ma-2.12.0-44.el7_8"])

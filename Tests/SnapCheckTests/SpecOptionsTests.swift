@@ -14,7 +14,7 @@ struct SpecOptionsTests {
         let directory = try temporaryDirectory("spec-options")
         let path = directory + "/qemu-kvm.spec"
         try text.replacingOccurrences(of: "\n%define rhev 0\n", with: "\n\(replacement)\n").write(
-            toFile: path, atomically: true, encoding: .utf8)
+            toFile: path, atomically: false, encoding: .utf8)
         return (path, directory)
     }
 

@@ -219,7 +219,7 @@ extension ShapeSpec {
     func sourcePackage() throws -> String {
         let directory = try temporaryDirectory("srpm")
         let spec = directory + "/shape.spec"
-        try text.write(toFile: spec, atomically: true, encoding: .utf8)
+        try text.write(toFile: spec, atomically: false, encoding: .utf8)
         let build = try Command.run(
             "/usr/bin/rpmbuild",
             [

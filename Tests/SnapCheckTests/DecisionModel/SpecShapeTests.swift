@@ -375,7 +375,7 @@ struct SpecDetectionTests {
         let directory = try temporaryDirectory("long-\(bytes)")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/qemu-kvm.spec"
-        try (preamble + spec.text).write(toFile: path, atomically: true, encoding: .utf8)
+        try (preamble + spec.text).write(toFile: path, atomically: false, encoding: .utf8)
         let result = audit([path])
         #expect(result.errors.isEmpty, "\(result.errors)")
         #expect(result.builds.first?.verdict == .enabled)

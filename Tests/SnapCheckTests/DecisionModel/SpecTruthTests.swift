@@ -186,7 +186,7 @@ struct SpecBytesTests {
         let text = gated("%define rhev 1\n%global deps \\\nRequires: x").text.replacingOccurrences(
             of: "\n", with: "\r\n")
         let path = directory.appendingPathComponent("crlf.spec").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
         let result = audit([path])
         #expect(result.builds.isEmpty)
         #expect(result.errors.count == 1)

@@ -29,7 +29,7 @@ private func buildPackage(
         %files
         \(files.map(\.path).joined(separator: "\n"))
         """
-    try spec.write(toFile: dir + "/padded.spec", atomically: true, encoding: .utf8)
+    try spec.write(toFile: dir + "/padded.spec", atomically: false, encoding: .utf8)
     let build = try RPMBuild.binary(spec: dir + "/padded.spec", in: dir)
     try #require(build.status == 0, "rpmbuild: \(build.errorOutput)")
     let rpm = "\(dir)/top/RPMS/x86_64/\(name)-\(version)-\(release).x86_64.rpm"

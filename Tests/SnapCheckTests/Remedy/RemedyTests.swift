@@ -29,7 +29,7 @@ struct RemedyTests {
         #expect(
             rest.hasPrefix(edit.replace), "line \(edit.line) column \(edit.column) is `\(rest)`, not `\(edit.replace)`")
         lines[edit.line - 1] = before + edit.with + rest.dropFirst(edit.replace.count)
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: path, atomically: false, encoding: .utf8)
     }
 
     /// `--with NAME`, `--without NAME` or `--define 'NAME VALUE'` as audit options.

@@ -54,9 +54,9 @@ struct ShapeSpec {
         try FileManager.default.createDirectory(atPath: specDirectory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: filesDirectory, withIntermediateDirectories: true)
         let path = specDirectory + "/shape.spec"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
         for (name, content) in files {
-            try content.write(toFile: filesDirectory + "/" + name, atomically: true, encoding: .utf8)
+            try content.write(toFile: filesDirectory + "/" + name, atomically: false, encoding: .utf8)
         }
         let result = SnapCheckTests.audit([path], configure: configure)
         #expect(result.errors.isEmpty, "\(result.errors)", sourceLocation: sourceLocation)
