@@ -139,7 +139,7 @@ extension Auditor {
             RemedyFinder.EvaluatedSpec(
                 material: spec.material,
                 arch: spec.evaluatedArch == nil && reference == Self.hostArch ? nil : reference,
-                evidence: byArch[reference]!)
+                evidence: byArch[reference]!, otherArches: deciding.filter { $0 != reference })
         }
         let verdicts = Set(outcomes.filter { $0 != .noEmulator && $0 != .verdict(.unknown) })
         if verdicts.count <= 1 {

@@ -11,8 +11,10 @@ internal import RPM
 /// spec layer then gives the expected verdict is the remedy. An `rpmbuild`
 /// option that does the same (`--with NAME`, `--define 'NAME V'`) is offered
 /// only when evaluating with it gave that verdict too (a spec's own `%define`
-/// beats `--define`). The evaluations of one build share a budget
-/// (`RemedySearch`); a search that runs out says so.
+/// beats `--define`). A src build's change must give that verdict on every
+/// arch whose own evaluation decided (`EvaluatedSpec.otherArches`), not only
+/// on the one whose chain named it. The evaluations of one build share a
+/// budget (`RemedySearch`); a search that runs out says so.
 struct RemedyFinder {
     var reader: InputReader
     /// Spec rules that conclude from the version alone: no switch of the spec changes what they say.
@@ -24,6 +26,9 @@ struct RemedyFinder {
         var arch: String?
         /// The spec's evidence in the order the spec rules gave it (the chain from the call outwards).
         var evidence: [Evidence]
+        /// A src build's other arches that decided a verdict: a change is a remedy only when each of
+        /// them, evaluated again with it, gives the target too (`--target ARCH` evaluates one arch).
+        var otherArches: [String] = []
     }
 
     /// The remedy for a build whose verdict is `verdict` and is expected to be
@@ -56,17 +61,23 @@ struct RemedyFinder {
             var chosen: Candidate?
             var tried = 0
             var failures: [String] = []
+            // Changes that gave the target on `spec.arch` and not on another arch of a src build.
+            var archMisses: [String] = []
             // A flag or word keeps the package's name: what its name suggests, once one was evaluated.
             var namePriorOfWords: Verdict??
             for candidate in candidates {
                 // Once a change works, only one that also suits the name can beat it: no flag
                 // or word does when the name they keep does not.
                 if chosen != nil, !candidate.isDefinition, let prior = namePriorOfWords, prior != target { break }
-                let outcome = evaluated(spec, change: .edit(candidate), budget: &budget)
+                let outcome = evaluated(spec, change: .edit(candidate), target: target, budget: &budget)
                 if case .stopped = outcome { break }
                 tried += 1
                 guard case .evaluated(let result, let namePrior) = outcome else {
                     if case .failed(let message) = outcome { failures.append(message) }
+                    if case .missedOn(let arch, let verdict) = outcome {
+                        archMisses.append(
+                            "`\(candidate.edit.replace)` → `\(candidate.edit.with)` leaves \(arch) \(verdict.rawValue)")
+                    }
                     continue
                 }
                 if !candidate.isDefinition { namePriorOfWords = namePrior }
@@ -82,14 +93,22 @@ struct RemedyFinder {
             if let chosen {
                 // Under --trust-spec the audit ran the spec in-process; the change was tried in the sandbox.
                 let how = reader.options.specEvaluation.trustsSpecs ? " in the sandboxed worker" : ""
+                let everywhere =
+                    spec.otherArches.isEmpty ? "" : " on every arch that decides (\(Self.arches(of: spec)))"
                 return Remedy(
                     target: target, edit: chosen.edit,
                     option: option(for: chosen, among: candidates, in: spec, target: target, budget: &budget),
-                    reason: "the spec, evaluated again with this change\(how), gives \(target.rawValue)")
+                    reason: "the spec, evaluated again with this change\(how), gives \(target.rawValue)\(everywhere)")
             }
             let changes =
                 "\(candidates.count) change\(candidates.count == 1 ? "" : "s") to the lines that decide (\(lines))"
-            let failed = failures.first.map { "; \(failures.count) could not be evaluated: \($0)" } ?? ""
+            var failed = failures.first.map { "; \(failures.count) could not be evaluated: \($0)" } ?? ""
+            if let miss = archMisses.first {
+                failed += """
+                    ; \(archMisses.count) gave \(target.rawValue) on \(spec.arch ?? Auditor.hostArch) and not on every arch \
+                    that decides (\(Self.arches(of: spec))): \(miss) (--target ARCH gives each arch's own remedy)
+                    """
+            }
             if let stopped = budget.stopped {
                 return Remedy(
                     target: target, edit: nil, option: nil,
@@ -120,7 +139,7 @@ struct RemedyFinder {
     ) -> String? {
         var seen = Set<String>()
         for option in chosen.options + candidates.flatMap(\.options) where seen.insert(option.text).inserted {
-            switch evaluated(spec, change: .option(option), budget: &budget) {
+            switch evaluated(spec, change: .option(option), target: target, budget: &budget) {
             case .evaluated(let verdict, _) where verdict == target: return option.text
             case .stopped: return nil
             default: continue
@@ -354,17 +373,40 @@ struct RemedyFinder {
     enum Outcome {
         /// The spec layer's verdict, and the verdict the package name suggests (a prior, never a vote).
         case evaluated(Verdict, namePrior: Verdict?)
+        /// The target on the spec's own arch, and on another arch of a src build this verdict instead.
+        case missedOn(String, Verdict)
         /// The changed spec could not be evaluated (the reason).
         case failed(String)
         /// The budget ran out; nothing was concluded.
         case stopped
     }
 
+    /// The spec's arch and its other deciding arches, as a note names them.
+    static func arches(of spec: EvaluatedSpec) -> String {
+        ([spec.arch ?? Auditor.hostArch] + spec.otherArches).joined(separator: ", ")
+    }
+
     /// The spec changed by an edit (or evaluated with an option), evaluated
-    /// again for its arch. The verdict is the spec layer's alone: a package
-    /// name (a prior) never verifies a change, and unresolved or refused
-    /// values give the spec layer `unknown`, as in any audit.
-    private func evaluated(_ spec: EvaluatedSpec, change: Change, budget: inout Budget) -> Outcome {
+    /// again for its arch, then, when that gives `target`, for each of its
+    /// other arches (a src build's), one evaluation each from the budget. The
+    /// verdict is the spec layer's alone: a package name (a prior) never
+    /// verifies a change, and unresolved or refused values give the spec layer
+    /// `unknown`, as in any audit.
+    private func evaluated(_ spec: EvaluatedSpec, change: Change, target: Verdict, budget: inout Budget) -> Outcome {
+        let own = evaluated(spec, arch: spec.arch, change: change, budget: &budget)
+        guard case .evaluated(target, _) = own else { return own }
+        for arch in spec.otherArches {
+            switch evaluated(spec, arch: arch, change: change, budget: &budget) {
+            case .evaluated(target, _): continue
+            case .evaluated(let other, _), .missedOn(_, let other): return .missedOn(arch, other)
+            case .failed(let message): return .failed("\(arch): \(message)")
+            case .stopped: return .stopped
+            }
+        }
+        return own
+    }
+
+    private func evaluated(_ spec: EvaluatedSpec, arch: String?, change: Change, budget: inout Budget) -> Outcome {
         guard let left = budget.take() else { return .stopped }
         var material = spec.material
         var again = reader
@@ -386,7 +428,7 @@ struct RemedyFinder {
             option.apply(&again.options)
         }
         do {
-            let evidence = try again.evaluate(material, arch: spec.arch, withSourceHeader: true).1
+            let evidence = try again.evaluate(material, arch: arch, withSourceHeader: true).1
             return .evaluated(
                 Build.decide(evidence.filter { $0.layer == .spec }).verdict,
                 namePrior: evidence.lazy.compactMap(\.prior).first)
