@@ -32,11 +32,28 @@ struct SnapCheckCommand: ParsableCommand {
         // snapcheck owns its process: descendants of a probed emulator that leave its
         // session and lose their parent come back here, so a kill still finds them.
         ChildProcesses.adoptOrphans()
+        if let argument = argumentNotUTF8() {
+            // Swift decodes argv with U+FFFD for such bytes: the file named would be another one.
+            exit(
+                withError: ValidationError(
+                    "'\(VisibleText.escape(argument))' is not valid UTF-8; snapcheck reads its arguments as UTF-8 (to audit a file of such a name, rename it)."
+                ))
+        }
         if let shell = completionShell(CommandLine.arguments.dropFirst()) {
             FileHandle.standardOutput.write(Data(CompletionScripts.script(for: shell).utf8))
             return
         }
         main(nil)
+    }
+
+    /// The bytes of the first argument that is not valid UTF-8, from the raw `argv`.
+    private static func argumentNotUTF8() -> [UInt8]? {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: argument, count: strlen(argument))).map { UInt8(bitPattern: $0) }
+            if String(validating: bytes, as: UTF8.self) == nil { return bytes }
+        }
+        return nil
     }
 
     /// The shell of `--generate-completion-script SHELL` (ArgumentParser's own

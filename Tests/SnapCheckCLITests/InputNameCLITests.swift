@@ -30,6 +30,27 @@ struct InputNameCLITests {
         #expect(spec.errorOutput.hasPrefix("snapcheck: s: "), "\(spec.errorOutput)")
     }
 
+    @Test(
+        "An argument that is not UTF-8 is a usage error that shows its bytes, never another file's name",
+        arguments: [["--no-config"], ["--output"]])
+    func argumentNotUTF8(_ before: [String]) throws {
+        let dir = try Scratch("not-utf8")
+        // The file exists: read as U+FFFD, its name would be another's, and "missing" a lie.
+        let name = Array(dir.file("a").utf8CString.dropLast()) + [CChar(bitPattern: 0xFF)] + Array(".rpm".utf8CString)
+        let descriptor = name.withUnsafeBufferPointer { creat($0.baseAddress!, 0o644) }
+        try #require(descriptor >= 0)
+        close(descriptor)
+        let run = try Command.run(
+            "/bin/sh", ["-c", #"exec "$0" "$@" "$(printf 'a\377.rpm')""#, SnapCheckBinary.url.path] + before,
+            directory: dir.path)
+        #expect(run.status == 64, "\(run.errorOutput)")
+        #expect(
+            run.errorOutput.hasPrefix(
+                "Error: 'a\\xff.rpm' is not valid UTF-8; snapcheck reads its arguments as UTF-8 (to audit a file of such a name, rename it)."
+            ), "\(run.errorOutput)")
+        #expect(run.output.isEmpty)
+    }
+
     @Test("A relative --dbpath is a usage error: rpm reads it inside the root, not the working directory")
     func relativeDBPath() throws {
         let dir = try Scratch("dbpath")
