@@ -108,6 +108,9 @@ public struct SandboxedSpecEvaluator: Sendable {
         return nil
     }
 
+    /// This program, as it starts itself as its worker.
+    static let ownExecutable = "/proc/self/exe"
+
     /// `explicitPath`, else `$SNAPCHECK_SPEC_WORKER`, else this program when it serves as its own worker.
     static func locateWorker(explicitPath: String?, environment: [String: String], selfServes: Bool) -> Worker {
         if let named = explicitPath
@@ -116,7 +119,7 @@ public struct SandboxedSpecEvaluator: Sendable {
             return isExecutableFile(named)
                 ? .program(named) : .missing("spec worker \(named) is not an executable file")
         }
-        if selfServes { return .program("/proc/self/exe") }
+        if selfServes { return .program(ownExecutable) }
         return .missing(
             """
             this program cannot start its spec worker: call `SpecWorker.serveIfRequested()` as the first line of its main \
@@ -203,7 +206,11 @@ public struct SandboxedSpecEvaluator: Sendable {
         let reply = process.output(Self.channel)
         let decoded: [SpecWorkerReply]
         do { decoded = try JSONDecoder().decode([SpecWorkerReply].self, from: Data(reply)) } catch {
-            throw fail(request, "spec worker", "the spec worker's reply is not readable (\(reply.count) bytes)")
+            // This program as its own worker speaks its protocol; another program may not.
+            let another =
+                worker == Self.ownExecutable
+                ? "" : "; is \(worker) the same snapcheck version as this one (protocol \(SpecWorkerChannel.protocolVersion))?"
+            throw fail(request, "spec worker", "the spec worker's reply is not readable (\(reply.count) bytes)\(another)")
         }
         if decoded.count == request.parses.count {
             return decoded.map { reply in

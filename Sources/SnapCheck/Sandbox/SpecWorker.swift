@@ -73,9 +73,20 @@ public enum SpecWorker: Sendable {
                 failure("read", nil, "the request exceeds \(inputLimit >> 20) MiB", kind: .limitExceeded)
             }
         }
-        guard let newline = input.firstIndex(of: 0x0A),
-            let request = try? JSONDecoder().decode(SpecWorkerRequest.self, from: Data(input[..<newline]))
-        else {
+        guard let newline = input.firstIndex(of: 0x0A) else {
+            failure("read", nil, "the request is not a SpecWorkerRequest line")
+        }
+        let theirs = (try? JSONDecoder().decode(SpecWorkerHandshake.self, from: Data(input[..<newline])))
+            .map { $0.protocolVersion ?? 1 }
+        if let theirs, theirs != SpecWorkerChannel.protocolVersion {
+            failure(
+                "read", nil,
+                """
+                the spec worker speaks protocol \(SpecWorkerChannel.protocolVersion) and the request protocol \(theirs): \
+                the worker is another snapcheck version than its parent
+                """)
+        }
+        guard let request = try? JSONDecoder().decode(SpecWorkerRequest.self, from: Data(input[..<newline])) else {
             failure("read", nil, "the request is not a SpecWorkerRequest line")
         }
 

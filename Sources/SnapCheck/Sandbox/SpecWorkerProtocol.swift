@@ -4,6 +4,8 @@ package import RPM
 /// What the parent sends the spec worker on its fd 0: this value as one line
 /// of JSON, then (when `path` is nil) the spec's bytes up to end of stream.
 package struct SpecWorkerRequest: Codable, Sendable {
+    /// `SpecWorkerChannel.protocolVersion` of the parent; a worker that speaks another refuses the request.
+    package var protocolVersion = SpecWorkerChannel.protocolVersion
     /// Names the spec in errors.
     package var displayName: String
     /// A spec file the worker opens itself; nil when the bytes follow the line.
@@ -65,4 +67,13 @@ package enum SpecWorkerChannel {
     /// The environment variable naming another program to run as the worker
     /// (a `snapcheck` executable), for tests and sanitizer runs.
     package static let environmentVariable = "SNAPCHECK_SPEC_WORKER"
+    /// The request and reply formats above: raise it whenever either changes. A worker from another
+    /// snapcheck (`SNAPCHECK_SPEC_WORKER`) then says so instead of answering what the parent cannot read.
+    /// Requests without the field are version 1.
+    package static let protocolVersion = 2
+}
+
+/// The one field a worker reads before the rest of a request: the protocol it is written in.
+package struct SpecWorkerHandshake: Decodable, Sendable {
+    package var protocolVersion: Int?
 }

@@ -284,8 +284,25 @@ struct SpecWorkerFailureTests {
         let flood = try fakeWorker("head -c 3000000 /dev/zero >&3")
         defer { [exits, garbage, flood].forEach { try? FileManager.default.removeItem(atPath: $0.directory) } }
         #expect(parse(with: exits.path)?.message.contains("status 7") == true)
-        #expect(parse(with: garbage.path)?.message.contains("not readable") == true)
+        #expect(
+            parse(with: garbage.path)?.message
+                == "the spec worker's reply is not readable (9 bytes); is \(garbage.path) the same snapcheck version as this one (protocol \(SpecWorkerChannel.protocolVersion))?"
+        )
         #expect(parse(with: flood.path, replyLimit: 1 << 20)?.message.contains("exceeded") == true)
+    }
+
+    @Test("A worker of another protocol says so: the request of an older snapcheck is refused by name")
+    func protocolMismatch() throws {
+        // The real worker, handed the request as a snapcheck of protocol 1 wrote it (no version field).
+        let worker = try fakeWorker(
+            #"sed '1s/"protocolVersion":[0-9]*,\{0,1\}//' | "\#(SnapCheckBinary.url.path)" \#(SpecWorkerChannel.marker)"#)
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        let error = parse(with: worker.path)
+        #expect(error?.kind == .specWorker)
+        #expect(
+            error?.message
+                == "the spec worker speaks protocol \(SpecWorkerChannel.protocolVersion) and the request protocol 1: the worker is another snapcheck version than its parent"
+        )
     }
 
     @Test("A missing worker is an error naming it, never an in-process parse")
