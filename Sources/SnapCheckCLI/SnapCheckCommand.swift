@@ -50,7 +50,9 @@ struct SnapCheckCommand: ParsableCommand {
     private static func argumentNotUTF8() -> [UInt8]? {
         for index in 1..<Int(CommandLine.argc) {
             guard let argument = CommandLine.unsafeArgv[index] else { continue }
-            let bytes = Array(UnsafeBufferPointer(start: argument, count: strlen(argument))).map { UInt8(bitPattern: $0) }
+            let bytes = Array(UnsafeBufferPointer(start: argument, count: strlen(argument))).map {
+                UInt8(bitPattern: $0)
+            }
             if String(validating: bytes, as: UTF8.self) == nil { return bytes }
         }
         return nil

@@ -49,7 +49,8 @@ struct SourceBuildRemedyTests {
         let remedy = try #require(build.remedy)
         #expect(remedy.edit == nil)
         #expect(remedy.option == nil)
-        #expect(remedy.reason.contains("`%define rhev 0` → `%define rhev 1` leaves aarch64 disabled"), "\(remedy.reason)")
+        #expect(
+            remedy.reason.contains("`%define rhev 0` → `%define rhev 1` leaves aarch64 disabled"), "\(remedy.reason)")
         #expect(remedy.reason.contains("(x86_64, aarch64, ppc64le, s390x)"), "\(remedy.reason)")
         #expect(remedy.reason.hasSuffix("(--target ARCH gives each arch's own remedy)"), "\(remedy.reason)")
     }
