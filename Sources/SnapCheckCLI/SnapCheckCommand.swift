@@ -48,7 +48,7 @@ struct SnapCheckCommand: ParsableCommand {
 
     /// The bytes of the first argument that is not valid UTF-8, from the raw `argv`.
     private static func argumentNotUTF8() -> [UInt8]? {
-        for index in 1..<Int(CommandLine.argc) {
+        for index in 1..<max(1, Int(CommandLine.argc)) {  // argc is 0 when started with an empty argv
             guard let argument = CommandLine.unsafeArgv[index] else { continue }
             let bytes = Array(UnsafeBufferPointer(start: argument, count: strlen(argument))).map {
                 UInt8(bitPattern: $0)

@@ -44,42 +44,38 @@ public struct SandboxedSpecEvaluator: Sendable {
     static let specLimit = 16 << 20
 
     package func parse(contents: [UInt8], displayName: String, options: SpecOptions) throws -> ParsedSpec {
-        try parse(contents: contents, displayName: displayName, all: [options])[0].get()
+        try parse(contents: contents, displayName: displayName, each: [options])[0].get()
     }
 
     package func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
-        try run(request(displayName: path, path: path, parses: [options]), spec: [])[0].get()
+        let outcome = run(request(displayName: path, path: path, parses: [options]), spec: [])
+        if let failure = outcome.failure { throw failure }
+        return try outcome.answered[0].get()
     }
 
     /// The same spec parsed once per `options` in one worker (a warm worker: one
     /// process start, not one per arch), each with the time and CPU one parse may
-    /// take. When that worker fails as a whole (crash, timeout, a limit), each
-    /// parse runs again in a worker of its own, so one arch's failure is never
-    /// another's (Docs/security.md, "One worker, one spec").
+    /// take. When that worker fails as a whole (crash, timeout, a limit), the
+    /// parses it answered before are kept and each other one runs again in a
+    /// worker of its own, so one arch's failure is never another's
+    /// (Docs/security.md, "One worker, one spec").
     package func parse(contents: [UInt8], displayName: String, each options: [SpecOptions]) -> [Result<
         ParsedSpec, RPMError
     >] {
-        do {
-            return try parse(contents: contents, displayName: displayName, all: options)
-        } catch {
-            guard options.count > 1 else { return [.failure(error)] }
-            return options.map { options in
-                Result { () throws(RPMError) in
-                    try parse(contents: contents, displayName: displayName, all: [options])[0].get()
-                }
-            }
-        }
-    }
-
-    private func parse(contents: [UInt8], displayName: String, all options: [SpecOptions]) throws(RPMError) -> [Result<
-        ParsedSpec, RPMError
-    >] {
         guard contents.count <= Self.specLimit else {
-            throw RPMError(
+            let error = RPMError(
                 .limitExceeded, operation: "spec worker", path: displayName,
                 message: "larger than the \(Self.specLimit >> 20) MiB the spec worker reads")
+            return options.map { _ in .failure(error) }
         }
-        return try run(request(displayName: displayName, path: nil, parses: options), spec: contents)
+        let outcome = run(request(displayName: displayName, path: nil, parses: options), spec: contents)
+        guard let failure = outcome.failure else { return outcome.answered }
+        guard options.count > 1 else { return [.failure(failure)] }
+        return outcome.answered
+            + options.dropFirst(outcome.answered.count).map { options in
+                let alone = run(request(displayName: displayName, path: nil, parses: [options]), spec: contents)
+                return alone.failure.map { .failure($0) } ?? alone.answered[0]
+            }
     }
 
     /// A request for `parses`: the limits of one parse, times their number.
@@ -140,8 +136,23 @@ public struct SandboxedSpecEvaluator: Sendable {
         RPMError(.specWorker, operation: operation, path: request.displayName, code: code, message: message)
     }
 
-    /// Runs one worker for `request`: a result per parse, or the worker's own failure.
-    private func run(_ request: SpecWorkerRequest, spec: [UInt8]) throws(RPMError) -> [Result<ParsedSpec, RPMError>] {
+    /// What one worker gave: the parses it answered, in the request's order, and
+    /// its own failure (nil when it answered every parse).
+    private struct Outcome {
+        var answered: [Result<ParsedSpec, RPMError>] = []
+        var failure: RPMError?
+    }
+
+    /// Runs one worker for `request`: the parses it answered, and why it stopped when it answered fewer than all.
+    private func run(_ request: SpecWorkerRequest, spec: [UInt8]) -> Outcome {
+        do throws(RPMError) {
+            return try runWorker(request, spec: spec)
+        } catch {
+            return Outcome(failure: error)
+        }
+    }
+
+    private func runWorker(_ request: SpecWorkerRequest, spec: [UInt8]) throws(RPMError) -> Outcome {
         let timeout = timeout * max(request.parses.count, 1)
         let worker: String
         switch Self.locateWorker(
@@ -179,51 +190,96 @@ public struct SandboxedSpecEvaluator: Sendable {
         process.send(Array(message), to: Self.channel)
         process.closeInput(Self.channel)
 
+        let timedOut = fail(request, "spec worker", "the spec worker did not finish within \(timeout) and was killed")
+        var failure: RPMError?
         switch process.exchange(until: deadline) {
         case .deadline:
-            throw fail(request, "spec worker", "the spec worker did not finish within \(timeout) and was killed")
+            failure = timedOut
         case .limitExceeded:
+            // What arrived is cut short: nothing of it is kept.
             throw fail(
                 request, "spec worker", "the spec worker's reply exceeded \(replyLimit >> 20) MiB; it was killed")
         case .satisfied, .outputsClosed:
             break
         }
         // Both streams ended: the worker is exiting. Reap it within the deadline.
-        guard let status = process.wait(until: deadline) else {
-            throw fail(request, "spec worker", "the spec worker did not finish within \(timeout) and was killed")
+        if failure == nil {
+            if let status = process.wait(until: deadline) {
+                let diagnostics = process.output(Self.diagnostics)
+                switch status {
+                case .signalled(let signal):
+                    failure = fail(
+                        request, "spec worker",
+                        "the spec worker was killed by \(Self.describe(signal: signal))\(Self.tail(diagnostics))")
+                case .exited(let code) where code != 0:
+                    failure = fail(
+                        request, "spec worker", "the spec worker exited with status \(code)\(Self.tail(diagnostics))")
+                case .exited:
+                    break
+                }
+            } else {
+                failure = timedOut
+            }
         }
-        let diagnostics = process.output(Self.diagnostics)
-        switch status {
-        case .signalled(let signal):
-            throw fail(
-                request, "spec worker",
-                "the spec worker was killed by \(Self.describe(signal: signal))\(Self.tail(diagnostics))")
-        case .exited(let code) where code != 0:
-            throw fail(request, "spec worker", "the spec worker exited with status \(code)\(Self.tail(diagnostics))")
-        case .exited:
-            break
+        let answers = try answers(
+            in: process.output(Self.channel), to: request, from: worker, complete: failure == nil)
+        // One answer for the whole request: it could not be read, or the worker could not confine itself.
+        if let first = answers.first, first.parse == nil {
+            guard case .failed(let error) = first.reply else {
+                throw fail(request, "spec worker", "the spec worker answered the whole request with a parse")
+            }
+            throw error
         }
-        let reply = process.output(Self.channel)
-        let decoded: [SpecWorkerReply]
-        do { decoded = try JSONDecoder().decode([SpecWorkerReply].self, from: Data(reply)) } catch {
+        let answered = answers.map { answer -> Result<ParsedSpec, RPMError> in
+            switch answer.reply {
+            case .parsed(let parsed): .success(parsed)
+            case .failed(let error): .failure(error)
+            }
+        }
+        if failure == nil, answered.count != request.parses.count {
+            failure = fail(
+                request, "spec worker", "the spec worker answered \(answered.count) parses of \(request.parses.count)")
+        }
+        return Outcome(answered: answered, failure: failure)
+    }
+
+    /// The answers in the worker's reply stream: its lines, each the next parse
+    /// in order or, alone, the whole request's. A worker that failed (not
+    /// `complete`) may have been cut short inside a line: that line is not an
+    /// answer. Anything else that does not read is the whole reply's failure.
+    private func answers(in reply: [UInt8], to request: SpecWorkerRequest, from worker: String, complete: Bool)
+        throws(RPMError) -> [SpecWorkerAnswer]
+    {
+        var answers: [SpecWorkerAnswer] = []
+        var start = reply.startIndex
+        var readable = true
+        while start < reply.endIndex {
+            guard let end = reply[start...].firstIndex(of: 0x0A) else {
+                readable = !complete
+                break
+            }
+            let line = reply[start..<end]
+            start = end + 1
+            let expected = answers.count
+            guard let answer = try? JSONDecoder().decode(SpecWorkerAnswer.self, from: Data(line)),
+                answer.parse == expected || (answer.parse == nil && expected == 0 && start == reply.endIndex),
+                expected < request.parses.count
+            else {
+                readable = false
+                break
+            }
+            answers.append(answer)
+        }
+        guard readable else {
             // This program as its own worker speaks its protocol; another program may not.
             let another =
                 worker == Self.ownExecutable
-                ? "" : "; is \(worker) the same snapcheck version as this one (protocol \(SpecWorkerChannel.protocolVersion))?"
-            throw fail(request, "spec worker", "the spec worker's reply is not readable (\(reply.count) bytes)\(another)")
+                ? ""
+                : "; is \(worker) the same snapcheck version as this one (protocol \(SpecWorkerChannel.protocolVersion))?"
+            throw fail(
+                request, "spec worker", "the spec worker's reply is not readable (\(reply.count) bytes)\(another)")
         }
-        if decoded.count == request.parses.count {
-            return decoded.map { reply in
-                switch reply {
-                case .parsed(let parsed): .success(parsed)
-                case .failed(let error): .failure(error)
-                }
-            }
-        }
-        // One failure for the whole request: it could not be read, or the worker could not confine itself.
-        if decoded.count == 1, case .failed(let error) = decoded[0] { throw error }
-        throw fail(
-            request, "spec worker", "the spec worker answered \(decoded.count) parses of \(request.parses.count)")
+        return answers
     }
 
     /// The worker's whole environment: no `~/.rpmmacros`, no locale surprises.

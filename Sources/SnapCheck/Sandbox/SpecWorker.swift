@@ -41,9 +41,9 @@ public enum SpecWorker: Sendable {
 
     /// Reads a `SpecWorkerRequest` line (and the spec's bytes) from fd 0,
     /// confines itself, parses with librpmbuild with rpm's dangerous Lua
-    /// removed (once per requested options), writes the `SpecWorkerReply`s as
-    /// a JSON array on fd 3 and exits 0. Any
-    /// other exit, or a signal, means the worker failed; the parent reports it.
+    /// removed (once per requested options), writes a `SpecWorkerAnswer` line on
+    /// fd 3 after each parse and exits 0. Any other exit, or a signal, means the
+    /// worker failed; the parent keeps the parses answered and reports the rest.
     private static func serve() -> Never {
         // Read first: once re-parented, the death signal could never come.
         let parent = getppid()
@@ -121,29 +121,39 @@ public enum SpecWorker: Sendable {
         // its configuration and its Lua interpreter after every parse (Docs/security.md, "One worker, one spec").
         let evaluator = InProcessSpecEvaluator(preludeLua: Confinement.luaLockdown)
         // Each parse gets the CPU a worker of its own would (the lane's RLIMIT_CPU is their sum). One
-        // that takes more ends the worker as that limit would, with SIGXCPU, and the parent parses each
-        // arch again alone: whether an arch's parse fits never depends on how arches share a lane.
+        // that takes more ends the worker as that limit would, with SIGXCPU, unanswered, and the parent
+        // parses it and those after it again, each alone: whether an arch's parse fits never depends on
+        // how arches share a lane.
         let perParse = Double(request.limits.cpuSeconds) / Double(max(request.parses.count, 1))
-        let replies = request.parses.map { requested -> SpecWorkerReply in
+        for (index, requested) in request.parses.enumerated() {
             let started = Self.cpuSeconds()
-            defer { if Self.cpuSeconds() - started > perParse { raise(SIGXCPU) } }
-            var options = requested
-            options.defines = Confinement.shellFreeSystemMacros + options.defines
-            do {
-                return .parsed(try evaluator.parse(path: specPath, options: options))
-            } catch var error as RPMError {
-                // The memfd's /proc path stands for the spec's name.
-                if request.path == nil {
-                    error.path = request.displayName
-                    error.message = error.message.replacing(specPath, with: request.displayName)
-                }
-                return .failed(error)
-            } catch {
-                return .failed(
-                    RPMError(.specWorker, operation: "rpmSpecParse", path: request.displayName, message: "\(error)"))
-            }
+            let reply = parse(requested, path: specPath, request: request, evaluator: evaluator)
+            // Over its share, the parse is not answered: alone, the limit would have ended it.
+            if Self.cpuSeconds() - started > perParse { raise(SIGXCPU) }
+            answer(SpecWorkerAnswer(parse: index, reply: reply))
         }
-        reply(replies)
+        exit(0)
+    }
+
+    /// One parse of the spec at `path` (the memfd's path when the bytes came with the request).
+    private static func parse(
+        _ requested: SpecOptions, path specPath: String, request: SpecWorkerRequest, evaluator: InProcessSpecEvaluator
+    ) -> SpecWorkerReply {
+        var options = requested
+        options.defines = Confinement.shellFreeSystemMacros + options.defines
+        do {
+            return .parsed(try evaluator.parse(path: specPath, options: options))
+        } catch var error as RPMError {
+            // The memfd's /proc path stands for the spec's name.
+            if request.path == nil {
+                error.path = request.displayName
+                error.message = error.message.replacing(specPath, with: request.displayName)
+            }
+            return .failed(error)
+        } catch {
+            return .failed(
+                RPMError(.specWorker, operation: "rpmSpecParse", path: request.displayName, message: "\(error)"))
+        }
     }
 
     /// CPU seconds this process has used (user and system).
@@ -154,9 +164,10 @@ public enum SpecWorker: Sendable {
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
-    /// Writes the replies on the reply fd and exits 0.
-    private static func reply(_ replies: [SpecWorkerReply]) -> Never {
-        let data = (try? JSONEncoder().encode(replies)) ?? Data()
+    /// Writes one answer, a line of JSON, on the reply fd (exit 3 when it cannot).
+    private static func answer(_ answer: SpecWorkerAnswer) {
+        var data = (try? JSONEncoder().encode(answer)) ?? Data()
+        data.append(0x0A)
         var offset = 0
         data.withUnsafeBytes { bytes in
             while offset < bytes.count {
@@ -168,12 +179,15 @@ public enum SpecWorker: Sendable {
                 offset += n
             }
         }
-        exit(0)
     }
 
+    /// The answer for the whole request, then exit 0.
     private static func failure(
         _ operation: String, _ path: String?, _ message: String, kind: RPMError.Kind = .specWorker
     ) -> Never {
-        reply([.failed(RPMError(kind, operation: operation, path: path, message: message))])
+        answer(
+            SpecWorkerAnswer(
+                parse: nil, reply: .failed(RPMError(kind, operation: operation, path: path, message: message))))
+        exit(0)
     }
 }

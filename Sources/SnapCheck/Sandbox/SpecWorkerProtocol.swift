@@ -38,12 +38,25 @@ package struct SpecWorkerLimits: Codable, Sendable, Hashable {
     }
 }
 
-/// What the worker writes on its fd 3 before it exits 0, per parse requested (a
-/// JSON array, in the request's order): the parse or librpm's error. A request
-/// it cannot read or a confinement that fails is one `.failed` for the whole request.
+/// What one parse gave: the parse or librpm's error.
 package enum SpecWorkerReply: Codable, Sendable {
     case parsed(ParsedSpec)
     case failed(RPMError)
+}
+
+/// One line of JSON the worker writes on its fd 3 as soon as a parse is done, in
+/// the request's order, so the parses that finished before a worker fails are
+/// kept (only the others are parsed again). A request it cannot read or a
+/// confinement that fails is one answer with no `parse`, for the whole request.
+package struct SpecWorkerAnswer: Codable, Sendable {
+    /// The index of the parse in the request; nil for the whole request.
+    package var parse: Int?
+    package var reply: SpecWorkerReply
+
+    package init(parse: Int?, reply: SpecWorkerReply) {
+        self.parse = parse
+        self.reply = reply
+    }
 }
 
 extension RPMError.Kind {

@@ -295,7 +295,8 @@ struct SpecWorkerFailureTests {
     func protocolMismatch() throws {
         // The real worker, handed the request as a snapcheck of protocol 1 wrote it (no version field).
         let worker = try fakeWorker(
-            #"sed '1s/"protocolVersion":[0-9]*,\{0,1\}//' | "\#(SnapCheckBinary.url.path)" \#(SpecWorkerChannel.marker)"#)
+            #"sed '1s/"protocolVersion":[0-9]*,\{0,1\}//' | "\#(SnapCheckBinary.url.path)" \#(SpecWorkerChannel.marker)"#
+        )
         defer { try? FileManager.default.removeItem(atPath: worker.directory) }
         let error = parse(with: worker.path)
         #expect(error?.kind == .specWorker)
@@ -349,6 +350,6 @@ struct SpecWorkerFailureTests {
             directory: Fixtures.repositoryRoot.path)
         // The fake worker answers nothing: the spec is an input error that names the worker's failure.
         #expect(result.status == 2)
-        #expect(result.output.contains("the spec worker's reply is not readable"), "\(result.output)")
+        #expect(result.output.contains("the spec worker answered 0 parses of 1"), "\(result.output)")
     }
 }

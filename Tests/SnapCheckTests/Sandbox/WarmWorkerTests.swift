@@ -89,3 +89,41 @@ struct WarmWorkerTests {
         #expect(try warm[2].get().build?.contains("--disable-live-block-ops") == true)
     }
 }
+
+@Suite("A warm worker that fails keeps what it answered")
+struct WarmWorkerRetryTests {
+    @Test("the arches a killed worker answered are kept; only the arch it died on and those after it are parsed again")
+    func answeredArchesAreNotParsedAgain() throws {
+        let directory = try temporaryDirectory("retry-worker")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The real worker, behind a tee that keeps every request it is sent.
+        let worker = directory + "/worker"
+        try TestFiles.writeExecutable(
+            Array(
+                """
+                #!/bin/sh
+                tee "\(directory)/request.$$" | "\(SnapCheckBinary.url.path)" \(SpecWorkerChannel.marker)
+
+                """.utf8), to: worker)
+        let spec = perArchSpec.replacingOccurrences(
+            of: "%description", with: "%ifarch ppc64le\n%{lua: while true do end}\n%endif\n%description")
+        let sandbox = SandboxedSpecEvaluator(workerPath: worker, timeout: .seconds(20), cpuSeconds: 1)
+        let arches = ["x86_64", "ppc64le", "s390x"]
+        let warm = sandbox.parse(contents: Array(spec.utf8), displayName: "endless.spec", each: arches.map(options))
+        #expect(try warm[0].get().build?.contains("--enable-live-block-ops") == true)
+        #expect(throws: RPMError.self) { try warm[1].get() }
+        #expect(try warm[2].get().build?.contains("--disable-live-block-ops") == true)
+
+        let requests = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+            $0.hasPrefix("request.")
+        }.map { name -> [String] in
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+            let line = bytes.prefix { $0 != 0x0A }
+            return try JSONDecoder().decode(SpecWorkerRequest.self, from: line).parses.map { $0.targetArch ?? "" }
+        }
+        #expect(
+            requests.sorted { $0.count > $1.count || ($0.count == $1.count && $0.lexicographicallyPrecedes($1)) } == [
+                arches, ["ppc64le"], ["s390x"],
+            ])
+    }
+}
