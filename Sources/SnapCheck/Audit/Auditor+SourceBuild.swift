@@ -59,7 +59,8 @@ extension Auditor {
         evidence: [Evidence], evaluated: [RemedyFinder.EvaluatedSpec]
     ) {
         let host = specs.map {
-            RemedyFinder.EvaluatedSpec(material: $0.material, arch: $0.evaluatedArch, evidence: $0.evidence)
+            RemedyFinder.EvaluatedSpec(
+                material: $0.material, arch: $0.evaluatedArch, evidence: $0.evidence, sourceBuild: $0.kind)
         }
         let hostEvidence = specs.flatMap(\.evidence)
         let (listed, why) = Self.sourceArches(specs.map(\.arches))
@@ -139,7 +140,7 @@ extension Auditor {
             RemedyFinder.EvaluatedSpec(
                 material: spec.material,
                 arch: spec.evaluatedArch == nil && reference == Self.hostArch ? nil : reference,
-                evidence: byArch[reference]!, otherArches: deciding.filter { $0 != reference })
+                evidence: byArch[reference]!, sourceBuild: spec.kind)
         }
         let verdicts = Set(outcomes.filter { $0 != .noEmulator && $0 != .verdict(.unknown) })
         if verdicts.count <= 1 {

@@ -11,10 +11,10 @@ internal import RPM
 /// spec layer then gives the expected verdict is the remedy. An `rpmbuild`
 /// option that does the same (`--with NAME`, `--define 'NAME V'`) is offered
 /// only when evaluating with it gave that verdict too (a spec's own `%define`
-/// beats `--define`). A src build's change must give that verdict on every
-/// arch whose own evaluation decided (`EvaluatedSpec.otherArches`), not only
-/// on the one whose chain named it. The evaluations of one build share a
-/// budget (`RemedySearch`); a search that runs out says so.
+/// beats `--define`). A src build's changed spec is judged as the audit judges
+/// that build, on every arch it then builds for (`Auditor.sourceSpecEvidence`),
+/// not only on the arch whose chain named the change. The evaluations of one
+/// build share a budget (`RemedySearch`); a search that runs out says so.
 struct RemedyFinder {
     var reader: InputReader
     /// Spec rules that conclude from the version alone: no switch of the spec changes what they say.
@@ -26,9 +26,10 @@ struct RemedyFinder {
         var arch: String?
         /// The spec's evidence in the order the spec rules gave it (the chain from the call outwards).
         var evidence: [Evidence]
-        /// A src build's other arches that decided a verdict: a change is a remedy only when each of
-        /// them, evaluated again with it, gives the target too (`--target ARCH` evaluates one arch).
-        var otherArches: [String] = []
+        /// The input kind of a spec that speaks for a src build: a change is then evaluated as the
+        /// audit evaluates that build, on every arch the changed spec builds for (one evaluation of
+        /// the budget, however many arches); nil for a build of one arch (`arch`).
+        var sourceBuild: InputKind? = nil
     }
 
     /// The remedy for a build whose verdict is `verdict` and is expected to be
@@ -61,7 +62,7 @@ struct RemedyFinder {
             var chosen: Candidate?
             var tried = 0
             var failures: [String] = []
-            // Changes that gave the target on `spec.arch` and not on another arch of a src build.
+            // Changes that left a src build's arches disagreeing.
             var archMisses: [String] = []
             // A flag or word keeps the package's name: what its name suggests, once one was evaluated.
             var namePriorOfWords: Verdict??
@@ -69,14 +70,13 @@ struct RemedyFinder {
                 // Once a change works, only one that also suits the name can beat it: no flag
                 // or word does when the name they keep does not.
                 if chosen != nil, !candidate.isDefinition, let prior = namePriorOfWords, prior != target { break }
-                let outcome = evaluated(spec, change: .edit(candidate), target: target, budget: &budget)
+                let outcome = evaluated(spec, change: .edit(candidate), budget: &budget)
                 if case .stopped = outcome { break }
                 tried += 1
                 guard case .evaluated(let result, let namePrior) = outcome else {
                     if case .failed(let message) = outcome { failures.append(message) }
-                    if case .missedOn(let arch, let verdict) = outcome {
-                        archMisses.append(
-                            "`\(candidate.edit.replace)` → `\(candidate.edit.with)` leaves \(arch) \(verdict.rawValue)")
+                    if case .disagreeing(let arches) = outcome {
+                        archMisses.append("`\(candidate.edit.replace)` → `\(candidate.edit.with)` gives \(arches)")
                     }
                     continue
                 }
@@ -93,20 +93,32 @@ struct RemedyFinder {
             if let chosen {
                 // Under --trust-spec the audit ran the spec in-process; the change was tried in the sandbox.
                 let how = reader.options.specEvaluation.trustsSpecs ? " in the sandboxed worker" : ""
-                let everywhere =
-                    spec.otherArches.isEmpty ? "" : " on every arch that decides (\(Self.arches(of: spec)))"
+                let everywhere = spec.sourceBuild == nil ? "" : " as a src build, on every arch it builds for"
+                // The change was tried on this spec alone: another spec of the build still says what it says.
+                let others = specs.map(\.material.displayPath).filter { !$0.utf8.elementsEqual(chosen.edit.file.utf8) }
+                let alsoOthers =
+                    others.isEmpty
+                    ? ""
+                    : "; the build's other spec\(others.count == 1 ? "" : "s") (\(others.joined(separator: ", "))) must change the same way (an SRPM: rebuilt from the changed spec)"
+                let option = option(for: chosen, among: candidates, in: spec, target: target, budget: &budget)
+                // A search that stopped before an option was found says so: there may be one.
+                let unsure = option == nil && !candidates.allSatisfy(\.options.isEmpty)
+                let optionsLeft =
+                    unsure ? budget.stopped.map { "; no rpmbuild option was tried to the end: \($0)" } : nil
                 return Remedy(
-                    target: target, edit: chosen.edit,
-                    option: option(for: chosen, among: candidates, in: spec, target: target, budget: &budget),
-                    reason: "the spec, evaluated again with this change\(how), gives \(target.rawValue)\(everywhere)")
+                    target: target, edit: chosen.edit, option: option,
+                    reason: """
+                        the spec, evaluated again with this change\(how), gives \(target.rawValue)\(everywhere)\(alsoOthers)\
+                        \(optionsLeft ?? "")
+                        """)
             }
             let changes =
                 "\(candidates.count) change\(candidates.count == 1 ? "" : "s") to the lines that decide (\(lines))"
             var failed = failures.first.map { "; \(failures.count) could not be evaluated: \($0)" } ?? ""
             if let miss = archMisses.first {
                 failed += """
-                    ; \(archMisses.count) gave \(target.rawValue) on \(spec.arch ?? Auditor.hostArch) and not on every arch \
-                    that decides (\(Self.arches(of: spec))): \(miss) (--target ARCH gives each arch's own remedy)
+                    ; \(archMisses.count) left the src build's arches disagreeing: \(miss) \
+                    (--target ARCH gives each arch's own remedy)
                     """
             }
             if let stopped = budget.stopped {
@@ -139,7 +151,7 @@ struct RemedyFinder {
     ) -> String? {
         var seen = Set<String>()
         for option in chosen.options + candidates.flatMap(\.options) where seen.insert(option.text).inserted {
-            switch evaluated(spec, change: .option(option), target: target, budget: &budget) {
+            switch evaluated(spec, change: .option(option), budget: &budget) {
             case .evaluated(let verdict, _) where verdict == target: return option.text
             case .stopped: return nil
             default: continue
@@ -181,7 +193,8 @@ struct RemedyFinder {
         let file = spec.material.displayPath
         let physical = SpecSource.physicalLines(text)
         var seen = Set<Int>()
-        let chain = votes.filter { $0.source == file }.compactMap(\.line).filter {
+        // By bytes: a file whose name differs only in Unicode normalization is another file.
+        let chain = votes.filter { $0.source.utf8.elementsEqual(file.utf8) }.compactMap(\.line).filter {
             $0 >= 1 && $0 <= physical.count && seen.insert($0).inserted
         }
         let lines = chain.map { number in
@@ -373,40 +386,22 @@ struct RemedyFinder {
     enum Outcome {
         /// The spec layer's verdict, and the verdict the package name suggests (a prior, never a vote).
         case evaluated(Verdict, namePrior: Verdict?)
-        /// The target on the spec's own arch, and on another arch of a src build this verdict instead.
-        case missedOn(String, Verdict)
+        /// A src build whose arches disagree once changed: what each gives ("aarch64: disabled; x86_64: enabled").
+        case disagreeing(String)
         /// The changed spec could not be evaluated (the reason).
         case failed(String)
         /// The budget ran out; nothing was concluded.
         case stopped
     }
 
-    /// The spec's arch and its other deciding arches, as a note names them.
-    static func arches(of spec: EvaluatedSpec) -> String {
-        ([spec.arch ?? Auditor.hostArch] + spec.otherArches).joined(separator: ", ")
-    }
-
     /// The spec changed by an edit (or evaluated with an option), evaluated
-    /// again for its arch, then, when that gives `target`, for each of its
-    /// other arches (a src build's), one evaluation each from the budget. The
-    /// verdict is the spec layer's alone: a package name (a prior) never
-    /// verifies a change, and unresolved or refused values give the spec layer
-    /// `unknown`, as in any audit.
-    private func evaluated(_ spec: EvaluatedSpec, change: Change, target: Verdict, budget: inout Budget) -> Outcome {
-        let own = evaluated(spec, arch: spec.arch, change: change, budget: &budget)
-        guard case .evaluated(target, _) = own else { return own }
-        for arch in spec.otherArches {
-            switch evaluated(spec, arch: arch, change: change, budget: &budget) {
-            case .evaluated(target, _): continue
-            case .evaluated(let other, _), .missedOn(_, let other): return .missedOn(arch, other)
-            case .failed(let message): return .failed("\(arch): \(message)")
-            case .stopped: return .stopped
-            }
-        }
-        return own
-    }
-
-    private func evaluated(_ spec: EvaluatedSpec, arch: String?, change: Change, budget: inout Budget) -> Outcome {
+    /// again as the audit evaluated it: for its arch, or, for a src build, on
+    /// every arch the changed spec builds for, judged as the audit judges a src
+    /// build (an arch that builds no emulator drops out, the arches that decide
+    /// must agree). The verdict is the spec layer's alone: a package name (a
+    /// prior) never verifies a change, and unresolved or refused values give
+    /// the spec layer `unknown`, as in any audit.
+    private func evaluated(_ spec: EvaluatedSpec, change: Change, budget: inout Budget) -> Outcome {
         guard let left = budget.take() else { return .stopped }
         var material = spec.material
         var again = reader
@@ -428,10 +423,25 @@ struct RemedyFinder {
             option.apply(&again.options)
         }
         do {
-            let evidence = try again.evaluate(material, arch: arch, withSourceHeader: true).1
-            return .evaluated(
-                Build.decide(evidence.filter { $0.layer == .spec }).verdict,
-                namePrior: evidence.lazy.compactMap(\.prior).first)
+            guard let kind = spec.sourceBuild else {
+                let evidence = try again.evaluate(material, arch: spec.arch, withSourceHeader: true).1
+                return .evaluated(
+                    Build.decide(evidence.filter { $0.layer == .spec }).verdict,
+                    namePrior: evidence.lazy.compactMap(\.prior).first)
+            }
+            let (parsed, host) = try again.evaluate(material, arch: nil, withSourceHeader: kind == .spec)
+            let source = Auditor.SourceSpec(
+                material: material, kind: kind, evaluatedArch: nil, evidence: host, arches: SpecArches(parsed))
+            let evidence = Auditor(options: again.options).sourceSpecEvidence([source], reader: again).evidence
+            let verdict = Build.decide(evidence.filter { $0.layer == .spec }).verdict
+            // Each arch's warning, up to its detail: "aarch64: disabled".
+            let disagreeing = evidence.filter { $0.rule == Rules.archesDisagree }.map {
+                var shown = $0.observed.prefix { $0 != "(" }
+                while shown.last == " " { shown = shown.dropLast() }
+                return String(shown)
+            }
+            if verdict == .unknown, !disagreeing.isEmpty { return .disagreeing(disagreeing.joined(separator: "; ")) }
+            return .evaluated(verdict, namePrior: host.lazy.compactMap(\.prior).first)
         } catch {
             // A parse the budget's end cut short concludes nothing about the change.
             if ContinuousClock.now >= budget.deadline {

@@ -8,7 +8,8 @@ public struct RemedySearch: Sendable {
     /// (`--no-remedy` turns it off: no remedy, and no spec evaluated again).
     public var isEnabled = true
     /// Most evaluations of a changed spec (or of the spec with an `rpmbuild`
-    /// option) for one build.
+    /// option) for one build; a src build's spec evaluated on every arch it
+    /// builds for is one.
     public var evaluations = 12
     /// Wall-clock time all of one build's evaluations may take together; each
     /// sandboxed evaluation gets no more than what is left (as its timeout and

@@ -53,6 +53,19 @@ struct RemedySearchTests {
         #expect(!remedy.sentence.contains("none of the"))
     }
 
+    @Test("A search that finds its edit and runs out before an option was tried says so")
+    func optionNotTried() throws {
+        let spec = try RemedySpecs.write(RemedySpecs.el7())
+        defer { RemedySpecs.remove(spec) }
+        let remedy = try #require(audit([spec]) { $0.remedySearch.evaluations = 1 }.builds.only?.remedy)
+        #expect(remedy.edit?.with == "%define rhev 1")
+        #expect(remedy.option == nil)
+        #expect(
+            remedy.reason
+                == "the spec, evaluated again with this change, gives enabled as a src build, on every arch it builds for; no rpmbuild option was tried to the end: its budget of 1 evaluation per build ran out"
+        )
+    }
+
     @Test("A search out of time says so, and evaluates nothing more")
     func timeBudget() throws {
         let spec = try RemedySpecs.write(RemedySpecs.el7())
