@@ -109,6 +109,14 @@ public struct SandboxedSpecEvaluator: Sendable {
 
     /// `explicitPath`, else `$SNAPCHECK_SPEC_WORKER`, else this program when it serves as its own worker.
     static func locateWorker(explicitPath: String?, environment: [String: String], selfServes: Bool) -> Worker {
+        if explicitPath == nil, environment[SpecWorkerChannel.environmentVariable]?.contains("\u{FFFD}") == true,
+            let raw = getenv(SpecWorkerChannel.environmentVariable),
+            String(validatingCString: raw) == nil
+        {
+            // Decoded with U+FFFD, the name would be another file's.
+            let bytes = UnsafeBufferPointer(start: raw, count: strlen(raw)).map { UInt8(bitPattern: $0) }
+            return .missing("\(SpecWorkerChannel.environmentVariable) is not valid UTF-8: \(VisibleText.escape(bytes))")
+        }
         if let named = explicitPath
             ?? environment[SpecWorkerChannel.environmentVariable].flatMap({ $0.isEmpty ? nil : $0 })
         {
@@ -261,6 +269,15 @@ public struct SandboxedSpecEvaluator: Sendable {
             let line = reply[start..<end]
             start = end + 1
             let expected = answers.count
+            let theirs = (try? JSONDecoder().decode(SpecWorkerHandshake.self, from: Data(line)))?.protocolVersion
+            if let theirs, theirs != SpecWorkerChannel.protocolVersion {
+                throw fail(
+                    request, "spec worker",
+                    """
+                    the spec worker \(worker) speaks protocol \(theirs) and this snapcheck \(SpecWorkerChannel.protocolVersion): \
+                    the worker is another snapcheck version
+                    """)
+            }
             guard let answer = try? JSONDecoder().decode(SpecWorkerAnswer.self, from: Data(line)),
                 answer.parse == expected || (answer.parse == nil && expected == 0 && start == reply.endIndex),
                 expected < request.parses.count

@@ -49,6 +49,8 @@ package enum SpecWorkerReply: Codable, Sendable {
 /// kept (only the others are parsed again). A request it cannot read or a
 /// confinement that fails is one answer with no `parse`, for the whole request.
 package struct SpecWorkerAnswer: Codable, Sendable {
+    /// `SpecWorkerChannel.protocolVersion` of the worker; a parent that speaks another reads no answer.
+    package var protocolVersion = SpecWorkerChannel.protocolVersion
     /// The index of the parse in the request; nil for the whole request.
     package var parse: Int?
     package var reply: SpecWorkerReply
@@ -86,7 +88,7 @@ package enum SpecWorkerChannel {
     package static let protocolVersion = 2
 }
 
-/// The one field a worker reads before the rest of a request: the protocol it is written in.
+/// The one field each side reads before the rest of a request or an answer: the protocol it is written in.
 package struct SpecWorkerHandshake: Decodable, Sendable {
     package var protocolVersion: Int?
 }

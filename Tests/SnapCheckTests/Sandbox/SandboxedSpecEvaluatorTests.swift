@@ -306,6 +306,16 @@ struct SpecWorkerFailureTests {
         )
     }
 
+    @Test("A worker whose answers are of another protocol is refused by name, its parse never read")
+    func answerOfAnotherProtocol() throws {
+        let worker = try fakeWorker(#"cat >/dev/null; echo '{"protocolVersion":1,"parse":0}' >&3"#)
+        defer { try? FileManager.default.removeItem(atPath: worker.directory) }
+        #expect(
+            parse(with: worker.path)?.message
+                == "the spec worker \(worker.path) speaks protocol 1 and this snapcheck \(SpecWorkerChannel.protocolVersion): the worker is another snapcheck version"
+        )
+    }
+
     @Test("A missing worker is an error naming it, never an in-process parse")
     func missingWorker() throws {
         let error = parse(with: "/nonexistent/snapcheck")
@@ -351,5 +361,19 @@ struct SpecWorkerFailureTests {
         // The fake worker answers nothing: the spec is an input error that names the worker's failure.
         #expect(result.status == 2)
         #expect(result.output.contains("the spec worker answered 0 parses of 1"), "\(result.output)")
+    }
+
+    @Test("A worker named in the environment by bytes that are not UTF-8 is an error showing them, not another file")
+    func environmentNameNotUTF8() throws {
+        let result = try Command.run(
+            "/bin/sh",
+            [
+                "-c", #"SNAPCHECK_SPEC_WORKER="$(printf '/nonexistent/w\377')" exec "$0" --no-remedy "$1""#,
+                SnapCheckBinary.url.path, "Fixtures/specs/el7-rhev.spec",
+            ], environment: ["PATH": "/usr/bin:/bin"], directory: Fixtures.repositoryRoot.path)
+        #expect(result.status == 2)
+        #expect(
+            result.errorOutput.contains("SNAPCHECK_SPEC_WORKER is not valid UTF-8: /nonexistent/w\\xff"),
+            "\(result.errorOutput)")
     }
 }
