@@ -32,12 +32,9 @@ struct SnapCheckCommand: ParsableCommand {
         // snapcheck owns its process: descendants of a probed emulator that leave its
         // session and lose their parent come back here, so a kill still finds them.
         ChildProcesses.adoptOrphans()
-        if let argument = argumentNotUTF8() {
+        if let refusal = argumentNotUTF8() {
             // Swift decodes argv with U+FFFD for such bytes: the file named would be another one.
-            exit(
-                withError: ValidationError(
-                    "'\(VisibleText.escape(argument))' is not valid UTF-8; snapcheck reads its arguments as UTF-8 (to audit a file of such a name, rename it)."
-                ))
+            exit(withError: ValidationError(refusal))
         }
         if let shell = completionShell(CommandLine.arguments.dropFirst()) {
             FileHandle.standardOutput.write(Data(CompletionScripts.script(for: shell).utf8))
@@ -46,14 +43,24 @@ struct SnapCheckCommand: ParsableCommand {
         main(nil)
     }
 
-    /// The bytes of the first argument that is not valid UTF-8, from the raw `argv`.
-    private static func argumentNotUTF8() -> [UInt8]? {
+    /// Why the first argument that is not valid UTF-8 (read from the raw `argv`) is refused, naming
+    /// the option before it; nil when every argument is UTF-8.
+    private static func argumentNotUTF8() -> String? {
+        var previous: [UInt8] = []
         for index in 1..<max(1, Int(CommandLine.argc)) {  // argc is 0 when started with an empty argv
             guard let argument = CommandLine.unsafeArgv[index] else { continue }
-            let bytes = Array(UnsafeBufferPointer(start: argument, count: strlen(argument))).map {
-                UInt8(bitPattern: $0)
+            let bytes = UnsafeBufferPointer(start: argument, count: strlen(argument)).map { UInt8(bitPattern: $0) }
+            guard String(validating: bytes, as: UTF8.self) == nil else {
+                previous = bytes
+                continue
             }
-            if String(validating: bytes, as: UTF8.self) == nil { return bytes }
+            let shown = VisibleText.escape(bytes.prefix(200)) + (bytes.count > 200 ? "…" : "")
+            // After an option it may be that option's value: say which.
+            let after =
+                previous.first == UInt8(ascii: "-") && !previous.contains(UInt8(ascii: "="))
+                ? " (after \(VisibleText.escape(previous)))" : ""
+            return
+                "'\(shown)'\(after) is not valid UTF-8; snapcheck reads its arguments as UTF-8 (a file of such a name: rename it)."
         }
         return nil
     }

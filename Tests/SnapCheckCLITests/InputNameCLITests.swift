@@ -46,7 +46,7 @@ struct InputNameCLITests {
         #expect(run.status == 64, "\(run.errorOutput)")
         #expect(
             run.errorOutput.hasPrefix(
-                "Error: 'a\\xff.rpm' is not valid UTF-8; snapcheck reads its arguments as UTF-8 (to audit a file of such a name, rename it)."
+                "Error: 'a\\xff.rpm' (after \(before[0])) is not valid UTF-8; snapcheck reads its arguments as UTF-8 (a file of such a name: rename it)."
             ), "\(run.errorOutput)")
         #expect(run.output.isEmpty)
     }
