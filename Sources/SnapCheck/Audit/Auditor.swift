@@ -326,9 +326,19 @@ public struct Auditor: Sendable {
         }
     }
 
+    /// Evidence without repeats. Two files whose names differ only in Unicode
+    /// normalization (`café` as NFC and NFD) are two files: their evidence is
+    /// told apart by the bytes of the name, which `String`'s `==` does not.
     private static func deduplicated(_ evidence: [Evidence]) -> [Evidence] {
-        var seen = Set<Evidence>()
-        return evidence.filter { seen.insert($0).inserted }
+        struct Key: Hashable {
+            var evidence: Evidence
+            var source: [UInt8]
+            var observed: [UInt8]
+        }
+        var seen = Set<Key>()
+        return evidence.filter {
+            seen.insert(Key(evidence: $0, source: Array($0.source.utf8), observed: Array($0.observed.utf8))).inserted
+        }
     }
 
     /// The arch rpm evaluates specs for when no `--target` is given.
