@@ -185,7 +185,10 @@ public enum Confinement: Sendable {
     /// sources (`%_sourcedir`): a file elsewhere, the environment or the clock
     /// is the auditing host's, which need not be the build host's, so asking for
     /// them is a Lua error and the parse fails rather than answer for another
-    /// machine (a spec that enables the flag unless `/etc/redhat-release` exists). Removes what could undo
+    /// machine (a spec that enables the flag unless `/etc/redhat-release` exists).
+    /// The sources directory is read once, before the spec is (a spec's own
+    /// `%define _sourcedir /etc` would move it), and a path through a symbolic
+    /// link below it is not inside (a link in the sources can point anywhere). Removes what could undo
     /// that from inside Lua: the `debug` library (it reads a wrapper's upvalue,
     /// the original function), binary chunks (`string.dump`; `load`,
     /// `loadfile` and `dofile` take text only) and module loading. Then checks
@@ -195,11 +198,18 @@ public enum Confinement: Sendable {
         local read_only_open, rpm_open, text_load, text_loadfile = io.open, rpm.open, load, loadfile
         local io_lines, io_input = io.lines, io.input
         local pct = string.char(37)
+        local sources = rpm.expand(pct .. "{?_sourcedir}")
+        local readlink = posix and posix.readlink
         local function writes(mode) return mode ~= nil and string.find(mode, "[wa+]") ~= nil end
         local function inside_sources(name)
-          if type(name) ~= "string" or string.find(name, "..", 1, true) then return false end
-          local dir = rpm.expand(pct .. "{?_sourcedir}")
-          return dir ~= "" and string.sub(name, 1, string.len(dir) + 1) == dir .. "/"
+          if type(name) ~= "string" or string.find(name, "..", 1, true) or sources == "" or not readlink then return false end
+          if string.sub(name, 1, string.len(sources) + 1) ~= sources .. "/" then return false end
+          local path = sources
+          for part in string.gmatch(string.sub(name, string.len(sources) + 2), "[^/]+") do
+            path = path .. "/" .. part
+            if readlink(path) then return false end
+          end
+          return true
         end
         do
           local make = read_only_open(rpm.expand(pct .. "{__make}"), "r")

@@ -80,6 +80,47 @@ struct WorkerLuaTests {
         #expect(trusted.expansions[probe]?.hasPrefix("table/function/table/") == true)
     }
 
+    @Test(
+        "A spec that moves %_sourcedir, or a link in the sources that leads out, reads no host file",
+        arguments: [
+            "%define _sourcedir /etc", "%global _sourcedir /", "%undefine _sourcedir\n%define _sourcedir /etc", "",
+        ])
+    func sourcesCannotBeMoved(_ redefinition: String) throws {
+        let sources = try Scratch("lua-sources")
+        try Data("patch\n".utf8).write(to: URL(fileURLWithPath: sources.file("a.patch")))
+        try FileManager.default.createSymbolicLink(atPath: sources.file("passwd"), withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(atPath: sources.file("etc"), withDestinationPath: "/etc")
+        // With the redefinition, /etc/passwd looks inside the sources; without it, the links do.
+        let path = redefinition.isEmpty ? #"rpm.expand("%{_sourcedir}") .. "/passwd""# : #""/etc/passwd""#
+        let spec = """
+            Name: x
+            Version: 1
+            Release: 1
+            Summary: s
+            License: MIT
+            \(redefinition)
+            %{lua: local f = io.open(\(path), "r") if f then f:close() end}
+            %{lua: io.open(rpm.expand("%{_sourcedir}") .. "/etc/passwd", "r")}
+            %description
+            d
+            """
+        let error = #expect(throws: RPMError.self) {
+            try sandbox.parse(
+                contents: Array(spec.utf8), displayName: "moved.spec",
+                options: SpecOptions(sourceDirectory: sources.path))
+        }
+        #expect(
+            error?.message.contains("the spec sandbox lets a spec read its own sources only") == true,
+            "\(String(describing: error))")
+        // The spec's own file is still read.
+        let own =
+            #"%{lua: local f = io.open(rpm.expand("%{_sourcedir}") .. "/a.patch", "r") print(f:read("l")) f:close()}"#
+        let parsed = try sandbox.parse(
+            contents: Self.minimalSpec(version: "1"), displayName: "own.spec",
+            options: SpecOptions(sourceDirectory: sources.path, expressions: [own]))
+        #expect(parsed.expansions[own] == "patch")
+    }
+
     @Test("Text chunks still load in the worker, and the environment argument of load still works")
     func textChunksLoad() throws {
         let version = #"%{lua: print(load("return 6 * 7")() .. "." .. load("return x", "c", "b", {x = 5})())}"#
