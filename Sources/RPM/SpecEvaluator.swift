@@ -124,11 +124,16 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
     /// The sandbox worker removes rpm's program-running and file-writing Lua
     /// functions with it; a failure to run it fails the parse.
     package var preludeLua: String?
+    /// A text the prelude logs when it refuses the spec something: a parse
+    /// whose log holds it fails, even when the spec's Lua caught the refusal.
+    /// A failed shell expansion (`%(...)` reached at run time) fails it too.
+    package var refusalMarker: String?
 
     public init() {}
 
-    package init(preludeLua: String?) {
+    package init(preludeLua: String?, refusalMarker: String? = nil) {
         self.preludeLua = preludeLua
+        self.refusalMarker = refusalMarker
     }
 
     /// Hands the bytes to librpm through a memfd (`/proc/self/fd/N`).
@@ -157,7 +162,7 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
         }
         return try Self.parseLocked(
             specPath: "/proc/self/fd/\(fd)", displayName: displayName, options: options,
-            preludeLua: preludeLua)
+            preludeLua: preludeLua, refusalMarker: refusalMarker)
     }
 
     public func parse(path: String, options: SpecOptions) throws -> ParsedSpec {
@@ -171,12 +176,32 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
         if st.st_mode & 0o170000 == 0o040000 {
             throw RPMError(.isDirectory, operation: "stat", path: path, message: "is a directory")
         }
-        return try Self.parseLocked(specPath: path, displayName: path, options: options, preludeLua: preludeLua)
+        return try Self.parseLocked(
+            specPath: path, displayName: path, options: options, preludeLua: preludeLua, refusalMarker: refusalMarker)
+    }
+
+    /// Why a parse whose log is `messages` fails though rpm parsed it: the
+    /// prelude refused the spec something, or a shell expansion was tried.
+    private static func refusal(in messages: String, marker: String?) -> String? {
+        guard let marker else { return nil }
+        if let range = messages.firstRange(of: marker) {
+            var what = messages[range.upperBound...].prefix { $0 != ";" }
+            while what.last == " " { what = what.dropLast() }
+            return """
+                the spec's Lua asked for \(what), which the sandbox refuses: a spec that can tell the sandbox from a \
+                build is not evaluated here (--trust-spec runs it)
+                """
+        }
+        if messages.contains("Failed to open shell expansion pipe") {
+            return
+                "the spec reached a shell expansion at run time, which the sandbox does not run (--trust-spec runs it)"
+        }
+        return nil
     }
 
     private static func parseLocked(
         specPath: String, displayName: String, options: SpecOptions,
-        preludeLua: String?
+        preludeLua: String?, refusalMarker: String?
     ) throws -> ParsedSpec {
         try LibRPM.exclusive(operation: "rpmSpecParse", path: displayName) {
             LogCapture.begin()
@@ -224,6 +249,9 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
             let flags = rpmSpecFlags(RPMSPEC_ANYARCH.rawValue | RPMSPEC_FORCE.rawValue)
             guard let raw = rpmSpecParse(LibRPM.escapeMacros(specPath), flags, nil) else {
                 var messages = LogCapture.take()
+                if let refusal = refusal(in: messages, marker: refusalMarker) {
+                    throw RPMError(.specParse, operation: "rpmSpecParse", path: displayName, message: refusal)
+                }
                 if specPath != displayName { messages = messages.replacing(specPath, with: displayName) }
                 throw RPMError(
                     .specParse, operation: "rpmSpecParse", path: displayName,
@@ -231,7 +259,12 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
             }
             // The spec is freed when this call returns, before the reset in `defer`.
             func copyOut(_ spec: SpecHandle) -> ParsedSpec { spec.parsed(options: options) }
-            return copyOut(SpecHandle(owning: raw))
+            let parsed = copyOut(SpecHandle(owning: raw))
+            // The expressions read after the parse ran the spec's macros too.
+            if let refusal = refusal(in: LogCapture.take(), marker: refusalMarker) {
+                throw RPMError(.specParse, operation: "rpmSpecParse", path: displayName, message: refusal)
+            }
+            return parsed
         }
     }
 }

@@ -158,7 +158,7 @@ public enum Confinement: Sendable {
     /// values the shell would give, computed without a program:
     /// `_smp_build_ncpus` is `%{getncpus}` capped by `%{?_smp_ncpus_max}`
     /// (`$RPM_BUILD_NCPUS` is never set in the worker's environment);
-    /// `_make_output_sync` is `-O` when `%{__make}` exists (the lockdown looks, before any spec Lua runs); `_dbpath` is
+    /// `_make_output_sync` is `-O` when `%{__make}` exists (looked up once, before the worker confines itself); `_dbpath` is
     /// `~/.rpmdb` of the worker's `HOME`.
     public static let shellFreeSystemMacros: [MacroDefinition] = [
         MacroDefinition(
@@ -166,110 +166,151 @@ public enum Confinement: Sendable {
             value: """
                 %{lua: local n = tonumber(rpm.expand("%{getncpus}")) local m = tonumber(rpm.expand("%{?_smp_ncpus_max}"))             if m and m > 0 and n > m then n = m end print(n)}
                 """),
-        MacroDefinition(
-            name: "_make_output_sync",
-            value: """
-                %{lua: if snapcheck_make_found then print("-O") end}
-                """),
+        // `-O` where `%{__make}` (Debian's and RHEL's /usr/bin/make) exists, as the shell gives.
+        MacroDefinition(name: "_make_output_sync", value: access("/usr/bin/make", X_OK) == 0 ? "-O" : "%{nil}"),
         MacroDefinition(name: "_dbpath", value: "%{getenv:HOME}/.rpmdb"),
     ]
 
     // MARK: rpm's Lua
 
-    /// Run in rpm's Lua interpreter right before the parse. Removes every
-    /// function that runs a program or writes a file (the filter denies them
-    /// too; this makes them fail as Lua errors, not half-done system calls):
-    /// `io.open` and `rpm.open` open for reading only; `posix` is replaced by a
-    /// stand-in with only the read-only `posix.access` rpm's own `%__apply_patch`
-    /// (behind `%autopatch` and `%autosetup`) calls. Reading is for the spec's own
-    /// sources (`%_sourcedir`): a file elsewhere, the environment or the clock
-    /// is the auditing host's, which need not be the build host's, so asking for
-    /// them is a Lua error and the parse fails rather than answer for another
-    /// machine (a spec that enables the flag unless `/etc/redhat-release` exists).
-    /// The sources directory is read once, before the spec is (a spec's own
-    /// `%define _sourcedir /etc` would move it), and a path through a symbolic
-    /// link below it is not inside (a link in the sources can point anywhere). Removes what could undo
-    /// that from inside Lua: the `debug` library (it reads a wrapper's upvalue,
-    /// the original function), binary chunks (`string.dump`; `load`,
-    /// `loadfile` and `dofile` take text only) and module loading. Then checks
-    /// that it worked. No `%` and balanced braces: it is the body of a
-    /// `%{lua:...}` macro.
+    /// What the lockdown logs (as an rpm warning) when a spec's Lua asks for
+    /// something the sandbox refuses; a parse whose log holds it fails
+    /// (`InProcessSpecEvaluator.refusalMarker`), even when the spec's Lua caught
+    /// the error (`pcall`).
+    public static let refusalMarker = "snapcheck-sandbox-refused: "
+
+    /// Run in rpm's interpreter right before the parse. Every function that
+    /// runs a program, writes a file or reads the auditing host is replaced
+    /// by a stand-in that refuses (the filter denies the calls too; this makes
+    /// them fail as Lua errors, not half-done system calls): `io.open` and
+    /// `rpm.open` open for reading only, and only the spec's own sources
+    /// (`%_sourcedir` as snapcheck set it, read once before the spec is, so a
+    /// spec's `%define _sourcedir /etc` moves nothing; no `..` and no symbolic
+    /// link on the way below it); `posix` keeps only the read-only
+    /// `posix.access` rpm's own `%__apply_patch` (behind `%autopatch` and
+    /// `%autosetup`) calls; the environment, the clock, binary chunks,
+    /// `debug`, `string.dump` and module loading refuse.
+    ///
+    /// Why refusal fails the whole parse: the auditing host need not be the
+    /// build host, and a spec's Lua must not be able to tell the sandbox from
+    /// a build and print another configure flag here than there (a false
+    /// `enabled`). A refusal is logged before the Lua error is raised, so
+    /// catching it (`pcall(os.time)`) changes nothing: the parse fails. For
+    /// the same reason nothing is removed, only replaced in place (`if
+    /// io.popen then` sees a function, as in a build), and a stand-in shows as
+    /// the function it replaced (`tostring`, `getmetatable`). No `%` and
+    /// balanced braces: it is the body of a `%{lua:...}` macro.
     public static let luaLockdown = """
-        local read_only_open, rpm_open, text_load, text_loadfile = io.open, rpm.open, load, loadfile
-        local io_lines, io_input = io.lines, io.input
         local pct = string.char(37)
-        local sources = rpm.expand(pct .. "{?_sourcedir}")
+        local rpm_expand, lua_error, lua_type, gsub, sub, find = rpm.expand, error, type, string.gsub, string.sub, string.find
+        local raw_tostring, raw_getmetatable, gmatch = tostring, getmetatable, string.gmatch
+        local read_only_open, rpm_open, text_load, text_loadfile = io.open, rpm.open, load, loadfile
+        local io_lines, io_input, collect = io.lines, io.input, collectgarbage
         local readlink = posix and posix.readlink
-        local function writes(mode) return mode ~= nil and string.find(mode, "[wa+]") ~= nil end
+        local dbg_setmetatable = debug and debug.setmetatable
+        local sources = rpm_expand(pct .. "{?_sourcedir}")
+        local shown = setmetatable({}, {__mode = "k"})
+        local function refuse(what, name)
+          local named = sub((gsub(raw_tostring(name or ""), "[^" .. pct .. "w._/-]", "?")), 1, 120)
+          rpm_expand(pct .. "{warn:snapcheck-sandbox-refused: " .. what .. " " .. named .. "}")
+          lua_error(what .. " " .. raw_tostring(name) .. ": the spec sandbox lets a spec read its own sources only, nothing of the auditing host, which need not be the build host (--trust-spec reads it)", 2)
+        end
+        local function stand_in(original, replacement)
+          if original ~= nil then shown[replacement] = raw_tostring(original) end
+          return replacement
+        end
+        local function deny(t, key, what)
+          if t ~= nil and t[key] ~= nil then t[key] = stand_in(t[key], function() refuse(what, "") end) end
+        end
+        local function writes(mode) return mode ~= nil and find(mode, "[wa+]") ~= nil end
         local function inside_sources(name)
-          if type(name) ~= "string" or string.find(name, "..", 1, true) or sources == "" or not readlink then return false end
-          if string.sub(name, 1, string.len(sources) + 1) ~= sources .. "/" then return false end
+          if lua_type(name) ~= "string" or find(name, "..", 1, true) or sources == "" or not readlink then return false end
+          if sub(name, 1, #sources + 1) ~= sources .. "/" then return false end
           local path = sources
-          for part in string.gmatch(string.sub(name, string.len(sources) + 2), "[^/]+") do
+          for part in gmatch(sub(name, #sources + 2), "[^/]+") do
             path = path .. "/" .. part
             if readlink(path) then return false end
           end
           return true
         end
-        do
-          local make = read_only_open(rpm.expand(pct .. "{__make}"), "r")
-          if make then make:close() snapcheck_make_found = true end
-        end
-        local function host_read(what, name)
-          error(what .. " " .. tostring(name) .. ": the spec sandbox lets a spec read its own sources only, nothing of the auditing host, which need not be the build host (--trust-spec reads it)", 2)
-        end
-        io.open = function(name, mode)
+        local escape = string.char(27)
+        local function binary(chunk) return lua_type(chunk) == "string" and sub(chunk, 1, 1) == escape end
+        io.open = stand_in(io.open, function(name, mode)
           if writes(mode) then return nil, "writing files is denied" end
-          if not inside_sources(name) then host_read("io.open", name) end
+          if not inside_sources(name) then refuse("io.open", name) end
           return read_only_open(name, mode)
-        end
+        end)
         if rpm_open then
-          rpm.open = function(name, mode)
+          rpm.open = stand_in(rpm.open, function(name, mode)
             if writes(mode) then return nil, "writing files is denied" end
-            if not inside_sources(name) then host_read("rpm.open", name) end
+            if not inside_sources(name) then refuse("rpm.open", name) end
             return rpm_open(name, mode)
-          end
+          end)
         end
-        io.lines = function(name, ...)
-          if name ~= nil and not inside_sources(name) then host_read("io.lines", name) end
+        io.lines = stand_in(io.lines, function(name, ...)
+          if name ~= nil and not inside_sources(name) then refuse("io.lines", name) end
           return io_lines(name, ...)
-        end
-        io.input = function(file)
-          if type(file) == "string" and not inside_sources(file) then host_read("io.input", file) end
+        end)
+        io.input = stand_in(io.input, function(file)
+          if lua_type(file) == "string" and not inside_sources(file) then refuse("io.input", file) end
           return io_input(file)
+        end)
+        load = stand_in(load, function(chunk, name, mode, ...)
+          if binary(chunk) then refuse("load", "a binary chunk") end
+          return text_load(chunk, name, "t", ...)
+        end)
+        loadfile = stand_in(loadfile, function(name, mode, ...)
+          if not inside_sources(name) then refuse("loadfile", name) end
+          return text_loadfile(name, "t", ...)
+        end)
+        dofile = stand_in(dofile, function(name)
+          if not inside_sources(name) then refuse("dofile", name) end
+          local chunk, message = text_loadfile(name, "t")
+          if not chunk then lua_error(message, 2) end
+          return chunk()
+        end)
+        collectgarbage = stand_in(collectgarbage, function(option, ...)
+          if option == "count" then refuse("collectgarbage", option) end
+          return collect(option, ...)
+        end)
+        for _, key in ipairs({"popen", "output", "tmpfile"}) do deny(io, key, "io." .. key) end
+        for _, key in ipairs({"execute", "remove", "rename", "tmpname", "exit", "setlocale", "getenv", "time", "date", "clock"}) do deny(os, key, "os." .. key) end
+        for _, key in ipairs({"execute", "redirect2null", "spawn", "interactive"}) do deny(rpm, key, "rpm." .. key) end
+        deny(string, "dump", "string.dump")
+        deny(_G, "require", "require")
+        deny(package, "loadlib", "package.loadlib")
+        for _, list in ipairs({package.searchers or {}, package.loaders or {}}) do
+          for i = 1, #list do deny(list, i, "package.searchers") end
         end
-        os.getenv = function(name) host_read("os.getenv", name) end
-        os.time = function() host_read("os.time", "") end
-        os.date = function() host_read("os.date", "") end
-        os.clock = function() host_read("os.clock", "") end
-        io.popen = nil io.output = nil io.tmpfile = nil
-        os.execute = nil os.remove = nil os.rename = nil os.tmpname = nil os.exit = nil os.setlocale = nil
-        rpm.execute = nil rpm.redirect2null = nil rpm.spawn = nil rpm.interactive = nil
-        if posix then for k in pairs(posix) do posix[k] = nil end end
-        posix = {
-          access = function(name, mode)
-            if mode ~= nil and string.find(mode, "[^rf]") then return nil, "posix.access: only r and f checks in the spec sandbox" end
-            if not inside_sources(name) then host_read("posix.access", name) end
+        if posix then
+          local access = posix.access
+          for key in pairs(posix) do if key ~= "access" then deny(posix, key, "posix." .. key) end end
+          posix.access = stand_in(access, function(name, mode)
+            if mode ~= nil and find(mode, "[^rf]") then return nil, "posix.access: only r and f checks in the spec sandbox" end
+            if not inside_sources(name) then refuse("posix.access", name) end
             local f = read_only_open(name, "r")
             if f then f:close() return 0 end
-            return nil, tostring(name) .. ": cannot be read"
-          end,
-        }
-        package.loaded.posix = nil package.preload.posix = nil
-        package.loadlib = nil package.cpath = "" package.searchers = nil package.loaders = nil
-        require = nil
-        debug = nil package.loaded.debug = nil
-        string.dump = nil
-        load = function(chunk, name, mode, ...) return text_load(chunk, name, "t", ...) end
-        loadfile = function(name, mode, ...)
-          if not inside_sources(name) then host_read("loadfile", name) end
-          return text_loadfile(name, "t", ...)
+            return nil, raw_tostring(name) .. ": cannot be read"
+          end)
         end
-        dofile = function(name)
-          if not inside_sources(name) then host_read("dofile", name) end
-          local chunk = assert(text_loadfile(name, "t")) return chunk()
+        if debug then for key in pairs(debug) do deny(debug, key, "debug." .. key) end end
+        if dbg_setmetatable then
+          local functions = {}
+          functions.__tostring = function(f)
+            local text = shown[f]
+            if text then return text end
+            dbg_setmetatable(f, nil)
+            text = raw_tostring(f)
+            dbg_setmetatable(f, functions)
+            return text
+          end
+          dbg_setmetatable(raw_tostring, functions)
+          getmetatable = stand_in(getmetatable, function(value)
+            if lua_type(value) == "function" then return nil end
+            return raw_getmetatable(value)
+          end)
         end
-        if os.execute or io.popen or rpm.execute or require or debug or string.dump then error("rpm Lua lockdown failed") end
-        for k in pairs(posix) do if k ~= "access" then error("rpm Lua lockdown failed") end end
+        if not dbg_setmetatable then lua_error("rpm Lua lockdown failed: no debug library to hide its stand-ins") end
+        if os.execute == nil or shown[os.execute] == nil or shown[io.open] == nil or (posix and shown[posix.access] == nil) then lua_error("rpm Lua lockdown failed") end
         """
 }

@@ -119,7 +119,8 @@ public enum SpecWorker: Sendable {
 
         // One parse per requested options, the same spec each time: the evaluator resets rpm's macros,
         // its configuration and its Lua interpreter after every parse (Docs/security.md, "One worker, one spec").
-        let evaluator = InProcessSpecEvaluator(preludeLua: Confinement.luaLockdown)
+        let evaluator = InProcessSpecEvaluator(
+            preludeLua: Confinement.luaLockdown, refusalMarker: Confinement.refusalMarker)
         // Each parse gets the CPU a worker of its own would (the lane's RLIMIT_CPU is their sum). One
         // that takes more ends the worker as that limit would, with SIGXCPU, unanswered, and the parent
         // parses it and those after it again, each alone: whether an arch's parse fits never depends on

@@ -47,7 +47,7 @@ struct SandboxedSpecEvaluatorTests {
     }
 
     @Test(
-        "Shell and Lua that rpm would run fail inside the worker with rpm's own error",
+        "Shell and Lua that rpm would run fail inside the worker, saying what was refused",
         arguments: [
             "shell-preamble", "shell-build", "shell-assembled", "lua-os-execute", "lua-io-popen", "lua-rpm-execute",
             "lua-posix",
@@ -61,8 +61,9 @@ struct SandboxedSpecEvaluatorTests {
         }
         #expect(error?.kind == .specParse)
         #expect(
-            error?.message.contains("shell expansion pipe") == true
-                || error?.message.contains("lua script failed") == true,
+            error?.message.contains("the spec reached a shell expansion at run time, which the sandbox does not run")
+                == true
+                || error?.message.contains("which the sandbox refuses") == true,
             "\(error.map(String.init(describing:)) ?? "")")
     }
 
@@ -95,7 +96,8 @@ struct SandboxedSpecEvaluatorTests {
                 options: SpecOptions(sourceDirectory: sources.path))
         }
         #expect(
-            error?.message.contains("the spec sandbox lets a spec read its own sources only") == true,
+            error?.message.contains("the spec's Lua asked for \(open) /etc/os-release, which the sandbox refuses")
+                == true,
             "\(error.map(String.init(describing:)) ?? "")")
     }
 
@@ -114,6 +116,34 @@ struct SandboxedSpecEvaluatorTests {
                 try sandbox.parse(contents: Array(spec.utf8), displayName: "host.spec", options: SpecOptions())
             }
             #expect(error?.kind == .specParse, "\(probe)")
+        }
+    }
+
+    @Test(
+        "Lua that catches the sandbox's refusal, or looks for what the sandbox replaced, cannot tell it from a build: the parse fails or sees a build",
+        arguments: [
+            ("pcall(os.time)", true), ("pcall(os.getenv, 'HOME')", true), ("pcall(io.open, '/etc/os-release')", true),
+            ("pcall(string.dump, print)", true), ("pcall(posix.getcwd)", true), ("pcall(debug.getinfo, 1)", true),
+            ("pcall(load, string.char(27) .. 'Lua')", true), ("collectgarbage('count') > 0", true),
+            ("io.popen == nil", false), ("posix.stat == nil", false), ("debug == nil", false),
+            ("getmetatable(io.open) ~= nil", false),
+            ("string.find(tostring(io.open), tostring(print):sub(1, 13), 1, true) == nil", false),
+        ])
+    func luaCannotTellTheSandbox(_ probe: String, refused: Bool) throws {
+        // The false `enabled` a spec could aim for: the enabling flag only where it sees the sandbox.
+        let spec =
+            "Name: qemu-kvm\nVersion: 1\nRelease: 1\nSummary: s\nLicense: GPLv2+\n%description\nd\n%build\n"
+            + "%global L lua\n%{expand:%%{%{L}:if \(probe) then rpm.define('flag --enable-live-block-ops') else rpm.define('flag --disable-live-block-ops') end}}\n"
+            + "./configure --target-list=x86_64-softmmu %{?flag}\n"
+        if refused {
+            let error = #expect(throws: RPMError.self, "\(probe)") {
+                try sandbox.parse(contents: Array(spec.utf8), displayName: "oracle.spec", options: SpecOptions())
+            }
+            #expect(error?.message.contains("which the sandbox refuses") == true, "\(String(describing: error))")
+        } else {
+            let parsed = try sandbox.parse(
+                contents: Array(spec.utf8), displayName: "oracle.spec", options: SpecOptions())
+            #expect(parsed.build?.contains("--disable-live-block-ops") == true, "\(probe): \(parsed.build ?? "")")
         }
     }
 
