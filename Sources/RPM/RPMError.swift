@@ -34,6 +34,9 @@ public struct RPMError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let unsupportedCompressor = Kind(rawValue: "unsupported-compressor")
         /// librpmbuild could not parse the spec file.
         public static let specParse = Kind(rawValue: "spec-parse")
+        /// The spec asked for something its evaluator refuses (the sandbox's Lua
+        /// lockdown, a shell expansion): rpm might have parsed it elsewhere.
+        public static let specRefused = Kind(rawValue: "spec-refused")
         /// The rpmdb could not be opened or iterated.
         public static let database = Kind(rawValue: "database")
         /// A limit set by the caller was exceeded.

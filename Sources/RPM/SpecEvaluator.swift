@@ -250,7 +250,7 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
             guard let raw = rpmSpecParse(LibRPM.escapeMacros(specPath), flags, nil) else {
                 var messages = LogCapture.take()
                 if let refusal = refusal(in: messages, marker: refusalMarker) {
-                    throw RPMError(.specParse, operation: "rpmSpecParse", path: displayName, message: refusal)
+                    throw RPMError(.specRefused, operation: "rpmSpecParse", path: displayName, message: refusal)
                 }
                 if specPath != displayName { messages = messages.replacing(specPath, with: displayName) }
                 throw RPMError(
@@ -262,7 +262,7 @@ public struct InProcessSpecEvaluator: SpecEvaluator {
             let parsed = copyOut(SpecHandle(owning: raw))
             // The expressions read after the parse ran the spec's macros too.
             if let refusal = refusal(in: LogCapture.take(), marker: refusalMarker) {
-                throw RPMError(.specParse, operation: "rpmSpecParse", path: displayName, message: refusal)
+                throw RPMError(.specRefused, operation: "rpmSpecParse", path: displayName, message: refusal)
             }
             return parsed
         }

@@ -95,6 +95,16 @@ extension Auditor {
             return zip(arches, evaluations).map { arch, evaluation in
                 do {
                     return try evaluation.get().1
+                } catch let error as RPMError where error.kind == .specParse && !listed.contains(arch) {
+                    // rpm's own refusal (`%ifarch s390x %{error:...}`) on an arch the spec does not list:
+                    // rpmbuild builds nothing there either, so the arch says nothing (as spec-not-built-for-arch).
+                    let why = InputError(error, input: spec.material.displayPath).message
+                    return [
+                        Evidence(
+                            Rules.notBuiltForArch, source: spec.material.displayPath,
+                            observed: "\(arch): not among the arches the spec lists, and rpm refuses its parse there: \(why)",
+                            supports: nil)
+                    ]
                 } catch {
                     let why = InputError(error, input: spec.material.displayPath).message
                     return [

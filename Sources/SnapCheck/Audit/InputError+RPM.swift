@@ -24,7 +24,7 @@ extension InputError.Kind {
         case .truncatedHeader, .corruptHeader, .truncatedPayload, .corruptPayload, .digestMismatch, .specParse:
             self = .corrupt
         case .limitExceeded: self = .tooLarge
-        case .specWorker: self = .specEvaluation
+        case .specWorker, .specRefused: self = .specEvaluation
         default: self = .other
         }
     }

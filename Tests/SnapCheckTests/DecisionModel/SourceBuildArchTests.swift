@@ -199,6 +199,28 @@ struct SourceBuildArchTests {
                 == ["ppc64le: disabled ", "x86_64: enabled "])
     }
 
+    @Test(
+        "An arch the spec does not list whose parse rpm refuses builds nothing: it does not veto the listed arches, and a listed one does",
+        arguments: [("ExclusiveArch: x86_64", Verdict.enabled), ("ExclusiveArch: x86_64 s390x", .unknown)])
+    func refusedParseOnAnUnlistedArch(_ preamble: String, _ verdict: Verdict) throws {
+        let (build, _) = try ShapeSpec(
+            name: "qemu-kvm-rhev", preamble: preamble,
+            build: """
+                %ifarch s390x
+                %{error:s390x is not ready}
+                %endif
+                ./configure --target-list=x86_64-softmmu --enable-live-block-ops
+                """
+        ).audit()
+        #expect(build.verdict == verdict)
+        if verdict == .enabled {
+            #expect(
+                build.observed("spec-source-arches") == [
+                    "src build evaluated for x86_64 (ExclusiveArch: x86_64): enabled on x86_64"
+                ])
+        }
+    }
+
     @Test("The arches of a src build: ExclusiveArch's known arches, else the default ones; minus ExcludeArch")
     func archSet() {
         let known: (String) -> Bool = { ["x86_64", "ppc64le", "i686"].contains($0) }
