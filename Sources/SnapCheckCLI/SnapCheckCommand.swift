@@ -54,7 +54,7 @@ struct SnapCheckCommand: ParsableCommand {
                 previous = bytes
                 continue
             }
-            let shown = VisibleText.escape(bytes.prefix(200)) + (bytes.count > 200 ? "…" : "")
+            let shown = Self.shown(bytes)
             // After an option it may be that option's value: say which.
             let after =
                 previous.first == UInt8(ascii: "-") && !previous.contains(UInt8(ascii: "="))
@@ -63,6 +63,27 @@ struct SnapCheckCommand: ParsableCommand {
                 "'\(shown)'\(after) is not valid UTF-8; snapcheck reads its arguments as UTF-8 (a file of such a name: rename it)."
         }
         return nil
+    }
+
+    /// An argument as the refusal shows it: whole up to 200 bytes, else the 80
+    /// bytes either side of its first byte that is not UTF-8, cut between characters.
+    private static func shown(_ bytes: [UInt8]) -> String {
+        guard bytes.count > 200 else { return VisibleText.escape(bytes) }
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var bad = 0
+        scan: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): bad += scalar.count
+            case .error, .emptyInput: break scan
+            }
+        }
+        let isContinuation = { (byte: UInt8) in byte & 0xC0 == 0x80 }
+        var start = max(0, bad - 80)
+        while start < bad, isContinuation(bytes[start]) { start += 1 }
+        var end = min(bytes.count, bad + 1 + 80)
+        while end > bad + 1, end < bytes.count, isContinuation(bytes[end]) { end -= 1 }
+        return (start > 0 ? "…" : "") + VisibleText.escape(bytes[start..<end]) + (end < bytes.count ? "…" : "")
     }
 
     /// The shell of `--generate-completion-script SHELL` (ArgumentParser's own

@@ -51,6 +51,36 @@ struct InputNameCLITests {
         #expect(run.output.isEmpty)
     }
 
+    @Test("A long argument that is not UTF-8 is shown around its first bad byte, cut between characters")
+    func longArgumentNotUTF8() throws {
+        // 150 é (300 bytes), the bad byte, 150 é more: the window starts and ends between two é.
+        let run = try Command.run(
+            "/bin/sh",
+            [
+                "-c", #"exec "$0" "$(printf 'é%.0s' $(seq 150))$(printf '\377')$(printf 'é%.0s' $(seq 150))""#,
+                SnapCheckBinary.url.path,
+            ])
+        #expect(run.status == 64)
+        let window = String(repeating: "é", count: 40)
+        #expect(
+            run.errorOutput.hasPrefix("Error: '…\(window)\\xff\(window)…' is not valid UTF-8;"), "\(run.errorOutput)")
+    }
+
+    @Test("Two outputs whose names differ only in Unicode normalization are two files, both written")
+    func outputsDifferingInNormalization() throws {
+        let dir = try Scratch("nfc-nfd")
+        let composed = dir.file("r\u{E9}.json")
+        let decomposed = dir.file("re\u{301}.json")
+        let run = try SnapCheckBinary.run(
+            [
+                "--no-config", "--format", "json", "-o", composed, "--report", "json=\(decomposed)",
+                Fixtures.source("specs/el7-rhev.spec"),
+            ])
+        #expect(run.status == 0, "\(run.errorOutput)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).map { Array($0.utf8) }
+        #expect(Set(names) == [Array("r\u{E9}.json".utf8), Array("re\u{301}.json".utf8)])
+    }
+
     @Test("A relative --dbpath is a usage error: rpm reads it inside the root, not the working directory")
     func relativeDBPath() throws {
         let dir = try Scratch("dbpath")

@@ -102,7 +102,8 @@ extension Auditor {
                     return [
                         Evidence(
                             Rules.notBuiltForArch, source: spec.material.displayPath,
-                            observed: "\(arch): not among the arches the spec lists, and rpm refuses its parse there: \(why)",
+                            observed:
+                                "\(arch): not among the arches the spec lists, and rpm refuses its parse there: \(why)",
                             supports: nil)
                     ]
                 } catch {

@@ -58,6 +58,35 @@ public struct OutputDestination: Sendable, Hashable {
         case entry(device: UInt64, inode: UInt64, name: String)
         /// A path that could not be resolved, by its spelling.
         case unresolved(String)
+
+        /// Names compare by their bytes: `ré` as NFC and as NFD are two files,
+        /// though Swift's `String` calls them equal.
+        public static func == (a: Identity, b: Identity) -> Bool {
+            switch (a, b) {
+            case (.node(let d1, let i1), .node(let d2, let i2)): d1 == d2 && i1 == i2
+            case (.entry(let d1, let i1, let n1), .entry(let d2, let i2, let n2)):
+                d1 == d2 && i1 == i2 && n1.utf8.elementsEqual(n2.utf8)
+            case (.unresolved(let p1), .unresolved(let p2)): p1.utf8.elementsEqual(p2.utf8)
+            default: false
+            }
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            switch self {
+            case .node(let device, let inode):
+                hasher.combine(0)
+                hasher.combine(device)
+                hasher.combine(inode)
+            case .entry(let device, let inode, let name):
+                hasher.combine(1)
+                hasher.combine(device)
+                hasher.combine(inode)
+                hasher.combine(Array(name.utf8))
+            case .unresolved(let path):
+                hasher.combine(2)
+                hasher.combine(Array(path.utf8))
+            }
+        }
     }
 
     /// The path as given.
