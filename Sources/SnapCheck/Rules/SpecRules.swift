@@ -181,7 +181,16 @@ struct SpecRules {
                     + ($0.marker == nil ? " (evaluated as empty)" : " (its value is unknown wherever it is used)"),
                 supports: nil)
         }
-        evidence += taintChecked(decide())
+        let notRead = source.textNotRead()
+        // Text rpm takes from where snapcheck does not read could set anything: the spec votes for nothing.
+        evidence += taintChecked(decide()).filter { notRead.isEmpty || $0.supports == nil }
+        evidence += notRead.map {
+            Evidence(
+                Rules.refusedExpansion, source: path, line: $0.line,
+                observed:
+                    "\($0.what): rpm takes text snapcheck does not read, where code it never saw may run; the spec decides nothing",
+                supports: nil)
+        }
         evidence += overriddenDefines()
         return evidence.map {
             var e = $0

@@ -275,3 +275,50 @@ extension SpecSource {
         return n
     }
 }
+
+extension SpecSource {
+    // MARK: Text snapcheck does not read
+
+    /// Lines whose text rpm would take from somewhere snapcheck does not read,
+    /// with what it is: a file (`%include`, `%{load:}`), or a macro name or
+    /// body made at expansion time (`%{%{L}:...}`, `%{expand:...%%...}`),
+    /// where a shell or Lua expansion the neutraliser never saw can run. A
+    /// spec with one decides nothing: that text could set the configure call,
+    /// or the version (the first rule). Real specs of the corpus have none.
+    func textNotRead() -> [(line: Int, what: String)] {
+        var found: [(line: Int, what: String)] = []
+        for (index, line) in lines.enumerated() where line.utf8.contains(UInt8(ascii: "%")) {
+            let text = line.trimmingWhitespace
+            if text.hasPrefix("%changelog") { break }
+            let what: String
+            if text.hasPrefix("%include ") || text.hasPrefix("%include\t") || text.hasPrefix("%load ")
+                || line.contains("%{load:") || line.contains("%{?load:") || line.contains("%{!?load:")
+            {
+                what = "a file it loads"
+            } else if Self.namesMacroAtExpansion(line) {
+                what = "a macro name made at expansion time"
+            } else if let expand = line.range(of: "%{expand:"), line[expand.upperBound...].contains("%%") {
+                what = "text %{expand:} builds and expands again"
+            } else {
+                continue
+            }
+            found.append((index + 1, "\(what): \(String(text.prefix(80)))"))
+        }
+        return found
+    }
+
+    /// `%{` followed (after `?`/`!`) by `%`: the name of the macro is itself expanded.
+    private static func namesMacroAtExpansion(_ line: Substring) -> Bool {
+        let bytes = Array(line.utf8)
+        var index = 0
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), bytes[index + 1] == UInt8(ascii: "{") {
+                var k = index + 2
+                while k < bytes.count, bytes[k] == UInt8(ascii: "?") || bytes[k] == UInt8(ascii: "!") { k += 1 }
+                if k < bytes.count, bytes[k] == UInt8(ascii: "%") { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+}
