@@ -30,6 +30,10 @@ struct SpecRules {
         "_smp_build_ncpus", "_smp_mflags", "_buildhost",
     ]
 
+    /// rpm's built-in macros that read the auditing host (its environment, its
+    /// files, its CPUs), not the builder's: a value derived from one is the host's.
+    static let hostBuiltins = ["getenv", "exists", "getncpus"]
+
     /// The macros a condition may not decide on: the host's, unless the caller
     /// gave one with `--define` (then its value is the caller's evidence).
     static func hostMacros(defines: [MacroDefinition]) -> [String] {
@@ -107,11 +111,17 @@ struct SpecRules {
             conditions[line] =
                 "reads the value of \(named.isEmpty ? "an expansion" : named.joined(separator: ", ")), which was not run"
         }
-        let hostDerived = source.macros(dependingOnNames: Set(hostMacros))
+        let hostDerived = source.macros(dependingOnNames: Set(hostMacros + hostBuiltins))
         for condition in source.allConditions where conditions[condition.line] == nil && !condition.isArchCondition {
             var names = branches.hostMacros[condition.line] ?? []
             names += condition.macroNames.filter(hostDerived.contains).filter { !names.contains($0) }
-            if condition.expression.contains("getenv:"), !names.contains("getenv") { names.append("getenv") }
+            for builtin in hostBuiltins where !names.contains(builtin) {
+                if condition.expression.contains("{\(builtin):") || condition.expression.contains("{\(builtin)}")
+                    || condition.expression.contains("{?\(builtin)")
+                {
+                    names.append(builtin)
+                }
+            }
             guard !names.isEmpty else { continue }
             conditions[condition.line] =
                 "reads \(names.map { "%{\($0)}" }.joined(separator: ", ")), which the auditing host sets (or snapcheck leaves undefined), not the builder; --define gives a builder's value"

@@ -282,9 +282,11 @@ extension SpecSource {
     /// Lines whose text rpm would take from somewhere snapcheck does not read,
     /// with what it is: a file (`%include`, `%{load:}`), or a macro name or
     /// body made at expansion time (`%{%{L}:...}`, `%{expand:...%%...}`),
-    /// where a shell or Lua expansion the neutraliser never saw can run. A
-    /// spec with one decides nothing: that text could set the configure call,
-    /// or the version (the first rule). Real specs of the corpus have none.
+    /// where a shell or Lua expansion the neutraliser never saw can run; or a
+    /// value of the auditing host (`%{getenv:}`, `%{exists:}`) used outside a
+    /// condition or a definition (those the taint follows). A spec with one
+    /// decides nothing: that text could set the configure call, or the version
+    /// (the first rule). Real specs of the corpus have none.
     func textNotRead() -> [(line: Int, what: String)] {
         var found: [(line: Int, what: String)] = []
         for (index, line) in lines.enumerated() where line.utf8.contains(UInt8(ascii: "%")) {
@@ -299,12 +301,24 @@ extension SpecSource {
                 what = "a macro name made at expansion time"
             } else if let expand = line.range(of: "%{expand:"), line[expand.upperBound...].contains("%%") {
                 what = "text %{expand:} builds and expands again"
+            } else if Self.readsHostDirectly(line), Self.firstDefinitionKeyword(in: line) == nil,
+                Self.directive(of: line).map({ !["if", "elif"].contains($0) }) ?? true
+            {
+                // In a condition or a definition the taint follows it; anywhere else it is the line's value.
+                what = "a value of the auditing host (its environment or files), not the builder's"
             } else {
                 continue
             }
             found.append((index + 1, "\(what): \(String(text.prefix(80)))"))
         }
         return found
+    }
+
+    /// A use of a built-in macro that reads the auditing host (`SpecRules.hostBuiltins`).
+    private static func readsHostDirectly(_ line: Substring) -> Bool {
+        SpecRules.hostBuiltins.contains { name in
+            ["%{\(name):", "%{?\(name):", "%{\(name)}", "%{?\(name)}"].contains { line.contains($0) }
+        }
     }
 
     /// `%{` followed (after `?`/`!`) by `%`: the name of the macro is itself expanded.

@@ -42,6 +42,33 @@ struct TextNotReadTests {
         #expect(notes.first?.observed.hasSuffix("; the spec decides nothing") == true)
     }
 
+    @Test(
+        "A value of the auditing host (environment, files) through a definition, a condition or the call itself: unknown",
+        arguments: [
+            "%global h %{getenv:HOME}\n%if \"%{h}\" == \"/nonexistent\"\n%global extra %{nil}\n%endif",
+            "%global h %{exists:/etc/redhat-release}\n%if ! %{h}\n%global extra %{nil}\n%endif",
+            "%if %{getncpus} > 0\n%global extra %{nil}\n%endif",
+            "%global extra %{nil} %{?getenv:EXTRA_FLAGS}",
+        ])
+    func hostValuesDecideNothing(_ line: String) throws {
+        let (build, _) = try Self.shape(line).audit()
+        #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
+    }
+
+    @Test("A host value used in the configure call itself is named as one")
+    func hostValueInTheCall() throws {
+        let (build, _) = try ShapeSpec(
+            name: "qemu-kvm-rhev",
+            build: "./configure --target-list=x86_64-softmmu --enable-live-block-ops %{getenv:EXTRA_FLAGS}"
+        ).audit()
+        #expect(build.verdict == .unknown)
+        #expect(
+            build.evidence.contains {
+                $0.observed.hasPrefix(
+                    "a value of the auditing host (its environment or files), not the builder's: ./configure")
+            })
+    }
+
     @Test("%{expand:} of plain macros and a %% in the changelog are read as before: the spec decides")
     func plainExpansionStillDecides() throws {
         let (build, _) = try Self.shape("%global extra %{expand:%{?nothing}}").audit()
