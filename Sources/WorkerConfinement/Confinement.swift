@@ -204,8 +204,10 @@ public enum Confinement: Sendable {
         local pct = string.char(37)
         local rpm_expand, lua_error, lua_type, gsub, sub, find = rpm.expand, error, type, string.gsub, string.sub, string.find
         local raw_tostring, raw_getmetatable, gmatch = tostring, getmetatable, string.gmatch
-        local read_only_open, rpm_open, text_load, text_loadfile = io.open, rpm.open, load, loadfile
-        local io_lines, io_input, collect = io.lines, io.input, collectgarbage
+        local original = {open = io.open, load = load, loadfile = loadfile, lines = io.lines, input = io.input,
+          collectgarbage = collectgarbage, rpm_open = rpm.open, rpm_load = rpm.load, access = posix and posix.access}
+        local read_only_open = io.open
+        local concat = table.concat
         local readlink = posix and posix.readlink
         local dbg_setmetatable = debug and debug.setmetatable
         local sources = rpm_expand(pct .. "{?_sourcedir}")
@@ -219,10 +221,15 @@ public enum Confinement: Sendable {
           if original ~= nil then shown[replacement] = raw_tostring(original) end
           return replacement
         end
+        -- One stand-in per function: rpm.redirect2null is posix.redirect2null, and stays so.
+        local stand_ins = {}
         local function deny(t, key, what)
-          if t ~= nil and t[key] ~= nil then t[key] = stand_in(t[key], function() refuse(what, "") end) end
+          local f = t ~= nil and t[key]
+          if not f then return end
+          if not stand_ins[f] then stand_ins[f] = stand_in(f, function() refuse(what, "") end) end
+          t[key] = stand_ins[f]
         end
-        local function writes(mode) return mode ~= nil and find(mode, "[wa+]") ~= nil end
+        local function writes(mode) return lua_type(mode) == "string" and find(mode, "[wa+]") ~= nil end
         local function inside_sources(name)
           if lua_type(name) ~= "string" or find(name, "..", 1, true) or sources == "" or not readlink then return false end
           if sub(name, 1, #sources + 1) ~= sources .. "/" then return false end
@@ -234,44 +241,75 @@ public enum Confinement: Sendable {
           return true
         end
         local escape = string.char(27)
+
         local function binary(chunk) return lua_type(chunk) == "string" and sub(chunk, 1, 1) == escape end
         io.open = stand_in(io.open, function(name, mode)
-          if writes(mode) then return nil, "writing files is denied" end
+          if writes(mode) then refuse("io.open for writing", name) end
           if not inside_sources(name) then refuse("io.open", name) end
-          return read_only_open(name, mode)
+          return original.open(name, mode)
         end)
-        if rpm_open then
+        if original.rpm_open then
           rpm.open = stand_in(rpm.open, function(name, mode)
-            if writes(mode) then return nil, "writing files is denied" end
+            if writes(mode) then refuse("rpm.open for writing", name) end
             if not inside_sources(name) then refuse("rpm.open", name) end
-            return rpm_open(name, mode)
+            return original.rpm_open(name, mode)
+          end)
+        end
+        if original.rpm_load then
+          rpm.load = stand_in(rpm.load, function(name, ...)
+            if not inside_sources(name) then refuse("rpm.load", name) end
+            return original.rpm_load(name, ...)
           end)
         end
         io.lines = stand_in(io.lines, function(name, ...)
           if name ~= nil and not inside_sources(name) then refuse("io.lines", name) end
-          return io_lines(name, ...)
+          return original.lines(name, ...)
         end)
         io.input = stand_in(io.input, function(file)
           if lua_type(file) == "string" and not inside_sources(file) then refuse("io.input", file) end
-          return io_input(file)
+          return original.input(file)
         end)
-        load = stand_in(load, function(chunk, name, mode, ...)
+        -- A reader function's pieces are read first, as load would, to see whether they are binary.
+        local function text_of(chunk)
+          if lua_type(chunk) ~= "function" then return chunk end
+          local pieces = {}
+          while true do
+            local piece = chunk()
+            if piece == nil or piece == "" then break end
+            pieces[#pieces + 1] = piece
+          end
+          return concat(pieces)
+        end
+        load = stand_in(load, function(chunk, ...)
+          chunk = text_of(chunk)
           if binary(chunk) then refuse("load", "a binary chunk") end
-          return text_load(chunk, name, "t", ...)
+          return original.load(chunk, ...)
         end)
-        loadfile = stand_in(loadfile, function(name, mode, ...)
+        loadfile = stand_in(loadfile, function(name, ...)
           if not inside_sources(name) then refuse("loadfile", name) end
-          return text_loadfile(name, "t", ...)
+          local f = original.open(name, "rb")
+          if f then
+            local head = f:read(1)
+            f:close()
+            if head == escape then refuse("loadfile", "a binary chunk") end
+          end
+          return original.loadfile(name, ...)
         end)
         dofile = stand_in(dofile, function(name)
           if not inside_sources(name) then refuse("dofile", name) end
-          local chunk, message = text_loadfile(name, "t")
+          local f = original.open(name, "rb")
+          if f then
+            local head = f:read(1)
+            f:close()
+            if head == escape then refuse("dofile", "a binary chunk") end
+          end
+          local chunk, message = original.loadfile(name)
           if not chunk then lua_error(message, 2) end
           return chunk()
         end)
         collectgarbage = stand_in(collectgarbage, function(option, ...)
           if option == "count" then refuse("collectgarbage", option) end
-          return collect(option, ...)
+          return original.collectgarbage(option, ...)
         end)
         for _, key in ipairs({"popen", "output", "tmpfile"}) do deny(io, key, "io." .. key) end
         for _, key in ipairs({"execute", "remove", "rename", "tmpname", "exit", "setlocale", "getenv", "time", "date", "clock"}) do deny(os, key, "os." .. key) end
@@ -283,14 +321,11 @@ public enum Confinement: Sendable {
           for i = 1, #list do deny(list, i, "package.searchers") end
         end
         if posix then
-          local access = posix.access
           for key in pairs(posix) do if key ~= "access" then deny(posix, key, "posix." .. key) end end
-          posix.access = stand_in(access, function(name, mode)
-            if mode ~= nil and find(mode, "[^rf]") then return nil, "posix.access: only r and f checks in the spec sandbox" end
+          posix.access = stand_in(original.access, function(name, mode)
+            if mode ~= nil and (lua_type(mode) ~= "string" or find(mode, "[^rf]")) then refuse("posix.access for " .. raw_tostring(mode), name) end
             if not inside_sources(name) then refuse("posix.access", name) end
-            local f = read_only_open(name, "r")
-            if f then f:close() return 0 end
-            return nil, raw_tostring(name) .. ": cannot be read"
+            return original.access(name, mode)
           end)
         end
         if debug then for key in pairs(debug) do deny(debug, key, "debug." .. key) end end

@@ -141,6 +141,8 @@ public enum SpecWorker: Sendable {
         _ requested: SpecOptions, path specPath: String, request: SpecWorkerRequest, evaluator: InProcessSpecEvaluator
     ) -> SpecWorkerReply {
         var options = requested
+        // rpm's own definitions go first: a spec's %undefine must leave nothing, as in a build.
+        options.undefines += Confinement.shellFreeSystemMacros.map(\.name)
         options.defines = Confinement.shellFreeSystemMacros + options.defines
         do {
             return .parsed(try evaluator.parse(path: specPath, options: options))

@@ -299,6 +299,8 @@ extension SpecSource {
                 what = "a file it loads"
             } else if Self.namesMacroAtExpansion(line) {
                 what = "a macro name made at expansion time"
+            } else if Self.completesLuaAtExpansion(line) {
+                what = "Lua whose % a macro gives at expansion time"
             } else if let expand = line.range(of: "%{expand:"), line[expand.upperBound...].contains("%%") {
                 what = "text %{expand:} builds and expands again"
             } else if Self.readsHostDirectly(line), Self.firstDefinitionKeyword(in: line) == nil,
@@ -319,6 +321,23 @@ extension SpecSource {
         SpecRules.hostBuiltins.contains { name in
             ["%{\(name):", "%{?\(name):", "%{\(name)}", "%{?\(name)}"].contains { line.contains($0) }
         }
+    }
+
+    /// `{lua:` (also `{?lua:`, `{!?lua:`) with no `%` before it: a macro that
+    /// expands to `%` (`%define pct %%`, then `%{pct}{lua:...}`) makes it Lua
+    /// the neutraliser, which looks for `%{lua:`, never sees.
+    private static func completesLuaAtExpansion(_ line: Substring) -> Bool {
+        let bytes = Array(line.utf8)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "{"), index == 0 || bytes[index - 1] != UInt8(ascii: "%") {
+                var k = index + 1
+                while k < bytes.count, bytes[k] == UInt8(ascii: "?") || bytes[k] == UInt8(ascii: "!") { k += 1 }
+                if bytes[k...].starts(with: "lua:".utf8) { return true }
+            }
+            index += 1
+        }
+        return false
     }
 
     /// `%{` followed (after `?`/`!`) by `%`: the name of the macro is itself expanded.
