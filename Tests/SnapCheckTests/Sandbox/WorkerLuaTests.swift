@@ -122,6 +122,19 @@ struct WorkerLuaTests {
         #expect(parsed.expansions[own] == "patch")
     }
 
+    @Test("A macro the worker sets without a shell leaves nothing behind a spec's %undefine, as in rpm")
+    func undefineLeavesNothing() throws {
+        let spec = Array(
+            "Name: x\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n%undefine _smp_build_ncpus\n%description\nd\n"
+                .utf8)
+        let options = SpecOptions(expressions: ["[%{?_smp_build_ncpus}]"])
+        let sandboxed = try sandbox.parse(contents: spec, displayName: "undefine.spec", options: options)
+        let inProcess = try InProcessSpecEvaluator().parse(
+            contents: spec, displayName: "undefine.spec", options: options)
+        #expect(sandboxed.expansions["[%{?_smp_build_ncpus}]"] == "[]")
+        #expect(sandboxed.expansions == inProcess.expansions)
+    }
+
     @Test("Text chunks still load in the worker, and the environment argument of load still works")
     func textChunksLoad() throws {
         let version = #"%{lua: print(load("return 6 * 7")() .. "." .. load("return x", "c", "t", {x = 5})())}"#
