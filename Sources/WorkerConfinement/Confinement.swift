@@ -285,24 +285,22 @@ public enum Confinement: Sendable {
           if binary(chunk) then refuse("load", "a binary chunk") end
           return original.load(chunk, ...)
         end)
-        loadfile = stand_in(loadfile, function(name, ...)
-          if not inside_sources(name) then refuse("loadfile", name) end
+        -- A file of the sources, checked as `load` checks a chunk.
+        local function check_file(what, name)
+          if not inside_sources(name) then refuse(what, name) end
           local f = original.open(name, "rb")
           if f then
             local head = f:read(1)
             f:close()
-            if head == escape then refuse("loadfile", "a binary chunk") end
+            if head == escape then refuse(what, "a binary chunk") end
           end
+        end
+        loadfile = stand_in(loadfile, function(name, ...)
+          check_file("loadfile", name)
           return original.loadfile(name, ...)
         end)
         dofile = stand_in(dofile, function(name)
-          if not inside_sources(name) then refuse("dofile", name) end
-          local f = original.open(name, "rb")
-          if f then
-            local head = f:read(1)
-            f:close()
-            if head == escape then refuse("dofile", "a binary chunk") end
-          end
+          check_file("dofile", name)
           local chunk, message = original.loadfile(name)
           if not chunk then lua_error(message, 2) end
           return chunk()
