@@ -28,6 +28,8 @@ struct SpecRules {
     static let hostConfigurationMacros = [
         "_vendor", "_host", "_host_os", "_host_vendor", "_host_cpu", "_topdir",
         "_smp_build_ncpus", "_smp_mflags", "_buildhost",
+        // Paths under the auditing user's home (the worker's is /nonexistent), not the builder's.
+        "_dbpath", "_keyringpath", "_builddir", "_specdir", "_rpmdir", "_srcrpmdir", "_buildrootdir", "_sourcedir",
     ]
 
     /// rpm's built-in macros that read the auditing host (its environment, its
@@ -115,12 +117,9 @@ struct SpecRules {
         for condition in source.allConditions where conditions[condition.line] == nil && !condition.isArchCondition {
             var names = branches.hostMacros[condition.line] ?? []
             names += condition.macroNames.filter(hostDerived.contains).filter { !names.contains($0) }
-            for builtin in hostBuiltins where !names.contains(builtin) {
-                if condition.expression.contains("{\(builtin):") || condition.expression.contains("{\(builtin)}")
-                    || condition.expression.contains("{?\(builtin)")
-                {
-                    names.append(builtin)
-                }
+            for builtin in hostBuiltins
+            where !names.contains(builtin) && SpecSource.uses([builtin], in: Substring(condition.expression)) {
+                names.append(builtin)
             }
             guard !names.isEmpty else { continue }
             conditions[condition.line] =

@@ -22,7 +22,8 @@ struct PreparedSpec: Sendable {
         let source = SpecSource(text: text)
         let (neutral, refused) = trusted ? (text, []) : source.neutralized()
         let recorded = SpecSource.recordingConditions(
-            trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros)
+            trusted ? neutral : SpecSource.trimmedForParse(neutral), hostMacros: hostMacros,
+            expandedOnce: source.macrosWithSideEffects())
         self.source = source
         self.refused = refused
         self.bytes = SpecBytes.bytes(of: recorded)

@@ -46,7 +46,11 @@ extension SpecSource {
     /// there: a builder's configuration may (`%_unitdir`, `%amzn`), so they count
     /// as the host's too; `%{with}` switches (`with_x`) are the spec's own.
     /// Line count and every other byte are kept. `conditionRecordQuery` reads the records back.
-    static func recordingConditions(_ text: String, hostMacros: [String]) -> String {
+    ///
+    /// A condition that reads a macro in `expandedOnce` (one whose expansion
+    /// defines or runs something: `SpecSource.macrosWithSideEffects`) is expanded
+    /// once only, as rpm expands it: its host macros are then found in the text alone.
+    static func recordingConditions(_ text: String, hostMacros: [String], expandedOnce: Set<String> = []) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 4096)
         forEachLine(of: text) { index, bytes in
@@ -65,8 +69,9 @@ extension SpecSource {
             }
             let indent = line.prefix { $0 == " " || $0 == "\t" }
             let expression = line.dropFirst(indent.count + 1 + keyword.count)
+            let once = macroReferences(in: expression).contains { expandedOnce.contains($0.name) }
             out +=
-                "\(indent)%\(keyword) %{lua:\(recorderDefinition(hostMacros)) SNAPCHECK_IF(\(index + 1),\(luaLongString(expression)))}"
+                "\(indent)%\(keyword) %{lua:\(recorderDefinition(hostMacros)) SNAPCHECK_IF(\(index + 1),\(luaLongString(expression)),\(once))}"
                 .utf8
             if cr { out.append(0x0D) }
         }
@@ -107,10 +112,10 @@ extension SpecSource {
         // Expanding again has side effects when the expression defines macros or runs code: no host check
         // then (`%{defined:}` and `%{undefined:}` only test, so they do not count as defining).
         return """
-            if not SNAPCHECK_IF then SNAPCHECK_IFS={} SNAPCHECK_IF=function(n,x) local e=rpm.expand(x) local r={} \
+            if not SNAPCHECK_IF then SNAPCHECK_IFS={} SNAPCHECK_IF=function(n,x,once) local e=rpm.expand(x) local r={} \
             for m in e:gmatch("\(RefusedExpansion.markerPrefix)(%d+)Z") do r[#r+1]=m end local h={} \
             local y=(x:gsub("defined:","")) \
-            if #r==0 and not (y:find("global",1,true) or y:find("define",1,true) or x:find("expand",1,true) or x:find("lua",1,true) or x:find("%(",1,true)) then \
+            if #r==0 and not once and not (y:find("global",1,true) or y:find("define",1,true) or x:find("expand",1,true) or x:find("lua",1,true) or x:find("%(",1,true)) then \
             local hs={\(names)} for i,name in ipairs(hs) do rpm.define(name.." \(hostMarkerPrefix)"..i.."Z") end local e2=rpm.expand(x) \
             for i,name in ipairs(hs) do rpm.undefine(name) end for m in e2:gmatch("\(hostMarkerPrefix)(%d+)Z") do h[#h+1]=hs[tonumber(m)] end \
             if #h==0 and e2~=e then for i,name in ipairs(hs) do rpm.define(name.." \(hostMarkerPrefix)"..i.."Z") \

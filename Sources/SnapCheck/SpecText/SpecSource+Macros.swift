@@ -27,6 +27,19 @@ extension SpecSource {
     }
 
     /// `names`, and every macro whose definition uses one of them, transitively.
+    /// The macros whose expansion defines, undefines or runs something (a body
+    /// holding `%global`, `%define`, `%undefine`, `%{expand:`, `%{lua`, `%(`,
+    /// `%{load`), and every macro that uses one: expanding one twice is not
+    /// what rpm does once.
+    func macrosWithSideEffects() -> Set<String> {
+        let effects = [
+            "%global", "%define", "%undefine", "%{global", "%{define", "%{undefine", "%{expand", "%{lua", "%(",
+            "%{load", "%{?load",
+        ]
+        let seeds = Set(allDefinitions().filter { site in effects.contains { site.value.contains($0) } }.map(\.name))
+        return seeds.isEmpty ? [] : macros(dependingOnNames: seeds)
+    }
+
     func macros(dependingOnNames names: Set<String>) -> Set<String> {
         var names = names
         let sites = allDefinitions()

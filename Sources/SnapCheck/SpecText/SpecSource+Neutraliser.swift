@@ -159,13 +159,15 @@ extension SpecSource {
         return result
     }
 
-    /// True when `s[at]` is the `{` of `{lua:` (also `{?lua:`, `{!?lua:`).
+    /// True when `s[at]` is the `{` of `{lua:` (also `{?lua:`, `{!?lua:`, and
+    /// `{lua ` with a blank for the colon, which rpm 4.18 runs as Lua too).
     static func opensLua(_ s: [Unicode.Scalar], at: Int) -> Bool {
         var k = at + 1
         while k < s.count, s[k] == "?" || s[k] == "!" { k += 1 }
-        let word: [Unicode.Scalar] = ["l", "u", "a", ":"]
-        guard k + word.count <= s.count else { return false }
-        return Array(s[k..<(k + word.count)]) == word
+        let word: [Unicode.Scalar] = ["l", "u", "a"]
+        guard k + word.count < s.count, Array(s[k..<(k + word.count)]) == word else { return false }
+        let next = s[k + word.count]
+        return next == ":" || next == " " || next == "\t"
     }
 
     /// One past the `)` matching the `(` at `from`, counting parens and skipping `\`-escaped
@@ -289,14 +291,35 @@ extension SpecSource {
     /// (the first rule). Real specs of the corpus have none.
     func textNotRead() -> [(line: Int, what: String)] {
         var found: [(line: Int, what: String)] = []
+        // Every line: sections may come in any order, so no section ends the search.
+        var afterChangelog = false
         for (index, line) in lines.enumerated() where line.utf8.contains(UInt8(ascii: "%")) {
             let text = line.trimmingWhitespace
-            if text.hasPrefix("%changelog") { break }
             let what: String
-            if text.hasPrefix("%include ") || text.hasPrefix("%include\t") || text.hasPrefix("%load ")
-                || line.contains("%{load:") || line.contains("%{?load:") || line.contains("%{!?load:")
+            let section = Self.sectionName(of: text)
+            if section == "changelog" {
+                afterChangelog = true
+                continue
+            }
+            if afterChangelog, section != nil {
+                // The sandbox parses without the changelog's lines; before a section they may have run macros.
+                what = "a section after %changelog (the sandbox parses without the changelog)"
+            } else if Self.uses(["expr"], in: line) || line.contains("%[") {
+                what = "an expression evaluated outside %if, which snapcheck does not record"
+            } else if line.contains("%%{lua") || line.contains("%%{?lua") || Self.usesConditionalLua(line)
+                || (line.contains("%{lua") && line.contains("--"))
+            {
+                what = "Lua rpm reads otherwise than the neutraliser (%%, ?lua, a Lua comment)"
+            } else if let name = Self.firstDefinitionKeyword(in: line).flatMap({ _ in Self.definedName(text) }),
+                name.hasPrefix("patch"), name.dropFirst(5).allSatisfy({ $0.isNumber })
+            {
+                what = "a macro named like %patch, whose lines the sandbox parses without"
+            } else if text.hasPrefix("%include ") || text.hasPrefix("%include\t") || text.hasPrefix("%load ")
+                || Self.uses(["load"], in: line)
             {
                 what = "a file it loads"
+            } else if Self.uses(["macrobody", "__file_name"], in: line) {
+                what = "a value of this parse, not of a build (a macro's body as snapcheck sets it, the spec's path)"
             } else if Self.namesMacroAtExpansion(line) {
                 what = "a macro name made at expansion time"
             } else if Self.completesLuaAtExpansion(line) {
@@ -318,9 +341,27 @@ extension SpecSource {
 
     /// A use of a built-in macro that reads the auditing host (`SpecRules.hostBuiltins`).
     private static func readsHostDirectly(_ line: Substring) -> Bool {
-        SpecRules.hostBuiltins.contains { name in
-            ["%{\(name):", "%{?\(name):", "%{\(name)}", "%{?\(name)}"].contains { line.contains($0) }
+        uses(SpecRules.hostBuiltins, in: line)
+    }
+
+    /// `%{NAME}`, `%{NAME:…}` or `%{NAME …}` (a blank for the colon, as rpm 4.18
+    /// takes it), also behind `?`/`!`, for one of `names`.
+    static func uses(_ names: [String], in line: Substring) -> Bool {
+        let bytes = Array(line.utf8)
+        var index = 0
+        while index + 1 < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "%"), bytes[index + 1] == UInt8(ascii: "{") else { continue }
+            var k = index + 2
+            while k < bytes.count, bytes[k] == UInt8(ascii: "?") || bytes[k] == UInt8(ascii: "!") { k += 1 }
+            for name in names where bytes[k...].starts(with: name.utf8) {
+                let end = k + name.utf8.count
+                if end < bytes.count, [UInt8(ascii: "}"), UInt8(ascii: ":"), 0x20, 0x09].contains(bytes[end]) {
+                    return true
+                }
+            }
         }
+        return false
     }
 
     /// `{lua:` (also `{?lua:`, `{!?lua:`) with no `%` before it: a macro that
@@ -333,11 +374,42 @@ extension SpecSource {
             if bytes[index] == UInt8(ascii: "{"), index == 0 || bytes[index - 1] != UInt8(ascii: "%") {
                 var k = index + 1
                 while k < bytes.count, bytes[k] == UInt8(ascii: "?") || bytes[k] == UInt8(ascii: "!") { k += 1 }
-                if bytes[k...].starts(with: "lua:".utf8) { return true }
+                if bytes[k...].starts(with: "lua:".utf8) || bytes[k...].starts(with: "lua ".utf8) { return true }
             }
             index += 1
         }
         return false
+    }
+
+    /// `%{?lua`, `%{!lua`, `%{!?lua`: rpm tests a macro named lua there, which is not Lua.
+    private static func usesConditionalLua(_ line: Substring) -> Bool {
+        ["%{?lua", "%{!lua", "%{!?lua"].contains { line.contains($0) }
+    }
+
+    /// The section a line opens (`%build` gives `build`), or nil.
+    private static func sectionName(of text: String) -> String? {
+        guard text.hasPrefix("%") else { return nil }
+        let word = text.dropFirst().prefix { $0.isLetter || $0 == "_" }
+        let sections: Set<String> = [
+            "prep", "build", "install", "check", "clean", "files", "package", "description", "changelog", "pre",
+            "post", "preun", "postun", "pretrans", "posttrans", "preuntrans", "postuntrans", "verifyscript",
+            "triggerin", "triggerun", "triggerpostun", "triggerprein", "filetriggerin", "filetriggerun",
+            "filetriggerpostun", "transfiletriggerin", "transfiletriggerun", "transfiletriggerpostun",
+            "generate_buildrequires",
+            "conf", "sourcelist", "patchlist",
+        ]
+        return sections.contains(String(word)) ? String(word) : nil
+    }
+
+    /// The name a `%define`/`%global` line defines.
+    private static func definedName(_ text: String) -> String? {
+        for keyword in ["%define", "%global"] where text.hasPrefix(keyword) {
+            let name = text.dropFirst(keyword.count).drop { $0 == " " || $0 == "\t" }.prefix {
+                $0.isLetter || $0.isNumber || $0 == "_"
+            }
+            return name.isEmpty ? nil : String(name)
+        }
+        return nil
     }
 
     /// `%{` followed (after `?`/`!`) by `%`: the name of the macro is itself expanded.

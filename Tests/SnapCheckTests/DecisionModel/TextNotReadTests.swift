@@ -75,3 +75,43 @@ struct TextNotReadTests {
         #expect(build.verdict == .enabled)
     }
 }
+
+/// Shapes where rpm reads the text otherwise than snapcheck's parse (adversarial pass 9): the spec decides nothing.
+@Suite("Specs rpm reads otherwise than snapcheck's parse")
+struct ReadOtherwiseTests {
+    @Test(
+        "Lua after %%, ?lua or a Lua comment, an expression outside %if, a %patch macro, the spec's path, a macro body: unknown",
+        arguments: [
+            "%define setoff %global extra %{nil}\n%global dummy %%{lua:%{setoff}}",
+            "%global dummy %{?lua:%global extra %{nil}}",
+            "%global dummy %{lua: -- }%global extra %{nil}\n%global x }",
+            "%global extra %{expr:1 ? \"\" : \"\"}",
+            "%define patch1 %global extra %{nil}",
+            "%global extra %{nil}%{__file_name}",
+            "%global extra %{macrobody:_make_output_sync}",
+            "%global extra %{lua print('')}",
+        ])
+    func decidesNothing(_ line: String) throws {
+        let (build, _) = try TextNotReadTests.shape(line).audit()
+        #expect(build.verdict == .unknown, "\(build.evidence.map(\.observed))")
+    }
+
+    @Test("A condition reading a macro with a side effect is expanded once, as rpm does")
+    func sideEffectExpandedOnce() throws {
+        let (build, _) = try ShapeSpec(
+            name: "qemu-kvm-rhev",
+            preamble: """
+                %define bump %global cnt %{?cnt}x
+                %if 1%{bump}
+                %endif
+                %if "%{cnt}" == "xx"
+                %global live --enable-live-block-ops
+                %else
+                %global live --disable-live-block-ops
+                %endif
+                """,
+            build: "./configure --target-list=x86_64-softmmu %{live}"
+        ).audit()
+        #expect(build.verdict == .disabled)
+    }
+}
