@@ -802,13 +802,7 @@ struct SpecRules {
 
     /// The name defined by a `%define`/`%global` on `line`, if any.
     private func definedMacro(onLine line: Int) -> String? {
-        let text = source.lines[line - 1].trimmingWhitespace
-        for keyword in ["%define", "%global"] where text.hasPrefix(keyword) {
-            let rest = text.dropFirst(keyword.count).trimmingWhitespace
-            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            return name.isEmpty ? nil : String(name)
-        }
-        return nil
+        SpecSource.definedName(source.lines[line - 1].trimmingWhitespace)
     }
 
     /// The definitions behind each `%if` around `line` whose value librpm

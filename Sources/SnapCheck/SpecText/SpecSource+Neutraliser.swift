@@ -310,7 +310,7 @@ extension SpecSource {
                 || (line.contains("%{lua") && line.contains("--"))
             {
                 what = "Lua rpm reads otherwise than the neutraliser (%%, ?lua, a Lua comment)"
-            } else if let name = Self.firstDefinitionKeyword(in: line).flatMap({ _ in Self.definedName(text) }),
+            } else if let name = Self.definedName(text),
                 name.hasPrefix("patch"), name.dropFirst(5).allSatisfy({ $0.isNumber })
             {
                 what = "a macro named like %patch, whose lines the sandbox parses without"
@@ -389,22 +389,14 @@ extension SpecSource {
     /// The section a line opens (`%build` gives `build`), or nil.
     private static func sectionName(of text: String) -> String? {
         guard text.hasPrefix("%") else { return nil }
-        let word = text.dropFirst().prefix { $0.isLetter || $0 == "_" }
-        let sections: Set<String> = [
-            "prep", "build", "install", "check", "clean", "files", "package", "description", "changelog", "pre",
-            "post", "preun", "postun", "pretrans", "posttrans", "preuntrans", "postuntrans", "verifyscript",
-            "triggerin", "triggerun", "triggerpostun", "triggerprein", "filetriggerin", "filetriggerun",
-            "filetriggerpostun", "transfiletriggerin", "transfiletriggerun", "transfiletriggerpostun",
-            "generate_buildrequires",
-            "conf", "sourcelist", "patchlist",
-        ]
-        return sections.contains(String(word)) ? String(word) : nil
+        let word = String(text.dropFirst().prefix { $0.isLetter || $0 == "_" })
+        return word == "changelog" || sectionNames.contains(word) ? word : nil
     }
 
-    /// The name a `%define`/`%global` line defines.
-    private static func definedName(_ text: String) -> String? {
+    /// The name a `%define`/`%global` line (trimmed) defines, or nil.
+    static func definedName(_ text: String) -> String? {
         for keyword in ["%define", "%global"] where text.hasPrefix(keyword) {
-            let name = text.dropFirst(keyword.count).drop { $0 == " " || $0 == "\t" }.prefix {
+            let name = text.dropFirst(keyword.count).trimmingWhitespace.prefix {
                 $0.isLetter || $0.isNumber || $0 == "_"
             }
             return name.isEmpty ? nil : String(name)

@@ -79,10 +79,13 @@ extension SpecSource {
         return after.isEmpty || after.first == " " || after.first == "\t" || after.first == "}"
     }
 
-    /// Section names that end a `%changelog`.
+    /// Section names that end a `%changelog` (every section rpm 4.18 knows but
+    /// `%changelog` itself, the file triggers included).
     static let sectionNames: Set<String> = [
         "package", "description", "prep", "build", "install", "check", "clean", "files", "pre", "post",
-        "preun", "postun", "pretrans", "posttrans", "triggerin", "triggerun", "triggerpostun", "verifyscript",
-        "generate_buildrequires", "conf", "sourcelist", "patchlist",
+        "preun", "postun", "pretrans", "posttrans", "preuntrans", "postuntrans", "triggerin", "triggerun",
+        "triggerpostun", "triggerprein", "filetriggerin", "filetriggerun", "filetriggerpostun", "transfiletriggerin",
+        "transfiletriggerun", "transfiletriggerpostun", "verifyscript", "generate_buildrequires", "conf",
+        "sourcelist", "patchlist",
     ]
 }
